@@ -1,0 +1,11 @@
+"""Developer and demo settings: runs with no environment at all (SQLite, filesystem broker)."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "local-insecure-key-for-development-only-not-for-production"
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)

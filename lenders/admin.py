@@ -1,0 +1,65 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Institution, Product, RelendingPolicy
+
+
+class ProductInline(admin.TabularInline):
+    model = Product
+    extra = 0
+    fields = [
+        "name",
+        "instrument",
+        "min_amount",
+        "max_amount",
+        "min_term_months",
+        "max_term_months",
+        "is_active",
+    ]
+    show_change_link = True
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "credit_code", "relending_eligible", "is_active"]
+    list_filter = ["kind", "relending_eligible", "is_active"]
+    search_fields = ["name", "credit_code"]
+    filter_horizontal = ["regions"]
+    autocomplete_fields = ["members"]
+    inlines = [ProductInline]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "institution",
+        "instrument",
+        "min_amount",
+        "max_amount",
+        "min_term_months",
+        "max_term_months",
+        "capacity_left_display",
+        "is_active",
+    ]
+    list_filter = [
+        "instrument",
+        "institution__kind",
+        "is_active",
+        "requires_tech_sme",
+        "for_startup",
+        "for_growth",
+    ]
+    search_fields = ["name", "institution__name"]
+    autocomplete_fields = ["institution"]
+    filter_horizontal = ["fields", "regions"]
+    list_select_related = ["institution"]
+
+    @admin.display(description=_("capacity left"))
+    def capacity_left_display(self, obj: Product) -> str:
+        return f"{obj.capacity_left:,.2f}"
+
+
+@admin.register(RelendingPolicy)
+class RelendingPolicyAdmin(admin.ModelAdmin):
+    list_display = ["effective_from", "quota", "refinance_share", "rate", "note"]
