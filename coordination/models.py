@@ -1,8 +1,24 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Region
+from lenders.choices import Instrument
+from lenders.models import Institution, Product
+from projects.models import MONEY, Enterprise, MajorTask, Region
+
+from .choices import (
+    DeadlineKind,
+    DeadlineState,
+    DeclineReason,
+    DocumentKind,
+    OfferStatus,
+    ReferralStatus,
+    RequestStatus,
+    Role,
+    Stage,
+)
 
 
 class CoordinatorScope(models.Model):
@@ -25,3 +41,347 @@ class CoordinatorScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'national' if self.national else 'regional'}"
+
+
+class FinancingRequest(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="financing_requests", verbose_name=_("enterprise")
+    )
+    major_task = models.ForeignKey(
+        MajorTask,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="financing_requests",
+        verbose_name=_("major task"),
+    )
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    purpose = models.TextField(_("purpose"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY", editable=False)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.DRAFT, editable=False
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    escalated = models.BooleanField(_("escalated to national level"), default=False, editable=False)
+    needs_rerouting = models.BooleanField(_("needs re-routing"), default=False, editable=False)
+    overdue = models.BooleanField(_("overdue"), default=False, editable=False)
+    screening = models.JSONField(_("screening result"), default=dict, blank=True, editable=False)
+    info_request = models.TextField(_("information requested"), blank=True, editable=False)
+    approval_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approval_proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    partial_package_reason = models.TextField(_("partial package reason"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("financing request")
+        verbose_name_plural = _("financing requests")
+        indexes = [models.Index(fields=["status", "escalated"]), models.Index(fields=["-created_at", "-id"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="request_amount_positive"),
+            models.CheckConstraint(condition=Q(term_months__gt=0), name="request_term_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Tranche(models.Model):
+    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="tranches")
+    position = models.PositiveSmallIntegerField(_("position"))
+    instrument = models.CharField(_("instrument"), max_length=32, choices=Instrument.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    accepted_offer = models.OneToOneField(
+        "Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    funded_amount = models.DecimalField(_("funded amount"), **MONEY, null=True, blank=True, editable=False)
+    funded_on = models.DateField(_("funded on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["request", "position"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="tranche_position_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tranche_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference}/{self.position} {self.instrument}"
+
+
+class Referral(models.Model):
+    """One tranche routed to one institution's product."""
+
+    tranche = models.ForeignKey(Tranche, on_delete=models.CASCADE, related_name="referrals")
+    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="referrals")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="referrals")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.SENT,
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    score = models.DecimalField(_("match score"), max_digits=6, decimal_places=2, default=0)
+    explanation = models.JSONField(_("match explanation"), default=list, blank=True)
+    decline_reason = models.CharField(
+        _("decline reason"), max_length=32, choices=DeclineReason.choices, blank=True, editable=False
+    )
+    decline_note = models.TextField(_("decline note"), blank=True, editable=False)
+    info_request = models.TextField(_("information requested"), blank=True, editable=False)
+    internal_note = models.TextField(_("institution's internal note"), blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["request", "tranche__position", "-score", "id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes = [models.Index(fields=["institution", "status"])]
+        constraints = [
+            # Re-routing never goes back to an institution that already had this tranche.
+            models.UniqueConstraint(fields=["tranche", "institution"], name="referral_once_per_institution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference} → {self.institution}"
+
+
+class Offer(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers")
+    tranche = models.ForeignKey(Tranche, on_delete=models.CASCADE, related_name="offers")
+    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="offers")
+    status = models.CharField(
+        _("status"), max_length=20, choices=OfferStatus.choices, default=OfferStatus.OPEN, editable=False
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    annual_rate = models.DecimalField(
+        _("annual rate / premium rate / fee"), max_digits=7, decimal_places=4, null=True
+    )
+    term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True)
+    terms = models.JSONField(_("terms"), default=dict, blank=True)
+    valid_until = models.DateField(_("valid until"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="offer_amount_positive"),
+            models.UniqueConstraint(
+                fields=["tranche"], condition=Q(status="accepted"), name="offer_one_accepted_per_tranche"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.pk} on {self.referral}"
+
+
+class RequestDocument(models.Model):
+    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to="requests/%Y/%m/")
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "kind", "uploaded_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Transition events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Transition events are append-only.")
+
+
+class TransitionEvent(models.Model):
+    """Append-only audit of every state change (and of decisions that keep the state, such as proposals)."""
+
+    request = models.ForeignKey(FinancingRequest, on_delete=models.PROTECT, related_name="events")
+    object_type = models.CharField(_("object type"), max_length=20)
+    object_id = models.BigIntegerField(_("object id"))
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=20)
+    to_status = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("transition event")
+        verbose_name_plural = _("transition events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}#{self.object_id} {self.action}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Transition events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Transition events are append-only.")
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of an action taken with an idempotency key, so a retry changes nothing."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_key_per_actor")]
+
+
+class ServiceLevel(models.Model):
+    """Business days allowed for a waiting stage; a row with a region overrides the default."""
+
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    business_days = models.PositiveSmallIntegerField(_("business days"))
+    remind_days_before = models.PositiveSmallIntegerField(_("remind business days before due"), default=1)
+
+    class Meta:
+        ordering = ["stage", "region"]
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "region"], name="service_level_per_region"),
+            models.UniqueConstraint(
+                fields=["stage"], condition=Q(region__isnull=True), name="service_level_one_default"
+            ),
+            models.CheckConstraint(condition=Q(business_days__gt=0), name="service_level_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.business_days}"
+
+
+class Holiday(models.Model):
+    """Overrides and extends the public-holiday calendar: a day off, or a make-up working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("make-up working day"), default=False)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Deadline(models.Model):
+    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="deadlines")
+    object_type = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=DeadlineKind.choices)
+    due_at = models.DateTimeField(_("due at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeadlineState.choices, default=DeadlineState.PENDING
+    )
+    fired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        indexes = [
+            # The sweep reads only pending, due rows: its cost follows them, not the table.
+            models.Index(fields=["due_at"], condition=Q(state="pending"), name="deadline_pending_due_idx"),
+            models.Index(fields=["object_type", "object_id", "state"], name="deadline_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_type}#{self.object_id} at {self.due_at}"
+
+
+class OutboxMessage(models.Model):
+    """A message a committed change must cause; written in the change's own transaction."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        DEAD = "dead", _("Dead letter")
+
+    topic = models.CharField(_("topic"), max_length=60)
+    request = models.ForeignKey(
+        FinancingRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_messages"
+    )
+    payload = models.JSONField(_("payload"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="outbox_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk} ({self.state})"
+
+
+class ReferenceCounter(models.Model):
+    """Yearly sequence behind the human references FR-2026-000123."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)

@@ -2,6 +2,7 @@
 
 import os
 import socket
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
@@ -52,3 +53,42 @@ def redis_broker() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return url
+
+
+class World:
+    """Applicants A and B, banks X and Y, an insurer, a VC, a Shanghai coordinator and two national ones."""
+
+    def __init__(self):
+        from tests import factories as f
+
+        self.shanghai = f.RegionFactory(
+            code="310000", name="上海市", pilot_zone=True, innovation_center="shanghai"
+        )
+        self.pudong = f.RegionFactory(code="310115", name="浦东新区", parent=self.shanghai)
+        self.beijing = f.RegionFactory(code="110000", name="北京市", innovation_center="beijing")
+        self.haidian = f.RegionFactory(code="110108", name="海淀区", parent=self.beijing)
+        self.applicant_a = f.UserFactory(username="applicant-a")
+        self.applicant_b = f.UserFactory(username="applicant-b")
+        self.enterprise_a = f.EnterpriseFactory(region=self.pudong, members=[self.applicant_a])
+        self.enterprise_b = f.EnterpriseFactory(region=self.haidian, members=[self.applicant_b])
+        self.bank_x_user = f.UserFactory(username="bank-x")
+        self.bank_y_user = f.UserFactory(username="bank-y")
+        self.insurer_user = f.UserFactory(username="insurer")
+        self.vc_user = f.UserFactory(username="vc")
+        self.bank_x = f.InstitutionFactory(name="Bank X", kind="bank", members=[self.bank_x_user])
+        self.bank_y = f.InstitutionFactory(name="Bank Y", kind="bank", members=[self.bank_y_user])
+        self.insurer = f.InstitutionFactory(name="Insurer", kind="insurer", members=[self.insurer_user])
+        self.vc = f.InstitutionFactory(name="VC", kind="vc", members=[self.vc_user])
+        self.loan_x = f.ProductFactory(institution=self.bank_x, name="X tech loan")
+        self.loan_y = f.ProductFactory(institution=self.bank_y, name="Y tech loan")
+        self.rd_insurance = f.ProductFactory(institution=self.insurer, name="R&D cover")
+        self.equity = f.ProductFactory(institution=self.vc, name="Seed fund", min_amount=Decimal("500000"))
+        self.coordinator = f.coordinator("coord-sh", regions=[self.shanghai])
+        self.national = f.coordinator("national-1", national=True)
+        self.national_2 = f.coordinator("national-2", national=True)
+        self.major_task = f.MajorTaskFactory(lead_enterprise=self.enterprise_a, field=f.TechFieldFactory())
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()

@@ -141,3 +141,5 @@ LOGGING = {
 # Policy configuration (DESIGN.md §3): at or above it a request is escalated and needs maker-checker.
 NATIONAL_THRESHOLD_YUAN = int(os.environ.get("NATIONAL_THRESHOLD_YUAN", "50000000"))
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+# Documents a request must carry before screening passes (DocumentKind values).
+SCREENING_REQUIRED_DOCUMENTS = env_list("SCREENING_REQUIRED_DOCUMENTS", "business_plan,financial_statements")

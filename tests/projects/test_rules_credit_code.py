@@ -121,6 +121,23 @@ def test_given_a_published_body_when_computing_then_the_published_check_characte
 
 
 @pytest.mark.parametrize(
+    "body, expected",
+    [
+        # A weighted sum of 0 mod 31 must wrap to '0', not index 31.
+        ("00000000000000000", "0"),
+        # A sum of 1 gives 30, the last alphabet character.
+        ("10000000000000000", "Y"),
+        # A sum of 30 gives 1.
+        ("Y0000000000000000", "1"),
+    ],
+)
+def test_given_a_weighted_sum_at_the_modulus_edges_when_computing_then_the_check_character_wraps(
+    body, expected
+):
+    assert compute_check_character(body) == expected
+
+
+@pytest.mark.parametrize(
     "body, message",
     [
         ("9111000060003734", "body must be 17 characters, got 16"),

@@ -1,0 +1,45 @@
+"""One error type for the domain, mapped once to HTTP (API) and to messages (admin)."""
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    code = "validation_failed"
+
+
+class NotFound(DomainError):
+    """Out of scope or absent: never confirm that something exists to someone who may not see it."""
+
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, message: str = "Not found.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class Conflict(DomainError):
+    """The action does not fit the object's current state (or someone else changed it first)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class IdempotencyMismatch(DomainError):
+    status_code = 422
+    code = "idempotency_key_reused"

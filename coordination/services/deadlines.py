@@ -1,0 +1,95 @@
+"""Deadline rows for waiting stages: created when a stage is entered, cancelled when it is left."""
+
+from datetime import date, datetime, time
+
+from django.utils import timezone
+
+from projects.models import Region
+
+from ..choices import DeadlineKind, DeadlineState, Stage
+from ..models import Deadline, FinancingRequest, ServiceLevel
+from ..workflow.tables import DEFAULT_BUSINESS_DAYS, STAGE_DEADLINE_KINDS
+from .business_days import DUE_TIME, REMIND_TIME, SHANGHAI, calendar_for, local_datetime
+
+
+def service_level(stage: str, region: Region) -> tuple[int, int]:
+    """(business days, remind days before) for a stage; the most specific region override wins."""
+    best: ServiceLevel | None = None
+    for row in ServiceLevel.objects.filter(stage=stage).select_related("region"):
+        if row.region is None:
+            best = best or row
+        elif row.region.covers(region) and (
+            best is None or best.region is None or len(row.region.code_prefix) > len(best.region.code_prefix)
+        ):
+            best = row
+    if best is None:
+        return DEFAULT_BUSINESS_DAYS[stage], 1
+    return best.business_days, best.remind_days_before
+
+
+def stage_due_times(stage: str, region: Region, entered_at: datetime) -> dict[str, datetime]:
+    days, remind_before = service_level(stage, region)
+    start = timezone.localtime(entered_at, SHANGHAI).date()
+    calendar = calendar_for(start, days)
+    due_day = calendar.add_business_days(start, days)
+    remind_day = calendar.subtract_business_days(due_day, remind_before) if remind_before else due_day
+    due = local_datetime(due_day, DUE_TIME)
+    return {
+        DeadlineKind.REMIND: local_datetime(max(remind_day, start), REMIND_TIME),
+        DeadlineKind.ESCALATE: due,
+        DeadlineKind.EXPIRE: due,
+    }
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+def open_deadlines(
+    *,
+    request: FinancingRequest,
+    object_type: str,
+    object_id: int,
+    stage: str,
+    now: datetime,
+    expires_on: date | None = None,
+) -> list[Deadline]:
+    kinds = STAGE_DEADLINE_KINDS.get((object_type, stage), ())
+    if stage == Stage.OFFER_VALIDITY:
+        times = {DeadlineKind.EXPIRE: end_of_day(expires_on)}
+    else:
+        times = stage_due_times(stage, request.enterprise.region, now)
+    rows = [
+        Deadline(
+            request=request,
+            object_type=object_type,
+            object_id=object_id,
+            stage=stage,
+            kind=kind,
+            due_at=times[kind],
+            created_at=now,
+        )
+        for kind in kinds
+    ]
+    return Deadline.objects.bulk_create(rows)
+
+
+def cancel_deadlines(*, object_type: str, object_id: int) -> int:
+    return Deadline.objects.filter(
+        object_type=object_type, object_id=object_id, state=DeadlineState.PENDING
+    ).update(state=DeadlineState.CANCELLED)
+
+
+def extend_deadlines(*, object_type: str, object_id: int, business_days: int) -> list[Deadline]:
+    """Move every pending deadline of an object later by some business days (a coordinator's decision)."""
+    pending = list(
+        Deadline.objects.select_for_update().filter(
+            object_type=object_type, object_id=object_id, state=DeadlineState.PENDING
+        )
+    )
+    for deadline in pending:
+        local = timezone.localtime(deadline.due_at, SHANGHAI)
+        day = calendar_for(local.date(), business_days).add_business_days(local.date(), business_days)
+        deadline.due_at = local_datetime(day, local.timetz().replace(tzinfo=None))
+    Deadline.objects.bulk_update(pending, ["due_at"])
+    return pending

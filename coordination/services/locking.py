@@ -1,0 +1,95 @@
+"""Row locks in one order — the request first, then the object — so concurrent actions serialise per request."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import IntegrityError, transaction
+
+from ..errors import IdempotencyMismatch, NotFound
+from ..models import FinancingRequest, IdempotencyRecord, Offer, Referral
+
+T = TypeVar("T")
+
+
+def lock_request(request_id: int) -> FinancingRequest:
+    try:
+        return (
+            FinancingRequest.objects.select_for_update(of=("self",))
+            .select_related("enterprise__region", "major_task")
+            .get(pk=request_id)
+        )
+    except (FinancingRequest.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def _request_id_of(model, pk: int) -> int:
+    try:
+        request_id = model.objects.filter(pk=pk).values_list("request_id", flat=True).first()
+    except (ValueError, TypeError):
+        request_id = None
+    if request_id is None:
+        raise NotFound()
+    return request_id
+
+
+def lock_referral(referral_id: int) -> Referral:
+    request = lock_request(_request_id_of(Referral, referral_id))
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("institution", "product", "tranche")
+        .get(pk=referral_id)
+    )
+    referral.request = request
+    return referral
+
+
+def lock_offer(offer_id: int) -> Offer:
+    request = lock_request(_request_id_of(Offer, offer_id))
+    offer = Offer.objects.select_for_update(of=("self",)).get(pk=offer_id)
+    offer.referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("institution", "product")
+        .get(pk=offer.referral_id)
+    )
+    offer.referral.request = offer.request = request
+    return offer
+
+
+def with_idempotency(
+    *,
+    user,
+    key: str,
+    action: str,
+    object_type: str,
+    object_id: int,
+    run: Callable[[], T],
+    replay: Callable[[], T],
+) -> T:
+    """Run `run` in a transaction once per (user, key); the same key again replays and changes nothing."""
+    if not key or user is None:
+        with transaction.atomic():
+            return run()
+
+    def matching(record: IdempotencyRecord) -> T:
+        if (record.action, record.object_type, record.object_id) != (action, object_type, object_id):
+            raise IdempotencyMismatch(
+                "This Idempotency-Key was already used for a different action.",
+                fields={"idempotency_key": ["already used for another action"]},
+            )
+        return replay()
+
+    try:
+        with transaction.atomic():
+            existing = IdempotencyRecord.objects.filter(actor=user, key=key).first()
+            if existing:
+                return matching(existing)
+            result = run()
+            IdempotencyRecord.objects.create(
+                actor=user, key=key, action=action, object_type=object_type, object_id=object_id
+            )
+            return result
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.filter(actor=user, key=key).first()
+        if existing is None:
+            raise
+        return matching(existing)

@@ -1,0 +1,199 @@
+"""Use cases of institutions (and applicants answering them) on a referral, and on offers."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+
+from lenders.models import Product
+
+from ..choices import DeclineReason, OfferStatus, ReferralStatus, RequestStatus
+from ..errors import Conflict, ValidationFailed
+from ..models import FinancingRequest, Offer, Referral
+from ..workflow import engine
+from ..workflow.tables import LIVE_REFERRAL
+from .locking import lock_offer, lock_referral, with_idempotency
+from .requests import _close_open_parts, _money, reroute_if_stalled
+
+MAX_OFFER_VALIDITY_DAYS = 180
+
+
+def _act(action: str, object_type: str, object_id: int, user, key: str, locker, body):
+    def run():
+        obj = locker(object_id)
+        if obj.request.status != RequestStatus.ROUTED and action not in {"expire"}:
+            engine.authorise(obj, action, user)
+            raise Conflict(
+                f"The financing request is {obj.request.status}, not routed.", code="request_not_routed"
+            )
+        result = body(obj)
+        return result if result is not None else obj
+
+    model = Referral if object_type == "referral" else Offer
+    return with_idempotency(
+        user=user,
+        key=key,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        run=run,
+        replay=lambda: model.objects.get(pk=object_id),
+    )
+
+
+def open_referral(*, referral_id: int, user, idempotency_key: str = "") -> Referral:
+    def body(referral):
+        engine.transition(referral, "open", user=user, idempotency_key=idempotency_key)
+
+    return _act("open", "referral", referral_id, user, idempotency_key, lock_referral, body)
+
+
+def request_referral_info(*, referral_id: int, user, reason: str, idempotency_key: str = "") -> Referral:
+    def body(referral):
+        referral.info_request = reason.strip()
+        engine.transition(referral, "request_info", user=user, reason=reason, idempotency_key=idempotency_key)
+
+    return _act("request_info", "referral", referral_id, user, idempotency_key, lock_referral, body)
+
+
+def provide_referral_info(*, referral_id: int, user, note: str = "", idempotency_key: str = "") -> Referral:
+    def body(referral):
+        engine.transition(referral, "provide_info", user=user, reason=note, idempotency_key=idempotency_key)
+
+    return _act("provide_info", "referral", referral_id, user, idempotency_key, lock_referral, body)
+
+
+def decline_referral(
+    *, referral_id: int, user, reason_code: str, note: str = "", idempotency_key: str = ""
+) -> Referral:
+    if reason_code not in DeclineReason.values:
+        raise ValidationFailed(
+            "Unknown decline reason.",
+            fields={"reason_code": [f"Must be one of: {', '.join(DeclineReason.values)}."]},
+        )
+
+    def body(referral):
+        referral.decline_reason, referral.decline_note = reason_code, note.strip()
+        engine.transition(
+            referral,
+            "decline",
+            user=user,
+            reason=note or reason_code,
+            idempotency_key=idempotency_key,
+            data={"reason_code": reason_code},
+        )
+        reroute_if_stalled(referral.request)
+
+    return _act("decline", "referral", referral_id, user, idempotency_key, lock_referral, body)
+
+
+def expire_referral(*, referral_id: int) -> Referral:
+    def body(referral):
+        engine.transition(referral, "expire", reason="review deadline passed")
+        reroute_if_stalled(referral.request)
+
+    return _act("expire", "referral", referral_id, None, "", lock_referral, body)
+
+
+def make_offer(
+    *,
+    referral_id: int,
+    user,
+    amount,
+    valid_until: date,
+    annual_rate=None,
+    term_months: int | None = None,
+    terms: dict | None = None,
+    idempotency_key: str = "",
+) -> Offer:
+    amount = _money(amount, "amount")
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if not isinstance(valid_until, date) or valid_until < today:
+        errors["valid_until"] = ["Must be a date from today on."]
+    elif (valid_until - today).days > MAX_OFFER_VALIDITY_DAYS:
+        errors["valid_until"] = [f"An offer may stay valid for at most {MAX_OFFER_VALIDITY_DAYS} days."]
+    if annual_rate is not None and not Decimal("0") <= Decimal(str(annual_rate)) < Decimal("1"):
+        errors["annual_rate"] = ["A yearly rate as a fraction, from 0 to below 1 (0.035 is 3.5%)."]
+    if term_months is not None and not (isinstance(term_months, int) and 1 <= term_months <= 600):
+        errors["term_months"] = ["Must be a whole number of months from 1 to 600."]
+    if errors:
+        raise ValidationFailed("The offer is not valid.", fields=errors)
+
+    def body(referral):
+        engine.transition(
+            referral,
+            "offer",
+            user=user,
+            idempotency_key=idempotency_key,
+            data={"amount": str(amount), "valid_until": str(valid_until)},
+        )
+        if amount > referral.tranche.amount:
+            raise ValidationFailed(
+                "The offer exceeds the tranche.",
+                fields={"amount": [f"At most the tranche's {referral.tranche.amount}."]},
+            )
+        offer = Offer.objects.create(
+            referral=referral,
+            tranche=referral.tranche,
+            request=referral.request,
+            amount=amount,
+            annual_rate=annual_rate,
+            term_months=term_months,
+            terms=terms or {},
+            valid_until=valid_until,
+            created_by=user,
+        )
+        offer.referral = referral
+        engine.record_creation(offer, "make", user=user, role="institution")
+        return offer
+
+    return _act("offer", "referral", referral_id, user, idempotency_key, lock_referral, body)
+
+
+def withdraw_offer(*, offer_id: int, user, reason: str = "", idempotency_key: str = "") -> Offer:
+    def body(offer):
+        engine.transition(offer, "withdraw", user=user, reason=reason, idempotency_key=idempotency_key)
+        reroute_if_stalled(offer.request)
+
+    return _act("withdraw", "offer", offer_id, user, idempotency_key, lock_offer, body)
+
+
+def expire_offer(*, offer_id: int) -> Offer:
+    def body(offer):
+        engine.transition(offer, "expire", reason="offer validity passed")
+        reroute_if_stalled(offer.request)
+
+    return _act("expire", "offer", offer_id, None, "", lock_offer, body)
+
+
+def accept_offer(*, offer_id: int, user, idempotency_key: str = "") -> Offer:
+    """One accepted offer per tranche; the rest of the tranche is superseded; capacity is taken."""
+
+    def body(offer):
+        engine.transition(offer, "accept", user=user, idempotency_key=idempotency_key)
+        tranche = offer.tranche
+        if tranche.accepted_offer_id is not None:
+            raise Conflict("Another offer was already accepted for this tranche.", code="tranche_taken")
+        tranche.accepted_offer = offer
+        tranche.save(update_fields=["accepted_offer"])
+        taken = Product.objects.filter(
+            pk=offer.referral.product_id, capacity_used__lte=F("yearly_capacity") - offer.amount
+        ).update(capacity_used=F("capacity_used") + offer.amount)
+        if not taken:
+            raise Conflict("The product has no capacity left for this amount.", code="no_capacity")
+        request: FinancingRequest = offer.request
+        for other in Offer.objects.filter(tranche=tranche, status=OfferStatus.OPEN).exclude(pk=offer.pk):
+            other.request = request
+            engine.transition(other, "supersede", reason=f"offer {offer.pk} accepted")
+        for referral in tranche.referrals.exclude(pk=offer.referral_id).filter(
+            status__in=[*LIVE_REFERRAL, ReferralStatus.OFFERED]
+        ):
+            referral.request = request
+            engine.transition(referral, "supersede", reason=f"offer {offer.pk} accepted")
+        if not request.tranches.filter(accepted_offer__isnull=True).exists():
+            engine.transition(request, "all_tranches_accepted")
+            _close_open_parts(request)
+
+    return _act("accept", "offer", offer_id, user, idempotency_key, lock_offer, body)

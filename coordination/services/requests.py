@@ -1,0 +1,505 @@
+"""Use cases on a financing request. Each is one transaction, optionally idempotent by key."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from lenders.choices import Instrument
+from lenders.models import Product
+from projects.choices import TaskLevel
+from projects.models import Enterprise, MajorTask
+
+from .. import selectors
+from ..choices import OfferStatus, ReferralStatus, RequestStatus, Role
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..matching.eligibility import ineligibility_reasons
+from ..models import FinancingRequest, Offer, ReferenceCounter, Referral, Tranche
+from ..workflow import engine
+from ..workflow.tables import LIVE_REFERRAL
+from .deadlines import extend_deadlines
+from .locking import lock_request, with_idempotency
+from .screening import screen
+
+TWO_PLACES = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class TrancheInput:
+    instrument: str
+    amount: Decimal
+
+
+def _money(value, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(TWO_PLACES)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed("Invalid amount.", fields={field: ["Enter a number."]}) from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationFailed("Invalid amount.", fields={field: ["Must be greater than zero."]})
+    return amount
+
+
+def next_reference(year: int) -> str:
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"FR-{year}-{counter.last:06d}"
+
+
+def create_request(
+    *,
+    user,
+    enterprise_id: int,
+    purpose: str,
+    amount,
+    term_months: int,
+    tranches: list[TrancheInput],
+    major_task_id: int | None = None,
+    needed_by: date | None = None,
+) -> FinancingRequest:
+    errors: dict[str, list[str]] = {}
+    enterprise = Enterprise.objects.filter(pk=enterprise_id, members=user).select_related("region").first()
+    if enterprise is None:
+        errors["enterprise"] = ["Unknown enterprise, or you are not one of its members."]
+    amount = _money(amount, "amount")
+    if not isinstance(term_months, int) or not 1 <= term_months <= 600:
+        errors["term_months"] = ["Must be a whole number of months from 1 to 600."]
+    if not tranches:
+        errors["tranches"] = ["At least one tranche (instrument and amount) is required."]
+    for index, tranche in enumerate(tranches):
+        if tranche.instrument not in Instrument.values:
+            errors[f"tranches[{index}].instrument"] = [f"'{tranche.instrument}' is not a known instrument."]
+    tranche_amounts = [_money(t.amount, f"tranches[{i}].amount") for i, t in enumerate(tranches)]
+    if tranches and sum(tranche_amounts) != amount:
+        errors["tranches"] = [f"Tranche amounts add up to {sum(tranche_amounts)}, not the amount {amount}."]
+    major_task = None
+    if major_task_id is not None:
+        major_task = MajorTask.objects.filter(pk=major_task_id).first()
+        if (
+            major_task is None
+            or enterprise is None
+            or not (
+                major_task.lead_enterprise_id == enterprise.pk
+                or major_task.participants.filter(pk=enterprise.pk).exists()
+            )
+        ):
+            errors["major_task"] = ["Unknown major task, or the enterprise does not take part in it."]
+    if needed_by is not None and needed_by < timezone.localdate():
+        errors["needed_by"] = ["Must not be in the past."]
+    if not purpose or not purpose.strip():
+        errors["purpose"] = ["This field is required."]
+    if errors:
+        raise ValidationFailed("The request is not valid.", fields=errors)
+    with transaction.atomic():
+        request = FinancingRequest.objects.create(
+            enterprise=enterprise,
+            major_task=major_task,
+            purpose=purpose.strip(),
+            amount=amount,
+            term_months=term_months,
+            needed_by=needed_by,
+            created_by=user,
+            reference=next_reference(timezone.localdate().year),
+        )
+        Tranche.objects.bulk_create(
+            Tranche(request=request, position=i + 1, instrument=t.instrument, amount=a)
+            for i, (t, a) in enumerate(zip(tranches, tranche_amounts, strict=True))
+        )
+        engine.record_creation(request, "create", user=user, role=Role.APPLICANT)
+    return request
+
+
+def needs_national(request: FinancingRequest) -> bool:
+    national_task = request.major_task is not None and request.major_task.level == TaskLevel.NATIONAL
+    return national_task or request.amount >= settings.NATIONAL_THRESHOLD_YUAN
+
+
+def _run_screening(request: FinancingRequest) -> None:
+    result = screen(request)
+    request.screening = result
+    request.escalated = needs_national(request)
+    if result["missing"]:
+        request.info_request = "\n".join(result["missing"])
+        engine.transition(request, "screen_fail", reason="; ".join(result["missing"]), data=result)
+    else:
+        request.info_request = ""
+        engine.transition(request, "screen_pass", data=result)
+
+
+def _act(action: str, request_id: int, user, key: str, body) -> FinancingRequest:
+    def run() -> FinancingRequest:
+        request = lock_request(request_id)
+        body(request)
+        return request
+
+    return with_idempotency(
+        user=user,
+        key=key,
+        action=action,
+        object_type="financing_request",
+        object_id=request_id,
+        run=run,
+        replay=lambda: FinancingRequest.objects.get(pk=request_id),
+    )
+
+
+def submit_request(*, request_id: int, user, idempotency_key: str = "") -> FinancingRequest:
+    def body(request):
+        request.submitted_at = timezone.now()
+        engine.transition(request, "submit", user=user, idempotency_key=idempotency_key)
+        _run_screening(request)
+
+    return _act("submit", request_id, user, idempotency_key, body)
+
+
+def resubmit_request(*, request_id: int, user, note: str = "", idempotency_key: str = "") -> FinancingRequest:
+    def body(request):
+        engine.transition(request, "resubmit", user=user, reason=note, idempotency_key=idempotency_key)
+        _run_screening(request)
+
+    return _act("resubmit", request_id, user, idempotency_key, body)
+
+
+def request_information(*, request_id: int, user, reason: str, idempotency_key: str = "") -> FinancingRequest:
+    def body(request):
+        request.info_request = reason.strip()
+        engine.transition(request, "request_info", user=user, reason=reason, idempotency_key=idempotency_key)
+
+    return _act("request_info", request_id, user, idempotency_key, body)
+
+
+def reject_request(*, request_id: int, user, reason: str, idempotency_key: str = "") -> FinancingRequest:
+    def body(request):
+        engine.transition(request, "reject", user=user, reason=reason, idempotency_key=idempotency_key)
+        _close_open_parts(request)
+
+    return _act("reject", request_id, user, idempotency_key, body)
+
+
+def route_request(
+    *,
+    request_id: int,
+    user,
+    product_ids: list[int] | None = None,
+    reason: str = "",
+    idempotency_key: str = "",
+) -> FinancingRequest:
+    """Send every open tranche to products: the coordinator's choice, or the matcher's proposal."""
+
+    def body(request):
+        open_tranches = [t for t in request.tranches.all() if t.accepted_offer_id is None]
+        if product_ids is None:
+            from ..matching.proposal import propose  # matching depends on the request models, not the reverse
+
+            chosen = {t.pk: [c.product for c in candidates] for t, candidates in propose(request).items()}
+            edited = False
+        else:
+            chosen = _assign_products(request, open_tranches, product_ids)
+            edited = True
+        engine.authorise(request, "route", user)
+        today = timezone.localdate()
+        referrals = []
+        for tranche in open_tranches:
+            products = chosen.get(tranche.pk, [])
+            live = tranche.referrals.filter(status__in=LIVE_REFERRAL).exists()
+            if not products and not live:
+                raise ValidationFailed(
+                    f"Tranche {tranche.position} ({tranche.instrument}) has no product to route to.",
+                    fields={"products": [f"no eligible product for tranche {tranche.position}"]},
+                )
+            for product in products:
+                problems = ineligibility_reasons(product, tranche, request, today=today)
+                if problems:
+                    raise ValidationFailed(
+                        f"{product} cannot take tranche {tranche.position}: {'; '.join(problems)}.",
+                        fields={"products": [f"{product.pk}: {'; '.join(problems)}"]},
+                    )
+                referrals.append((tranche, product))
+        request.needs_rerouting = False
+        engine.transition(
+            request,
+            "route",
+            user=user,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            data={"products": [p.pk for _, p in referrals], "edited_by_coordinator": edited},
+        )
+        for tranche, product in referrals:
+            explanation = getattr(product, "match_explanation", [])
+            referral = Referral.objects.create(
+                tranche=tranche,
+                request=request,
+                product=product,
+                institution=product.institution,
+                score=getattr(product, "match_score", 0),
+                explanation=explanation,
+            )
+            engine.record_creation(referral, "route", user=user, role=Role.COORDINATOR)
+
+    return _act("route", request_id, user, idempotency_key, body)
+
+
+def _assign_products(
+    request, open_tranches: list[Tranche], product_ids: list[int]
+) -> dict[int, list[Product]]:
+    products = Product.objects.select_related("institution").prefetch_related(
+        "regions", "fields", "institution__regions"
+    )
+    found = {p.pk: p for p in products.filter(pk__in=product_ids)}
+    unknown = [pk for pk in product_ids if pk not in found]
+    if unknown:
+        raise ValidationFailed("Unknown products.", fields={"products": [f"unknown product ids: {unknown}"]})
+    chosen: dict[int, list[Product]] = {}
+    for pk in product_ids:
+        product = found[pk]
+        targets = [t for t in open_tranches if t.instrument == product.instrument]
+        if not targets:
+            raise ValidationFailed(
+                "Product does not fit any open tranche.",
+                fields={"products": [f"{pk}: no open tranche asks for {product.instrument}"]},
+            )
+        for tranche in targets:
+            chosen.setdefault(tranche.pk, []).append(product)
+    return chosen
+
+
+def accept_partial_package(
+    *, request_id: int, user, reason: str, idempotency_key: str = ""
+) -> FinancingRequest:
+    def body(request):
+        if not request.tranches.filter(accepted_offer__isnull=False).exists():
+            raise Conflict("No tranche has an accepted offer yet.", code="no_accepted_tranche")
+        request.partial_package_reason = reason.strip()
+        engine.transition(
+            request, "accept_partial_package", user=user, reason=reason, idempotency_key=idempotency_key
+        )
+        _close_open_parts(request)
+
+    return _act("accept_partial_package", request_id, user, idempotency_key, body)
+
+
+def approve_request(
+    *, request_id: int, user, reason: str = "", idempotency_key: str = ""
+) -> FinancingRequest:
+    """Approve; for escalated requests the first national coordinator proposes and a second confirms.
+
+    Which of the two a call means is read before the lock, so two approvals racing on the same
+    state give one success and one conflict rather than a proposal confirmed by its racer.
+    """
+    seen = (
+        FinancingRequest.objects.filter(pk=request_id).values("escalated", "approval_proposed_by_id").first()
+    )
+    if seen is None:
+        raise NotFound()
+    if not seen["escalated"]:
+        action = "approve"
+    elif seen["approval_proposed_by_id"] is None:
+        action = "propose_approval"
+    else:
+        action = "confirm_approval"
+
+    def body(request):
+        if request.escalated and not engine.is_national(user) and selectors.roles_on_request(user, request):
+            raise PermissionDenied("Escalated requests are approved by national coordinators.")
+        proposer = request.approval_proposed_by_id
+        if action == "approve" and request.escalated:
+            raise Conflict("The request was escalated meanwhile; approval now takes two coordinators.")
+        if action == "propose_approval" and proposer is not None:
+            raise Conflict(
+                "Another coordinator proposed approval meanwhile; review and confirm it.",
+                code="already_proposed",
+            )
+        if action == "confirm_approval":
+            if proposer is None:
+                raise Conflict("The approval proposal was cancelled meanwhile.", code="no_proposal")
+            if proposer == user.pk:
+                engine.authorise(request, action, user)
+                raise PermissionDenied(
+                    "Nobody confirms their own proposal: a second coordinator must confirm."
+                )
+        if action == "propose_approval":
+            engine.transition(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
+            request.approval_proposed_by = user
+            request.approval_proposed_at = timezone.now()
+            request.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
+        else:
+            engine.transition(
+                request,
+                action,
+                user=user,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                data={"proposed_by": proposer} if proposer else None,
+            )
+
+    return _act(action, request_id, user, idempotency_key, body)
+
+
+def cancel_approval_proposal(
+    *, request_id: int, user, reason: str, idempotency_key: str = ""
+) -> FinancingRequest:
+    def body(request):
+        if request.approval_proposed_by_id is None:
+            engine.authorise(request, "cancel_approval", user)
+            raise Conflict("There is no pending approval proposal.", code="no_proposal")
+        request.approval_proposed_by = None
+        request.approval_proposed_at = None
+        engine.transition(
+            request, "cancel_approval", user=user, reason=reason, idempotency_key=idempotency_key
+        )
+
+    return _act("cancel_approval", request_id, user, idempotency_key, body)
+
+
+def record_funding(
+    *,
+    request_id: int,
+    user,
+    tranche_id: int | None = None,
+    amount=None,
+    funded_on: date | None = None,
+    idempotency_key: str = "",
+) -> FinancingRequest:
+    """The institution of an accepted offer records its disbursement; the request is funded when all are."""
+
+    def body(request):
+        spec, role = engine.authorise(request, "record_funding", user)
+        accepted = list(
+            request.tranches.filter(accepted_offer__isnull=False).select_related("accepted_offer__referral")
+        )
+        mine = [
+            t for t in accepted if t.accepted_offer.referral.institution.members.filter(pk=user.pk).exists()
+        ]
+        if tranche_id is not None:
+            mine = [t for t in mine if t.pk == tranche_id]
+        if not mine:
+            raise NotFound("No accepted tranche of your institution on this request.")
+        if request.status not in spec.sources:
+            raise Conflict(
+                f"Cannot record funding on a financing request that is {request.status}.",
+                code="invalid_transition",
+            )
+        unfunded = [t for t in mine if t.funded_on is None]
+        if not unfunded:
+            raise Conflict("Funding is already recorded for your tranche.", code="already_funded")
+        tranche = unfunded[0]
+        tranche.funded_amount = (
+            _money(amount, "amount") if amount is not None else tranche.accepted_offer.amount
+        )
+        tranche.funded_on = funded_on or timezone.localdate()
+        tranche.save(update_fields=["funded_amount", "funded_on"])
+        complete = all(t.funded_on is not None for t in accepted)
+        data = {
+            "tranche": tranche.pk,
+            "amount": str(tranche.funded_amount),
+            "funded_on": str(tranche.funded_on),
+        }
+        engine.transition(
+            request,
+            "record_funding",
+            user=user,
+            idempotency_key=idempotency_key,
+            data=data,
+            target=None if complete else request.status,
+        )
+
+    return _act("record_funding", request_id, user, idempotency_key, body)
+
+
+def close_request(
+    *, request_id: int, user=None, reason: str = "", idempotency_key: str = ""
+) -> FinancingRequest:
+    return _act(
+        "close",
+        request_id,
+        user,
+        idempotency_key,
+        lambda request: engine.transition(
+            request, "close", user=user, reason=reason, idempotency_key=idempotency_key
+        ),
+    )
+
+
+def withdraw_request(
+    *, request_id: int, user, reason: str = "", idempotency_key: str = ""
+) -> FinancingRequest:
+    def body(request):
+        engine.transition(request, "withdraw", user=user, reason=reason, idempotency_key=idempotency_key)
+        _close_open_parts(request)
+
+    return _act("withdraw", request_id, user, idempotency_key, body)
+
+
+def expire_request(*, request_id: int) -> FinancingRequest:
+    def body(request):
+        engine.transition(request, "expire", reason="deadline passed")
+        _close_open_parts(request)
+
+    return _act("expire", request_id, None, "", body)
+
+
+def extend_request_deadline(*, request_id: int, user, business_days: int, reason: str) -> FinancingRequest:
+    if not isinstance(business_days, int) or not 1 <= business_days <= 60:
+        raise ValidationFailed("Invalid extension.", fields={"business_days": ["Must be from 1 to 60."]})
+    if not reason.strip():
+        raise ValidationFailed("A reason is required.", fields={"reason": ["This field is required."]})
+
+    def body(request):
+        _, role = engine.authorise(request, "route", user)  # the people who triage are the people who extend
+        moved = extend_deadlines(
+            object_type="financing_request", object_id=request.pk, business_days=business_days
+        )
+        if not moved:
+            raise Conflict("This request has no open deadline to extend.", code="no_deadline")
+        request.overdue = False
+        request.save(update_fields=["overdue", "updated_at"])
+        engine.record_decision(
+            request,
+            "extend_deadline",
+            user=user,
+            role=role,
+            reason=reason,
+            data={"business_days": business_days, "due_at": [d.due_at.isoformat() for d in moved]},
+        )
+
+    return _act("extend_deadline", request_id, user, "", body)
+
+
+def _close_open_parts(request: FinancingRequest) -> None:
+    """Withdraw what still waits on a request that has ended or been settled: open offers, live referrals."""
+    for offer in Offer.objects.filter(request=request, status=OfferStatus.OPEN).select_for_update(
+        of=("self",)
+    ):
+        offer.request = request
+        engine.transition(offer, "supersede")
+    winners = Tranche.objects.filter(request=request, accepted_offer__isnull=False).values(
+        "accepted_offer__referral"
+    )
+    waiting = Referral.objects.filter(
+        request=request, status__in=[*LIVE_REFERRAL, ReferralStatus.OFFERED]
+    ).exclude(pk__in=winners)
+    for referral in waiting.select_for_update(of=("self",)):
+        referral.request = request
+        engine.transition(referral, "withdraw")
+
+
+def reroute_if_stalled(request: FinancingRequest) -> None:
+    """Back to triage when an open tranche has nothing left waiting: all its referrals closed without offer."""
+    if request.status != RequestStatus.ROUTED:
+        return
+    for tranche in request.tranches.filter(accepted_offer__isnull=True):
+        waiting = (
+            tranche.referrals.filter(status__in=LIVE_REFERRAL).exists()
+            or tranche.offers.filter(status=OfferStatus.OPEN).exists()
+        )
+        if not waiting:
+            request.needs_rerouting = True
+            engine.transition(
+                request, "return_to_triage", reason=f"tranche {tranche.position} has no live referral"
+            )
+            return

@@ -1,0 +1,56 @@
+"""Screening on submit: what is missing, and the enterprise's size class and tech-SME evaluation."""
+
+from django.conf import settings
+from django.utils import timezone
+
+from projects.domain.credit_code import check_credit_code
+from projects.domain.size_class import SIZE_LABELS
+from projects.evaluation import evaluate_year, size_class_for_year
+
+from ..models import FinancingRequest
+
+# Financials older than this many fiscal years do not describe the enterprise any more.
+FINANCIALS_MAX_AGE_YEARS = 2
+
+
+def screen(request: FinancingRequest) -> dict:
+    missing: list[str] = []
+    enterprise = request.enterprise
+    if not request.purpose.strip():
+        missing.append("purpose: describe what the financing is for")
+    credit = check_credit_code(enterprise.credit_code)
+    if not credit.valid:
+        missing.append(f"enterprise credit code: {credit.reason}")
+    tranches = list(request.tranches.all())
+    if not tranches:
+        missing.append("tranches: at least one instrument and amount")
+    elif sum(t.amount for t in tranches) != request.amount:
+        missing.append("tranches: must add up to the requested amount")
+    if request.major_task_id and not (
+        request.major_task.lead_enterprise_id == enterprise.pk
+        or request.major_task.participants.filter(pk=enterprise.pk).exists()
+    ):
+        missing.append("major task: the enterprise neither leads nor takes part in it")
+    present = set(request.documents.values_list("kind", flat=True))
+    missing.extend(
+        f"document: {kind.replace('_', ' ')}"
+        for kind in settings.SCREENING_REQUIRED_DOCUMENTS
+        if kind not in present
+    )
+    this_year = timezone.localdate().year
+    financials = (
+        enterprise.financials.filter(year__gte=this_year - FINANCIALS_MAX_AGE_YEARS).order_by("-year").first()
+    )
+    result: dict = {"checked_at": timezone.now().isoformat()}
+    if financials is None:
+        missing.append(f"financials: figures for {this_year - 1} (or {this_year - FINANCIALS_MAX_AGE_YEARS})")
+    else:
+        size = size_class_for_year(financials)
+        result.update(
+            financials_year=financials.year,
+            size_class=size.value,
+            size_class_label=SIZE_LABELS[size],
+            tech_sme=evaluate_year(financials).as_dict(),
+        )
+    result["missing"] = missing
+    return result

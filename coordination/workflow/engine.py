@@ -1,0 +1,230 @@
+"""The one transition service: guard, role, apply, audit, deadlines and outbox, in the caller's transaction.
+
+Callers lock rows first (see `coordination.services.locking`); this module never assigns a status
+without writing the event, and nothing else in the code assigns one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from .. import selectors
+from ..choices import Role
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..models import FinancingRequest, Offer, Referral, TransitionEvent
+from ..services.deadlines import cancel_deadlines, open_deadlines
+from ..services.outbox import enqueue
+from .tables import (
+    OFFER_STAGES,
+    OFFER_TRANSITIONS,
+    REFERRAL_STAGES,
+    REFERRAL_TRANSITIONS,
+    REQUEST_STAGES,
+    REQUEST_TRANSITIONS,
+    Transition,
+)
+
+
+@dataclass(frozen=True)
+class Machine:
+    object_type: str
+    transitions: dict[str, Transition]
+    stages: dict[str, str]
+    roles_for: Callable[[Any, Any], set[str]]
+    request_of: Callable[[Any], FinancingRequest]
+
+
+REQUEST = Machine(
+    "financing_request", REQUEST_TRANSITIONS, REQUEST_STAGES, selectors.roles_on_request, lambda obj: obj
+)
+REFERRAL = Machine(
+    "referral", REFERRAL_TRANSITIONS, REFERRAL_STAGES, selectors.roles_on_referral, lambda obj: obj.request
+)
+OFFER = Machine(
+    "offer",
+    OFFER_TRANSITIONS,
+    OFFER_STAGES,
+    lambda user, obj: selectors.roles_on_referral(user, obj.referral),
+    lambda obj: obj.request,
+)
+MACHINES = {FinancingRequest: REQUEST, Referral: REFERRAL, Offer: OFFER}
+
+ROLE_PREFERENCE = (Role.COORDINATOR, Role.INSTITUTION, Role.APPLICANT)
+
+
+def machine_for(obj: models.Model) -> Machine:
+    return MACHINES[type(obj)]
+
+
+def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
+    """The transition and the role the user acts in; raises when the user may not take the action."""
+    machine = machine_for(obj)
+    transition = machine.transitions.get(action)
+    if transition is None:
+        raise ValidationFailed(
+            f"Unknown action '{action}' for a {machine.object_type}.", fields={"action": ["unknown"]}
+        )
+    if user is None:
+        if Role.SYSTEM not in transition.roles:
+            raise PermissionDenied(f"'{action}' is not a system action.")
+        return transition, Role.SYSTEM
+    roles = machine.roles_for(user, obj)
+    if not roles:
+        raise NotFound()
+    allowed = [role for role in ROLE_PREFERENCE if role in roles and role in transition.roles]
+    if not allowed:
+        raise PermissionDenied(
+            f"Only {', '.join(sorted(str(r) for r in transition.roles))} may {action.replace('_', ' ')} "
+            f"this {machine.object_type.replace('_', ' ')}."
+        )
+    if allowed[0] == Role.COORDINATOR and machine.request_of(obj).escalated and not is_national(user):
+        raise PermissionDenied("This request is escalated to national coordinators.")
+    return transition, allowed[0]
+
+
+def is_national(user) -> bool:
+    scope = selectors.coordinator_scope(user)
+    return bool(scope and scope.national)
+
+
+def transition(
+    obj: models.Model,
+    action: str,
+    *,
+    user=None,
+    reason: str = "",
+    data: dict | None = None,
+    idempotency_key: str = "",
+    target: str | None = None,
+    role: str | None = None,
+) -> TransitionEvent:
+    """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding)."""
+    machine = machine_for(obj)
+    spec, acting_role = authorise(obj, action, user)
+    if role is not None and role != acting_role:
+        raise PermissionDenied(f"This action must be taken as {role}.")
+    if obj.status not in spec.sources:
+        raise Conflict(
+            f"Cannot {action.replace('_', ' ')} a {machine.object_type.replace('_', ' ')} that is {obj.status}.",
+            code="invalid_transition",
+        )
+    if spec.reason_required and not reason.strip():
+        raise ValidationFailed(
+            "A reason is required.", fields={"reason": ["This field is required for this action."]}
+        )
+    return record(
+        obj,
+        action,
+        to_status=target or spec.target,
+        user=user,
+        role=acting_role,
+        reason=reason,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
+
+
+def record(
+    obj: models.Model,
+    action: str,
+    *,
+    to_status: str,
+    user,
+    role: str,
+    reason: str = "",
+    data: dict | None = None,
+    idempotency_key: str = "",
+) -> TransitionEvent:
+    from_status = obj.status
+    obj.status = to_status
+    obj.version += 1
+    obj.save()
+    return _audit(
+        obj,
+        action,
+        from_status,
+        user=user,
+        role=role,
+        reason=reason,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
+
+
+def record_creation(
+    obj: models.Model, action: str, *, user, role: str, data: dict | None = None
+) -> TransitionEvent:
+    """Audit a newly saved object entering its first status (a draft request, a referral sent)."""
+    return _audit(obj, action, "", user=user, role=role, data=data)
+
+
+def record_decision(
+    obj: models.Model, action: str, *, user, role: str, reason: str = "", data: dict | None = None
+) -> TransitionEvent:
+    """Audit a decision that keeps the status (a deadline extended, a proposal edited)."""
+    return _audit(obj, action, obj.status, user=user, role=role, reason=reason, data=data)
+
+
+def _audit(
+    obj: models.Model,
+    action: str,
+    from_status: str,
+    *,
+    user,
+    role: str,
+    reason: str = "",
+    data: dict | None = None,
+    idempotency_key: str = "",
+) -> TransitionEvent:
+    machine = machine_for(obj)
+    request = machine.request_of(obj)
+    now = timezone.now()
+    to_status = obj.status
+    event = TransitionEvent.objects.create(
+        request=request,
+        object_type=machine.object_type,
+        object_id=obj.pk,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=user,
+        actor_role=role,
+        reason=reason,
+        data=data or {},
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    old_stage, new_stage = machine.stages.get(from_status), machine.stages.get(to_status)
+    if old_stage != new_stage:
+        cancel_deadlines(object_type=machine.object_type, object_id=obj.pk)
+        if new_stage:
+            open_deadlines(
+                request=request,
+                object_type=machine.object_type,
+                object_id=obj.pk,
+                stage=new_stage,
+                now=now,
+                expires_on=getattr(obj, "valid_until", None),
+            )
+    enqueue(
+        topic=f"{machine.object_type}.{action}",
+        request=request,
+        now=now,
+        payload={
+            "event_id": event.pk,
+            "object_type": machine.object_type,
+            "object_id": obj.pk,
+            "request_id": request.pk,
+            "reference": request.reference,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "actor_role": role,
+            "reason": reason,
+            "at": now.isoformat(),
+        },
+    )
+    return event
