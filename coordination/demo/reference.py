@@ -86,18 +86,51 @@ REGIONS_BY_CODE: dict[str, RegionRef] = {region.code: region for region in REGIO
 
 # Where demo enterprises are registered (leaf divisions only), with relative weights.
 ENTERPRISE_REGION_WEIGHTS: tuple[tuple[str, int], ...] = (
-    ("310115", 9), ("310104", 5), ("310112", 5), ("310110", 3), ("310114", 3), ("310117", 2),
-    ("110108", 9), ("110105", 4), ("110114", 3), ("110115", 2),
-    ("440305", 7), ("440100", 5), ("440400", 1), ("440600", 2), ("441900", 3),
-    ("120116", 2), ("320100", 3), ("320200", 2), ("320500", 4), ("330100", 5), ("330200", 2),
-    ("340100", 4), ("420100", 4), ("430100", 2), ("500112", 2), ("510100", 4), ("510700", 1),
+    ("310115", 9),
+    ("310104", 5),
+    ("310112", 5),
+    ("310110", 3),
+    ("310114", 3),
+    ("310117", 2),
+    ("110108", 9),
+    ("110105", 4),
+    ("110114", 3),
+    ("110115", 2),
+    ("440305", 7),
+    ("440100", 5),
+    ("440400", 1),
+    ("440600", 2),
+    ("441900", 3),
+    ("120116", 2),
+    ("320100", 3),
+    ("320200", 2),
+    ("320500", 4),
+    ("330100", 5),
+    ("330200", 2),
+    ("340100", 4),
+    ("420100", 4),
+    ("430100", 2),
+    ("500112", 2),
+    ("510100", 4),
+    ("510700", 1),
     ("610100", 3),
 )
 
 # Regional institutions pick their home from these (province-level or city-level divisions).
 INSTITUTION_HOME_REGIONS: tuple[str, ...] = (
-    "310000", "110000", "440300", "440100", "120000", "320000", "330100", "340100", "420100",
-    "430100", "500000", "510100", "610100",
+    "310000",
+    "110000",
+    "440300",
+    "440100",
+    "120000",
+    "320000",
+    "330100",
+    "340100",
+    "420100",
+    "430100",
+    "500000",
+    "510100",
+    "610100",
 )
 
 
@@ -120,8 +153,16 @@ TECH_FIELDS: tuple[TechFieldRef, ...] = (
     TechFieldRef("ai-applications", "行业智能应用", "Industry AI applications", "ai", False),
     TechFieldRef("integrated-circuits", "集成电路", "Integrated circuits", None, True, "半导体"),
     TechFieldRef("ic-design", "芯片设计", "Chip design", "integrated-circuits", True),
-    TechFieldRef("ic-manufacturing", "晶圆制造与封测", "Wafer fabrication and packaging", "integrated-circuits", True),
-    TechFieldRef("ic-equipment", "半导体设备与材料", "Semiconductor equipment and materials", "integrated-circuits", True),
+    TechFieldRef(
+        "ic-manufacturing", "晶圆制造与封测", "Wafer fabrication and packaging", "integrated-circuits", True
+    ),
+    TechFieldRef(
+        "ic-equipment",
+        "半导体设备与材料",
+        "Semiconductor equipment and materials",
+        "integrated-circuits",
+        True,
+    ),
     TechFieldRef("quantum", "量子科技", "Quantum technology", None, True, "量子科技"),
     TechFieldRef("quantum-computing", "量子计算", "Quantum computing", "quantum", True),
     TechFieldRef("quantum-communication", "量子通信", "Quantum communication", "quantum", True),
@@ -133,7 +174,9 @@ TECH_FIELDS: tuple[TechFieldRef, ...] = (
     TechFieldRef("new-materials", "新材料", "New materials", None, True, "新材料科技"),
     TechFieldRef("materials-carbon", "先进碳材料", "Advanced carbon materials", "new-materials", True),
     TechFieldRef("materials-alloys", "高性能合金", "High-performance alloys", "new-materials", True),
-    TechFieldRef("materials-rare-earth", "稀土功能材料", "Rare-earth functional materials", "new-materials", True),
+    TechFieldRef(
+        "materials-rare-earth", "稀土功能材料", "Rare-earth functional materials", "new-materials", True
+    ),
     TechFieldRef("new-energy", "新能源", "New energy", None, True, "新能源科技"),
     TechFieldRef("energy-solid-state-batteries", "固态电池", "Solid-state batteries", "new-energy", True),
     TechFieldRef("energy-hydrogen", "氢能", "Hydrogen energy", "new-energy", True),
@@ -144,8 +187,12 @@ TECH_FIELDS: tuple[TechFieldRef, ...] = (
     TechFieldRef("aero-engines", "航空发动机", "Aero engines", "aerospace", True),
     TechFieldRef("advanced-manufacturing", "先进制造", "Advanced manufacturing", None, True, "智能装备"),
     TechFieldRef("mfg-industrial-robots", "工业机器人", "Industrial robots", "advanced-manufacturing", True),
-    TechFieldRef("mfg-industrial-software", "工业软件", "Industrial software", "advanced-manufacturing", True),
-    TechFieldRef("mfg-cnc-machine-tools", "高端数控机床", "High-end CNC machine tools", "advanced-manufacturing", True),
+    TechFieldRef(
+        "mfg-industrial-software", "工业软件", "Industrial software", "advanced-manufacturing", True
+    ),
+    TechFieldRef(
+        "mfg-cnc-machine-tools", "高端数控机床", "High-end CNC machine tools", "advanced-manufacturing", True
+    ),
     TechFieldRef("digital-economy", "数字经济", "Digital economy", None, False, "信息技术"),
     TechFieldRef("digital-saas", "企业软件服务", "Enterprise software services", "digital-economy", False),
     TechFieldRef("digital-fintech", "金融科技", "Financial technology", "digital-economy", False),
@@ -154,12 +201,21 @@ ROOT_FIELDS: tuple[str, ...] = tuple(field.code for field in TECH_FIELDS if fiel
 CHILD_FIELDS: dict[str, tuple[str, ...]] = {
     root: tuple(field.code for field in TECH_FIELDS if field.parent == root) for root in ROOT_FIELDS
 }
-FIELD_NAME_WORD: dict[str, str] = {field.code: field.name_word for field in TECH_FIELDS if field.parent is None}
+FIELD_NAME_WORD: dict[str, str] = {
+    field.code: field.name_word for field in TECH_FIELDS if field.parent is None
+}
 # Relative weight of each root field among demo enterprises, and its usual MIIT industry group
 # (industry, software_it, other) as weights.
 ROOT_FIELD_WEIGHTS: dict[str, int] = {
-    "ai": 16, "integrated-circuits": 12, "quantum": 3, "biomedicine": 12, "new-materials": 10,
-    "new-energy": 10, "aerospace": 6, "advanced-manufacturing": 14, "digital-economy": 9,
+    "ai": 16,
+    "integrated-circuits": 12,
+    "quantum": 3,
+    "biomedicine": 12,
+    "new-materials": 10,
+    "new-energy": 10,
+    "aerospace": 6,
+    "advanced-manufacturing": 14,
+    "digital-economy": 9,
 }
 INDUSTRY_WEIGHTS_BY_ROOT: dict[str, tuple[int, int, int]] = {
     "ai": (2, 7, 1),
@@ -180,12 +236,41 @@ BRAND_SECOND: str = "元象际鲸驰途峰锐驱矩数界擎诺衡迈芯科辉�
 # Institution name stems, per kind (invented names).
 INSTITUTION_STEMS: dict[str, tuple[str, ...]] = {
     InstitutionKind.BANK: (
-        "华信", "汇通", "嘉禾", "恒源", "鼎盛", "泰和", "明德", "同舟", "致远", "海川",
-        "瑞和", "正元", "博远", "长河", "金鼎", "丰泽", "广润", "德厚", "信诚", "澄明",
+        "华信",
+        "汇通",
+        "嘉禾",
+        "恒源",
+        "鼎盛",
+        "泰和",
+        "明德",
+        "同舟",
+        "致远",
+        "海川",
+        "瑞和",
+        "正元",
+        "博远",
+        "长河",
+        "金鼎",
+        "丰泽",
+        "广润",
+        "德厚",
+        "信诚",
+        "澄明",
     ),
     InstitutionKind.INSURER: ("安澜", "康宁", "恒安", "安顺", "福瑞", "永泰", "宏安", "鼎安", "盛安", "和信"),
     InstitutionKind.VC: (
-        "星河", "远望", "磐石", "青松", "北辰", "扬帆", "晨曦", "拓界", "深空", "砺行", "原点", "硬核",
+        "星河",
+        "远望",
+        "磐石",
+        "青松",
+        "北辰",
+        "扬帆",
+        "晨曦",
+        "拓界",
+        "深空",
+        "砺行",
+        "原点",
+        "硬核",
     ),
     InstitutionKind.GUARANTOR: ("科信", "金桥", "安信", "创保", "融信", "汇鑫", "鑫源", "同创"),
 }
@@ -193,12 +278,32 @@ INSTITUTION_STEMS: dict[str, tuple[str, ...]] = {
 # Institutions are generated in blocks of 40 with this mix of kinds (16 banks, 8 insurers, 10 VCs,
 # 6 guarantors), interleaved so that any prefix has every kind.
 INSTITUTION_KIND_CYCLE: tuple[str, ...] = tuple(
-    [InstitutionKind.BANK, InstitutionKind.VC, InstitutionKind.INSURER, InstitutionKind.BANK,
-     InstitutionKind.GUARANTOR, InstitutionKind.BANK, InstitutionKind.VC, InstitutionKind.INSURER,
-     InstitutionKind.BANK, InstitutionKind.VC] * 2
-    + [InstitutionKind.BANK, InstitutionKind.VC, InstitutionKind.INSURER, InstitutionKind.BANK,
-       InstitutionKind.GUARANTOR, InstitutionKind.BANK, InstitutionKind.VC, InstitutionKind.INSURER,
-       InstitutionKind.BANK, InstitutionKind.GUARANTOR] * 2
+    [
+        InstitutionKind.BANK,
+        InstitutionKind.VC,
+        InstitutionKind.INSURER,
+        InstitutionKind.BANK,
+        InstitutionKind.GUARANTOR,
+        InstitutionKind.BANK,
+        InstitutionKind.VC,
+        InstitutionKind.INSURER,
+        InstitutionKind.BANK,
+        InstitutionKind.VC,
+    ]
+    * 2
+    + [
+        InstitutionKind.BANK,
+        InstitutionKind.VC,
+        InstitutionKind.INSURER,
+        InstitutionKind.BANK,
+        InstitutionKind.GUARANTOR,
+        InstitutionKind.BANK,
+        InstitutionKind.VC,
+        InstitutionKind.INSURER,
+        InstitutionKind.BANK,
+        InstitutionKind.GUARANTOR,
+    ]
+    * 2
 )
 assert len(INSTITUTION_KIND_CYCLE) == 40
 
@@ -222,57 +327,117 @@ _M = 1_000_000
 INSTRUMENT_PROFILES: dict[str, InstrumentProfile] = {
     Instrument.CREDIT_LOAN: InstrumentProfile(
         ("科创信用贷", "科技人才贷", "研发贷", "创新积分贷", "专精特新贷", "首贷通"),
-        (300_000, 500_000, 1 * _M), (5 * _M, 10 * _M, 20 * _M, 30 * _M, 50 * _M),
-        (6, 12), (24, 36, 60), (245, 450), None, (300 * _M, 800 * _M, 2_000 * _M, 5_000 * _M),
+        (300_000, 500_000, 1 * _M),
+        (5 * _M, 10 * _M, 20 * _M, 30 * _M, 50 * _M),
+        (6, 12),
+        (24, 36, 60),
+        (245, 450),
+        None,
+        (300 * _M, 800 * _M, 2_000 * _M, 5_000 * _M),
     ),
     Instrument.IP_PLEDGE_LOAN: InstrumentProfile(
         ("知识产权质押贷", "专利快贷", "知产融"),
-        (500_000, 1 * _M), (10 * _M, 20 * _M, 30 * _M),
-        (12,), (24, 36), (280, 500), None, (200 * _M, 500 * _M, 1_000 * _M),
+        (500_000, 1 * _M),
+        (10 * _M, 20 * _M, 30 * _M),
+        (12,),
+        (24, 36),
+        (280, 500),
+        None,
+        (200 * _M, 500 * _M, 1_000 * _M),
     ),
     Instrument.SCI_TECH_BOND: InstrumentProfile(
         ("科创债承销", "科技创新债券"),
-        (30 * _M, 50 * _M), (300 * _M, 500 * _M, 1_000 * _M),
-        (36,), (60, 84), (200, 350), None, (3_000 * _M, 10_000 * _M),
+        (30 * _M, 50 * _M),
+        (300 * _M, 500 * _M, 1_000 * _M),
+        (36,),
+        (60, 84),
+        (200, 350),
+        None,
+        (3_000 * _M, 10_000 * _M),
     ),
     Instrument.EQUITY: InstrumentProfile(
         ("天使基金", "种子基金", "硬科技成长基金", "产业投资基金", "科创投资基金"),
-        (1 * _M, 2 * _M, 5 * _M), (20 * _M, 50 * _M, 100 * _M),
-        (36, 48), (84, 96, 120), None, (300, 2_000), (200 * _M, 500 * _M, 1_500 * _M),
+        (1 * _M, 2 * _M, 5 * _M),
+        (20 * _M, 50 * _M, 100 * _M),
+        (36, 48),
+        (84, 96, 120),
+        None,
+        (300, 2_000),
+        (200 * _M, 500 * _M, 1_500 * _M),
     ),
     Instrument.RD_INSURANCE: InstrumentProfile(
         ("研发费用损失险", "关键研发设备险", "研发中断险"),
-        (500_000, 1 * _M), (10 * _M, 20 * _M, 50 * _M),
-        (12,), (12, 24, 36), (50, 200), None, (500 * _M, 1_000 * _M, 3_000 * _M),
+        (500_000, 1 * _M),
+        (10 * _M, 20 * _M, 50 * _M),
+        (12,),
+        (12, 24, 36),
+        (50, 200),
+        None,
+        (500 * _M, 1_000 * _M, 3_000 * _M),
     ),
     Instrument.FIRST_SET_INSURANCE: InstrumentProfile(
         ("首台(套)重大技术装备综合险", "首批次新材料保险"),
-        (2 * _M, 5 * _M), (100 * _M, 200 * _M, 500 * _M),
-        (12,), (12, 36), (100, 300), None, (2_000 * _M, 5_000 * _M),
+        (2 * _M, 5 * _M),
+        (100 * _M, 200 * _M, 500 * _M),
+        (12,),
+        (12, 36),
+        (100, 300),
+        None,
+        (2_000 * _M, 5_000 * _M),
     ),
     Instrument.LOAN_GUARANTEE_INSURANCE: InstrumentProfile(
         ("科技贷款保证保险", "小微贷款保证保险"),
-        (300_000, 500_000), (5 * _M, 10 * _M),
-        (6, 12), (24, 36), (100, 250), None, (300 * _M, 1_000 * _M),
+        (300_000, 500_000),
+        (5 * _M, 10 * _M),
+        (6, 12),
+        (24, 36),
+        (100, 250),
+        None,
+        (300 * _M, 1_000 * _M),
     ),
     Instrument.GUARANTEE: InstrumentProfile(
         ("科技融资担保", "批量担保·科创贷", "知识产权融资担保", "见贷即保"),
-        (300_000, 500_000, 1 * _M), (5 * _M, 10 * _M, 20 * _M, 30 * _M),
-        (6, 12), (24, 36), (50, 150), None, (300 * _M, 1_000 * _M, 3_000 * _M),
+        (300_000, 500_000, 1 * _M),
+        (5 * _M, 10 * _M, 20 * _M, 30 * _M),
+        (6, 12),
+        (24, 36),
+        (50, 150),
+        None,
+        (300 * _M, 1_000 * _M, 3_000 * _M),
     ),
 }
 
 # Major-task titles per root field (the task code and level make each one distinct).
 TASK_TITLES: dict[str, tuple[str, ...]] = {
-    "ai": ("面向工业场景的行业大模型研发与应用示范", "具身智能通用操作平台关键技术", "可信人工智能评测体系与工具链"),
-    "integrated-circuits": ("先进工艺关键装备研发与验证", "车规级高性能计算芯片研制", "高端光刻胶国产化及产业化"),
+    "ai": (
+        "面向工业场景的行业大模型研发与应用示范",
+        "具身智能通用操作平台关键技术",
+        "可信人工智能评测体系与工具链",
+    ),
+    "integrated-circuits": (
+        "先进工艺关键装备研发与验证",
+        "车规级高性能计算芯片研制",
+        "高端光刻胶国产化及产业化",
+    ),
     "quantum": ("超导量子计算原型机工程化", "城域量子保密通信网络示范", "原子钟与量子精密测量仪器"),
-    "biomedicine": ("源头创新药物临床前研究平台", "高端医学影像设备核心部件国产化", "合成生物制造关键菌株与工艺"),
+    "biomedicine": (
+        "源头创新药物临床前研究平台",
+        "高端医学影像设备核心部件国产化",
+        "合成生物制造关键菌株与工艺",
+    ),
     "new-materials": ("高性能碳纤维及复合材料产业化", "航空级高温合金关键制备技术", "稀土永磁材料绿色制备"),
     "new-energy": ("全固态电池材料与电芯工程化", "可再生能源电解水制氢装备", "钙钛矿叠层光伏组件中试"),
     "aerospace": ("可重复使用运载火箭关键技术", "电动垂直起降飞行器适航验证", "大涵道比涡扇发动机部件研制"),
-    "advanced-manufacturing": ("高端五轴联动数控机床研制", "工业设计仿真软件自主化", "协作机器人核心零部件攻关"),
-    "digital-economy": ("工业互联网平台中小企业数字化转型", "数字人民币科技金融场景示范", "企业级软件供应链安全"),
+    "advanced-manufacturing": (
+        "高端五轴联动数控机床研制",
+        "工业设计仿真软件自主化",
+        "协作机器人核心零部件攻关",
+    ),
+    "digital-economy": (
+        "工业互联网平台中小企业数字化转型",
+        "数字人民币科技金融场景示范",
+        "企业级软件供应链安全",
+    ),
 }
 
 
@@ -288,15 +453,24 @@ class RelendingPolicyRef:
 _RATE_NOTE = "利率仅供参考 (rate indicative; check the PBoC's current rate)"
 RELENDING_POLICIES: tuple[RelendingPolicyRef, ...] = (
     RelendingPolicyRef(
-        date(2024, 4, 7), Decimal("500000000000"), Decimal("0.6000"), Decimal("0.0175"),
+        date(2024, 4, 7),
+        Decimal("500000000000"),
+        Decimal("0.6000"),
+        Decimal("0.0175"),
         f"科技创新和技术改造再贷款设立，额度 5000 亿元。{_RATE_NOTE}",
     ),
     RelendingPolicyRef(
-        date(2025, 5, 7), Decimal("800000000000"), Decimal("0.6000"), Decimal("0.0175"),
+        date(2025, 5, 7),
+        Decimal("800000000000"),
+        Decimal("0.6000"),
+        Decimal("0.0175"),
         f"额度增至 8000 亿元。{_RATE_NOTE}",
     ),
     RelendingPolicyRef(
-        date(2026, 1, 15), Decimal("1200000000000"), Decimal("0.6000"), Decimal("0.0175"),
+        date(2026, 1, 15),
+        Decimal("1200000000000"),
+        Decimal("0.6000"),
+        Decimal("0.0175"),
         f"额度增至 1.2 万亿元 (day of month indicative)。{_RATE_NOTE}",
     ),
 )

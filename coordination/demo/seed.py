@@ -197,7 +197,9 @@ _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 def organisation_code(body8: str) -> str:
     """Complete an 8-digit organisation-code body with its GB 11714 check character."""
-    remainder = 11 - sum(int(char) * weight for char, weight in zip(body8, _ORG_CODE_WEIGHTS, strict=True)) % 11
+    remainder = (
+        11 - sum(int(char) * weight for char, weight in zip(body8, _ORG_CODE_WEIGHTS, strict=True)) % 11
+    )
     return body8 + {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 
@@ -225,12 +227,33 @@ class _Anchor:
 
 
 ANCHOR_ENTERPRISES: dict[int, _Anchor] = {
-    0: _Anchor("上海浦芯智能科技有限公司", "310115", Stage.GROWTH, Industry.SOFTWARE_IT,
-               ("ai-foundation-models", "ic-design"), date(2018, 3, 15), 186),
-    1: _Anchor("上海澜矩量子科技有限公司", "310104", Stage.STARTUP, Industry.INDUSTRY,
-               ("quantum-sensing",), date(2022, 9, 1), 48),
-    2: _Anchor("北京镜界智能装备有限公司", "110108", Stage.GROWTH, Industry.INDUSTRY,
-               ("mfg-industrial-robots", "ai-embodied"), date(2016, 6, 20), 240),
+    0: _Anchor(
+        "上海浦芯智能科技有限公司",
+        "310115",
+        Stage.GROWTH,
+        Industry.SOFTWARE_IT,
+        ("ai-foundation-models", "ic-design"),
+        date(2018, 3, 15),
+        186,
+    ),
+    1: _Anchor(
+        "上海澜矩量子科技有限公司",
+        "310104",
+        Stage.STARTUP,
+        Industry.INDUSTRY,
+        ("quantum-sensing",),
+        date(2022, 9, 1),
+        48,
+    ),
+    2: _Anchor(
+        "北京镜界智能装备有限公司",
+        "110108",
+        Stage.GROWTH,
+        Industry.INDUSTRY,
+        ("mfg-industrial-robots", "ai-embodied"),
+        date(2016, 6, 20),
+        240,
+    ),
 }
 
 _REGION_CODES = tuple(code for code, _ in ref.ENTERPRISE_REGION_WEIGHTS)
@@ -344,10 +367,13 @@ def tech_sme_evaluation(spec: EnterpriseSpec) -> TechSmeEvaluation:
             st_staff=latest.st_staff,
             class_i_ip=latest.invention_patents + latest.other_class_i_ip,
             class_ii_ip=latest.class_ii_ip,
-            high_tech_certificate_valid=spec.high_tech_valid_until is not None and spec.high_tech_valid_until >= AS_OF,
-            national_award_recent=spec.national_award_year is not None and spec.national_award_year >= AS_OF.year - 5,
+            high_tech_certificate_valid=spec.high_tech_valid_until is not None
+            and spec.high_tech_valid_until >= AS_OF,
+            national_award_recent=spec.national_award_year is not None
+            and spec.national_award_year >= AS_OF.year - 5,
             provincial_rnd_institution=spec.provincial_rnd_institution,
-            led_standard_recent=spec.led_standard_year is not None and spec.led_standard_year >= AS_OF.year - 5,
+            led_standard_recent=spec.led_standard_year is not None
+            and spec.led_standard_year >= AS_OF.year - 5,
         )
     )
 
@@ -437,7 +463,9 @@ def _anchor_credentials(spec: EnterpriseSpec) -> None:
 # Institutions and products
 
 
-def _product_from_profile(rng: random.Random, instrument: str, name: str, served: tuple[str, ...]) -> ProductSpec:
+def _product_from_profile(
+    rng: random.Random, instrument: str, name: str, served: tuple[str, ...]
+) -> ProductSpec:
     profile = ref.INSTRUMENT_PROFILES[instrument]
     min_amount = rng.choice(profile.min_amounts)
     max_amount = max(min_amount, rng.choice(profile.max_amounts))
@@ -506,24 +534,79 @@ def _journey_products() -> dict[int, list[ProductSpec]]:
     m = 1_000_000
     return {
         DEMO_BANK: [
-            ProductSpec("科创信用贷", Instrument.CREDIT_LOAN, 500_000, 30 * m, 6, 36, _STAGES,
-                        rate_bp=(285, 385), yearly_capacity=5_000 * m, capacity_used=1_200 * m,
-                        active_from=date(2025, 1, 1)),
-            ProductSpec("重大任务科技贷", Instrument.CREDIT_LOAN, 10 * m, 200 * m, 12, 60, _STAGES,
-                        rate_bp=(260, 360), yearly_capacity=10_000 * m, capacity_used=2_000 * m,
-                        active_from=date(2025, 1, 1)),
-            ProductSpec("知识产权质押贷", Instrument.IP_PLEDGE_LOAN, 1 * m, 20 * m, 12, 36, _STAGES,
-                        fields=("integrated-circuits", *ref.CHILD_FIELDS["integrated-circuits"]),
-                        min_credit_score=40, requires_tech_sme=True, rate_bp=(300, 450),
-                        yearly_capacity=800 * m, capacity_used=150 * m, active_from=date(2025, 1, 1)),
+            ProductSpec(
+                "科创信用贷",
+                Instrument.CREDIT_LOAN,
+                500_000,
+                30 * m,
+                6,
+                36,
+                _STAGES,
+                rate_bp=(285, 385),
+                yearly_capacity=5_000 * m,
+                capacity_used=1_200 * m,
+                active_from=date(2025, 1, 1),
+            ),
+            ProductSpec(
+                "重大任务科技贷",
+                Instrument.CREDIT_LOAN,
+                10 * m,
+                200 * m,
+                12,
+                60,
+                _STAGES,
+                rate_bp=(260, 360),
+                yearly_capacity=10_000 * m,
+                capacity_used=2_000 * m,
+                active_from=date(2025, 1, 1),
+            ),
+            ProductSpec(
+                "知识产权质押贷",
+                Instrument.IP_PLEDGE_LOAN,
+                1 * m,
+                20 * m,
+                12,
+                36,
+                _STAGES,
+                fields=("integrated-circuits", *ref.CHILD_FIELDS["integrated-circuits"]),
+                min_credit_score=40,
+                requires_tech_sme=True,
+                rate_bp=(300, 450),
+                yearly_capacity=800 * m,
+                capacity_used=150 * m,
+                active_from=date(2025, 1, 1),
+            ),
         ],
         DEMO_BANK_2: [
-            ProductSpec("浦江科创贷", Instrument.CREDIT_LOAN, 1 * m, 80 * m, 12, 36, _STAGES,
-                        requires_tech_sme=True, rate_bp=(295, 395), yearly_capacity=3_000 * m,
-                        capacity_used=500 * m, active_from=date(2025, 3, 1), active_until=date(2028, 12, 31)),
-            ProductSpec("专利快贷", Instrument.IP_PLEDGE_LOAN, 500_000, 10 * m, 12, 24, _STAGES,
-                        min_credit_score=30, rate_bp=(320, 480), yearly_capacity=300 * m,
-                        capacity_used=60 * m, active_from=date(2025, 3, 1)),
+            ProductSpec(
+                "浦江科创贷",
+                Instrument.CREDIT_LOAN,
+                1 * m,
+                80 * m,
+                12,
+                36,
+                _STAGES,
+                requires_tech_sme=True,
+                rate_bp=(295, 395),
+                yearly_capacity=3_000 * m,
+                capacity_used=500 * m,
+                active_from=date(2025, 3, 1),
+                active_until=date(2028, 12, 31),
+            ),
+            ProductSpec(
+                "专利快贷",
+                Instrument.IP_PLEDGE_LOAN,
+                500_000,
+                10 * m,
+                12,
+                24,
+                _STAGES,
+                min_credit_score=30,
+                rate_bp=(320, 480),
+                yearly_capacity=300 * m,
+                capacity_used=60 * m,
+                active_from=date(2025, 3, 1),
+            ),
         ],
     }
 
@@ -543,7 +626,9 @@ _NATIONWIDE_CHANCE = {
     InstitutionKind.GUARANTOR: 0.0,
 }
 _KIND_ORDINAL = {
-    position: sum(1 for kind in ref.INSTITUTION_KIND_CYCLE[:position] if kind == ref.INSTITUTION_KIND_CYCLE[position])
+    position: sum(
+        1 for kind in ref.INSTITUTION_KIND_CYCLE[:position] if kind == ref.INSTITUTION_KIND_CYCLE[position]
+    )
     for position in range(len(ref.INSTITUTION_KIND_CYCLE))
 }
 _KIND_PER_BLOCK = {kind: ref.INSTITUTION_KIND_CYCLE.count(kind) for kind in InstitutionKind.values}
@@ -645,12 +730,30 @@ def task_specs(block: int, enterprises: Sequence[EnterpriseSpec]) -> list[TaskSp
         fiscal = budget * rng.randint(20, 60) // 100 // 10_000 * 10_000
         gap = (budget - fiscal) * rng.randint(30, 100) // 100 // 10_000 * 10_000
         if index == NATIONAL_ANCHOR_TASK:
-            title, year, budget, fiscal, gap = "面向工业场景的行业大模型研发与应用示范", 2025, 300_000_000, 120_000_000, 90_000_000
+            title, year, budget, fiscal, gap = (
+                "面向工业场景的行业大模型研发与应用示范",
+                2025,
+                300_000_000,
+                120_000_000,
+                90_000_000,
+            )
             code = f"GJ{year}-{index + 1:06d}"
         starts_on = date(year, rng.choice((1, 4, 7, 10)), 1)
         ends_on = date(year + rng.randint(3, 5), 12, 31)
         tasks.append(
-            TaskSpec(code, f"{title}", field_code, level, lead, participants, budget, fiscal, gap, starts_on, ends_on)
+            TaskSpec(
+                code,
+                f"{title}",
+                field_code,
+                level,
+                lead,
+                participants,
+                budget,
+                fiscal,
+                gap,
+                starts_on,
+                ends_on,
+            )
         )
     return tasks
 
@@ -675,7 +778,9 @@ def _link(model: type[models.Model], field_name: str, pairs: Iterable[tuple[int,
     return _bulk_create(through, missing, ignore_conflicts=True)
 
 
-def _seed_tree(model: type[models.Model], refs: Sequence[Any], build: Callable[[Any, int | None], models.Model]) -> dict[str, int]:
+def _seed_tree(
+    model: type[models.Model], refs: Sequence[Any], build: Callable[[Any, int | None], models.Model]
+) -> dict[str, int]:
     """Create the missing nodes of a code-keyed tree level by level; return code -> id."""
     ids = dict(model.objects.values_list("code", "id"))
     pending = [node for node in refs if node.code not in ids]
@@ -694,8 +799,12 @@ def _seed_regions() -> dict[str, int]:
         Region,
         ref.REGIONS,
         lambda node, parent_id: Region(
-            code=node.code, name=node.name, name_en=node.name_en, parent_id=parent_id,
-            pilot_zone=node.pilot_zone, innovation_center=node.innovation_center,
+            code=node.code,
+            name=node.name,
+            name_en=node.name_en,
+            parent_id=parent_id,
+            pilot_zone=node.pilot_zone,
+            innovation_center=node.innovation_center,
         ),
     )
 
@@ -705,7 +814,11 @@ def _seed_fields() -> dict[str, int]:
         TechField,
         ref.TECH_FIELDS,
         lambda node, parent_id: TechField(
-            code=node.code, name=node.name, name_en=node.name_en, parent_id=parent_id, hard_tech=node.hard_tech
+            code=node.code,
+            name=node.name,
+            name_en=node.name_en,
+            parent_id=parent_id,
+            hard_tech=node.hard_tech,
         ),
     )
 
@@ -716,8 +829,11 @@ def _seed_relending() -> None:
         RelendingPolicy,
         [
             RelendingPolicy(
-                effective_from=policy.effective_from, quota=policy.quota,
-                refinance_share=policy.refinance_share, rate=policy.rate, note=policy.note,
+                effective_from=policy.effective_from,
+                quota=policy.quota,
+                refinance_share=policy.refinance_share,
+                rate=policy.rate,
+                note=policy.note,
             )
             for policy in ref.RELENDING_POLICIES
             if policy.effective_from not in existing
@@ -725,20 +841,28 @@ def _seed_relending() -> None:
     )
 
 
-def _seed_enterprises(specs: Sequence[EnterpriseSpec], regions: dict[str, int], fields: dict[str, int]) -> dict[int, int]:
+def _seed_enterprises(
+    specs: Sequence[EnterpriseSpec], regions: dict[str, int], fields: dict[str, int]
+) -> dict[int, int]:
     """Return enterprise index -> id."""
     existing = set(Enterprise.objects.values_list("credit_code", flat=True))
     _bulk_create(
         Enterprise,
         [
             Enterprise(
-                credit_code=spec.credit_code, name=spec.name, region_id=regions[spec.region],
-                founded_on=spec.founded_on, stage=spec.stage, industry=spec.industry, employees=spec.employees,
+                credit_code=spec.credit_code,
+                name=spec.name,
+                region_id=regions[spec.region],
+                founded_on=spec.founded_on,
+                stage=spec.stage,
+                industry=spec.industry,
+                employees=spec.employees,
                 high_tech_certificate_no=spec.high_tech_certificate_no,
                 high_tech_valid_until=spec.high_tech_valid_until,
                 tech_sme_registration_no=spec.tech_sme_registration_no,
                 tech_sme_registration_year=spec.tech_sme_registration_year,
-                specialised_status=spec.specialised_status, national_award_year=spec.national_award_year,
+                specialised_status=spec.specialised_status,
+                national_award_year=spec.national_award_year,
                 provincial_rnd_institution=spec.provincial_rnd_institution,
                 led_standard_year=spec.led_standard_year,
             )
@@ -754,11 +878,18 @@ def _seed_enterprises(specs: Sequence[EnterpriseSpec], regions: dict[str, int], 
         EnterpriseFinancials,
         [
             EnterpriseFinancials(
-                enterprise_id=ids[spec.index], year=row.year, revenue=Decimal(row.revenue),
-                total_assets=Decimal(row.total_assets), total_costs=Decimal(row.total_costs),
-                rnd_expense=Decimal(row.rnd_expense), staff=row.staff, st_staff=row.st_staff,
-                invention_patents=row.invention_patents, other_class_i_ip=row.other_class_i_ip,
-                class_ii_ip=row.class_ii_ip, tech_contract_turnover=Decimal(row.tech_contract_turnover),
+                enterprise_id=ids[spec.index],
+                year=row.year,
+                revenue=Decimal(row.revenue),
+                total_assets=Decimal(row.total_assets),
+                total_costs=Decimal(row.total_costs),
+                rnd_expense=Decimal(row.rnd_expense),
+                staff=row.staff,
+                st_staff=row.st_staff,
+                invention_patents=row.invention_patents,
+                other_class_i_ip=row.other_class_i_ip,
+                class_ii_ip=row.class_ii_ip,
+                tech_contract_turnover=Decimal(row.tech_contract_turnover),
                 vc_received=Decimal(row.vc_received),
             )
             for spec in specs
@@ -776,10 +907,16 @@ def _seed_tasks(tasks: Sequence[TaskSpec], enterprise_ids: dict[int, int], field
         MajorTask,
         [
             MajorTask(
-                code=task.code, title=task.title, field_id=fields[task.field], level=task.level,
-                lead_enterprise_id=enterprise_ids[task.lead], budget=Decimal(task.budget),
-                fiscal_funding=Decimal(task.fiscal_funding), financing_gap=Decimal(task.financing_gap),
-                starts_on=task.starts_on, ends_on=task.ends_on,
+                code=task.code,
+                title=task.title,
+                field_id=fields[task.field],
+                level=task.level,
+                lead_enterprise_id=enterprise_ids[task.lead],
+                budget=Decimal(task.budget),
+                fiscal_funding=Decimal(task.fiscal_funding),
+                financing_gap=Decimal(task.financing_gap),
+                starts_on=task.starts_on,
+                ends_on=task.ends_on,
             )
             for task in tasks
             if task.code not in existing
@@ -806,7 +943,9 @@ def _seed_institutions(
         Institution,
         [
             Institution(
-                credit_code=spec.credit_code, name=spec.name, kind=spec.kind,
+                credit_code=spec.credit_code,
+                name=spec.name,
+                kind=spec.kind,
                 relending_eligible=spec.relending_eligible,
             )
             for spec in specs
@@ -815,7 +954,9 @@ def _seed_institutions(
     )
     by_code = dict(Institution.objects.values_list("credit_code", "id"))
     ids = {spec.index: by_code[spec.credit_code] for spec in specs}
-    _link(Institution, "regions", ((ids[spec.index], regions[code]) for spec in specs for code in spec.regions))
+    _link(
+        Institution, "regions", ((ids[spec.index], regions[code]) for spec in specs for code in spec.regions)
+    )
 
     have_product = set(Product.objects.values_list("institution_id", "name"))
     new_products = []
@@ -825,23 +966,33 @@ def _seed_institutions(
                 continue
             new_products.append(
                 Product(
-                    institution_id=ids[spec.index], name=product.name, instrument=product.instrument,
-                    min_amount=Decimal(product.min_amount), max_amount=Decimal(product.max_amount),
-                    min_term_months=product.min_term_months, max_term_months=product.max_term_months,
-                    for_startup=Stage.STARTUP in product.stages, for_growth=Stage.GROWTH in product.stages,
-                    for_stable=Stage.STABLE in product.stages, min_credit_score=Decimal(product.min_credit_score),
+                    institution_id=ids[spec.index],
+                    name=product.name,
+                    instrument=product.instrument,
+                    min_amount=Decimal(product.min_amount),
+                    max_amount=Decimal(product.max_amount),
+                    min_term_months=product.min_term_months,
+                    max_term_months=product.max_term_months,
+                    for_startup=Stage.STARTUP in product.stages,
+                    for_growth=Stage.GROWTH in product.stages,
+                    for_stable=Stage.STABLE in product.stages,
+                    min_credit_score=Decimal(product.min_credit_score),
                     requires_tech_sme=product.requires_tech_sme,
                     rate_min=_rate(product.rate_bp[0]) if product.rate_bp else None,
                     rate_max=_rate(product.rate_bp[1]) if product.rate_bp else None,
                     stake_min=_rate(product.stake_bp[0]) if product.stake_bp else None,
                     stake_max=_rate(product.stake_bp[1]) if product.stake_bp else None,
-                    yearly_capacity=Decimal(product.yearly_capacity), capacity_used=Decimal(product.capacity_used),
-                    active_from=product.active_from, active_until=product.active_until, is_active=product.is_active,
+                    yearly_capacity=Decimal(product.yearly_capacity),
+                    capacity_used=Decimal(product.capacity_used),
+                    active_from=product.active_from,
+                    active_until=product.active_until,
+                    is_active=product.is_active,
                 )
             )
     _bulk_create(Product, new_products)
     product_ids = {
-        (institution, name): pk for pk, institution, name in Product.objects.values_list("id", "institution_id", "name")
+        (institution, name): pk
+        for pk, institution, name in Product.objects.values_list("id", "institution_id", "name")
     }
     field_pairs, region_pairs = [], []
     for spec in specs:
@@ -854,15 +1005,22 @@ def _seed_institutions(
     return ids
 
 
-def _seed_users(password: str, enterprise_ids: dict[int, int], institution_ids: dict[int, int], regions: dict[str, int]) -> None:
+def _seed_users(
+    password: str, enterprise_ids: dict[int, int], institution_ids: dict[int, int], regions: dict[str, int]
+) -> None:
     user_model = get_user_model()
     # One hash for every demo login: hashing is deliberately slow, and these share one password anyway.
     hashed = make_password(password)
     users = {user.username: user for user in user_model.objects.filter(username__in=DEMO_USERNAMES)}
     missing = [
         user_model(
-            username=demo.username, first_name=demo.first_name, email=f"{demo.username}@demo.techfin.invalid",
-            is_staff=demo.is_staff, is_superuser=demo.is_superuser, is_active=True, password=hashed,
+            username=demo.username,
+            first_name=demo.first_name,
+            email=f"{demo.username}@demo.techfin.invalid",
+            is_staff=demo.is_staff,
+            is_superuser=demo.is_superuser,
+            is_active=True,
+            password=hashed,
         )
         for demo in DEMO_USERS
         if demo.username not in users
@@ -880,16 +1038,26 @@ def _seed_users(password: str, enterprise_ids: dict[int, int], institution_ids: 
     _link(
         Enterprise,
         "members",
-        ((enterprise_ids[index], user_ids[demo.username]) for demo in DEMO_USERS for index in demo.enterprises),
+        (
+            (enterprise_ids[index], user_ids[demo.username])
+            for demo in DEMO_USERS
+            for index in demo.enterprises
+        ),
     )
     _link(
         Institution,
         "members",
-        ((institution_ids[demo.institution], user_ids[demo.username]) for demo in DEMO_USERS if demo.institution is not None),
+        (
+            (institution_ids[demo.institution], user_ids[demo.username])
+            for demo in DEMO_USERS
+            if demo.institution is not None
+        ),
     )
 
     coordinators = [demo for demo in DEMO_USERS if demo.coordinator_regions is not None]
-    scopes = {scope.user_id: scope for scope in CoordinatorScope.objects.filter(user_id__in=user_ids.values())}
+    scopes = {
+        scope.user_id: scope for scope in CoordinatorScope.objects.filter(user_id__in=user_ids.values())
+    }
     _bulk_create(
         CoordinatorScope,
         [

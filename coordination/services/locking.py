@@ -1,4 +1,4 @@
-"""Row locks in one order — the request first, then the object — so concurrent actions serialise per request."""
+"""Row locks in one order (the request, then the object), so concurrent actions serialise per request."""
 
 from collections.abc import Callable
 from typing import TypeVar

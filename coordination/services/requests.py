@@ -18,6 +18,7 @@ from .. import selectors
 from ..choices import OfferStatus, ReferralStatus, RequestStatus, Role
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..matching.eligibility import ineligibility_reasons
+from ..matching.proposal import candidate_for, propose
 from ..models import FinancingRequest, Offer, ReferenceCounter, Referral, Tranche
 from ..workflow import engine
 from ..workflow.tables import LIVE_REFERRAL
@@ -193,33 +194,32 @@ def route_request(
 
     def body(request):
         open_tranches = [t for t in request.tranches.all() if t.accepted_offer_id is None]
-        if product_ids is None:
-            from ..matching.proposal import propose  # matching depends on the request models, not the reverse
-
-            chosen = {t.pk: [c.product for c in candidates] for t, candidates in propose(request).items()}
-            edited = False
-        else:
-            chosen = _assign_products(request, open_tranches, product_ids)
-            edited = True
         engine.authorise(request, "route", user)
+        if product_ids is None:
+            chosen = {t.pk: candidates for t, candidates in propose(request).items()}
+        else:
+            chosen = {
+                tranche_pk: [candidate_for(p, tranche, request) for p in products]
+                for tranche_pk, (tranche, products) in _assign_products(open_tranches, product_ids).items()
+            }
         today = timezone.localdate()
-        referrals = []
+        routed = []
         for tranche in open_tranches:
-            products = chosen.get(tranche.pk, [])
+            candidates = chosen.get(tranche.pk, [])
             live = tranche.referrals.filter(status__in=LIVE_REFERRAL).exists()
-            if not products and not live:
+            if not candidates and not live:
                 raise ValidationFailed(
                     f"Tranche {tranche.position} ({tranche.instrument}) has no product to route to.",
                     fields={"products": [f"no eligible product for tranche {tranche.position}"]},
                 )
-            for product in products:
-                problems = ineligibility_reasons(product, tranche, request, today=today)
+            for candidate in candidates:
+                problems = ineligibility_reasons(candidate.product, tranche, request, today=today)
                 if problems:
                     raise ValidationFailed(
-                        f"{product} cannot take tranche {tranche.position}: {'; '.join(problems)}.",
-                        fields={"products": [f"{product.pk}: {'; '.join(problems)}"]},
+                        f"{candidate.product} cannot take tranche {tranche.position}: {'; '.join(problems)}.",
+                        fields={"products": [f"{candidate.product.pk}: {'; '.join(problems)}"]},
                     )
-                referrals.append((tranche, product))
+                routed.append((tranche, candidate))
         request.needs_rerouting = False
         engine.transition(
             request,
@@ -227,26 +227,27 @@ def route_request(
             user=user,
             reason=reason,
             idempotency_key=idempotency_key,
-            data={"products": [p.pk for _, p in referrals], "edited_by_coordinator": edited},
+            data={
+                "products": [c.product.pk for _, c in routed],
+                "edited_by_coordinator": product_ids is not None,
+            },
         )
-        for tranche, product in referrals:
-            explanation = getattr(product, "match_explanation", [])
+        for tranche, candidate in routed:
             referral = Referral.objects.create(
                 tranche=tranche,
                 request=request,
-                product=product,
-                institution=product.institution,
-                score=getattr(product, "match_score", 0),
-                explanation=explanation,
+                product=candidate.product,
+                institution=candidate.product.institution,
+                score=candidate.score,
+                explanation=candidate.explanation,
             )
             engine.record_creation(referral, "route", user=user, role=Role.COORDINATOR)
 
     return _act("route", request_id, user, idempotency_key, body)
 
 
-def _assign_products(
-    request, open_tranches: list[Tranche], product_ids: list[int]
-) -> dict[int, list[Product]]:
+def _assign_products(open_tranches: list[Tranche], product_ids: list[int]) -> dict[int, tuple[Tranche, list]]:
+    """The coordinator's products, each given to every open tranche of its instrument."""
     products = Product.objects.select_related("institution").prefetch_related(
         "regions", "fields", "institution__regions"
     )
@@ -254,8 +255,8 @@ def _assign_products(
     unknown = [pk for pk in product_ids if pk not in found]
     if unknown:
         raise ValidationFailed("Unknown products.", fields={"products": [f"unknown product ids: {unknown}"]})
-    chosen: dict[int, list[Product]] = {}
-    for pk in product_ids:
+    chosen: dict[int, tuple[Tranche, list]] = {}
+    for pk in dict.fromkeys(product_ids):
         product = found[pk]
         targets = [t for t in open_tranches if t.instrument == product.instrument]
         if not targets:
@@ -264,7 +265,7 @@ def _assign_products(
                 fields={"products": [f"{pk}: no open tranche asks for {product.instrument}"]},
             )
         for tranche in targets:
-            chosen.setdefault(tranche.pk, []).append(product)
+            chosen.setdefault(tranche.pk, (tranche, []))[1].append(product)
     return chosen
 
 
@@ -489,7 +490,7 @@ def _close_open_parts(request: FinancingRequest) -> None:
 
 
 def reroute_if_stalled(request: FinancingRequest) -> None:
-    """Back to triage when an open tranche has nothing left waiting: all its referrals closed without offer."""
+    """Back to triage when an open tranche has nothing left waiting (all referrals closed without offer)."""
     if request.status != RequestStatus.ROUTED:
         return
     for tranche in request.tranches.filter(accepted_offer__isnull=True):
