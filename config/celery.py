@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -12,12 +13,26 @@ app.conf.update(
     result_serializer="json",
     task_ignore_result=True,
     task_acks_late=True,
-    # A task whose worker died is redelivered, not lost; the outbox bounds how often it is retried.
+    # A task whose worker process died goes back to the queue; the outbox's lease and attempt
+    # count bound how often one delivery is retried.
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_time_limit=300,
     task_soft_time_limit=240,
     timezone="Asia/Shanghai",
     broker_connection_retry_on_startup=True,
+    broker_connection_timeout=2,
+    # A submission must not hang on a broker outage: give up quickly, the outbox sweep catches up.
+    task_publish_retry_policy={
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    },
+    beat_schedule={
+        "sweep-deadlines": {"task": "coordination.sweep_deadlines", "schedule": 60.0},
+        "sweep-outbox": {"task": "coordination.sweep_outbox", "schedule": 30.0},
+        "send-digests": {"task": "coordination.send_digests", "schedule": crontab(hour=8, minute=0)},
+    },
 )
 app.autodiscover_tasks()

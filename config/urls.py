@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import path
 
-from coordination import views
+from coordination import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]

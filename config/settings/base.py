@@ -143,3 +143,12 @@ NATIONAL_THRESHOLD_YUAN = int(os.environ.get("NATIONAL_THRESHOLD_YUAN", "5000000
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 # Documents a request must carry before screening passes (DocumentKind values).
 SCREENING_REQUIRED_DOCUMENTS = env_list("SCREENING_REQUIRED_DOCUMENTS", "business_plan,financial_statements")
+
+# Outbox and deliveries (DESIGN.md §4). Every delay stays below the broker's visibility timeout.
+OUTBOX_NUDGE = env_bool("OUTBOX_NUDGE", True)
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
+DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+DELIVERY_RETRY_MAX_SECONDS = float(os.environ.get("DELIVERY_RETRY_MAX_SECONDS", "3600"))
+DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -1,1 +1,4 @@
-"""Deterministic demo data: `reference` holds the static tables, `seed.seed_demo` writes them (DESIGN.md §8)."""
+"""Deterministic demo data (DESIGN.md §8).
+
+`reference` holds the static tables; `seed.seed_demo` writes them.
+"""

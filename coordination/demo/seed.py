@@ -204,7 +204,7 @@ def organisation_code(body8: str) -> str:
 
 
 def demo_credit_code(region_code: str, namespace: str, index: int) -> str:
-    """'9' (market regulator) + '1' (enterprise) + region + organisation code, completed with its check character.
+    """'9' (market regulator) + '1' (enterprise) + region + organisation code + check character.
 
     `namespace` is one digit that keeps enterprises and institutions apart.
     """
@@ -535,39 +535,39 @@ def _journey_products() -> dict[int, list[ProductSpec]]:
     return {
         DEMO_BANK: [
             ProductSpec(
-                "科创信用贷",
-                Instrument.CREDIT_LOAN,
-                500_000,
-                30 * m,
-                6,
-                36,
-                _STAGES,
+                name="科创信用贷",
+                instrument=Instrument.CREDIT_LOAN,
+                min_amount=500_000,
+                max_amount=30 * m,
+                min_term_months=6,
+                max_term_months=36,
+                stages=_STAGES,
                 rate_bp=(285, 385),
                 yearly_capacity=5_000 * m,
                 capacity_used=1_200 * m,
                 active_from=date(2025, 1, 1),
             ),
             ProductSpec(
-                "重大任务科技贷",
-                Instrument.CREDIT_LOAN,
-                10 * m,
-                200 * m,
-                12,
-                60,
-                _STAGES,
+                name="重大任务科技贷",
+                instrument=Instrument.CREDIT_LOAN,
+                min_amount=10 * m,
+                max_amount=200 * m,
+                min_term_months=12,
+                max_term_months=60,
+                stages=_STAGES,
                 rate_bp=(260, 360),
                 yearly_capacity=10_000 * m,
                 capacity_used=2_000 * m,
                 active_from=date(2025, 1, 1),
             ),
             ProductSpec(
-                "知识产权质押贷",
-                Instrument.IP_PLEDGE_LOAN,
-                1 * m,
-                20 * m,
-                12,
-                36,
-                _STAGES,
+                name="知识产权质押贷",
+                instrument=Instrument.IP_PLEDGE_LOAN,
+                min_amount=1 * m,
+                max_amount=20 * m,
+                min_term_months=12,
+                max_term_months=36,
+                stages=_STAGES,
                 fields=("integrated-circuits", *ref.CHILD_FIELDS["integrated-circuits"]),
                 min_credit_score=40,
                 requires_tech_sme=True,
@@ -579,13 +579,13 @@ def _journey_products() -> dict[int, list[ProductSpec]]:
         ],
         DEMO_BANK_2: [
             ProductSpec(
-                "浦江科创贷",
-                Instrument.CREDIT_LOAN,
-                1 * m,
-                80 * m,
-                12,
-                36,
-                _STAGES,
+                name="浦江科创贷",
+                instrument=Instrument.CREDIT_LOAN,
+                min_amount=1 * m,
+                max_amount=80 * m,
+                min_term_months=12,
+                max_term_months=36,
+                stages=_STAGES,
                 requires_tech_sme=True,
                 rate_bp=(295, 395),
                 yearly_capacity=3_000 * m,
@@ -594,13 +594,13 @@ def _journey_products() -> dict[int, list[ProductSpec]]:
                 active_until=date(2028, 12, 31),
             ),
             ProductSpec(
-                "专利快贷",
-                Instrument.IP_PLEDGE_LOAN,
-                500_000,
-                10 * m,
-                12,
-                24,
-                _STAGES,
+                name="专利快贷",
+                instrument=Instrument.IP_PLEDGE_LOAN,
+                min_amount=500_000,
+                max_amount=10 * m,
+                min_term_months=12,
+                max_term_months=24,
+                stages=_STAGES,
                 min_credit_score=30,
                 rate_bp=(320, 480),
                 yearly_capacity=300 * m,
@@ -675,7 +675,7 @@ def institution_spec(index: int) -> InstitutionSpec:
         regions=regions,
         relending_eligible=kind == InstitutionKind.BANK and (anchor is not None or rng.random() < 0.7),
     )
-    journey = _journey_products().get(index)
+    journey = _journey_products().get(index) if anchor is not None else None
     if journey is not None:
         spec.products = journey
         return spec
@@ -718,41 +718,35 @@ def task_specs(block: int, enterprises: Sequence[EnterpriseSpec]) -> list[TaskSp
         participants = tuple(sorted(rng.sample(others, rng.randint(2, 4))))
         if index == NATIONAL_ANCHOR_TASK:
             participants = tuple(sorted({APPLICANT_ENTERPRISES[1], *participants}))
-        field_code = lead_spec.fields[0]
         title = rng.choice(ref.TASK_TITLES[lead_spec.root_field])
         year = rng.choice((2024, 2025, 2026))
         if level == TaskLevel.NATIONAL:
-            code = f"GJ{year}-{index + 1:06d}"
             budget = rng.randint(50, 800) * 1_000_000
         else:
-            code = f"SJ{year}-{lead_spec.region[:2]}-{index + 1:06d}"
             budget = rng.randint(100, 1500) * 100_000
         fiscal = budget * rng.randint(20, 60) // 100 // 10_000 * 10_000
         gap = (budget - fiscal) * rng.randint(30, 100) // 100 // 10_000 * 10_000
         if index == NATIONAL_ANCHOR_TASK:
-            title, year, budget, fiscal, gap = (
-                "面向工业场景的行业大模型研发与应用示范",
-                2025,
-                300_000_000,
-                120_000_000,
-                90_000_000,
-            )
+            title, year = "面向工业场景的行业大模型研发与应用示范", 2025
+            budget, fiscal, gap = 300_000_000, 120_000_000, 90_000_000
+        if level == TaskLevel.NATIONAL:
             code = f"GJ{year}-{index + 1:06d}"
+        else:
+            code = f"SJ{year}-{lead_spec.region[:2]}-{index + 1:06d}"
         starts_on = date(year, rng.choice((1, 4, 7, 10)), 1)
-        ends_on = date(year + rng.randint(3, 5), 12, 31)
         tasks.append(
             TaskSpec(
-                code,
-                f"{title}",
-                field_code,
-                level,
-                lead,
-                participants,
-                budget,
-                fiscal,
-                gap,
-                starts_on,
-                ends_on,
+                code=code,
+                title=title,
+                field=lead_spec.fields[0],
+                level=level,
+                lead=lead,
+                participants=participants,
+                budget=budget,
+                fiscal_funding=fiscal,
+                financing_gap=gap,
+                starts_on=starts_on,
+                ends_on=date(year + rng.randint(3, 5), 12, 31),
             )
         )
     return tasks

@@ -1,11 +1,30 @@
-"""Writes outbox messages inside the caller's transaction; delivery is the relay's job."""
+"""Writes outbox messages inside the caller's transaction and nudges the relay once it commits."""
 
+import logging
 from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
 
 from ..models import FinancingRequest, OutboxMessage
 
+logger = logging.getLogger(__name__)
+
 
 def enqueue(*, topic: str, request: FinancingRequest | None, payload: dict, now: datetime) -> OutboxMessage:
-    return OutboxMessage.objects.create(
+    message = OutboxMessage.objects.create(
         topic=topic, request=request, payload=payload, created_at=now, next_attempt_at=now
     )
+    if settings.OUTBOX_NUDGE:
+        transaction.on_commit(lambda: nudge(message.pk))
+    return message
+
+
+def nudge(message_id: int) -> None:
+    """Ask a worker to relay now; if the broker is down the periodic sweep relays it later."""
+    from ..tasks import relay_message
+
+    try:
+        relay_message.delay(message_id)
+    except Exception:  # noqa: BLE001 - the committed outbox row is the guarantee, not this call
+        logger.warning("broker unavailable; outbox message %s left for the sweep", message_id)

@@ -27,8 +27,9 @@ class Command(BaseCommand):
             raise CommandError("--scale must be at least 1.")
         if not settings.DEBUG and not force:
             raise CommandError(
-                "Refusing to seed demo data with DEBUG off: it creates logins, including a superuser, that share "
-                "the known DEMO_PASSWORD. Pass --force if this really is a demo or test environment."
+                "Refusing to seed demo data with DEBUG off: it creates logins, including a superuser, "
+                "that share the known DEMO_PASSWORD. Pass --force if this really is a demo or test "
+                "environment."
             )
         password = getattr(settings, "DEMO_PASSWORD", "")
         if not password:

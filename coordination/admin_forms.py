@@ -1,0 +1,71 @@
+"""Forms of the coordinators' admin actions: they collect what a service needs, and nothing decides here."""
+
+import re
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ActionForm(forms.Form):
+    """A reason (required where the audit needs one) and a key that makes a re-posted form harmless."""
+
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
+        if not reason_required:
+            self.fields["reason"].label = _("reason (optional)")
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ExtendDeadlineForm(ActionForm):
+    business_days = forms.IntegerField(
+        label=_("business days"), help_text=_("Every open deadline of the request moves this much later.")
+    )
+    field_order = ["business_days", "reason"]
+
+    def service_kwargs(self) -> dict:
+        return {"business_days": self.cleaned_data["business_days"], "reason": self.cleaned_data["reason"]}
+
+
+PRODUCT_ID_SEPARATORS = re.compile(r"[\s,;，；]+")
+
+
+class RouteForm(ActionForm):
+    """The matcher's proposal, pre-checked; the coordinator may uncheck products or add others by id."""
+
+    products = forms.TypedMultipleChoiceField(
+        label=_("proposed products"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    extra_products = forms.CharField(
+        label=_("add products by id"),
+        required=False,
+        help_text=_("Product ids separated by commas or spaces."),
+    )
+    field_order = ["products", "extra_products", "reason"]
+
+    def __init__(self, *args, proposal: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["products"].choices = list(proposal)
+        if not self.is_bound:
+            self.initial["products"] = [pk for pk, _label in proposal]
+
+    def clean_extra_products(self) -> list[int]:
+        raw = self.cleaned_data["extra_products"].strip()
+        ids = []
+        for token in PRODUCT_ID_SEPARATORS.split(raw) if raw else []:
+            if not token.isdigit():
+                raise forms.ValidationError(_("“%(token)s” is not a product id."), params={"token": token})
+            ids.append(int(token))
+        return ids
+
+    def service_kwargs(self) -> dict:
+        chosen = [*self.cleaned_data["products"], *self.cleaned_data["extra_products"]]
+        return {"product_ids": list(dict.fromkeys(chosen)), "reason": self.cleaned_data["reason"]}

@@ -1,0 +1,174 @@
+"""Who is told what (DESIGN.md §4): each topic goes to the parties it concerns, and only to them."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from ..models import (
+    CoordinatorScope,
+    FinancingRequest,
+    Offer,
+    OutboxMessage,
+    Referral,
+    TransitionEvent,
+    WebhookSubscription,
+)
+
+User = get_user_model()
+
+APPLICANT_TOPICS = {
+    "financing_request.submit",
+    "financing_request.screen_pass",
+    "financing_request.screen_fail",
+    "financing_request.request_info",
+    "financing_request.reject",
+    "financing_request.route",
+    "financing_request.all_tranches_accepted",
+    "financing_request.accept_partial_package",
+    "financing_request.approve",
+    "financing_request.confirm_approval",
+    "financing_request.record_funding",
+    "financing_request.close",
+    "financing_request.expire",
+    "financing_request.withdraw",
+    "offer.make",
+    "offer.withdraw",
+    "offer.expire",
+    "referral.request_info",
+}
+INSTITUTION_TOPICS = {
+    "referral.route",
+    "referral.provide_info",
+    "referral.withdraw",
+    "referral.supersede",
+    "offer.accept",
+    "offer.supersede",
+    "financing_request.approve",
+    "financing_request.confirm_approval",
+}
+COORDINATOR_TOPICS = {
+    "financing_request.screen_pass",
+    "financing_request.return_to_triage",
+    "financing_request.all_tranches_accepted",
+    "financing_request.propose_approval",
+    "financing_request.accept_partial_package",
+    "deadline.escalate",
+}
+# Reminders go to whoever the waiting stage waits on.
+REMINDER_AUDIENCE = {
+    "triage": "coordinator",
+    "approval": "coordinator",
+    "offer_window": "coordinator",
+    "institution_review": "institution",
+    "applicant_answer": "applicant",
+    "offer_validity": "applicant",
+}
+# Internal notes stay with the institution and the coordinators.
+PRIVATE_FIELDS = {"applicant": {"reason"}}
+PUBLIC_REASON_TOPICS = {
+    "financing_request.request_info",
+    "financing_request.reject",
+    "referral.request_info",
+    "financing_request.screen_fail",
+}
+
+
+@dataclass
+class Audience:
+    role: str
+    users: list = field(default_factory=list)
+    webhooks: list = field(default_factory=list)
+
+    def payload(self, message: OutboxMessage) -> dict:
+        payload = {"topic": message.topic, **message.payload}
+        if message.topic not in PUBLIC_REASON_TOPICS:
+            for name in PRIVATE_FIELDS.get(self.role, ()):
+                payload.pop(name, None)
+        return payload
+
+
+def audiences_for(message: OutboxMessage) -> list[Audience]:
+    request = (
+        FinancingRequest.objects.select_related("enterprise__region").filter(pk=message.request_id).first()
+    )
+    if request is None:
+        return []
+    topic, payload = message.topic, message.payload
+    roles = _roles_for_topic(topic, payload)
+    audiences = []
+    if "applicant" in roles:
+        audiences.append(
+            Audience(
+                "applicant",
+                list(request.enterprise.members.filter(is_active=True)),
+                list(WebhookSubscription.objects.filter(enterprise=request.enterprise, is_active=True)),
+            )
+        )
+    if "institution" in roles:
+        institution_ids = _institutions_concerned(topic, payload, request)
+        audiences.append(
+            Audience(
+                "institution",
+                list(User.objects.filter(institutions__in=institution_ids, is_active=True).distinct()),
+                list(WebhookSubscription.objects.filter(institution__in=institution_ids, is_active=True)),
+            )
+        )
+    if "coordinator" in roles:
+        users = _coordinators_in_scope(request)
+        if topic == "financing_request.propose_approval":
+            proposer = TransitionEvent.objects.filter(pk=payload.get("event_id")).values_list(
+                "actor_id", flat=True
+            )
+            users = [u for u in users if u.pk not in set(proposer)]
+        audiences.append(
+            Audience(
+                "coordinator",
+                users,
+                list(
+                    WebhookSubscription.objects.filter(coordinator__in=[u.pk for u in users], is_active=True)
+                ),
+            )
+        )
+    return audiences
+
+
+def _roles_for_topic(topic: str, payload: dict) -> set[str]:
+    if topic in {"deadline.remind"}:
+        return {REMINDER_AUDIENCE.get(payload.get("stage"), "coordinator")}
+    roles = set()
+    if topic in APPLICANT_TOPICS:
+        roles.add("applicant")
+    if topic in INSTITUTION_TOPICS:
+        roles.add("institution")
+    if topic in COORDINATOR_TOPICS:
+        roles.add("coordinator")
+    return roles
+
+
+def _institutions_concerned(topic: str, payload: dict, request: FinancingRequest) -> list[int]:
+    object_type, object_id = payload.get("object_type"), payload.get("object_id")
+    if object_type == "referral":
+        return list(Referral.objects.filter(pk=object_id).values_list("institution_id", flat=True))
+    if object_type == "offer":
+        return list(Offer.objects.filter(pk=object_id).values_list("referral__institution_id", flat=True))
+    # Request-level news (approval) goes to the institutions whose offers were accepted.
+    return list(
+        request.tranches.filter(accepted_offer__isnull=False).values_list(
+            "accepted_offer__referral__institution_id", flat=True
+        )
+    )
+
+
+def _coordinators_in_scope(request: FinancingRequest) -> list:
+    region = request.enterprise.region
+    scopes = (
+        CoordinatorScope.objects.filter(user__is_active=True)
+        .select_related("user")
+        .prefetch_related("regions")
+    )
+    if request.escalated:
+        scopes = scopes.filter(national=True)
+    else:
+        scopes = scopes.filter(Q(national=True) | Q(regions__isnull=False)).distinct()
+    return [s.user for s in scopes if s.national or any(r.covers(region) for r in s.regions.all())]

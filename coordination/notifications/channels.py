@@ -1,0 +1,120 @@
+"""Senders for each channel. Each raises on failure; the relay decides about retries."""
+
+import json
+import time
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from ..models import Delivery, Notification
+from . import signing
+from .messages import body_for, title_for
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+def language_of(user) -> str:
+    setting = getattr(user, "notification_setting", None)
+    return setting.language if setting else settings.LANGUAGE_CODE
+
+
+def deliver_inbox(delivery: Delivery) -> None:
+    language = language_of(delivery.user)
+    with transaction.atomic():
+        Notification.objects.get_or_create(
+            delivery_key=delivery.key,
+            defaults={
+                "user": delivery.user,
+                "topic": delivery.payload["topic"],
+                "title": title_for(delivery.payload["topic"], language, delivery.payload),
+                "body": body_for(delivery.payload["topic"], language, delivery.payload),
+                "request_id": delivery.payload.get("request_id"),
+            },
+        )
+        mark_sent(delivery)
+
+
+def render_email(user, items: list[dict]) -> EmailMultiAlternatives:
+    language = language_of(user)
+    entries = [
+        {"title": title_for(p["topic"], language, p), "body": body_for(p["topic"], language, p), "payload": p}
+        for p in items
+    ]
+    context = {"user": user, "entries": entries, "site_url": settings.SITE_URL}
+    with translation.override(language):
+        subject = (
+            entries[0]["title"]
+            if len(entries) == 1
+            else render_to_string(f"emails/{language}/digest_subject.txt", context).strip()
+        )
+        text = render_to_string(f"emails/{language}/notification.txt", context)
+        html = render_to_string(f"emails/{language}/notification.html", context)
+    email = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def deliver_email(delivery: Delivery) -> None:
+    email = render_email(delivery.user, [delivery.payload])
+    # A stable Message-ID lets mail systems drop the copy if a crash makes us send twice.
+    email.extra_headers["Message-ID"] = f"<{delivery.key.replace(':', '.')}@techfin.invalid>"
+    email.send()
+    mark_sent(delivery)
+
+
+def webhook_body(delivery: Delivery) -> bytes:
+    return json.dumps(
+        {"delivery_id": delivery.key, **delivery.payload}, sort_keys=True, separators=(",", ":")
+    ).encode()
+
+
+def deliver_webhook(delivery: Delivery) -> int:
+    subscription = delivery.subscription
+    body = webhook_body(delivery)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        signing.SIGNATURE_HEADER: signing.sign(subscription.secret, timestamp, body),
+        signing.TIMESTAMP_HEADER: str(timestamp),
+        signing.DELIVERY_HEADER: delivery.key,
+        signing.TOPIC_HEADER: delivery.payload["topic"],
+    }
+    try:
+        response = requests.post(
+            subscription.url,
+            data=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"receiver answered {response.status_code}", status=response.status_code)
+    mark_sent(delivery, status=response.status_code)
+    return response.status_code
+
+
+def mark_sent(delivery: Delivery, status: int | None = None) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.SENT,
+        delivered_at=timezone.now(),
+        lease_until=None,
+        response_status=status,
+        last_error="",
+    )
+
+
+SENDERS = {
+    Delivery.Channel.INBOX: deliver_inbox,
+    Delivery.Channel.EMAIL: deliver_email,
+    Delivery.Channel.WEBHOOK: deliver_webhook,
+}

@@ -1,0 +1,31 @@
+"""Celery tasks: ids in, one service call each."""
+
+from celery import shared_task
+
+from .notifications import relay
+from .services import deadline_sweep
+
+
+@shared_task(name="coordination.relay_message", ignore_result=True)
+def relay_message(message_id: int) -> None:
+    relay.fan_out(message_id)
+
+
+@shared_task(name="coordination.deliver", ignore_result=True)
+def deliver(delivery_id: int) -> None:
+    relay.attempt(delivery_id)
+
+
+@shared_task(name="coordination.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> dict:
+    return relay.sweep()
+
+
+@shared_task(name="coordination.sweep_deadlines", ignore_result=True, time_limit=600, soft_time_limit=540)
+def sweep_deadlines() -> dict:
+    return deadline_sweep.sweep()
+
+
+@shared_task(name="coordination.send_digests", ignore_result=True)
+def send_digests() -> int:
+    return relay.send_digests()
