@@ -1,10 +1,24 @@
-from django.contrib import admin
-from django.utils.html import format_html_join
+from decimal import Decimal
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .credits import services as credit_services
+from .credits.choices import IndicatorGroup
 from .domain.size_class import SIZE_LABELS
 from .evaluation import evaluate_year, size_class_for_year
-from .models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
+from .models import (
+    CreditIndicator,
+    CreditModel,
+    Enterprise,
+    EnterpriseFinancials,
+    InnovationCreditScore,
+    MajorTask,
+    Region,
+    TechField,
+)
 
 
 @admin.register(Region)
@@ -120,3 +134,171 @@ class MajorTaskAdmin(admin.ModelAdmin):
     search_fields = ["code", "title", "lead_enterprise__name"]
     autocomplete_fields = ["lead_enterprise", "participants", "field"]
     list_select_related = ["field", "lead_enterprise"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Innovation credits: drafts are edited here and published; a published version is read-only.
+
+
+class CreditIndicatorInline(admin.TabularInline):
+    model = CreditIndicator
+    extra = 0
+    fields = [
+        "position",
+        "code",
+        "name",
+        "group",
+        "metric",
+        "curve",
+        "params",
+        "weight_startup",
+        "weight_growth",
+        "weight_stable",
+        "rationale",
+    ]
+
+    def _editable(self, obj) -> bool:
+        return obj is None or not obj.is_published
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(CreditModel)
+class CreditModelAdmin(admin.ModelAdmin):
+    list_display = ["version", "name", "status", "published_at", "indicator_count", "short_fingerprint"]
+    list_filter = ["status"]
+    search_fields = ["version", "name"]
+    inlines = [CreditIndicatorInline]
+    actions = ["publish", "clone_as_draft"]
+    readonly_fields = ["status", "based_on", "published_at", "fingerprint", "weights_summary"]
+    fields = ["version", "name", "description", *readonly_fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_indicators=Count("indicators"))
+
+    @admin.display(description=_("indicators"), ordering="_indicators")
+    def indicator_count(self, obj: CreditModel) -> int:
+        return obj._indicators
+
+    @admin.display(description=_("fingerprint"))
+    def short_fingerprint(self, obj: CreditModel) -> str:
+        return obj.fingerprint[:12] or "—"
+
+    @admin.display(description=_("weights per stage and group"))
+    def weights_summary(self, obj: CreditModel):
+        if obj.pk is None:
+            return "—"
+        indicators = list(obj.indicators.all())
+        rows = []
+        for stage, label in (("startup", _("start-up")), ("growth", _("growth")), ("stable", _("stable"))):
+            per_group = {
+                group: sum((i.weight_for(stage) for i in indicators if i.group == group), Decimal(0))
+                for group in IndicatorGroup.values
+            }
+            total = sum(per_group.values(), Decimal(0))
+            flag = "" if total == 100 else " ⚠"
+            rows.append((label, *(per_group[g] for g in IndicatorGroup.values), f"{total}{flag}"))
+        header = format_html_join("", "<th>{}</th>", ((label,) for label in IndicatorGroup.labels))
+        return format_html(
+            "<table><tr><th></th>{}<th>{}</th></tr>{}</table>",
+            header,
+            _("total"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return [*self.fields]
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Publish the selected drafts (they never change again)"))
+    def publish(self, request, queryset):
+        for model in queryset.order_by("pk"):
+            if model.is_published:
+                self.message_user(request, _("%s is already published.") % model.version, messages.WARNING)
+                continue
+            try:
+                credit_services.publish_model(model_id=model.pk)
+            except credit_services.CreditModelError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _("Published %s.") % model.version, messages.SUCCESS)
+
+    @admin.action(description=_("Copy the selected versions into new drafts"))
+    def clone_as_draft(self, request, queryset):
+        for model in queryset.order_by("pk"):
+            draft = credit_services.clone_model(model_id=model.pk)
+            self.message_user(
+                request,
+                _("Draft %(new)s created from %(old)s.") % {"new": draft.version, "old": model.version},
+            )
+
+
+@admin.register(InnovationCreditScore)
+class InnovationCreditScoreAdmin(admin.ModelAdmin):
+    list_display = ["enterprise", "year", "model", "stage", "total", "percentile", "cohort", "cohort_size"]
+    list_filter = ["model", "year", "stage"]
+    search_fields = ["enterprise__name", "enterprise__credit_code", "cohort"]
+    list_select_related = ["enterprise", "model"]
+    fields = [
+        "enterprise",
+        "model",
+        "year",
+        "stage",
+        "cohort",
+        "total",
+        "tech_innovation",
+        "growth_operations",
+        "auxiliary",
+        "percentile",
+        "cohort_size",
+        "breakdown_table",
+        "model_fingerprint",
+        "computed_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("breakdown"))
+    def breakdown_table(self, obj: InnovationCreditScore):
+        rows = [
+            (
+                line["name"],
+                line["value"] if not line.get("no_data") else _("no data"),
+                line["points"],
+                line["weight"],
+                line["contribution"],
+            )
+            for line in obj.breakdown
+        ]
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("indicator"),
+            _("value"),
+            _("points (0–100)"),
+            _("weight"),
+            _("contribution"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

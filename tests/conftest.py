@@ -92,3 +92,9 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return World()
+
+
+@pytest.fixture
+def committed_world(transactional_db) -> World:
+    """The same world, committed, for tests where other processes or threads must see it."""
+    return World()

@@ -1,15 +1,42 @@
-"""Hard filters for one product and one tranche, in Python: the check that guards every routing."""
+"""Hard filters, twice: in Python for one product (the check that guards every routing), and in SQL for
+the whole catalogue (what the matcher ranks). The two must agree exactly; tests/matching checks it on
+random catalogues.
 
+The filters: product and institution active, inside the product's active window, instrument, amount
+range, term range, the enterprise's stage, region (the product's regions, else the institution's;
+none means everywhere), field (none means every field), tech-SME registration, minimum innovation
+credit, capacity left, and no institution twice on a tranche or again after it declined the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
-from lenders.models import Product
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 
+from lenders.models import STAGE_FLAGS, Institution, Product
+from projects.credits.services import current_score_value
+
+from ..choices import ReferralStatus
 from ..models import FinancingRequest, Referral, Tranche
+from .context import MatchContext
+
+ProductRegion = Product.regions.through
+ProductField = Product.fields.through
+InstitutionRegion = Institution.regions.through
 
 
 def ineligibility_reasons(
-    product: Product, tranche: Tranche, request: FinancingRequest, *, today: date
+    product: Product,
+    tranche: Tranche,
+    request: FinancingRequest,
+    *,
+    today: date,
+    credit_score: Decimal | None = None,
 ) -> list[str]:
+    """Why `product` may not take `tranche`; empty when it may. `credit_score` saves a query when known."""
     reasons = []
     enterprise = request.enterprise
     if not product.is_active or not product.institution.is_active:
@@ -26,6 +53,12 @@ def ineligibility_reasons(
         reasons.append(f"product does not serve {enterprise.stage} enterprises")
     if product.requires_tech_sme and not enterprise.tech_sme_registration_no:
         reasons.append("product requires tech-SME registration")
+    if product.min_credit_score > 0:
+        score = credit_score if credit_score is not None else current_score_value(enterprise.pk)
+        if score < product.min_credit_score:
+            reasons.append(
+                f"innovation credit {score} is below the product's minimum {product.min_credit_score}"
+            )
     if product.capacity_left < tranche.amount:
         reasons.append("product has not enough capacity left")
     regions = list(product.regions.all()) or list(product.institution.regions.all())
@@ -34,6 +67,139 @@ def ineligibility_reasons(
     fields = {field.pk for field in product.fields.all()}
     if fields and not fields & {field.pk for field in enterprise.fields.all()}:
         reasons.append("enterprise's fields are not eligible")
-    if Referral.objects.filter(tranche=tranche, institution_id=product.institution_id).exists():
+    earlier = set(
+        Referral.objects.filter(institution_id=product.institution_id)
+        .filter(Q(tranche=tranche) | Q(request_id=request.pk, status=ReferralStatus.DECLINED))
+        .values_list("tranche_id", "status")
+    )
+    if any(tranche_id == tranche.pk for tranche_id, _ in earlier):
         reasons.append("this institution already had this tranche")
+    if any(status == ReferralStatus.DECLINED for _, status in earlier):
+        reasons.append("this institution declined this request earlier")
     return reasons
+
+
+def amount_condition(tranche: Tranche) -> Q:
+    return Q(min_amount__lte=tranche.amount, max_amount__gte=tranche.amount)
+
+
+def capacity_condition(tranche: Tranche) -> Q:
+    return Q(yearly_capacity__gte=F("capacity_used") + tranche.amount)
+
+
+def institution_condition(ctx: MatchContext, tranche: Tranche) -> Q:
+    excluded = ctx.excluded_institutions(tranche.pk)
+    return ~Q(institution_id__in=sorted(excluded)) if excluded else Q()
+
+
+def tranche_condition(ctx: MatchContext, tranche: Tranche) -> Q:
+    """The per-tranche filters: instrument, amount range, capacity left, institutions excluded."""
+    return (
+        Q(instrument=tranche.instrument)
+        & amount_condition(tranche)
+        & capacity_condition(tranche)
+        & institution_condition(ctx, tranche)
+    )
+
+
+def active_condition(ctx: MatchContext) -> Q:
+    return Q(is_active=True, institution__is_active=True, active_from__lte=ctx.today) & (
+        Q(active_until__isnull=True) | Q(active_until__gte=ctx.today)
+    )
+
+
+def term_condition(ctx: MatchContext) -> Q:
+    return Q(min_term_months__lte=ctx.request.term_months, max_term_months__gte=ctx.request.term_months)
+
+
+def stage_condition(ctx: MatchContext) -> Q:
+    return Q(**{STAGE_FLAGS[ctx.enterprise.stage]: True})
+
+
+def tech_sme_condition(ctx: MatchContext) -> Q:
+    return Q() if ctx.tech_sme else Q(requires_tech_sme=False)
+
+
+def credit_condition(ctx: MatchContext) -> Q:
+    return Q(min_credit_score__lte=ctx.credit_score)
+
+
+def region_condition(ctx: MatchContext) -> Q:
+    """The product's regions cover the enterprise; or it names none and its institution's do (or none)."""
+    product_has_regions = Exists(ProductRegion.objects.filter(product_id=OuterRef("pk")))
+    product_covers = Exists(
+        ProductRegion.objects.filter(product_id=OuterRef("pk"), region_id__in=ctx.region_ids)
+    )
+    institution_has_regions = Exists(
+        InstitutionRegion.objects.filter(institution_id=OuterRef("institution_id"))
+    )
+    return Q(product_covers) | (
+        ~Q(product_has_regions) & (Q(institution_covers(ctx)) | ~Q(institution_has_regions))
+    )
+
+
+def field_condition(ctx: MatchContext) -> Q:
+    """The product names no field, or one of the enterprise's."""
+    condition = ~Q(Exists(ProductField.objects.filter(product_id=OuterRef("pk"))))
+    if ctx.field_ids:
+        condition |= Q(
+            Exists(ProductField.objects.filter(product_id=OuterRef("pk"), techfield_id__in=ctx.field_ids))
+        )
+    return condition
+
+
+def request_condition(ctx: MatchContext) -> Q:
+    """The filters every tranche of the request shares: activity, term, stage, region, field, credit."""
+    return (
+        active_condition(ctx)
+        & term_condition(ctx)
+        & stage_condition(ctx)
+        & tech_sme_condition(ctx)
+        & credit_condition(ctx)
+        & region_condition(ctx)
+        & field_condition(ctx)
+    )
+
+
+def institution_covers(ctx: MatchContext) -> Exists:
+    """The product's institution serves the enterprise's region by name (not merely nationwide)."""
+    return Exists(
+        InstitutionRegion.objects.filter(
+            institution_id=OuterRef("institution_id"), region_id__in=ctx.region_ids
+        )
+    )
+
+
+def targets_hard_tech(ctx: MatchContext):
+    """The product lists one of the enterprise's hard-tech fields among its eligible fields."""
+    if not ctx.hard_tech_field_ids:
+        return Value(False, output_field=BooleanField())
+    return Exists(
+        ProductField.objects.filter(product_id=OuterRef("pk"), techfield_id__in=ctx.hard_tech_field_ids)
+    )
+
+
+def fits_key(tranche: Tranche) -> str:
+    return f"fits_tranche_{tranche.pk}"
+
+
+def eligible_products(ctx: MatchContext, tranches: Sequence[Tranche]) -> QuerySet[Product]:
+    """Every product eligible for at least one of `tranches`, in one query; each row carries a
+    `fits_tranche_<id>` flag per tranche and the facts the score needs (`institution_local`,
+    `targets_hard_tech`)."""
+    if not tranches:
+        return Product.objects.none()
+    any_tranche = Q()
+    flags = {}
+    for tranche in tranches:
+        condition = tranche_condition(ctx, tranche)
+        any_tranche |= condition
+        flags[fits_key(tranche)] = ExpressionWrapper(condition, output_field=BooleanField())
+    return (
+        Product.objects.filter(request_condition(ctx) & any_tranche)
+        .annotate(
+            **flags, institution_local=institution_covers(ctx), targets_hard_tech=targets_hard_tech(ctx)
+        )
+        .select_related("institution")
+        .order_by("pk")
+    )

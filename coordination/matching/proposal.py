@@ -1,28 +1,227 @@
-"""Placeholder ranking until the matcher lands: every eligible product, unscored."""
+"""The matcher: hard filters in SQL, a score with its explanation, the routing policy.
 
+`propose(request)` is what routing uses (the proposed candidates per open tranche);
+`proposal_for_coordinator(request)` is the same run with every eligible candidate ranked, the reason
+each unproposed one was left out, and a plain report of tranches that no product covers;
+`candidate_for(product, tranche, request)` scores one product a coordinator picked by hand.
+
+Queries are fixed whatever the catalogue holds: six for the context (context.build_context), one
+for the open tranches, one for every eligible product of every tranche, and two grouped reads (the
+institutions' records and the products' pending exposure) — ten in all when anything is eligible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from lenders.choices import Instrument
 from lenders.models import Product
 
 from ..models import FinancingRequest, Tranche
+from . import eligibility as el
 from .candidates import Candidate
-from .eligibility import ineligibility_reasons
+from .context import (
+    InstitutionRecord,
+    MatchContext,
+    build_context,
+    institution_records,
+    pending_exposure,
+)
+from .policy import KIND_PLURAL, kind_of, rank, route_limit, select
+from .scoring import ProductFacts, score_candidate, yuan
 
 
-def candidate_for(product: Product, tranche: Tranche, request: FinancingRequest) -> Candidate:
-    return Candidate(product=product)
+@dataclass
+class TrancheProposal:
+    tranche: Tranche
+    kind: str
+    limit: int
+    waiting: int
+    candidates: list[Candidate] = field(default_factory=list)  # every eligible product, ranked
+    report: str = ""  # plain words when the tranche gets nobody new
+
+    @property
+    def selected(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.selected]
+
+    @property
+    def instrument_label(self) -> str:
+        return Instrument(self.tranche.instrument).label
+
+
+@dataclass
+class Proposal:
+    request: FinancingRequest
+    context: MatchContext
+    tranches: list[TrancheProposal]
+
+    @property
+    def uncovered(self) -> list[str]:
+        """One sentence per open tranche that no eligible product covers."""
+        return [t.report for t in self.tranches if not t.candidates]
+
+    @property
+    def product_ids(self) -> list[int]:
+        return [c.product.pk for t in self.tranches for c in t.selected]
+
+    def as_dict(self) -> dict:
+        """JSON-ready, for APIs and for the audit."""
+        return {
+            "request": self.request.reference,
+            "credit_score": str(self.context.credit_score),
+            "tranches": [
+                {
+                    "tranche": t.tranche.pk,
+                    "position": t.tranche.position,
+                    "instrument": t.tranche.instrument,
+                    "amount": str(t.tranche.amount),
+                    "limit": t.limit,
+                    "waiting": t.waiting,
+                    "report": t.report,
+                    "candidates": [
+                        {
+                            "product": c.product.pk,
+                            "product_name": c.product.name,
+                            "institution": c.product.institution_id,
+                            "institution_name": c.product.institution.name,
+                            "rank": c.rank,
+                            "score": str(c.score),
+                            "selected": c.selected,
+                            "note": c.note,
+                            "explanation": c.explanation,
+                        }
+                        for c in t.candidates
+                    ],
+                }
+                for t in self.tranches
+            ],
+            "uncovered": self.uncovered,
+        }
+
+
+def _open_tranches(request: FinancingRequest) -> list[Tranche]:
+    return list(
+        Tranche.objects.filter(request_id=request.pk, accepted_offer__isnull=True).order_by("position")
+    )
+
+
+def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
+    ctx = build_context(request)
+    tranches = _open_tranches(request)
+    products = list(el.eligible_products(ctx, tranches))
+    institution_ids = sorted({p.institution_id for p in products})
+    records = institution_records(ctx, institution_ids)
+    pending = pending_exposure([p.pk for p in products])
+    committed: dict[int, Decimal] = {}
+    result = []
+    for tranche in tranches:
+        kind = kind_of(tranche.instrument)
+        proposal = TrancheProposal(
+            tranche=tranche, kind=kind, limit=route_limit(kind), waiting=ctx.waiting(tranche.pk)
+        )
+        scored = []
+        for product in products:
+            if not getattr(product, el.fits_key(tranche)):
+                continue
+            facts = ProductFacts(
+                institution_local=bool(product.institution_local),
+                targets_hard_tech=bool(product.targets_hard_tech),
+                record=records.get(product.institution_id) or InstitutionRecord(),
+                pending=pending.get(product.pk, Decimal(0)),
+            )
+            scored.append(score_candidate(product, tranche, ctx, facts))
+        proposal.candidates = rank(scored, request_id=request.pk, records=records)
+        select(tranche, proposal.candidates, waiting=proposal.waiting, committed=committed)
+        proposal.report = _report(ctx, proposal, diagnose=diagnose)
+        result.append(proposal)
+    return Proposal(request=request, context=ctx, tranches=result)
+
+
+def _describe(tranche: Tranche) -> str:
+    return f"tranche {tranche.position} ({Instrument(tranche.instrument).label}, {yuan(tranche.amount)})"
+
+
+def _report(ctx: MatchContext, proposal: TrancheProposal, *, diagnose: bool) -> str:
+    tranche = proposal.tranche
+    if not proposal.candidates:
+        text = f"No product covers {_describe(tranche)}."
+        if diagnose:
+            text += " " + funnel(ctx, tranche)
+        return text
+    if not proposal.selected:
+        if proposal.waiting >= proposal.limit:
+            return (
+                f"{_describe(tranche).capitalize()} already waits on {proposal.waiting} "
+                f"{KIND_PLURAL[proposal.kind]}; nothing new is proposed."
+            )
+        return f"No eligible product of {_describe(tranche)} has capacity left for the whole package."
+    return ""
+
+
+def funnel(ctx: MatchContext, tranche: Tranche) -> str:
+    """Plain words for why nothing fits: how many products of the instrument pass each filter in turn."""
+    steps = [
+        ("are active today", el.active_condition(ctx)),
+        (f"take {yuan(tranche.amount)}", el.amount_condition(tranche)),
+        (f"take a {ctx.request.term_months}-month term", el.term_condition(ctx)),
+        (f"serve {ctx.enterprise.get_stage_display().lower()} enterprises", el.stage_condition(ctx)),
+        ("serve the enterprise's region", el.region_condition(ctx)),
+        ("are open to the enterprise's fields", el.field_condition(ctx)),
+        ("do not require tech-SME registration", el.tech_sme_condition(ctx)),
+        (f"accept an innovation credit of {ctx.credit_score}", el.credit_condition(ctx)),
+        ("have capacity left for it", el.capacity_condition(tranche)),
+        ("belong to an institution that has not had this tranche", el.institution_condition(ctx, tranche)),
+    ]
+    aggregates = {"total": Count("pk")}
+    cumulative = Q()
+    for index, (_, condition) in enumerate(steps):
+        cumulative &= condition
+        aggregates[f"step_{index}"] = Count("pk", filter=cumulative)
+    counts = Product.objects.filter(instrument=tranche.instrument).aggregate(**aggregates)
+    label = Instrument(tranche.instrument).label.lower()
+    if not counts["total"]:
+        return f"The catalogue has no {label} product at all."
+    parts = [f"Of {counts['total']} {label} products"]
+    for index, (words, _) in enumerate(steps):
+        count = counts[f"step_{index}"]
+        parts.append(f"{count} {words}")
+        if count == 0:
+            break
+    return ", then ".join(parts) + "."
 
 
 def propose(request: FinancingRequest) -> dict[Tranche, list[Candidate]]:
-    today = timezone.localdate()
-    proposal = {}
-    for tranche in request.tranches.filter(accepted_offer__isnull=True):
-        products = Product.objects.filter(instrument=tranche.instrument, is_active=True).select_related(
-            "institution"
-        )
-        proposal[tranche] = [
-            candidate_for(p, tranche, request)
-            for p in products
-            if not ineligibility_reasons(p, tranche, request, today=today)
-        ]
-    return proposal
+    """The proposed candidates of every open tranche (possibly none), best first."""
+    return {t.tranche: t.selected for t in _run(request, diagnose=False).tranches}
+
+
+def proposal_for_coordinator(request: FinancingRequest) -> Proposal:
+    """Every eligible candidate ranked with its explanation, which are proposed and why the others are
+    not, and a plain report of tranches no product covers — for the coordinator before routing."""
+    return _run(request, diagnose=True)
+
+
+def candidate_for(product: Product, tranche: Tranche, request: FinancingRequest) -> Candidate:
+    """Score one product for one tranche, the same way the proposal does (a coordinator's own pick)."""
+    ctx = build_context(request, today=timezone.localdate())
+    product = (
+        Product.objects.filter(pk=product.pk)
+        .annotate(institution_local=el.institution_covers(ctx), targets_hard_tech=el.targets_hard_tech(ctx))
+        .select_related("institution")
+        .get()
+    )
+    records = institution_records(ctx, [product.institution_id])
+    facts = ProductFacts(
+        institution_local=bool(product.institution_local),
+        targets_hard_tech=bool(product.targets_hard_tech),
+        record=records.get(product.institution_id) or InstitutionRecord(),
+        pending=pending_exposure([product.pk]).get(product.pk, Decimal(0)),
+    )
+    candidate = score_candidate(product, tranche, ctx, facts)
+    candidate.selected = True
+    candidate.note = "chosen by the coordinator"
+    return candidate

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 
 from ..models import (
     CoordinatorScope,
@@ -161,14 +160,15 @@ def _institutions_concerned(topic: str, payload: dict, request: FinancingRequest
 
 
 def _coordinators_in_scope(request: FinancingRequest) -> list:
+    """Escalated requests concern national coordinators; the rest the regional ones (national if none)."""
     region = request.enterprise.region
-    scopes = (
+    scopes = list(
         CoordinatorScope.objects.filter(user__is_active=True)
         .select_related("user")
         .prefetch_related("regions")
     )
+    national = [s.user for s in scopes if s.national]
     if request.escalated:
-        scopes = scopes.filter(national=True)
-    else:
-        scopes = scopes.filter(Q(national=True) | Q(regions__isnull=False)).distinct()
-    return [s.user for s in scopes if s.national or any(r.covers(region) for r in s.regions.all())]
+        return national
+    regional = [s.user for s in scopes if not s.national and any(r.covers(region) for r in s.regions.all())]
+    return regional or national

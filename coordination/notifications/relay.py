@@ -199,7 +199,7 @@ def send_digests() -> int:
     for user_id in list(users):
         with transaction.atomic():
             rows = list(
-                Delivery.objects.select_for_update(skip_locked=True)
+                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(user_id=user_id, state=Delivery.State.DIGEST)
                 .select_related("user__notification_setting")
                 .order_by("created_at")

@@ -195,8 +195,9 @@ def route_request(
     def body(request):
         open_tranches = [t for t in request.tranches.all() if t.accepted_offer_id is None]
         engine.authorise(request, "route", user)
+        proposal = {t.pk: candidates for t, candidates in propose(request).items()}
         if product_ids is None:
-            chosen = {t.pk: candidates for t, candidates in propose(request).items()}
+            chosen = proposal
         else:
             chosen = {
                 tranche_pk: [candidate_for(p, tranche, request) for p in products]
@@ -230,6 +231,9 @@ def route_request(
             data={
                 "products": [c.product.pk for _, c in routed],
                 "edited_by_coordinator": product_ids is not None,
+                # The coordinator's edits relative to the matcher's proposal.
+                "added": sorted({c.product.pk for _, c in routed} - _ids(proposal)),
+                "removed": sorted(_ids(proposal) - {c.product.pk for _, c in routed}),
             },
         )
         for tranche, candidate in routed:
@@ -244,6 +248,10 @@ def route_request(
             engine.record_creation(referral, "route", user=user, role=Role.COORDINATOR)
 
     return _act("route", request_id, user, idempotency_key, body)
+
+
+def _ids(proposal: dict) -> set[int]:
+    return {c.product.pk for candidates in proposal.values() for c in candidates}
 
 
 def _assign_products(open_tranches: list[Tranche], product_ids: list[int]) -> dict[int, tuple[Tranche, list]]:

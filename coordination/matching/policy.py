@@ -1,0 +1,99 @@
+"""Routing policy: which of a tranche's ranked candidates are proposed.
+
+* Rank by score; ties go first to the institution with fewer referrals waiting on it now, then to a
+  draw seeded by (request, institution) — stable for one request, different across requests, so no
+  institution wins every tie.
+* At most one product per institution on a tranche (its best one).
+* The top few per institution kind (defaults: 3 banks, 2 insurers, 3 VCs, 2 guarantors), less the
+  referrals already waiting on the tranche (re-routing tops a tranche up, it does not double it).
+* Capacity-aware: a product proposed for two tranches of one request must have room for both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+
+from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind
+
+from ..models import Tranche
+from .candidates import Candidate
+from .context import InstitutionRecord
+
+DEFAULT_ROUTE_LIMITS: dict[str, int] = {
+    InstitutionKind.BANK: 3,
+    InstitutionKind.INSURER: 2,
+    InstitutionKind.VC: 3,
+    InstitutionKind.GUARANTOR: 2,
+}
+KIND_OF_INSTRUMENT = {
+    instrument: kind for kind, instruments in INSTRUMENTS_BY_KIND.items() for instrument in instruments
+}
+KIND_PLURAL = {
+    InstitutionKind.BANK: "banks",
+    InstitutionKind.INSURER: "insurers",
+    InstitutionKind.VC: "VC institutions",
+    InstitutionKind.GUARANTOR: "guarantors",
+}
+
+
+def route_limit(kind: str) -> int:
+    limits = {**DEFAULT_ROUTE_LIMITS, **getattr(settings, "MATCHING_ROUTE_LIMITS", {})}
+    return int(limits.get(kind, 3))
+
+
+def kind_of(instrument: str) -> str:
+    return KIND_OF_INSTRUMENT.get(instrument, InstitutionKind.BANK)
+
+
+def tie_draw(request_id: int, institution_id: int) -> str:
+    return hashlib.blake2b(f"{request_id}:{institution_id}".encode(), digest_size=8).hexdigest()
+
+
+def rank(
+    candidates: Iterable[Candidate], *, request_id: int, records: dict[int, InstitutionRecord]
+) -> list[Candidate]:
+    def key(c: Candidate):
+        institution_id = c.product.institution_id
+        live = records.get(institution_id, InstitutionRecord()).live
+        return (-c.score, live, tie_draw(request_id, institution_id), c.product.pk)
+
+    ranked = sorted(candidates, key=key)
+    for position, candidate in enumerate(ranked, start=1):
+        candidate.rank = position
+    return ranked
+
+
+def select(
+    tranche: Tranche, ranked: list[Candidate], *, waiting: int, committed: dict[int, Decimal]
+) -> list[Candidate]:
+    """Mark and return the proposed candidates; `committed` carries capacity across the request's tranches."""
+    kind = kind_of(tranche.instrument)
+    limit = route_limit(kind)
+    slots = max(0, limit - waiting)
+    chosen: list[Candidate] = []
+    institutions: set[int] = set()
+    for candidate in ranked:
+        product = candidate.product
+        room = product.capacity_left - committed.get(product.pk, Decimal(0))
+        if room < tranche.amount:
+            candidate.note = "capacity needed for another tranche of this request"
+        elif product.institution_id in institutions:
+            candidate.note = "a better-ranked product of the same institution is proposed"
+        elif len(chosen) >= slots:
+            if waiting:
+                candidate.note = (
+                    f"beyond the {limit} {KIND_PLURAL[kind]} per tranche ({waiting} already waiting)"
+                )
+            else:
+                candidate.note = f"beyond the {limit} {KIND_PLURAL[kind]} routed per tranche"
+        else:
+            candidate.selected = True
+            candidate.note = "proposed"
+            chosen.append(candidate)
+            institutions.add(product.institution_id)
+            committed[product.pk] = committed.get(product.pk, Decimal(0)) + tranche.amount
+    return chosen

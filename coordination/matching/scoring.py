@@ -1,0 +1,295 @@
+"""The match score: ten factors, each 0–1 times its weight (weights add up to 100), each explained.
+
+Every factor returns (fraction, value, text). The explanation stored on a Referral is one dict per
+factor: {"factor", "label", "value", "weight", "points", "text"}, with `text` written for a
+coordinator or a loan officer, not for a developer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from lenders.choices import Instrument
+from lenders.models import Product
+
+from ..models import Tranche
+from .candidates import Candidate
+from .context import InstitutionRecord, MatchContext
+
+TWO_PLACES = Decimal("0.01")
+MIN_DECIDED_FOR_RATE = 3
+FAST_RESPONSE_DAYS, SLOW_RESPONSE_DAYS = 2.0, 10.0
+FULL_HEADROOM = Decimal(10)  # capacity left after pending referrals, in multiples of the tranche
+GUARANTEE_PROGRAMME_MIN_SCORE = Decimal(60)
+RELENDING_INSTRUMENTS = {Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN}
+GUARANTEE_INSTRUMENTS = {Instrument.GUARANTEE, Instrument.LOAN_GUARANTEE_INSURANCE}
+
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "amount_fit": 15,
+    "term_fit": 5,
+    "innovation_credit": 20,
+    "hard_tech": 10,
+    "major_task": 10,
+    "local_pilot": 10,
+    "offer_rate": 10,
+    "response_time": 5,
+    "policy_support": 10,
+    "capacity": 5,
+}
+LABELS: dict[str, str] = {
+    "amount_fit": "Amount fits the product's range",
+    "term_fit": "Term fits the product's range",
+    "innovation_credit": "Innovation credit",
+    "hard_tech": "Hard-technology field",
+    "major_task": "National or provincial major task",
+    "local_pilot": "Local institution in a pilot zone",
+    "offer_rate": "Institution's offer rate in this field",
+    "response_time": "Institution's response time",
+    "policy_support": "Policy support available",
+    "capacity": "Capacity left on the product",
+}
+
+
+def factor_weights() -> dict[str, int]:
+    weights = {**DEFAULT_WEIGHTS, **getattr(settings, "MATCHING_FACTOR_WEIGHTS", {})}
+    return {key: weights[key] for key in DEFAULT_WEIGHTS}
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What the score needs about a product beyond its row: read in bulk by the proposal."""
+
+    institution_local: bool
+    targets_hard_tech: bool
+    record: InstitutionRecord
+    pending: Decimal
+
+
+def yuan(amount: Decimal) -> str:
+    """3000000 -> "3,000,000 yuan (300万元)"."""
+    amount = Decimal(amount)
+    text = f"{amount:,.0f} yuan"
+    if amount >= 10_000:
+        wan = (amount / 10_000).quantize(Decimal("0.01")).normalize()
+        text += f" ({wan:,f}万元)"
+    return text
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def range_position(value: float, low: float, high: float, *, log: bool) -> float:
+    """Where `value` sits in [low, high], 0 at low and 1 at high (on a log scale for money)."""
+    if high <= low:
+        return 0.5
+    if log:
+        value, low, high = math.log(value), math.log(low), math.log(high)
+    return _clamp((value - low) / (high - low))
+
+
+def centred_fit(position: float) -> float:
+    """1 in the middle of a range, 0.5 at either edge: an edge case is eligible but less typical."""
+    return 1 - abs(2 * position - 1) / 2
+
+
+Factor = Callable[[Product, Tranche, MatchContext, ProductFacts], tuple[float, object, str]]
+
+
+def amount_fit(product, tranche, ctx, facts):
+    position = range_position(
+        float(tranche.amount), float(product.min_amount), float(product.max_amount), log=True
+    )
+    where = "near the middle of" if 0.25 <= position <= 0.75 else "towards the edge of"
+    return (
+        centred_fit(position),
+        round(position, 3),
+        f"{yuan(tranche.amount)} is {where} the product's {yuan(product.min_amount)} – "
+        f"{yuan(product.max_amount)} range ({position:.0%} of the way, log scale).",
+    )
+
+
+def term_fit(product, tranche, ctx, facts):
+    term = ctx.request.term_months
+    position = range_position(term, product.min_term_months, product.max_term_months, log=False)
+    where = "near the middle of" if 0.25 <= position <= 0.75 else "towards the edge of"
+    return (
+        centred_fit(position),
+        round(position, 3),
+        f"{term} months is {where} the product's {product.min_term_months}–{product.max_term_months} "
+        f"month range.",
+    )
+
+
+def innovation_credit(product, tranche, ctx, facts):
+    credit = ctx.credit
+    if credit is None:
+        return 0.0, None, "No innovation credit score yet: counted as 0."
+    text = f"Innovation credit {credit.total} of 100 under model {credit.model.version} for {credit.year}"
+    if credit.percentile is not None:
+        province, _, stage = credit.cohort.partition(":")
+        text += (
+            f", {ordinal(int(credit.percentile))} percentile among {credit.cohort_size} {stage}-stage "
+            f"enterprises of region {province}"
+        )
+    if product.min_credit_score > 0:
+        text += f"; the product asks for at least {product.min_credit_score}"
+    return float(credit.total) / 100, float(credit.total), text + "."
+
+
+def hard_tech(product, tranche, ctx, facts):
+    hard = [f.name for f in ctx.fields if f.hard_tech]
+    if not hard:
+        return 0.0, False, "The enterprise works in no hard-technology field."
+    names = ", ".join(hard)
+    if facts.targets_hard_tech:
+        return 1.0, True, f"Hard-technology field ({names}) that this product is aimed at."
+    return 0.6, True, f"Hard-technology field ({names}); the product is open to every field."
+
+
+def major_task(product, tranche, ctx, facts):
+    task = ctx.request.major_task
+    if task is None:
+        return 0.0, None, "Not part of a major S&T task."
+    if task.is_national:
+        return 1.0, "national", f"Finances national major task {task.code} ({task.title})."
+    return 0.6, task.level, f"Finances provincial major task {task.code} ({task.title})."
+
+
+def local_pilot(product, tranche, ctx, facts):
+    place = ctx.region_names[0] if ctx.region_names else ctx.enterprise.region.name
+    if not facts.institution_local:
+        return 0.0, "nationwide", f"{product.institution} is not a local institution of {place}."
+    if ctx.pilot_zone:
+        return (
+            1.0,
+            "local_pilot",
+            f"{product.institution} serves {place} locally, an S&T finance pilot zone.",
+        )
+    return 0.5, "local", f"{product.institution} serves {place} locally (not a pilot zone)."
+
+
+def offer_rate(product, tranche, ctx, facts):
+    record = facts.record
+    if record.decided_in_field < MIN_DECIDED_FOR_RATE:
+        return (
+            0.5,
+            None,
+            f"{product.institution} decided {record.decided_in_field} referrals in this field in the "
+            f"last 12 months, too few to judge: counted as average.",
+        )
+    rate = record.offered_in_field / record.decided_in_field
+    return (
+        rate,
+        round(rate, 3),
+        f"{product.institution} made an offer on {record.offered_in_field} of the "
+        f"{record.decided_in_field} referrals it decided in this field in the last 12 months.",
+    )
+
+
+def response_time(product, tranche, ctx, facts):
+    days = facts.record.avg_response_days
+    if days is None:
+        return 0.5, None, f"{product.institution} has no response on record yet: counted as average."
+    fraction = _clamp((SLOW_RESPONSE_DAYS - days) / (SLOW_RESPONSE_DAYS - FAST_RESPONSE_DAYS))
+    return (
+        fraction,
+        round(days, 1),
+        f"{product.institution} takes {days:.1f} days on average to act on a referral "
+        f"(full points within {FAST_RESPONSE_DAYS:.0f}, none after {SLOW_RESPONSE_DAYS:.0f}).",
+    )
+
+
+def policy_support(product, tranche, ctx, facts):
+    if product.instrument in RELENDING_INSTRUMENTS:
+        if not product.institution.relending_eligible:
+            return 0.0, None, f"{product.institution} is not eligible for sci-tech re-lending."
+        if not ctx.on_relending_list:
+            return (
+                0.0,
+                None,
+                "The enterprise is not on the re-lending list (no tech-SME registration, high-tech "
+                "certificate or specialised status).",
+            )
+        share = ctx.relending.refinance_share if ctx.relending else Decimal("0.6")
+        return (
+            1.0,
+            "relending",
+            f"The central bank's sci-tech re-lending can refinance {share:.0%} of this loan: "
+            f"{product.institution} is eligible and the enterprise is on the list.",
+        )
+    if product.instrument in GUARANTEE_INSTRUMENTS:
+        if ctx.credit_score >= GUARANTEE_PROGRAMME_MIN_SCORE:
+            return (
+                1.0,
+                "guarantee_programme",
+                f"Innovation credit {ctx.credit_score} reaches {GUARANTEE_PROGRAMME_MIN_SCORE}: the "
+                f"credit-linked guarantee programme (model 2.0) shares the risk.",
+            )
+        return (
+            0.0,
+            None,
+            f"Innovation credit {ctx.credit_score} is below {GUARANTEE_PROGRAMME_MIN_SCORE}, the "
+            f"credit-linked guarantee programme's threshold.",
+        )
+    return 0.0, None, "No re-lending or guarantee programme applies to this instrument."
+
+
+def capacity(product, tranche, ctx, facts):
+    free = product.capacity_left - facts.pending
+    headroom = free / tranche.amount if tranche.amount else FULL_HEADROOM
+    fraction = _clamp(float((headroom - 1) / (FULL_HEADROOM - 1)))
+    pending = f", {yuan(facts.pending)} of it waiting on other referrals" if facts.pending else ""
+    return (
+        fraction,
+        float(headroom.quantize(Decimal("0.1"))),
+        f"{yuan(product.capacity_left)} of this year's capacity left{pending}: "
+        f"{headroom:.1f} times this tranche.",
+    )
+
+
+FACTORS: dict[str, Factor] = {
+    "amount_fit": amount_fit,
+    "term_fit": term_fit,
+    "innovation_credit": innovation_credit,
+    "hard_tech": hard_tech,
+    "major_task": major_task,
+    "local_pilot": local_pilot,
+    "offer_rate": offer_rate,
+    "response_time": response_time,
+    "policy_support": policy_support,
+    "capacity": capacity,
+}
+
+
+def score_candidate(product: Product, tranche: Tranche, ctx: MatchContext, facts: ProductFacts) -> Candidate:
+    weights = factor_weights()
+    explanation = []
+    total = Decimal(0)
+    for key, factor in FACTORS.items():
+        fraction, value, text = factor(product, tranche, ctx, facts)
+        points = (Decimal(weights[key]) * Decimal(str(round(fraction, 6)))).quantize(
+            TWO_PLACES, rounding=ROUND_HALF_UP
+        )
+        total += points
+        explanation.append(
+            {
+                "factor": key,
+                "label": LABELS[key],
+                "value": value,
+                "weight": weights[key],
+                "points": float(points),
+                "text": text,
+            }
+        )
+    return Candidate(product=product, score=total, explanation=explanation)

@@ -1,0 +1,224 @@
+"""Pure innovation-credit scoring: curves turn raw values into 0–100 points, stage weights add them up.
+
+Nothing here reads the database. A model version is a list of `IndicatorSpec`; the same specs and the
+same metric values always give the same score, which is what keeps a stored score reproducible.
+
+Curves (the `params` of each indicator):
+
+* ``linear`` ``{"zero": a, "full": b}`` — 0 points at or below *a*, 100 at or above *b*, straight
+  line between (``b < a`` scores falling values, e.g. days to respond).
+* ``log`` ``{"zero": a, "full": b}`` — the same on ``ln(1 + x)``, for money and counts where the
+  first million matters more than the hundredth.
+* ``bands`` ``{"bands": [[threshold, points], ...]}`` thresholds ascending; a value scores the points
+  of the highest threshold it reaches (band edges belong to the higher band); below the first, 0.
+* ``boolean`` ``{"true": 100, "false": 0}`` (those are the defaults).
+* ``choice`` ``{"points": {"value": points, ...}}``; an unknown value scores 0.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .choices import Curve, IndicatorGroup, Metric
+
+HUNDRED = Decimal(100)
+POINTS = Decimal("0.01")
+STAGES = ("startup", "growth", "stable")
+
+
+class CurveError(ValueError):
+    """The parameters do not describe a curve of that kind."""
+
+
+def _dec(value, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise CurveError(f"{what} must be a number, not {value!r}") from None
+    if not number.is_finite():
+        raise CurveError(f"{what} must be a finite number")
+    return number
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(POINTS, rounding=ROUND_HALF_UP)
+
+
+def _clamp(fraction: Decimal) -> Decimal:
+    return min(Decimal(1), max(Decimal(0), fraction))
+
+
+def validate_curve(curve: str, params: Mapping) -> None:
+    """Raise CurveError unless `params` describe a curve of kind `curve`."""
+    if not isinstance(params, Mapping):
+        raise CurveError("params must be an object")
+    if curve in (Curve.LINEAR, Curve.LOG):
+        if "zero" not in params or "full" not in params:
+            raise CurveError(f"a {curve} curve needs 'zero' and 'full'")
+        zero, full = _dec(params["zero"], "zero"), _dec(params["full"], "full")
+        if zero == full:
+            raise CurveError("'zero' and 'full' must differ")
+        if curve == Curve.LOG and (zero < 0 or full < 0):
+            raise CurveError("a log curve takes values from 0 up")
+    elif curve == Curve.BANDS:
+        bands = params.get("bands")
+        if not isinstance(bands, list) or not bands:
+            raise CurveError("a bands curve needs a non-empty list 'bands' of [threshold, points]")
+        previous = None
+        for item in bands:
+            if not isinstance(item, list | tuple) or len(item) != 2:
+                raise CurveError("each band is [threshold, points]")
+            threshold, points = _dec(item[0], "threshold"), _dec(item[1], "points")
+            if not 0 <= points <= 100:
+                raise CurveError("band points must be from 0 to 100")
+            if previous is not None and threshold <= previous:
+                raise CurveError("band thresholds must be ascending")
+            previous = threshold
+    elif curve == Curve.BOOLEAN:
+        for key in ("true", "false"):
+            if key in params and not 0 <= _dec(params[key], key) <= 100:
+                raise CurveError(f"'{key}' points must be from 0 to 100")
+    elif curve == Curve.CHOICE:
+        points = params.get("points")
+        if not isinstance(points, Mapping) or not points:
+            raise CurveError("a choice curve needs an object 'points' of value: points")
+        for key, value in points.items():
+            if not 0 <= _dec(value, f"points[{key}]") <= 100:
+                raise CurveError("choice points must be from 0 to 100")
+    else:
+        raise CurveError(f"unknown curve {curve!r}")
+
+
+def curve_points(curve: str, params: Mapping, value) -> Decimal:
+    """0–100 points for `value` on the curve; `None` (no data) scores 0."""
+    if value is None:
+        return Decimal(0)
+    if curve == Curve.BOOLEAN:
+        key = "true" if bool(value) else "false"
+        return _q(_dec(params.get(key, 100 if key == "true" else 0), key))
+    if curve == Curve.CHOICE:
+        return _q(_dec(params["points"].get(str(value), 0), "points"))
+    number = _dec(value, "value")
+    if curve == Curve.BANDS:
+        points = Decimal(0)
+        for threshold, band_points in params["bands"]:
+            if number >= _dec(threshold, "threshold"):
+                points = _dec(band_points, "points")
+        return _q(points)
+    zero, full = _dec(params["zero"], "zero"), _dec(params["full"], "full")
+    if curve == Curve.LINEAR:
+        return _q(HUNDRED * _clamp((number - zero) / (full - zero)))
+    if curve == Curve.LOG:
+        # ln via Decimal keeps the result the same on every platform.
+        low, high = (zero + 1).ln(), (full + 1).ln()
+        at = (max(number, Decimal(0)) + 1).ln()
+        return _q(HUNDRED * _clamp((at - low) / (high - low)))
+    raise CurveError(f"unknown curve {curve!r}")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    code: str
+    name: str
+    group: str
+    metric: str
+    curve: str
+    params: Mapping
+    weights: Mapping[str, Decimal]  # stage -> weight; a stage's weights add up to 100
+
+
+@dataclass
+class ScoreResult:
+    total: Decimal
+    groups: dict[str, Decimal]
+    breakdown: list[dict] = field(default_factory=list)
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def score(indicators: Iterable[IndicatorSpec], stage: str, metrics: Mapping[str, object]) -> ScoreResult:
+    """The weighted sum for an enterprise at `stage`: Σ points × weight / 100, from 0 to 100."""
+    groups = {group: Decimal(0) for group in IndicatorGroup.values}
+    breakdown = []
+    for spec in indicators:
+        weight = Decimal(spec.weights.get(stage, 0))
+        value = metrics.get(spec.metric)
+        points = curve_points(spec.curve, spec.params, value)
+        contribution = _q(points * weight / HUNDRED)
+        groups[spec.group] = groups.get(spec.group, Decimal(0)) + contribution
+        breakdown.append(
+            {
+                "code": spec.code,
+                "name": spec.name,
+                "group": spec.group,
+                "metric": spec.metric,
+                "value": _json_value(value),
+                "points": str(points),
+                "weight": str(weight),
+                "contribution": str(contribution),
+                "no_data": value is None,
+            }
+        )
+    total = _q(sum(groups.values(), Decimal(0)))
+    return ScoreResult(total=total, groups={k: _q(v) for k, v in groups.items()}, breakdown=breakdown)
+
+
+def check_weights(indicators: Iterable[IndicatorSpec]) -> list[str]:
+    """Problems that keep a model from being published: weights per stage must add up to 100."""
+    specs = list(indicators)
+    problems = []
+    if not specs:
+        problems.append("a model needs at least one indicator")
+    for stage in STAGES:
+        total = sum((Decimal(s.weights.get(stage, 0)) for s in specs), Decimal(0))
+        if total != HUNDRED:
+            problems.append(f"weights for the {stage} stage add up to {total}, not 100")
+    codes = [s.code for s in specs]
+    if len(codes) != len(set(codes)):
+        problems.append("indicator codes must be unique")
+    for s in specs:
+        if s.metric not in Metric.values:
+            problems.append(f"{s.code}: unknown metric {s.metric!r}")
+        if s.group not in IndicatorGroup.values:
+            problems.append(f"{s.code}: unknown group {s.group!r}")
+        try:
+            validate_curve(s.curve, s.params)
+        except CurveError as error:
+            problems.append(f"{s.code}: {error}")
+        for stage, weight in s.weights.items():
+            if Decimal(weight) < 0:
+                problems.append(f"{s.code}: negative weight for {stage}")
+    return problems
+
+
+def percentile_ranks(totals: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """Percentile rank of each key's total in the group: (below + ½ equal) / n × 100, two places."""
+    values = sorted(totals.values())
+    n = len(values)
+    ranks: dict[int, Decimal] = {}
+    if not n:
+        return ranks
+    for key, total in totals.items():
+        below = bisect.bisect_left(values, total)
+        equal = bisect.bisect_right(values, total) - below
+        ranks[key] = _q(HUNDRED * (Decimal(below) + Decimal(equal) / 2) / n)
+    return ranks
+
+
+__all__ = [
+    "IndicatorSpec",
+    "ScoreResult",
+    "CurveError",
+    "check_weights",
+    "curve_points",
+    "percentile_ranks",
+    "score",
+    "validate_curve",
+]

@@ -1,0 +1,289 @@
+"""Every (state, action) pair of the three transition tables, for every role and for the system.
+
+The objects in each status are built once for the module, through the services, inside a
+transaction that is rolled back when the module ends; each test runs in a savepoint of it (the
+`django_db` mark), and each attempt in a further savepoint, so no attempt sees another's effects.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.utils import timezone
+
+from coordination.choices import OfferStatus, ReferralStatus, RequestStatus, Role
+from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied
+from coordination.models import FinancingRequest, Offer, Referral, TransitionEvent
+from coordination.services import referrals as rs
+from coordination.services import requests as rq
+from coordination.services.locking import lock_request
+from coordination.workflow import engine
+from coordination.workflow.tables import (
+    OFFER_TRANSITIONS,
+    REFERRAL_TRANSITIONS,
+    REQUEST_TRANSITIONS,
+    Transition,
+)
+from tests import factories as f
+from tests.conftest import World
+
+TABLES = {
+    "request": (FinancingRequest, "financing_request", REQUEST_TRANSITIONS, RequestStatus),
+    "referral": (Referral, "referral", REFERRAL_TRANSITIONS, ReferralStatus),
+    "offer": (Offer, "offer", OFFER_TRANSITIONS, OfferStatus),
+}
+PAIRS = [
+    pytest.param(table, status, action, id=f"{table}:{status}:{action}")
+    for table, (_, _, transitions, statuses) in TABLES.items()
+    for status in statuses.values
+    for action in transitions
+]
+# 12 request statuses × 18 actions + 8 referral statuses × 8 actions + 5 offer statuses × 4 actions.
+assert len(PAIRS) == 12 * 18 + 8 * 8 + 5 * 4 == 300
+
+ACTORS = ("applicant A", "applicant B", "bank X", "bank Y", "coordinator", "national", "system")
+
+
+@dataclass
+class States:
+    world: World
+    users: dict[str, object]
+    objects: dict[str, dict[str, int]]  # table -> status -> pk
+    bank_x_on_request: set[int]  # requests that have a referral to bank X
+
+
+def _in_days(days: int):
+    return timezone.localdate() + timedelta(days=days)
+
+
+def _drive_request(w: World, status: str) -> FinancingRequest:
+    """A fresh 3 000 000-yuan request of applicant A driven to `status` (routes go to bank X only)."""
+    S = RequestStatus
+    a, coord = w.applicant_a, w.coordinator
+    request = f.draft_request(user=a, enterprise=w.enterprise_a, documents=status != S.INFO_REQUESTED)
+    pk = request.pk
+    if status == S.DRAFT:
+        return request
+    if status == S.SCREENING:
+        # Screening is only a transient state inside submit_request (the service screens at once), so
+        # we take the engine's own submit transition, under the service's lock, without the screening.
+        with transaction.atomic():
+            engine.transition(lock_request(pk), "submit", user=a)
+        return request
+    rq.submit_request(request_id=pk, user=a)
+    if status == S.INFO_REQUESTED:
+        return request  # screening failed: no documents
+    if status == S.EXPIRED:
+        raise AssertionError("use _drive_request(INFO_REQUESTED) then expire")
+    if status == S.REJECTED:
+        rq.reject_request(request_id=pk, user=coord, reason="outside the programme")
+        return request
+    if status == S.TRIAGE:
+        return request
+    rq.route_request(request_id=pk, user=coord, product_ids=[w.loan_x.pk])
+    if status == S.WITHDRAWN:
+        rq.withdraw_request(request_id=pk, user=a, reason="found other funding")
+        return request
+    if status == S.ROUTED:
+        return request
+    referral = request.referrals.get()
+    rs.open_referral(referral_id=referral.pk, user=w.bank_x_user)
+    offer = rs.make_offer(
+        referral_id=referral.pk, user=w.bank_x_user, amount=Decimal("3000000"), valid_until=_in_days(30)
+    )
+    rs.accept_offer(offer_id=offer.pk, user=a)
+    if status == S.OFFER_ACCEPTED:
+        return request
+    rq.approve_request(request_id=pk, user=coord)
+    if status == S.APPROVED:
+        return request
+    rq.record_funding(request_id=pk, user=w.bank_x_user)
+    if status == S.FUNDED:
+        return request
+    rq.close_request(request_id=pk, user=coord)
+    assert status == S.CLOSED
+    return request
+
+
+def _build_states(w: World) -> States:
+    S, F, O = RequestStatus, ReferralStatus, OfferStatus
+    requests: dict[str, int] = {}
+    for status in S.values:
+        if status == S.EXPIRED:
+            request = _drive_request(w, S.INFO_REQUESTED)
+            rq.expire_request(request_id=request.pk)
+        else:
+            request = _drive_request(w, status)
+        request.refresh_from_db()
+        assert request.status == status, (status, request.status)
+        requests[status] = request.pk
+
+    # One 10-tranche request routed to bank X and a bank Z on every tranche: Z keeps every tranche
+    # alive, so whatever X does the request stays routed. Tranche n serves one referral/offer status.
+    bank_z_user = f.UserFactory(username="bank-z")
+    bank_z = f.InstitutionFactory(name="Bank Z", kind="bank", members=[bank_z_user])
+    loan_z = f.ProductFactory(institution=bank_z, name="Z tech loan")
+    multi = f.draft_request(
+        user=w.applicant_a, enterprise=w.enterprise_a, tranches=[("credit_loan", "1000000")] * 10
+    )
+    rq.submit_request(request_id=multi.pk, user=w.applicant_a)
+    rq.route_request(request_id=multi.pk, user=w.coordinator, product_ids=[w.loan_x.pk, loan_z.pk])
+    x_ref = {r.tranche.position: r.pk for r in multi.referrals.filter(institution=w.bank_x)}
+    z_ref = {r.tranche.position: r.pk for r in multi.referrals.filter(institution=bank_z)}
+    bx = w.bank_x_user
+
+    def offer_on(referral_id: int, user) -> int:
+        rs.open_referral(referral_id=referral_id, user=user)
+        return rs.make_offer(
+            referral_id=referral_id, user=user, amount=Decimal("1000000"), valid_until=_in_days(30)
+        ).pk
+
+    referrals = {F.SENT: x_ref[1]}
+    rs.open_referral(referral_id=x_ref[2], user=bx)
+    referrals[F.REVIEWING] = x_ref[2]
+    rs.open_referral(referral_id=x_ref[3], user=bx)
+    rs.request_referral_info(referral_id=x_ref[3], user=bx, reason="latest tax filings")
+    referrals[F.INFO_REQUESTED] = x_ref[3]
+    offers = {O.OPEN: offer_on(x_ref[4], bx)}
+    referrals[F.OFFERED] = x_ref[4]
+    rs.decline_referral(referral_id=x_ref[5], user=bx, reason_code="outside_appetite")
+    referrals[F.DECLINED] = x_ref[5]
+    rs.expire_referral(referral_id=x_ref[6])
+    referrals[F.EXPIRED] = x_ref[6]
+    offers[O.ACCEPTED] = offer_on(x_ref[7], bx)
+    rs.accept_offer(offer_id=offers[O.ACCEPTED], user=w.applicant_a)
+    offers[O.SUPERSEDED] = offer_on(x_ref[8], bx)
+    rs.accept_offer(offer_id=offer_on(z_ref[8], bank_z_user), user=w.applicant_a)
+    referrals[F.SUPERSEDED] = x_ref[8]
+    offers[O.WITHDRAWN] = offer_on(x_ref[9], bx)
+    rs.withdraw_offer(offer_id=offers[O.WITHDRAWN], user=bx, reason="rates moved")
+    offers[O.EXPIRED] = offer_on(x_ref[10], bx)
+    rs.expire_offer(offer_id=offers[O.EXPIRED])
+    # The withdrawn request was routed to bank X before the applicant withdrew it.
+    referrals[F.WITHDRAWN] = Referral.objects.get(request_id=requests[S.WITHDRAWN]).pk
+
+    multi.refresh_from_db()
+    assert multi.status == S.ROUTED
+    for table, built in (("referral", referrals), ("offer", offers)):
+        model = TABLES[table][0]
+        assert {s: model.objects.get(pk=pk).status for s, pk in built.items()} == {s: s for s in built}
+    users = {
+        "applicant A": w.applicant_a,
+        "applicant B": w.applicant_b,
+        "bank X": w.bank_x_user,
+        "bank Y": w.bank_y_user,
+        "coordinator": w.coordinator,
+        "national": w.national,
+        "system": None,
+    }
+    with_x = set(
+        Referral.objects.filter(institution=w.bank_x, request_id__in=requests.values()).values_list(
+            "request_id", flat=True
+        )
+    )
+    return States(w, users, {"request": requests, "referral": referrals, "offer": offers}, with_x)
+
+
+@pytest.fixture(scope="module")
+def states(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_states(World())
+        transaction.set_rollback(True)
+
+
+def _roles(states: States, table: str, obj, actor: str) -> set[str] | None:
+    """The roles each actor holds on the fixture's objects, stated from how they were built."""
+    if actor == "system":
+        return None
+    if actor == "applicant A":
+        return {Role.APPLICANT}
+    if actor in {"coordinator", "national"}:
+        return {Role.COORDINATOR}  # none of these requests is escalated: the Shanghai one is in scope
+    if actor == "bank X":
+        # Every referral and offer here is bank X's; a request is X's once it was routed to X.
+        return {Role.INSTITUTION} if table != "request" or obj.pk in states.bank_x_on_request else set()
+    return set()  # applicant B (Beijing) and bank Y never had anything to do with these
+
+
+def _expected(spec: Transition, status: str, roles: set[str] | None) -> type[DomainError] | None:
+    """None for success, else the error: out of scope, then the wrong role, then the wrong state."""
+    if roles is None:
+        if Role.SYSTEM not in spec.roles:
+            return PermissionDenied
+    elif not roles:
+        return NotFound
+    elif not roles & spec.roles:
+        return PermissionDenied
+    if status not in spec.sources:
+        return Conflict
+    return None
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _snapshot(model, object_type: str, pk: int) -> tuple[str, int, int]:
+    """(status, version, number of events) re-read from the database, in one query."""
+    events = (
+        TransitionEvent.objects.filter(object_type=object_type, object_id=OuterRef("pk"))
+        .values("object_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return model.objects.filter(pk=pk).values_list("status", "version", Subquery(events)).get()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("table", "status", "action"), PAIRS)
+def test_pair(states, table, status, action):
+    model, object_type, transitions, _ = TABLES[table]
+    spec = transitions[action]
+    pk = states.objects[table][status]
+    before = _snapshot(model, object_type, pk)
+    assert before[0] == status
+    outcomes = {}
+    # Given the object in `status`, read from the database (and read again after any success)
+    obj = model.objects.get(pk=pk)
+    for actor in ACTORS:
+        user = states.users[actor]
+        expected = _expected(spec, status, _roles(states, table, obj, actor))
+        if expected is None:
+            # When an allowed actor takes the action, it moves to the target with exactly one event
+            try:
+                with transaction.atomic():
+                    event = engine.transition(obj, action, user=user, reason="r")
+                    assert _snapshot(model, object_type, pk) == (spec.target, before[1] + 1, before[2] + 1)
+                    assert (event.object_id, event.action, event.from_status, event.to_status) == (
+                        pk,
+                        action,
+                        status,
+                        spec.target,
+                    )
+                    assert event.actor == user and event.actor_role in spec.roles
+                    raise _RollBack
+            except _RollBack:
+                pass
+            outcomes[actor] = "ok"
+            obj = model.objects.get(pk=pk)
+        else:
+            # When anyone else tries, a domain error says why and nothing changes
+            with pytest.raises(DomainError) as caught, transaction.atomic():
+                engine.transition(obj, action, user=user, reason="r")
+            assert type(caught.value) is expected, (actor, caught.value)
+            outcomes[actor] = expected.__name__
+        # Then the row and its audit trail, re-read, are as before (a success was rolled back)
+        assert _snapshot(model, object_type, pk) == before, actor
+    # Every allowed pair succeeded for someone; every pair outside the table failed for everyone.
+    assert ("ok" in outcomes.values()) == (status in spec.sources), outcomes
+
+
+@pytest.mark.django_db
+def test_every_status_has_an_object(states):
+    for table, (model, _, _, statuses) in TABLES.items():
+        built = states.objects[table]
+        assert set(built) == set(statuses.values)
+        assert {model.objects.get(pk=pk).status for pk in built.values()} == set(statuses.values)
