@@ -7,7 +7,7 @@ verdict. The transition table is only read to choose which buttons to show.
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import InnovationCenter
@@ -29,7 +30,7 @@ from . import selectors
 from .admin_forms import ActionForm, ExtendDeadlineForm, RouteForm
 from .choices import DeadlineState, RequestStatus
 from .errors import DomainError
-from .matching.proposal import propose
+from .matching.proposal import proposal_for_coordinator
 from .models import (
     CoordinatorScope,
     Deadline,
@@ -64,23 +65,33 @@ def money(amount: Decimal | None, currency: str = "CNY") -> str:
 
 
 def explain_lines(items) -> list[str]:
-    """A match explanation (a list of reasons, each a dict or text) as one readable line per reason."""
+    """A match explanation as one readable line per factor.
+
+    The matcher stores one dict per factor ({"factor", "label", "value", "weight", "points", "text"}):
+    a line reads "Amount fit +10.48 — 3,000,000 yuan within the product's range". Anything else
+    stored there is shown as it is.
+    """
     lines = []
     for item in items if isinstance(items, list) else [items] if items else []:
         if not isinstance(item, dict):
             lines.append(str(item))
             continue
-        text = next((item[k] for k in ("label", "reason", "factor", "text", "name") if k in item), None)
-        points = next((item[k] for k in ("points", "score", "weight", "value") if k in item), None)
-        if text is None:
+        label = item.get("label") or item.get("factor")
+        if label is None:
             lines.append(", ".join(f"{k}: {v}" for k, v in item.items()))
-        else:
-            lines.append(f"{text}: {points}" if points is not None else str(text))
+            continue
+        line = str(label)
+        if item.get("points") is not None:
+            line += f" +{item['points']}"
+        if item.get("text"):
+            line += f" — {item['text']}"
+        lines.append(line)
     return lines
 
 
-def explain(items) -> str:
-    return "; ".join(explain_lines(items)) if items else "—"
+def explanation_html(items) -> str:
+    lines = explain_lines(items) or ["—"]
+    return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
 
 
 def pretty_json(value) -> str:
@@ -177,6 +188,15 @@ class TrancheInline(ReadOnlyInline):
     fields = ["position", "instrument", "amount_display", "accepted_offer", "funded_display", "funded_on"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "request", "accepted_offer__referral__request", "accepted_offer__referral__institution"
+            )
+        )
+
     @admin.display(description=_("amount"))
     def amount_display(self, obj: Tranche) -> str:
         return money(obj.amount)
@@ -203,7 +223,11 @@ class ReferralInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("tranche", "institution", "product")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("request", "tranche", "institution", "product__institution")
+        )
         if request.user.is_superuser:
             return queryset
         return queryset.filter(pk__in=selectors.referrals_visible_to(request.user).values("pk"))
@@ -214,7 +238,7 @@ class ReferralInline(ReadOnlyInline):
 
     @admin.display(description=_("match explanation"))
     def explanation_display(self, obj: Referral) -> str:
-        return explain(obj.explanation)
+        return explanation_html(obj.explanation)
 
     @admin.display(description=_("decline"))
     def decline_display(self, obj: Referral) -> str:
@@ -240,7 +264,11 @@ class OfferInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("tranche", "referral__institution")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("tranche", "referral__request", "referral__institution")
+        )
         if request.user.is_superuser:
             return queryset
         return queryset.filter(pk__in=selectors.offers_visible_to(request.user).values("pk"))
@@ -267,6 +295,9 @@ class DocumentInline(ReadOnlyInline):
     # The file itself is not linked: downloads go through the scoped download view, not the media URL.
     fields = ["kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
 
 
 class TimelineEventInline(ReadOnlyInline):
@@ -468,6 +499,7 @@ class ActionRow:
     amount: str = ""
     form: ActionForm | None = None
     tranches: list | None = None
+    reports: list[str] = field(default_factory=list)
 
 
 # --- financing requests: the admin -----------------------------------------------------------------
@@ -524,7 +556,7 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         (_("Screening"), {"fields": ["screening_display"]}),
         (_("Record"), {"fields": ["created_by", "created_at", "submitted_at", "updated_at"]}),
     ]
-    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
     inlines = [
         TrancheInline,
         ReferralInline,
@@ -664,10 +696,15 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
                 obj=obj, label=spec.label_for(obj), amount=money(obj.amount, obj.currency), form=shared_form
             )
             if spec.per_request:
-                row.form = spec.form_class(data, prefix=f"r{obj.pk}", proposal=self._proposal(obj), **kwargs)
+                choices, proposed, row.reports = self._proposal(obj)
+                row.form = spec.form_class(
+                    data, prefix=f"r{obj.pk}", choices=choices, proposed=proposed, **kwargs
+                )
                 referrals = Prefetch("referrals", queryset=Referral.objects.select_related("institution"))
                 tranches = obj.tranches.prefetch_related(referrals)
-                row.tranches = [(tranche, list(tranche.referrals.all())) for tranche in tranches]
+                row.tranches = [
+                    (tranche, money(tranche.amount), list(tranche.referrals.all())) for tranche in tranches
+                ]
             rows.append(row)
         if bound and all(row.form.is_valid() for row in rows):
             failed = self._apply(request, spec, rows)
@@ -727,24 +764,41 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         return self._url("changelist")
 
     @staticmethod
-    def _proposal(obj: FinancingRequest) -> list[tuple[int, str]]:
-        """The matcher's proposal as checkbox choices: one per product, naming the tranches it would take."""
+    def _proposal(obj: FinancingRequest) -> tuple[list[tuple[int, str]], list[int], list[str]]:
+        """The matcher's run for the coordinator: every eligible product (one checkbox each, naming the
+        tranches it would take), the proposed ones to pre-check, and why a tranche gets nobody new."""
         if obj.status not in REQUEST_TRANSITIONS["route"].sources:
-            return []
-        by_product: dict[int, tuple] = {}
-        for tranche, candidates in propose(obj).items():
-            for candidate in candidates:
-                product = candidate.product
-                entry = by_product.setdefault(product.pk, (product, [], candidate))
+            return [], [], []
+        proposal = proposal_for_coordinator(obj)
+        found: dict[int, list] = {}
+        for tranche_proposal in proposal.tranches:
+            tranche = tranche_proposal.tranche
+            for candidate in tranche_proposal.candidates:
+                entry = found.setdefault(candidate.product.pk, [candidate, [], False])
                 entry[1].append(f"{tranche.position} {tranche.get_instrument_display()}")
-        return [
+                entry[2] = entry[2] or candidate.selected
+        choices = [
             (
                 pk,
-                f"{product} (#{pk}) — {_('tranche')} {', '.join(tranches)} — {_('score')} {candidate.score}"
-                + (f" — {explain(candidate.explanation)}" if candidate.explanation else ""),
+                format_html(
+                    "{} (#{}) — {} {} — {} {}{}<br><small>{}</small>",
+                    candidate.product,
+                    pk,
+                    _("tranche"),
+                    ", ".join(tranches),
+                    _("score"),
+                    candidate.score,
+                    f" — {candidate.note}" if candidate.note else "",
+                    format_html_join(
+                        mark_safe("<br>"), "{}", ((line,) for line in explain_lines(candidate.explanation))
+                    ),
+                ),
             )
-            for pk, (product, tranches, candidate) in by_product.items()
+            for pk, (candidate, tranches, _selected) in found.items()
         ]
+        proposed = [pk for pk, (_candidate, _tranches, selected) in found.items() if selected]
+        reports = [t.report for t in proposal.tranches if t.report]
+        return choices, proposed, reports
 
 
 # --- other records: read-only, scoped ---------------------------------------------------------------
@@ -789,8 +843,7 @@ class ReferralAdmin(ReadOnlyAdmin, ScopedAdmin):
 
     @admin.display(description=_("match explanation"))
     def explanation_display(self, obj: Referral) -> str:
-        lines = explain_lines(obj.explanation) or ["—"]
-        return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+        return explanation_html(obj.explanation)
 
 
 @admin.register(Offer)

@@ -39,10 +39,11 @@ PRODUCT_ID_SEPARATORS = re.compile(r"[\s,;，；]+")
 
 
 class RouteForm(ActionForm):
-    """The matcher's proposal, pre-checked; the coordinator may uncheck products or add others by id."""
+    """Eligible products with the matcher's proposal pre-checked; the coordinator may uncheck, check
+    others, or add products by id (the service checks every one)."""
 
     products = forms.TypedMultipleChoiceField(
-        label=_("proposed products"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("eligible products"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
     extra_products = forms.CharField(
         label=_("add products by id"),
@@ -51,11 +52,11 @@ class RouteForm(ActionForm):
     )
     field_order = ["products", "extra_products", "reason"]
 
-    def __init__(self, *args, proposal: list[tuple[int, str]] = (), **kwargs):
+    def __init__(self, *args, choices: list[tuple[int, str]] = (), proposed: list[int] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["products"].choices = list(proposal)
+        self.fields["products"].choices = list(choices)
         if not self.is_bound:
-            self.initial["products"] = [pk for pk, _label in proposal]
+            self.initial["products"] = list(proposed)
 
     def clean_extra_products(self) -> list[int]:
         raw = self.cleaned_data["extra_products"].strip()

@@ -43,3 +43,13 @@ class Conflict(DomainError):
 class IdempotencyMismatch(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"

@@ -3,10 +3,10 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from projects.models import Enterprise, Region
+from projects.models import Enterprise, MajorTask, Region
 
 from .choices import Role
-from .models import CoordinatorScope, FinancingRequest, Offer, Referral
+from .models import CoordinatorScope, FinancingRequest, Offer, Referral, TransitionEvent, WebhookSubscription
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -102,3 +102,96 @@ def roles_on_referral(user: User, referral: Referral) -> set[str]:
     if referral.institution.members.filter(pk=user.pk).exists():
         roles.add(Role.INSTITUTION)
     return roles
+
+
+def is_applicant_only(user: User) -> bool:
+    return (
+        user.is_authenticated
+        and not user.is_superuser
+        and coordinator_scope(user) is None
+        and not user.institutions.exists()
+    )
+
+
+def major_tasks_visible_to(user: User) -> QuerySet[MajorTask]:
+    scope = coordinator_scope(user)
+    if scope and scope.national:
+        return MajorTask.objects.all()
+    enterprises = enterprises_visible_to(user).values("pk")
+    query = Q(lead_enterprise__in=enterprises) | Q(participants__in=enterprises)
+    institution_tasks = Referral.objects.filter(institution__members=user).values("request__major_task")
+    return MajorTask.objects.filter(
+        pk__in=MajorTask.objects.filter(query | Q(pk__in=institution_tasks)).values("pk")
+    )
+
+
+def events_visible_to(user: User, request: FinancingRequest) -> list[TransitionEvent]:
+    """The request's timeline as this user may see it: an institution sees its own referrals, not rivals'."""
+    events = (
+        TransitionEvent.objects.filter(request=request).select_related("actor").order_by("created_at", "id")
+    )
+    roles = roles_on_request(user, request)
+    if Role.COORDINATOR in roles or user.is_superuser:
+        return list(events)
+    if Role.APPLICANT in roles:
+        visible = list(events)
+        for event in visible:
+            if event.object_type != "financing_request" and event.action == "decline":
+                event.reason = ""  # an institution's own words on a decline stay with it
+        return visible
+    own_referrals = list(request.referrals.filter(institution__members=user).values_list("pk", flat=True))
+    own_offers = list(Offer.objects.filter(referral__in=own_referrals).values_list("pk", flat=True))
+    return list(
+        events.filter(
+            Q(object_type="financing_request")
+            | Q(object_type="referral", object_id__in=own_referrals)
+            | Q(object_type="offer", object_id__in=own_offers)
+        )
+    )
+
+
+def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
+    if not user.is_authenticated:
+        return WebhookSubscription.objects.none()
+    return WebhookSubscription.objects.filter(
+        Q(enterprise__members=user) | Q(institution__members=user) | Q(coordinator=user)
+    ).distinct()
+
+
+def credit_prefetches(prefix: str = "") -> list:
+    """Prefetches that the enterprise serializer's innovation credit needs (none until credits exist)."""
+    from .api.credits import CREDIT_PREFETCH
+
+    return [f"{prefix}{CREDIT_PREFETCH}"] if CREDIT_PREFETCH else []
+
+
+def describe_user(user: User) -> dict:
+    """GET /api/v1/me/: who the caller is, in the roles of DESIGN.md §1."""
+    enterprises = [
+        {"id": e.pk, "name": e.name, "credit_code": e.credit_code, "region": e.region.code}
+        for e in Enterprise.objects.filter(members=user).select_related("region")
+    ]
+    institution = user.institutions.first()
+    scope = coordinator_scope(user)
+    roles = []
+    if scope:
+        roles.append(Role.COORDINATOR.value)
+    if institution:
+        roles.append(Role.INSTITUTION.value)
+    if enterprises:
+        roles.append(Role.APPLICANT.value)
+    role = "superuser" if user.is_superuser else (roles[0] if roles else "none")
+    setting = getattr(user, "notification_setting", None)
+    return {
+        "username": user.get_username(),
+        "role": role,
+        "roles": roles,
+        "enterprises": enterprises,
+        "institution": {"id": institution.pk, "name": institution.name, "kind": institution.kind}
+        if institution
+        else None,
+        "coordinator_scope": {"national": scope.national, "regions": [r.code for r in scope.regions.all()]}
+        if scope
+        else None,
+        "language": setting.language if setting else "zh-hans",
+    }

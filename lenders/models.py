@@ -89,8 +89,12 @@ class Product(models.Model):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         indexes = [
+            # The matcher's hard filters start here: active products of one instrument whose amount
+            # range holds the tranche (coordination/matching/eligibility.py); inactive rows stay out.
             models.Index(
-                fields=["instrument", "is_active", "min_amount", "max_amount"], name="product_match_idx"
+                fields=["instrument", "min_amount", "max_amount"],
+                condition=Q(is_active=True),
+                name="product_active_match_idx",
             ),
         ]
         constraints = [

@@ -74,7 +74,7 @@ class MatchContext:
 
     @property
     def on_relending_list(self) -> bool:
-        """Registered tech-SMEs, valid high-tech enterprises and specialised SMEs are on the re-lending list."""
+        """Registered tech-SMEs, valid high-tech enterprises and specialised SMEs: the re-lending list."""
         e = self.enterprise
         high_tech = bool(e.high_tech_certificate_no) and (
             e.high_tech_valid_until is None or e.high_tech_valid_until >= self.today
@@ -103,9 +103,9 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
     regions = list(Region.objects.filter(code__in=covering_codes(enterprise.region.code)).order_by("code"))
     credit = current_score(enterprise.pk)
     referrals = list(
-        Referral.objects.filter(request_id=request.pk).values(
-            "tranche_id", "institution_id", "product_id", "status"
-        )
+        Referral.objects.filter(request_id=request.pk)
+        .order_by()
+        .values("tranche_id", "institution_id", "product_id", "status")
     )
     relending = RelendingPolicy.objects.filter(effective_from__lte=today).order_by("-effective_from").first()
     return MatchContext(

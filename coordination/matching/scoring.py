@@ -103,6 +103,16 @@ def centred_fit(position: float) -> float:
     return 1 - abs(2 * position - 1) / 2
 
 
+def _where(position: float) -> str:
+    if position < 0.2:
+        return "near the lower end of"
+    if position > 0.8:
+        return "near the upper end of"
+    if 0.35 <= position <= 0.65:
+        return "in the middle of"
+    return "well inside"
+
+
 Factor = Callable[[Product, Tranche, MatchContext, ProductFacts], tuple[float, object, str]]
 
 
@@ -110,11 +120,10 @@ def amount_fit(product, tranche, ctx, facts):
     position = range_position(
         float(tranche.amount), float(product.min_amount), float(product.max_amount), log=True
     )
-    where = "near the middle of" if 0.25 <= position <= 0.75 else "towards the edge of"
     return (
         centred_fit(position),
         round(position, 3),
-        f"{yuan(tranche.amount)} is {where} the product's {yuan(product.min_amount)} – "
+        f"{yuan(tranche.amount)} is {_where(position)} the product's {yuan(product.min_amount)} – "
         f"{yuan(product.max_amount)} range ({position:.0%} of the way, log scale).",
     )
 
@@ -122,11 +131,10 @@ def amount_fit(product, tranche, ctx, facts):
 def term_fit(product, tranche, ctx, facts):
     term = ctx.request.term_months
     position = range_position(term, product.min_term_months, product.max_term_months, log=False)
-    where = "near the middle of" if 0.25 <= position <= 0.75 else "towards the edge of"
     return (
         centred_fit(position),
         round(position, 3),
-        f"{term} months is {where} the product's {product.min_term_months}–{product.max_term_months} "
+        f"{term} months is {_where(position)} the product's {product.min_term_months}–{product.max_term_months} "
         f"month range.",
     )
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from coordination.matching.proposal import propose
 from coordination.models import (
     Deadline,
     FinancingRequest,
@@ -137,9 +138,11 @@ def test_major_task_package_goes_from_draft_to_closed_through_the_admin(staff):
     page = run_changelist_action(national, "route", request)
     assert page.status_code == 200
     form = page.context["rows"][0].form
-    proposed = {pk for pk, _label in form.fields["products"].choices}
-    assert {w.loan_x.pk, w.loan_y.pk, w.equity.pk} <= proposed
-    assert set(form.initial["products"]) == proposed  # the proposal comes pre-checked
+    eligible = {pk for pk, _label in form.fields["products"].choices}
+    proposed = {c.product.pk for candidates in propose(request).values() for c in candidates}
+    assert {w.loan_x.pk, w.equity.pk} <= proposed <= eligible
+    assert set(form.initial["products"]) == proposed  # the matcher's proposal comes pre-checked
+    assert "Bank X — X tech loan" in page.content.decode()
     # And keeps bank X only, adding the VC's product by id
     prefix = f"r{request.pk}"
     response = submit(
@@ -275,8 +278,9 @@ def test_a_declined_request_is_rerouted_from_its_queue(staff):
     # The proposal leaves out the bank that declined; re-routing sends it to bank Y
     page = run_changelist_action(coordinator, "reroute", request, query="?queue=needs_rerouting")
     row = page.context["rows"][0]
-    proposed = {pk for pk, _label in row.form.fields["products"].choices}
-    assert w.loan_y.pk in proposed and w.loan_x.pk not in proposed
+    eligible = {pk for pk, _label in row.form.fields["products"].choices}
+    assert w.loan_y.pk in eligible and w.loan_x.pk not in eligible
+    assert w.loan_y.pk in row.form.initial["products"]
     assert "Bank X (Declined)" in page.content.decode()
     response = submit(coordinator, page)
     assert response["Location"].endswith("?queue=needs_rerouting")

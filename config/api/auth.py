@@ -1,0 +1,32 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from coordination.services.tokens import user_for_key
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>` (or `Token <key>`)."""
+
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace").lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <token>'.")
+        user, token = user_for_key(header[1].decode(errors="replace"))
+        if user is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "config.api.auth.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}

@@ -1,0 +1,137 @@
+import django_filters as df
+
+from lenders.choices import InstitutionKind, Instrument
+from lenders.models import Institution, Product
+from projects.choices import Stage
+from projects.models import Enterprise, MajorTask, Region, TechField
+
+from ..choices import OfferStatus, ReferralStatus, RequestStatus
+from ..models import FinancingRequest, Notification, Offer, Referral
+
+
+class RegionFilter(df.FilterSet):
+    parent = df.CharFilter(field_name="parent__code")
+
+    class Meta:
+        model = Region
+        fields = ["pilot_zone", "innovation_center"]
+
+
+class TechFieldFilter(df.FilterSet):
+    parent = df.CharFilter(field_name="parent__code")
+
+    class Meta:
+        model = TechField
+        fields = ["hard_tech"]
+
+
+class EnterpriseFilter(df.FilterSet):
+    region = df.CharFilter(method="in_region", label="GB/T 2260 region code (includes sub-regions)")
+    field = df.CharFilter(field_name="fields__code", distinct=True)
+    stage = df.ChoiceFilter(choices=Stage.choices)
+    founded_after = df.DateFilter(field_name="founded_on", lookup_expr="gte")
+
+    class Meta:
+        model = Enterprise
+        fields = ["industry", "specialised_status"]
+
+    def in_region(self, queryset, name, value):
+        region = Region.objects.filter(code=value).first()
+        return queryset.filter(region__code__startswith=region.code_prefix) if region else queryset.none()
+
+
+class MajorTaskFilter(df.FilterSet):
+    field = df.CharFilter(field_name="field__code")
+
+    class Meta:
+        model = MajorTask
+        fields = ["level", "lead_enterprise"]
+
+
+class InstitutionFilter(df.FilterSet):
+    kind = df.ChoiceFilter(choices=InstitutionKind.choices)
+
+    class Meta:
+        model = Institution
+        fields = ["relending_eligible"]
+
+
+class ProductFilter(df.FilterSet):
+    instrument = df.ChoiceFilter(choices=Instrument.choices)
+    institution_kind = df.ChoiceFilter(field_name="institution__kind", choices=InstitutionKind.choices)
+    amount = df.NumberFilter(method="covers_amount", label="Products whose range covers this amount")
+    term_months = df.NumberFilter(method="covers_term", label="Products whose range covers this term")
+
+    class Meta:
+        model = Product
+        fields = ["institution", "is_active", "requires_tech_sme"]
+
+    def covers_amount(self, queryset, name, value):
+        return queryset.filter(min_amount__lte=value, max_amount__gte=value)
+
+    def covers_term(self, queryset, name, value):
+        return queryset.filter(min_term_months__lte=value, max_term_months__gte=value)
+
+
+class FinancingRequestFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(choices=RequestStatus.choices)
+    region = df.CharFilter(method="in_region", label="GB/T 2260 region code (includes sub-regions)")
+    field = df.CharFilter(field_name="enterprise__fields__code", distinct=True)
+    instrument = df.ChoiceFilter(field_name="tranches__instrument", choices=Instrument.choices, distinct=True)
+    amount_min = df.NumberFilter(field_name="amount", lookup_expr="gte")
+    amount_max = df.NumberFilter(field_name="amount", lookup_expr="lte")
+    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    institution = df.NumberFilter(field_name="referrals__institution", distinct=True)
+    due_before = df.IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
+
+    class Meta:
+        model = FinancingRequest
+        fields = ["enterprise", "major_task", "escalated", "overdue", "needs_rerouting"]
+
+    def in_region(self, queryset, name, value):
+        region = Region.objects.filter(code=value).first()
+        return (
+            queryset.filter(enterprise__region__code__startswith=region.code_prefix)
+            if region
+            else queryset.none()
+        )
+
+    def filter_due_before(self, queryset, name, value):
+        return queryset.filter(deadlines__state="pending", deadlines__due_at__lt=value).distinct()
+
+
+class ReferralFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(choices=ReferralStatus.choices)
+    instrument = df.ChoiceFilter(field_name="tranche__instrument", choices=Instrument.choices)
+    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    due_before = df.IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
+
+    class Meta:
+        model = Referral
+        fields = ["request", "institution", "overdue"]
+
+    def filter_due_before(self, queryset, name, value):
+        from ..models import Deadline
+
+        ids = Deadline.objects.filter(object_type="referral", state="pending", due_at__lt=value).values(
+            "object_id"
+        )
+        return queryset.filter(pk__in=ids)
+
+
+class OfferFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(choices=OfferStatus.choices)
+    valid_after = df.DateFilter(field_name="valid_until", lookup_expr="gte")
+
+    class Meta:
+        model = Offer
+        fields = ["request", "referral", "tranche"]
+
+
+class NotificationFilter(df.FilterSet):
+    unread = df.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields = ["topic", "request"]
