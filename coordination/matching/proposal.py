@@ -163,18 +163,19 @@ def _report(ctx: MatchContext, proposal: TrancheProposal, *, diagnose: bool) -> 
 
 
 def funnel(ctx: MatchContext, tranche: Tranche) -> str:
-    """Plain words for why nothing fits: how many products of the instrument pass each filter in turn."""
+    """Plain words for why nothing fits: how many products of the instrument survive each filter in turn."""
+    stage = ctx.enterprise.get_stage_display().lower()
     steps = [
-        ("are active today", el.active_condition(ctx)),
-        (f"take {yuan(tranche.amount)}", el.amount_condition(tranche)),
-        (f"take a {ctx.request.term_months}-month term", el.term_condition(ctx)),
-        (f"serve {ctx.enterprise.get_stage_display().lower()} enterprises", el.stage_condition(ctx)),
-        ("serve the enterprise's region", el.region_condition(ctx)),
-        ("are open to the enterprise's fields", el.field_condition(ctx)),
-        ("do not require tech-SME registration", el.tech_sme_condition(ctx)),
-        (f"accept an innovation credit of {ctx.credit_score}", el.credit_condition(ctx)),
-        ("have capacity left for it", el.capacity_condition(tranche)),
-        ("belong to an institution that has not had this tranche", el.institution_condition(ctx, tranche)),
+        ("active today", el.active_condition(ctx)),
+        (f"amount {yuan(tranche.amount)}", el.amount_condition(tranche)),
+        (f"term {ctx.request.term_months} months", el.term_condition(ctx)),
+        (f"{stage} stage", el.stage_condition(ctx)),
+        ("the enterprise's region", el.region_condition(ctx)),
+        ("the enterprise's fields", el.field_condition(ctx)),
+        ("tech-SME registration", el.tech_sme_condition(ctx)),
+        (f"innovation credit {ctx.credit_score}", el.credit_condition(ctx)),
+        ("capacity left", el.capacity_condition(tranche)),
+        ("institution not asked before and not declined", el.institution_condition(ctx, tranche)),
     ]
     aggregates = {"total": Count("pk")}
     cumulative = Q()
@@ -185,13 +186,16 @@ def funnel(ctx: MatchContext, tranche: Tranche) -> str:
     label = Instrument(tranche.instrument).label.lower()
     if not counts["total"]:
         return f"The catalogue has no {label} product at all."
-    parts = [f"Of {counts['total']} {label} products"]
+    passed = []
     for index, (words, _) in enumerate(steps):
         count = counts[f"step_{index}"]
-        parts.append(f"{count} {words}")
+        passed.append(f"{words} {count}")
         if count == 0:
-            break
-    return ", then ".join(parts) + "."
+            return (
+                f"Of {counts['total']} {label} products, still in after each filter: "
+                f"{' → '.join(passed)}. The filter that leaves none: {words}."
+            )
+    return f"Of {counts['total']} {label} products, still in after each filter: {' → '.join(passed)}."
 
 
 def propose(request: FinancingRequest) -> dict[Tranche, list[Candidate]]:

@@ -7,6 +7,7 @@ or two sweeps at once, is harmless.
 """
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -17,11 +18,11 @@ from ..choices import DeadlineKind, DeadlineState
 from ..errors import DomainError
 from ..models import Deadline, FinancingRequest, Offer, Referral
 from ..workflow.tables import OFFER_STAGES, REFERRAL_STAGES, REQUEST_STAGES
-from .locking import lock_request
-from .outbox import enqueue
+from .outbox import enqueue_many
 
 logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=5)
+NOTICE_CHUNK = 200
 MODELS = {
     "financing_request": (FinancingRequest, REQUEST_STAGES),
     "referral": (Referral, REFERRAL_STAGES),
@@ -44,47 +45,77 @@ def claim_due(now: datetime, batch: int) -> list[int]:
 
 def sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
     now = now or timezone.now()
-    fired = {"remind": 0, "escalate": 0, "expire": 0, "skipped": 0}
-    for deadline_id in claim_due(now, batch):
-        outcome = fire(deadline_id, now=now)
-        fired[outcome] += 1
-    return fired
+    fired = Counter({"remind": 0, "escalate": 0, "expire": 0, "skipped": 0})
+    ids = claim_due(now, batch)
+    kinds = dict(Deadline.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    notices = [pk for pk in ids if kinds[pk] != DeadlineKind.EXPIRE]
+    for start in range(0, len(notices), NOTICE_CHUNK):
+        fired.update(fire_notices(notices[start : start + NOTICE_CHUNK], now=now))
+    for pk in ids:
+        if kinds[pk] == DeadlineKind.EXPIRE:
+            fired[_expire(pk, now)] += 1
+    return dict(fired)
 
 
-def fire(deadline_id: int, *, now: datetime) -> str:
-    request_id = Deadline.objects.filter(pk=deadline_id).values_list("request_id", flat=True).first()
-    if request_id is None:
-        return "skipped"
-    if Deadline.objects.filter(pk=deadline_id, kind=DeadlineKind.EXPIRE).exists():
-        return _expire(deadline_id, now)
+def fire_notices(deadline_ids: list[int], *, now: datetime) -> Counter:
+    """Reminders and escalations for a chunk in one transaction; requests are locked first, in pk order."""
+    outcome: Counter = Counter()
     with transaction.atomic():
-        request = lock_request(request_id)
-        deadline = Deadline.objects.select_for_update().get(pk=deadline_id)
-        if deadline.state != DeadlineState.PENDING or not _still_in_stage(deadline):
-            return "skipped"
-        deadline.state, deadline.fired_at = DeadlineState.FIRED, now
-        deadline.save(update_fields=["state", "fired_at"])
-        if deadline.kind == DeadlineKind.ESCALATE:
-            model, _ = MODELS[deadline.object_type]
-            if model in (FinancingRequest, Referral):
-                model.objects.filter(pk=deadline.object_id).update(overdue=True)
-            if model is Referral:
-                FinancingRequest.objects.filter(pk=request.pk).update(overdue=True)
-        enqueue(
-            topic=f"deadline.{deadline.kind}",
-            request=request,
-            now=now,
-            payload={
-                "object_type": deadline.object_type,
-                "object_id": deadline.object_id,
-                "request_id": request.pk,
-                "reference": request.reference,
-                "stage": deadline.stage,
-                "due_at": deadline.due_at.isoformat(),
-                "kind": deadline.kind,
-            },
+        request_ids = sorted(
+            set(Deadline.objects.filter(pk__in=deadline_ids).values_list("request_id", flat=True))
         )
-        return deadline.kind
+        requests = {
+            r.pk: r
+            for r in FinancingRequest.objects.select_for_update().filter(pk__in=request_ids).order_by("pk")
+        }
+        deadlines = list(
+            Deadline.objects.select_for_update().filter(pk__in=deadline_ids, state=DeadlineState.PENDING)
+        )
+        statuses = _statuses(deadlines)
+        live = [d for d in deadlines if _stage_now(d, statuses) == d.stage]
+        outcome["skipped"] += len(deadline_ids) - len(live)
+        Deadline.objects.filter(pk__in=[d.pk for d in live]).update(state=DeadlineState.FIRED, fired_at=now)
+        escalated = [d for d in live if d.kind == DeadlineKind.ESCALATE]
+        FinancingRequest.objects.filter(pk__in={d.request_id for d in escalated}).update(overdue=True)
+        Referral.objects.filter(
+            pk__in=[d.object_id for d in escalated if d.object_type == "referral"]
+        ).update(overdue=True)
+        enqueue_many(
+            [
+                (
+                    f"deadline.{d.kind}",
+                    requests[d.request_id],
+                    {
+                        "object_type": d.object_type,
+                        "object_id": d.object_id,
+                        "request_id": d.request_id,
+                        "reference": requests[d.request_id].reference,
+                        "stage": d.stage,
+                        "due_at": d.due_at.isoformat(),
+                        "kind": d.kind,
+                    },
+                )
+                for d in live
+            ],
+            now=now,
+        )
+        outcome.update(d.kind for d in live)
+    return outcome
+
+
+def _statuses(deadlines: list[Deadline]) -> dict[str, dict[int, str]]:
+    by_type: dict[str, dict[int, str]] = {}
+    for object_type, (model, _) in MODELS.items():
+        ids = [d.object_id for d in deadlines if d.object_type == object_type]
+        by_type[object_type] = (
+            dict(model.objects.filter(pk__in=ids).values_list("pk", "status")) if ids else {}
+        )
+    return by_type
+
+
+def _stage_now(deadline: Deadline, statuses: dict[str, dict[int, str]]) -> str | None:
+    _, stages = MODELS[deadline.object_type]
+    return stages.get(statuses[deadline.object_type].get(deadline.object_id))
 
 
 def _still_in_stage(deadline: Deadline) -> bool:

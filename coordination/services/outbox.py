@@ -20,6 +20,16 @@ def enqueue(*, topic: str, request: FinancingRequest | None, payload: dict, now:
     return message
 
 
+def enqueue_many(messages: list[tuple[str, FinancingRequest, dict]], *, now: datetime) -> list[OutboxMessage]:
+    rows = OutboxMessage.objects.bulk_create(
+        OutboxMessage(topic=topic, request=request, payload=payload, created_at=now, next_attempt_at=now)
+        for topic, request, payload in messages
+    )
+    if settings.OUTBOX_NUDGE:
+        transaction.on_commit(lambda: [nudge(row.pk) for row in rows])
+    return rows
+
+
 def nudge(message_id: int) -> None:
     """Ask a worker to relay now; if the broker is down the periodic sweep relays it later."""
     from ..tasks import relay_message

@@ -213,7 +213,19 @@ def route_request(
                     f"Tranche {tranche.position} ({tranche.instrument}) has no product to route to.",
                     fields={"products": [f"no eligible product for tranche {tranche.position}"]},
                 )
+            institutions: set[int] = set()
             for candidate in candidates:
+                # At most one product per institution and tranche (DESIGN.md §5; a second would also
+                # break the referral_once_per_institution constraint): the matcher's first, best one,
+                # while a coordinator's list naming two is refused.
+                if candidate.product.institution_id in institutions:
+                    if product_ids is None:
+                        continue
+                    raise ValidationFailed(
+                        f"Tranche {tranche.position} can go to {candidate.product.institution} only once.",
+                        fields={"products": [f"{candidate.product.pk}: a second product of the same institution"]},
+                    )
+                institutions.add(candidate.product.institution_id)
                 problems = ineligibility_reasons(candidate.product, tranche, request, today=today)
                 if problems:
                     raise ValidationFailed(
@@ -346,7 +358,9 @@ def approve_request(
                 data={"proposed_by": proposer} if proposer else None,
             )
 
-    return _act(action, request_id, user, idempotency_key, body)
+    # One idempotency action for the three steps: a retried proposal must replay, not turn into a
+    # "confirm" that the key's record does not match.
+    return _act("approve", request_id, user, idempotency_key, body)
 
 
 def cancel_approval_proposal(
