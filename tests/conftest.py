@@ -44,9 +44,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture
-def redis_broker() -> str:
-    """The Redis broker URL; a test that needs it fails in CI (and skips locally) when it is down."""
-    url = settings.CELERY_BROKER_URL
+def redis_broker(worker_id: str) -> str:
+    """A Redis database of its own per xdist worker; fails in CI (and skips locally) when Redis is down."""
+    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    url = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{15 - index}"
     if not url.startswith("redis://") or not _reachable(url, 6379):
         message = f"Redis broker not reachable at {url}"
         if IN_CI:

@@ -223,7 +223,7 @@ def route_request(
                         continue
                     raise ValidationFailed(
                         f"Tranche {tranche.position} can go to {candidate.product.institution} only once.",
-                        fields={"products": [f"{candidate.product.pk}: a second product of the same institution"]},
+                        fields={"products": [f"{candidate.product.pk}: a second product of one institution"]},
                     )
                 institutions.add(candidate.product.institution_id)
                 problems = ineligibility_reasons(candidate.product, tranche, request, today=today)
