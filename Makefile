@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install lint check clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "Installing into $(VENV) (log: $(VENV)/install.log)…"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@($(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev]') > $(VENV)/install.log 2>&1 \
+		|| (tail -n 40 $(VENV)/install.log; exit 1)
+	@touch $(STAMP)
 
 install: $(STAMP)
 

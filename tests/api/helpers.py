@@ -1,0 +1,199 @@
+"""Shared state and helpers for the per-endpoint, per-role API tests.
+
+`build_state()` makes, through the services, one object per interesting situation:
+
+- `draft_a`     applicant A's request, still a draft (documents attached)
+- `triage_a`    applicant A's request in triage (not routed yet)
+- `routed_a`    applicant A's request routed to bank X and bank Y; both opened and made an open offer
+                (`offer_x`, `offer_y`); bank X's referral carries an internal note
+- `accepted_a`  applicant A's request routed to bank X only; A accepted X's offer (`offer_x2`)
+- `triage_b`    applicant B's (Beijing) request in triage
+- `routed_b`    applicant B's request routed to bank X and bank Y: X declined with a note (`ref_xb`),
+                Y's referral is still `sent` (`ref_yb`)
+
+plus one in-app notification each for applicant A and bank X, and one webhook each for
+enterprise A and bank X.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from coordination.models import Notification, Offer, Referral, WebhookSubscription
+from coordination.services import referrals as rs
+from coordination.services import requests as rq
+from coordination.services.tokens import issue_token
+from tests import factories as f
+from tests.conftest import World
+
+PASSWORD = "pw-for-tests"
+ROLES = ("anonymous", "applicant_a", "applicant_b", "bank_x", "bank_y", "coordinator", "national")
+INTERNAL_NOTE = "X-internal: do not show the applicant"
+DECLINE_NOTE = "Y-decline: our own words"
+
+_keys = itertools.count()
+
+
+def new_key() -> str:
+    return f"test-key-{next(_keys)}"
+
+
+def in_days(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+@dataclass
+class State:
+    world: World
+    users: dict[str, object]
+    tokens: dict[str, str]
+    ids: dict[str, int] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> int:
+        return self.ids[name]
+
+
+def users_of(world: World) -> dict[str, object]:
+    return {
+        "anonymous": None,
+        "applicant_a": world.applicant_a,
+        "applicant_b": world.applicant_b,
+        "bank_x": world.bank_x_user,
+        "bank_y": world.bank_y_user,
+        "coordinator": world.coordinator,
+        "national": world.national,
+    }
+
+
+def _routed(world: World, enterprise, applicant, products, *, coordinator):
+    request = f.draft_request(user=applicant, enterprise=enterprise)
+    rq.submit_request(request_id=request.pk, user=applicant)
+    rq.route_request(request_id=request.pk, user=coordinator, product_ids=[p.pk for p in products])
+    return request
+
+
+def _offer(referral: Referral, user) -> Offer:
+    rs.open_referral(referral_id=referral.pk, user=user)
+    return rs.make_offer(
+        referral_id=referral.pk,
+        user=user,
+        amount=referral.tranche.amount,
+        annual_rate=Decimal("0.0310"),
+        term_months=24,
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )
+
+
+def build_state() -> State:
+    world = World()
+    users = users_of(world)
+    state = State(
+        world=world,
+        users=users,
+        tokens={role: issue_token(user=user)[1] for role, user in users.items() if user is not None},
+    )
+    a, b = world.applicant_a, world.applicant_b
+
+    draft_a = f.draft_request(user=a, enterprise=world.enterprise_a)
+
+    triage_a = f.draft_request(user=a, enterprise=world.enterprise_a)
+    rq.submit_request(request_id=triage_a.pk, user=a)
+
+    routed_a = _routed(
+        world, world.enterprise_a, a, [world.loan_x, world.loan_y], coordinator=world.coordinator
+    )
+    ref_x = Referral.objects.get(request=routed_a, institution=world.bank_x)
+    ref_y = Referral.objects.get(request=routed_a, institution=world.bank_y)
+    offer_x = _offer(ref_x, world.bank_x_user)
+    offer_y = _offer(ref_y, world.bank_y_user)
+    Referral.objects.filter(pk=ref_x.pk).update(internal_note=INTERNAL_NOTE)
+
+    accepted_a = _routed(world, world.enterprise_a, a, [world.loan_x], coordinator=world.coordinator)
+    ref_x2 = Referral.objects.get(request=accepted_a)
+    offer_x2 = _offer(ref_x2, world.bank_x_user)
+    rs.accept_offer(offer_id=offer_x2.pk, user=a)
+
+    triage_b = f.draft_request(user=b, enterprise=world.enterprise_b)
+    rq.submit_request(request_id=triage_b.pk, user=b)
+
+    routed_b = _routed(
+        world, world.enterprise_b, b, [world.loan_x, world.loan_y], coordinator=world.national
+    )
+    ref_xb = Referral.objects.get(request=routed_b, institution=world.bank_x)
+    ref_yb = Referral.objects.get(request=routed_b, institution=world.bank_y)
+    rs.decline_referral(
+        referral_id=ref_xb.pk, user=world.bank_x_user, reason_code="outside_appetite", note=DECLINE_NOTE
+    )
+
+    notification_a = Notification.objects.create(
+        user=a, topic="financing_request.route", title="Routed", request=routed_a, delivery_key="n-a"
+    )
+    notification_x = Notification.objects.create(
+        user=world.bank_x_user,
+        topic="referral.route",
+        title="New referral",
+        request=routed_a,
+        delivery_key="n-x",
+    )
+    webhook_a = WebhookSubscription.objects.create(
+        enterprise=world.enterprise_a, url="https://a.example.cn/hook", secret="s-a", created_by=a
+    )
+    webhook_x = WebhookSubscription.objects.create(
+        institution=world.bank_x,
+        url="https://x.example.cn/hook",
+        secret="s-x",
+        created_by=world.bank_x_user,
+    )
+    state.ids.update(
+        enterprise_a=world.enterprise_a.pk,
+        enterprise_b=world.enterprise_b.pk,
+        major_task=world.major_task.pk,
+        institution_x=world.bank_x.pk,
+        product_x=world.loan_x.pk,
+        product_y=world.loan_y.pk,
+        draft_a=draft_a.pk,
+        triage_a=triage_a.pk,
+        routed_a=routed_a.pk,
+        accepted_a=accepted_a.pk,
+        triage_b=triage_b.pk,
+        routed_b=routed_b.pk,
+        ref_x=ref_x.pk,
+        ref_y=ref_y.pk,
+        ref_x2=ref_x2.pk,
+        ref_xb=ref_xb.pk,
+        ref_yb=ref_yb.pk,
+        offer_x=offer_x.pk,
+        offer_y=offer_y.pk,
+        offer_x2=offer_x2.pk,
+        tranche_accepted_a=ref_x2.tranche_id,
+        document_draft_a=draft_a.documents.order_by("pk").first().pk,
+        document_routed_a=routed_a.documents.order_by("pk").first().pk,
+        document_accepted_a=accepted_a.documents.order_by("pk").first().pk,
+        notification_a=notification_a.pk,
+        notification_x=notification_x.pk,
+        webhook_a=webhook_a.pk,
+        webhook_x=webhook_x.pk,
+    )
+    state.codes.update(region="310000", field=world.major_task.field.code)
+    return state
+
+
+def assert_error_shape(response) -> dict:
+    """Every 4xx: {"error": {"code": str, "message": str, "fields": {name: [str, ...]}}}."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "fields"}, error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["fields"], dict), error
+    for name, messages in error["fields"].items():
+        assert isinstance(name, str) and isinstance(messages, list) and messages, error
+        assert all(isinstance(m, str) and m for m in messages), error
+    return error

@@ -1,0 +1,362 @@
+"""Random walks through the services: any sequence of actions by any actors keeps the invariants.
+
+Each example starts two requests (a plain two-tranche one, and an escalated national major-task
+package) at a random point of the journey, then takes random actions by random actors — half the
+time by the actor the action is meant for, so that walks get deep — and checks after every step:
+
+- a terminal status stays as it is (REQUEST_TERMINAL, REFERRAL_TERMINAL, OFFER_TERMINAL);
+- a tranche has at most one accepted offer, and it is the tranche's `accepted_offer`;
+- every status change has its event: each object's events form a chain from its creation
+  ("" → first status) whose last `to_status` is its status, and its `version` counts the
+  transitions the engine applied (every event but the creation; no `record_decision` is used here);
+- pending deadlines are those of the current status' stage only (REQUEST_STAGES etc.);
+- each event wrote one outbox message, and a product's used capacity is the sum of its accepted offers.
+
+The world is built once per test; each example runs in a savepoint rolled back at its end.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+import pytest
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coordination.choices import DeclineReason
+from coordination.errors import DomainError
+from coordination.models import Deadline, FinancingRequest, Offer, OutboxMessage, Referral, Tranche, TransitionEvent
+from coordination.services import referrals as rs
+from coordination.services import requests as rq
+from coordination.workflow.tables import (
+    OFFER_STAGES,
+    OFFER_TERMINAL,
+    REFERRAL_STAGES,
+    REFERRAL_TERMINAL,
+    REQUEST_STAGES,
+    REQUEST_TERMINAL,
+)
+from lenders.models import Product
+from tests import factories as f
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+TERMINAL = {"financing_request": REQUEST_TERMINAL, "referral": REFERRAL_TERMINAL, "offer": OFFER_TERMINAL}
+STAGES = {"financing_request": REQUEST_STAGES, "referral": REFERRAL_STAGES, "offer": OFFER_STAGES}
+
+REQUEST_ACTIONS = (
+    "submit",
+    "attach_documents",
+    "resubmit",
+    "request_info",
+    "reject",
+    "route",
+    "route_edited",
+    "accept_partial_package",
+    "approve",
+    "cancel_approval",
+    "record_funding",
+    "close",
+    "withdraw",
+    "expire",
+)
+REFERRAL_ACTIONS = ("open", "referral_request_info", "provide_info", "decline", "expire_referral", "offer")
+OFFER_ACTIONS = ("accept", "withdraw_offer", "expire_offer")
+SYSTEM_ACTIONS = {"expire", "expire_referral", "expire_offer"}
+ACTORS = (
+    "applicant_a",
+    "applicant_b",
+    "bank_x_user",
+    "bank_y_user",
+    "insurer_user",
+    "vc_user",
+    "coordinator",
+    "national",
+    "national_2",
+)
+STARTS = ("draft", "triage", "routed", "offered")
+
+step_strategy = st.tuples(
+    st.sampled_from(REQUEST_ACTIONS + REFERRAL_ACTIONS + OFFER_ACTIONS),
+    st.integers(0, 1),  # which request
+    st.integers(0, 11),  # which referral / offer / product list / decline reason
+    st.one_of(st.none(), st.sampled_from(ACTORS)),  # None: the actor the action is meant for
+)
+
+
+@dataclass
+class Walk:
+    world: World
+    requests: list[int]
+    products: list[Product]
+    product_lists: list[list[int]]
+    member_of: dict[int, object]  # institution id -> its reviewer
+
+
+@pytest.fixture
+def products(world) -> list[Product]:
+    """Several products: bank X has two credit loans, so routing must pick one per institution."""
+    loan_x2 = f.ProductFactory(institution=world.bank_x, name="X green loan")
+    return [world.loan_x, loan_x2, world.loan_y, world.rd_insurance, world.equity]
+
+
+def _today_plus(days: int):
+    return timezone.localdate() + timedelta(days=days)
+
+
+def _coordinator_for(walk: Walk, request: FinancingRequest, index: int):
+    w = walk.world
+    if request.escalated:
+        return w.national if index % 2 == 0 else w.national_2
+    return w.coordinator
+
+
+def _drive(walk: Walk, request: FinancingRequest, start: str) -> None:
+    """A scripted start through the services: draft, triage, routed, or routed with every offer made."""
+    w = walk.world
+    if start == "draft":
+        return
+    if not request.documents.exists():
+        f.attach_required_documents(request, w.applicant_a)
+    request = rq.submit_request(request_id=request.pk, user=w.applicant_a)
+    assert request.status == "triage"
+    if start == "triage":
+        return
+    rq.route_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
+    if start == "routed":
+        return
+    for referral in Referral.objects.filter(request=request).select_related("tranche"):
+        user = walk.member_of[referral.institution_id]
+        rs.open_referral(referral_id=referral.pk, user=user)
+        rs.make_offer(referral_id=referral.pk, user=user, amount=referral.tranche.amount, valid_until=_today_plus(30))
+
+
+def _start(world: World, products: list[Product], starts: tuple[str, str]) -> Walk:
+    plain = f.draft_request(
+        user=world.applicant_a,
+        enterprise=world.enterprise_a,
+        tranches=(("credit_loan", "3000000"), ("rd_insurance", "2000000")),
+    )
+    package = f.draft_request(
+        user=world.applicant_a,
+        enterprise=world.enterprise_a,
+        major_task=world.major_task,
+        tranches=(("credit_loan", "4000000"), ("equity", "2000000")),
+        documents=False,  # screening fails until the documents are attached
+    )
+    x, x2, y, rd, eq = (p.pk for p in products)
+    walk = Walk(
+        world=world,
+        requests=[plain.pk, package.pk],
+        products=products,
+        product_lists=[[x], [y], [x, rd], [x2, y, rd], [x, eq], [y, rd, eq], [rd], [eq], [x, x2]],
+        member_of={
+            world.bank_x.pk: world.bank_x_user,
+            world.bank_y.pk: world.bank_y_user,
+            world.insurer.pk: world.insurer_user,
+            world.vc.pk: world.vc_user,
+        },
+    )
+    for request, start in zip((plain, package), starts, strict=True):
+        _drive(walk, request, start)
+    return walk
+
+
+def _pick(queryset, index: int):
+    items = list(queryset.order_by("pk"))
+    return items[index % len(items)] if items else None
+
+
+def _perform(walk: Walk, action: str, which: int, index: int, actor: str | None) -> None:
+    w = walk.world
+    request = FinancingRequest.objects.get(pk=walk.requests[which])
+    pk = request.pk
+    user = getattr(w, actor) if actor else None
+
+    if action in REQUEST_ACTIONS:
+        if action in {"submit", "resubmit", "withdraw", "attach_documents"}:
+            user = user or w.applicant_a
+        elif action == "record_funding":
+            accepted = request.tranches.filter(accepted_offer__isnull=False, funded_on__isnull=True)
+            tranche = accepted.select_related("accepted_offer__referral").first()
+            natural = walk.member_of[tranche.accepted_offer.referral.institution_id] if tranche else w.bank_x_user
+            user = user or natural
+        else:
+            user = user or _coordinator_for(walk, request, index)
+        match action:
+            case "submit":
+                rq.submit_request(request_id=pk, user=user)
+            case "attach_documents":  # the applicant uploads what screening asked for: no transition
+                if user == w.applicant_a and not request.documents.exists():
+                    f.attach_required_documents(request, user)
+            case "resubmit":
+                rq.resubmit_request(request_id=pk, user=user, note="as asked")
+            case "request_info":
+                rq.request_information(request_id=pk, user=user, reason="audited accounts")
+            case "reject":
+                rq.reject_request(request_id=pk, user=user, reason="outside the programme")
+            case "route":
+                rq.route_request(request_id=pk, user=user)
+            case "route_edited":
+                product_ids = walk.product_lists[index % len(walk.product_lists)]
+                rq.route_request(request_id=pk, user=user, product_ids=product_ids, reason="edited")
+            case "accept_partial_package":
+                rq.accept_partial_package(request_id=pk, user=user, reason="enough for now")
+            case "approve":
+                rq.approve_request(request_id=pk, user=user)
+            case "cancel_approval":
+                rq.cancel_approval_proposal(request_id=pk, user=user, reason="figures changed")
+            case "record_funding":
+                rq.record_funding(request_id=pk, user=user)
+            case "close":
+                rq.close_request(request_id=pk, user=None if actor is None and index % 2 else user)
+            case "withdraw":
+                rq.withdraw_request(request_id=pk, user=user, reason="changed plans")
+            case "expire":
+                rq.expire_request(request_id=pk)
+        return
+
+    if action in REFERRAL_ACTIONS:
+        referral = _pick(Referral.objects.filter(request=request).select_related("tranche"), index)
+        if referral is None:
+            return
+        natural = w.applicant_a if action == "provide_info" else walk.member_of[referral.institution_id]
+        user = user or natural
+        match action:
+            case "open":
+                rs.open_referral(referral_id=referral.pk, user=user)
+            case "referral_request_info":
+                rs.request_referral_info(referral_id=referral.pk, user=user, reason="tax filings")
+            case "provide_info":
+                rs.provide_referral_info(referral_id=referral.pk, user=user, note="attached")
+            case "decline":
+                reason = DeclineReason.values[index % len(DeclineReason.values)]
+                rs.decline_referral(referral_id=referral.pk, user=user, reason_code=reason)
+            case "expire_referral":
+                rs.expire_referral(referral_id=referral.pk)
+            case "offer":
+                rs.make_offer(
+                    referral_id=referral.pk,
+                    user=user,
+                    amount=referral.tranche.amount,
+                    valid_until=_today_plus(30),
+                )
+        return
+
+    offer = _pick(Offer.objects.filter(request=request).select_related("referral"), index)
+    if offer is None:
+        return
+    natural = w.applicant_a if action == "accept" else walk.member_of[offer.referral.institution_id]
+    user = user or natural
+    match action:
+        case "accept":
+            rs.accept_offer(offer_id=offer.pk, user=user)
+        case "withdraw_offer":
+            rs.withdraw_offer(offer_id=offer.pk, user=user, reason="repriced")
+        case "expire_offer":
+            rs.expire_offer(offer_id=offer.pk)
+
+
+def _check(walk: Walk, previous: dict) -> dict:
+    """Assert the invariants; return the statuses to compare the next step with."""
+    ids = walk.requests
+    current: dict[tuple[str, int], tuple[str, int]] = {}
+    for object_type, queryset in (
+        ("financing_request", FinancingRequest.objects.filter(pk__in=ids)),
+        ("referral", Referral.objects.filter(request_id__in=ids)),
+        ("offer", Offer.objects.filter(request_id__in=ids)),
+    ):
+        for pk, status, version in queryset.values_list("pk", "status", "version"):
+            current[(object_type, pk)] = (status, version)
+
+    # Terminal states stay terminal (and nothing disappears)
+    for key, (status, _) in previous.items():
+        assert key in current, key
+        if status in TERMINAL[key[0]]:
+            assert current[key][0] == status, (key, status, current[key][0])
+
+    # Every status change has its event, and `version` counts the applied transitions
+    chains = defaultdict(list)
+    events = TransitionEvent.objects.filter(request_id__in=ids).order_by("id")
+    for object_type, object_id, from_status, to_status in events.values_list(
+        "object_type", "object_id", "from_status", "to_status"
+    ):
+        chains[(object_type, object_id)].append((from_status, to_status))
+    assert set(chains) == set(current)
+    for key, (status, version) in current.items():
+        chain = chains[key]
+        assert chain[0][0] == "" and all(frm for frm, _ in chain[1:]), (key, chain)
+        assert all(prev[1] == nxt[0] for prev, nxt in pairwise(chain)), (key, chain)
+        assert chain[-1][1] == status, (key, chain, status)
+        assert version == len(chain) - 1, (key, chain, version)
+        changes = sum(1 for frm, to in chain[1:] if frm != to)
+        assert changes <= version
+
+    # No pending deadline on a stage the object has left, and the current stage's are there
+    pending = defaultdict(set)
+    for object_type, object_id, stage in Deadline.objects.filter(request_id__in=ids, state="pending").values_list(
+        "object_type", "object_id", "stage"
+    ):
+        pending[(object_type, object_id)].add(stage)
+    assert set(pending) <= set(current)
+    for key, (status, _) in current.items():
+        stage = STAGES[key[0]].get(status)
+        assert pending.get(key, set()) == ({stage} if stage else set()), (key, status, pending.get(key))
+
+    # At most one accepted offer per tranche, and it is the tranche's accepted offer
+    accepted = dict(Offer.objects.filter(request_id__in=ids, status="accepted").values_list("pk", "tranche_id"))
+    assert max(Counter(accepted.values()).values(), default=0) <= 1
+    chosen = dict(
+        Tranche.objects.filter(request_id__in=ids, accepted_offer__isnull=False).values_list(
+            "accepted_offer_id", "pk"
+        )
+    )
+    assert chosen == accepted
+
+    # A request past the offers has every tranche accepted, unless a coordinator took a partial package
+    for request in FinancingRequest.objects.filter(pk__in=ids, status__in=["offer_accepted", "approved", "funded", "closed"]):
+        if not request.partial_package_reason:
+            assert not request.tranches.filter(accepted_offer__isnull=True).exists(), request.status
+
+    # One outbox message per event; capacity used is what was accepted
+    assert OutboxMessage.objects.filter(request_id__in=ids).count() == events.count()
+    for product in Product.objects.filter(pk__in=[p.pk for p in walk.products]):
+        taken = Offer.objects.filter(status="accepted", referral__product=product).aggregate(s=Sum("amount"))["s"]
+        assert product.capacity_used == (taken or Decimal("0")), product
+    return {key: value for key, value in current.items()}
+
+
+class _EndOfExample(Exception):
+    pass
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(starts=st.tuples(st.sampled_from(STARTS), st.sampled_from(STARTS)), steps=st.lists(step_strategy, max_size=14))
+def test_random_walks_keep_the_invariants(world, products, starts, steps):
+    try:
+        with transaction.atomic():
+            # Given two requests at a random point of their journey
+            walk = _start(world, products, starts)
+            seen = _check(walk, {})
+            for action, which, index, actor in steps:
+                # When anyone tries anything, it either happens or is refused with a domain error
+                try:
+                    _perform(walk, action, which, index, actor)
+                except DomainError:
+                    pass
+                # Then the invariants still hold
+                seen = _check(walk, seen)
+            raise _EndOfExample  # roll the example back: the next one starts from the same world
+    except _EndOfExample:
+        pass
