@@ -471,7 +471,6 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
             None,
             form_class=ExtendDeadlineForm,
             reason_required=True,  # the service refuses an extension without one
-            idempotent=False,
             shows=_has_pending_deadline,
         ),
         RequestAction("close", _("Close"), request_services.close_request, "close"),
@@ -1002,3 +1001,5 @@ class CoordinatorScopeAdmin(admin.ModelAdmin):
     search_fields = ["user__username"]
     filter_horizontal = ["regions"]
     autocomplete_fields = ["user"]
+
+from . import admin_notifications  # noqa: E402,F401  (registers the delivery-side admins)

@@ -561,7 +561,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     integration = models.BooleanField(
-        _("integration token"), default=False, help_text=_("Made for another system; acts as its user's party.")
+        _("integration token"), default=False, help_text=_("Made for another system; acts as its user.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)

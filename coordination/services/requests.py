@@ -466,7 +466,9 @@ def expire_request(*, request_id: int) -> FinancingRequest:
     return _act("expire", request_id, None, "", body)
 
 
-def extend_request_deadline(*, request_id: int, user, business_days: int, reason: str) -> FinancingRequest:
+def extend_request_deadline(
+    *, request_id: int, user, business_days: int, reason: str, idempotency_key: str = ""
+) -> FinancingRequest:
     if not isinstance(business_days, int) or not 1 <= business_days <= 60:
         raise ValidationFailed("Invalid extension.", fields={"business_days": ["Must be from 1 to 60."]})
     if not reason.strip():
@@ -490,7 +492,7 @@ def extend_request_deadline(*, request_id: int, user, business_days: int, reason
             data={"business_days": business_days, "due_at": [d.due_at.isoformat() for d in moved]},
         )
 
-    return _act("extend_deadline", request_id, user, "", body)
+    return _act("extend_deadline", request_id, user, idempotency_key, body)
 
 
 def _close_open_parts(request: FinancingRequest) -> None:

@@ -108,7 +108,8 @@ def transition(
         raise PermissionDenied(f"This action must be taken as {role}.")
     if obj.status not in spec.sources:
         raise Conflict(
-            f"Cannot {action.replace('_', ' ')} a {machine.object_type.replace('_', ' ')} that is {obj.status}.",
+            f"Cannot {action.replace('_', ' ')} a {machine.object_type.replace('_', ' ')} "
+            f"that is {obj.status}.",
             code="invalid_transition",
         )
     if spec.reason_required and not reason.strip():
@@ -199,6 +200,10 @@ def _audit(
     )
     old_stage, new_stage = machine.stages.get(from_status), machine.stages.get(to_status)
     if old_stage != new_stage:
+        if getattr(obj, "overdue", False):
+            # Overdue belonged to the stage that was just left.
+            type(obj).objects.filter(pk=obj.pk).update(overdue=False)
+            obj.overdue = False
         cancel_deadlines(object_type=machine.object_type, object_id=obj.pk)
         if new_stage:
             open_deadlines(

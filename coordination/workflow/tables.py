@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from ..choices import DeadlineKind, OfferStatus, ReferralStatus, RequestStatus, Role, Stage
 
-A, I, C, S = Role.APPLICANT, Role.INSTITUTION, Role.COORDINATOR, Role.SYSTEM
+A, I, C, S = Role.APPLICANT, Role.INSTITUTION, Role.COORDINATOR, Role.SYSTEM  # noqa: E741 - table shorthand
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ REFERRAL_TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
-O = OfferStatus
+O = OfferStatus  # noqa: E741 - table shorthand
 OFFER_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [

@@ -138,7 +138,11 @@ class EligibilityProperty(TestCase):
                 yearly_capacity=capacity,
                 capacity_used=min(spec["used"], capacity),
                 active_from=today + timedelta(days=spec["starts"]),
-                active_until=today + timedelta(days=spec["ends"]) if spec["ends"] is not None else None,
+                active_until=(
+                    today + timedelta(days=max(spec["ends"], spec["starts"]))
+                    if spec["ends"] is not None
+                    else None
+                ),
                 is_active=spec["active"],
             )
             product.regions.set([self.regions[REGIONS[i]] for i in spec["regions"]])

@@ -1,0 +1,127 @@
+"""Admin for the delivery side: outbox rows, deliveries (dead letters re-sendable), webhooks, tokens."""
+
+import secrets
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, Delivery, DeliveryAttempt, NotificationSetting, WebhookSubscription
+from .notifications import relay
+from .services.tokens import hash_key, revoke
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    fields = ["at", "ok", "response_status", "duration_ms", "error"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "key",
+        "channel",
+        "state",
+        "attempts",
+        "user",
+        "subscription",
+        "next_attempt_at",
+        "response_status",
+        "delivered_at",
+    ]
+    list_filter = ["state", "channel"]
+    search_fields = ["key", "user__username", "subscription__url", "message__request__reference"]
+    list_select_related = ["user", "subscription"]
+    inlines = [AttemptInline]
+    actions = ["resend"]
+
+    @admin.action(description=_("Send the selected dead letters again"))
+    def resend(self, request, queryset):
+        count = relay.resend(list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request, _("%(count)d dead letters queued again.") % {"count": count}, messages.SUCCESS
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # Needed for the resend action; every field stays read-only.
+        return request.user.has_perm("coordination.change_delivery")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["url", "institution", "enterprise", "coordinator", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "institution__name", "enterprise__name", "coordinator__username"]
+    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["institution", "enterprise", "coordinator"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = secrets.token_urlsafe(32)
+            obj.created_by = request.user
+            self.message_user(
+                request, _("Signing secret (shown once): %(s)s") % {"s": obj.secret}, messages.WARNING
+            )
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(NotificationSetting)
+class NotificationSettingAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "email_digest"]
+    list_filter = ["language", "email_digest"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Integration tokens are made here for a party's service user; the key is shown once."""
+
+    fields = ["user", "name", "integration"]
+    autocomplete_fields = ["user"]
+    list_display = ["name", "prefix", "user", "integration", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["integration", "revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    actions = ["revoke_tokens"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_tokens(self, request, queryset):
+        for token in queryset:
+            revoke(token)
+        self.message_user(request, _("Tokens revoked."), messages.SUCCESS)
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("coordination.add_apitoken")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("coordination.change_apitoken")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        key = secrets.token_urlsafe(32)
+        obj.prefix, obj.key_hash = key[:8], hash_key(key)
+        super().save_model(request, obj, form, change)
+        self.message_user(request, _("Token (shown once): %(key)s") % {"key": key}, messages.WARNING)

@@ -1,0 +1,544 @@
+"""Every endpoint of the REST API v1, for every role (DESIGN.md §1).
+
+Anonymous is a 401 everywhere except the token, schema and docs; out of scope is a 404 (never confirm
+that something exists); in scope but the wrong role is a 403; the right role in the wrong state is a
+409. The state (see `tests.api.helpers`) is built once for the module, through the services, inside
+a transaction rolled back at the end; each test runs in a savepoint of it, so a successful action
+never leaks into the next test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from rest_framework.test import APIClient
+
+from coordination.models import (
+    FinancingRequest,
+    Notification,
+    Offer,
+    Referral,
+    TransitionEvent,
+    WebhookSubscription,
+)
+from lenders.models import Institution, Product
+from projects.models import Enterprise, MajorTask, Region, TechField
+
+from .helpers import (
+    DECLINE_NOTE,
+    INTERNAL_NOTE,
+    PASSWORD,
+    ROLES,
+    State,
+    assert_error_shape,
+    build_state,
+    in_days,
+)
+
+pytestmark = pytest.mark.django_db
+
+AUTHENTICATED = ROLES[1:]
+
+
+@pytest.fixture(scope="module")
+def state(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_state()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """The throttles count in the cache, which no savepoint rolls back."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def client_for(state: State, role: str) -> APIClient:
+    client = APIClient()
+    if role != "anonymous":
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {state.tokens[role]}")
+    return client
+
+
+def call(state: State, role: str, method: str, path: str, body=None, multipart: bool = False):
+    client = client_for(state, role)
+    url = "/api/v1/" + path.format(**state.ids, **state.codes)
+    if method == "GET":
+        return client.get(url)
+    if method == "DELETE":
+        return client.delete(url)
+    return client.post(url, body if body is not None else {}, format="multipart" if multipart else "json")
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    expect: dict[str, int]
+    body: Callable[[State, str], dict] | None = None
+    multipart: bool = False
+
+
+def E(name, method, path, a, b, x, y, c, n, *, anonymous=401, body=None, multipart=False):  # noqa: N802
+    """Expected statuses for applicant A, applicant B, bank X, bank Y, the Shanghai coordinator, national."""
+    expect = dict(zip(ROLES, (anonymous, a, b, x, y, c, n), strict=True))
+    return Endpoint(name, method, path, expect, body, multipart)
+
+
+def ALL(name, method, path, status=200, **kwargs):  # noqa: N802
+    return E(name, method, path, *([status] * 6), **kwargs)
+
+
+def _token_body(state: State, role: str) -> dict:
+    user = state.users[role] or state.users["applicant_a"]
+    return {"username": user.get_username(), "password": PASSWORD}
+
+
+def _request_body(state: State, role: str) -> dict:
+    return {
+        "enterprise": state["enterprise_a"],
+        "purpose": "A pilot line",
+        "amount": "3000000",
+        "term_months": 24,
+        "tranches": [{"instrument": "credit_loan", "amount": "3000000"}],
+    }
+
+
+def _upload(state: State, role: str) -> dict:
+    return {
+        "kind": "ip_certificates",
+        "file": SimpleUploadedFile("patents.pdf", b"%PDF-1.4 patents", "application/pdf"),
+    }
+
+
+def _offer_body(state: State, role: str) -> dict:
+    return {"amount": "3000000", "annual_rate": "0.0300", "term_months": 24, "valid_until": in_days(20)}
+
+
+def _webhook_body(state: State, role: str) -> dict:
+    return {"url": "https://hooks.example.cn/a", "party": "enterprise", "party_id": state["enterprise_a"]}
+
+
+def _reason(state: State, role: str) -> dict:
+    return {"reason": "checked by the test"}
+
+
+def _products_x(state: State, role: str) -> dict:
+    return {"products": [state["product_x"]]}
+
+
+def _decline(state: State, role: str) -> dict:
+    return {"reason_code": "outside_appetite", "note": "not for us"}
+
+
+FR = "financing-requests"
+#            name                                 method  path                                      A    B    X    Y    C    N
+ENDPOINTS = [
+    ALL("auth.token", "POST", "auth/token/", anonymous=200, body=_token_body),
+    ALL("me", "GET", "me/"),
+    ALL("schema", "GET", "schema/", anonymous=200),
+    ALL("docs", "GET", "docs/", anonymous=200),
+    ALL("regions.list", "GET", "regions/"),
+    ALL("regions.detail", "GET", "regions/{region}/"),
+    ALL("fields.list", "GET", "fields/"),
+    ALL("fields.detail", "GET", "fields/{field}/"),
+    ALL("institutions.list", "GET", "institutions/"),
+    ALL("institutions.detail", "GET", "institutions/{institution_x}/"),
+    ALL("products.list", "GET", "products/"),
+    ALL("products.detail", "GET", "products/{product_x}/"),
+    ALL("enterprises.list", "GET", "enterprises/"),
+    E("enterprises.detail[A]", "GET", "enterprises/{enterprise_a}/", 200, 404, 404, 404, 200, 200),
+    E("enterprises.detail[B]", "GET", "enterprises/{enterprise_b}/", 404, 200, 404, 404, 404, 200),
+    ALL("major-tasks.list", "GET", "major-tasks/"),
+    E("major-tasks.detail", "GET", "major-tasks/{major_task}/", 200, 404, 404, 404, 200, 200),
+    ALL(f"{FR}.list", "GET", f"{FR}/"),
+    E(f"{FR}.create", "POST", f"{FR}/", 201, 400, 400, 400, 400, 400, body=_request_body),
+    E(f"{FR}.detail[draft_a]", "GET", f"{FR}/{{draft_a}}/", 200, 404, 404, 404, 200, 200),
+    E(f"{FR}.detail[routed_a]", "GET", f"{FR}/{{routed_a}}/", 200, 404, 200, 200, 200, 200),
+    E(f"{FR}.detail[accepted_a]", "GET", f"{FR}/{{accepted_a}}/", 200, 404, 200, 404, 200, 200),
+    E(f"{FR}.detail[triage_b]", "GET", f"{FR}/{{triage_b}}/", 404, 200, 404, 404, 404, 200),
+    E(f"{FR}.detail[routed_b]", "GET", f"{FR}/{{routed_b}}/", 404, 200, 200, 200, 404, 200),
+    E(f"{FR}.submit[draft_a]", "POST", f"{FR}/{{draft_a}}/submit/", 200, 404, 404, 404, 403, 403),
+    E(f"{FR}.submit[routed_a]", "POST", f"{FR}/{{routed_a}}/submit/", 409, 404, 403, 403, 403, 403),
+    E(f"{FR}.resubmit[routed_a]", "POST", f"{FR}/{{routed_a}}/resubmit/", 409, 404, 403, 403, 403, 403),
+    E(f"{FR}.withdraw[triage_a]", "POST", f"{FR}/{{triage_a}}/withdraw/", 200, 404, 404, 404, 403, 403),
+    E(f"{FR}.withdraw[routed_b]", "POST", f"{FR}/{{routed_b}}/withdraw/", 404, 200, 403, 403, 404, 403),
+    E(f"{FR}.request-info[triage_a]", "POST", f"{FR}/{{triage_a}}/request-info/", 403, 404, 404, 404, 200, 200, body=_reason),  # noqa: E501
+    E(f"{FR}.request-info[routed_a]", "POST", f"{FR}/{{routed_a}}/request-info/", 403, 404, 403, 403, 409, 409, body=_reason),  # noqa: E501
+    E(f"{FR}.route[triage_a]", "POST", f"{FR}/{{triage_a}}/route/", 403, 404, 404, 404, 200, 200, body=_products_x),  # noqa: E501
+    E(f"{FR}.route[triage_b]", "POST", f"{FR}/{{triage_b}}/route/", 404, 403, 404, 404, 404, 200, body=_products_x),  # noqa: E501
+    E(f"{FR}.route[routed_a]", "POST", f"{FR}/{{routed_a}}/route/", 403, 404, 403, 403, 409, 409),
+    E(f"{FR}.reject[triage_b]", "POST", f"{FR}/{{triage_b}}/reject/", 404, 403, 404, 404, 404, 200, body=_reason),  # noqa: E501
+    E(f"{FR}.reject[routed_a]", "POST", f"{FR}/{{routed_a}}/reject/", 403, 404, 403, 403, 409, 409, body=_reason),  # noqa: E501
+    E(f"{FR}.approve[accepted_a]", "POST", f"{FR}/{{accepted_a}}/approve/", 403, 404, 403, 404, 200, 200),
+    E(f"{FR}.approve[routed_a]", "POST", f"{FR}/{{routed_a}}/approve/", 403, 404, 403, 403, 409, 409),
+    E(f"{FR}.cancel-approval[accepted_a]", "POST", f"{FR}/{{accepted_a}}/cancel-approval/", 403, 404, 403, 404, 409, 409, body=_reason),  # noqa: E501
+    E(f"{FR}.accept-partial-package[accepted_a]", "POST", f"{FR}/{{accepted_a}}/accept-partial-package/", 403, 404, 403, 404, 409, 409, body=_reason),  # noqa: E501
+    E(f"{FR}.record-funding[accepted_a]", "POST", f"{FR}/{{accepted_a}}/record-funding/", 403, 404, 409, 404, 403, 403),  # noqa: E501
+    E(f"{FR}.close[accepted_a]", "POST", f"{FR}/{{accepted_a}}/close/", 403, 404, 403, 404, 409, 409),
+    E(f"{FR}.timeline[routed_a]", "GET", f"{FR}/{{routed_a}}/timeline/", 200, 404, 200, 200, 200, 200),
+    E(f"{FR}.timeline[triage_b]", "GET", f"{FR}/{{triage_b}}/timeline/", 404, 200, 404, 404, 404, 200),
+    E(f"{FR}.proposal[triage_a]", "GET", f"{FR}/{{triage_a}}/proposal/", 403, 404, 404, 404, 200, 200),
+    E(f"{FR}.proposal[routed_a]", "GET", f"{FR}/{{routed_a}}/proposal/", 403, 404, 403, 403, 200, 200),
+    E(f"{FR}.referrals[routed_a]", "GET", f"{FR}/{{routed_a}}/referrals/", 200, 404, 200, 200, 200, 200),
+    E(f"{FR}.referrals[routed_b]", "GET", f"{FR}/{{routed_b}}/referrals/", 404, 200, 200, 200, 404, 200),
+    E(f"{FR}.documents[routed_a]", "GET", f"{FR}/{{routed_a}}/documents/", 200, 404, 200, 200, 200, 200),
+    E(f"{FR}.documents[draft_a]", "GET", f"{FR}/{{draft_a}}/documents/", 200, 404, 404, 404, 200, 200),
+    E(f"{FR}.upload[draft_a]", "POST", f"{FR}/{{draft_a}}/documents/", 201, 404, 404, 404, 403, 403, body=_upload, multipart=True),  # noqa: E501
+    E(f"{FR}.upload[routed_a]", "POST", f"{FR}/{{routed_a}}/documents/", 409, 404, 403, 403, 403, 403, body=_upload, multipart=True),  # noqa: E501
+    E(f"{FR}.download[accepted_a]", "GET", f"{FR}/{{accepted_a}}/documents/{{document_accepted_a}}/download/", 200, 404, 200, 404, 200, 200),  # noqa: E501
+    E(f"{FR}.download[draft_a]", "GET", f"{FR}/{{draft_a}}/documents/{{document_draft_a}}/download/", 200, 404, 404, 404, 200, 200),  # noqa: E501
+    E(f"{FR}.download[other request's document]", "GET", f"{FR}/{{routed_a}}/documents/{{document_accepted_a}}/download/", 404, 404, 404, 404, 404, 404),  # noqa: E501
+    ALL("referrals.list", "GET", "referrals/"),
+    E("referrals.detail[ref_x]", "GET", "referrals/{ref_x}/", 200, 404, 200, 404, 200, 200),
+    E("referrals.detail[ref_y]", "GET", "referrals/{ref_y}/", 200, 404, 404, 200, 200, 200),
+    E("referrals.detail[ref_xb]", "GET", "referrals/{ref_xb}/", 404, 200, 200, 404, 404, 200),
+    E("referrals.detail[ref_yb]", "GET", "referrals/{ref_yb}/", 404, 200, 404, 200, 404, 200),
+    E("referrals.open[ref_yb]", "POST", "referrals/{ref_yb}/open/", 404, 403, 404, 200, 404, 403),
+    E("referrals.open[ref_x]", "POST", "referrals/{ref_x}/open/", 403, 404, 409, 404, 403, 403),
+    E("referrals.request-info[ref_x]", "POST", "referrals/{ref_x}/request-info/", 403, 404, 409, 404, 403, 403, body=_reason),  # noqa: E501
+    E("referrals.provide-info[ref_x]", "POST", "referrals/{ref_x}/provide-info/", 409, 404, 403, 404, 403, 403),  # noqa: E501
+    E("referrals.offer[ref_x]", "POST", "referrals/{ref_x}/offer/", 403, 404, 409, 404, 403, 403, body=_offer_body),  # noqa: E501
+    E("referrals.decline[ref_x]", "POST", "referrals/{ref_x}/decline/", 403, 404, 409, 404, 403, 403, body=_decline),  # noqa: E501
+    E("referrals.decline[ref_yb]", "POST", "referrals/{ref_yb}/decline/", 404, 403, 404, 200, 404, 403, body=_decline),  # noqa: E501
+    E("referrals.decline[ref_xb]", "POST", "referrals/{ref_xb}/decline/", 404, 403, 409, 404, 404, 403, body=_decline),  # noqa: E501
+    ALL("offers.list", "GET", "offers/"),
+    E("offers.detail[offer_x]", "GET", "offers/{offer_x}/", 200, 404, 200, 404, 200, 200),
+    E("offers.detail[offer_y]", "GET", "offers/{offer_y}/", 200, 404, 404, 200, 200, 200),
+    E("offers.accept[offer_x]", "POST", "offers/{offer_x}/accept/", 200, 404, 403, 404, 403, 403),
+    E("offers.accept[offer_x2]", "POST", "offers/{offer_x2}/accept/", 409, 404, 403, 404, 403, 403),
+    E("offers.withdraw[offer_x]", "POST", "offers/{offer_x}/withdraw/", 403, 404, 200, 404, 403, 403),
+    E("offers.withdraw[offer_x2]", "POST", "offers/{offer_x2}/withdraw/", 403, 404, 409, 404, 403, 403),
+    ALL("notifications.list", "GET", "notifications/"),
+    E("notifications.detail[A]", "GET", "notifications/{notification_a}/", 200, 404, 404, 404, 404, 404),
+    E("notifications.detail[X]", "GET", "notifications/{notification_x}/", 404, 404, 200, 404, 404, 404),
+    ALL("notifications.mark-read", "POST", "notifications/mark-read/"),
+    ALL("webhooks.list", "GET", "webhooks/"),
+    E("webhooks.detail[A]", "GET", "webhooks/{webhook_a}/", 200, 404, 404, 404, 404, 404),
+    E("webhooks.create", "POST", "webhooks/", 201, 400, 400, 400, 400, 400, body=_webhook_body),
+    E("webhooks.delete[A]", "DELETE", "webhooks/{webhook_a}/", 204, 404, 404, 404, 404, 404),
+    E("webhooks.delete[X]", "DELETE", "webhooks/{webhook_x}/", 404, 404, 204, 404, 404, 404),
+]
+
+CASES = [
+    pytest.param(endpoint, role, id=f"{endpoint.name}-{role}") for endpoint in ENDPOINTS for role in ROLES
+]
+
+# Every route of coordination/api/urls.py is in the table above (checked against the URL resolver).
+ROUTE_NAMES = {
+    "token": "auth.token",
+    "me": "me",
+    "schema": "schema",
+    "docs": "docs",
+    "region-list": "regions.list",
+    "region-detail": "regions.detail",
+    "field-list": "fields.list",
+    "field-detail": "fields.detail",
+    "enterprise-list": "enterprises.list",
+    "enterprise-detail": "enterprises.detail",
+    "major-task-list": "major-tasks.list",
+    "major-task-detail": "major-tasks.detail",
+    "institution-list": "institutions.list",
+    "institution-detail": "institutions.detail",
+    "product-list": "products.list",
+    "product-detail": "products.detail",
+    "financing-request-list": f"{FR}.list",
+    "financing-request-detail": f"{FR}.detail",
+    "financing-request-submit": f"{FR}.submit",
+    "financing-request-resubmit": f"{FR}.resubmit",
+    "financing-request-withdraw": f"{FR}.withdraw",
+    "financing-request-request-info": f"{FR}.request-info",
+    "financing-request-route": f"{FR}.route",
+    "financing-request-reject": f"{FR}.reject",
+    "financing-request-approve": f"{FR}.approve",
+    "financing-request-cancel-approval": f"{FR}.cancel-approval",
+    "financing-request-accept-partial-package": f"{FR}.accept-partial-package",
+    "financing-request-record-funding": f"{FR}.record-funding",
+    "financing-request-close": f"{FR}.close",
+    "financing-request-timeline": f"{FR}.timeline",
+    "financing-request-proposal": f"{FR}.proposal",
+    "financing-request-referrals": f"{FR}.referrals",
+    "financing-request-documents": f"{FR}.documents",
+    "financing-request-download": f"{FR}.download",
+    "referral-list": "referrals.list",
+    "referral-detail": "referrals.detail",
+    "referral-open": "referrals.open",
+    "referral-request-info": "referrals.request-info",
+    "referral-provide-info": "referrals.provide-info",
+    "referral-offer": "referrals.offer",
+    "referral-decline": "referrals.decline",
+    "offer-list": "offers.list",
+    "offer-detail": "offers.detail",
+    "offer-accept": "offers.accept",
+    "offer-withdraw": "offers.withdraw",
+    "notification-list": "notifications.list",
+    "notification-detail": "notifications.detail",
+    "notification-mark-read": "notifications.mark-read",
+    "webhook-list": "webhooks.list",
+    "webhook-detail": "webhooks.detail",
+}
+
+
+def test_the_table_covers_every_route_of_the_api():
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    api_names = {
+        name.removeprefix("api:")
+        for name in _route_names(resolver)
+        if name.startswith("api:") and name != "api:api-root" and not name.startswith("api:api-root")
+    }
+    assert api_names == set(ROUTE_NAMES), api_names ^ set(ROUTE_NAMES)
+    covered = {e.name.split("[")[0] for e in ENDPOINTS} | {
+        "webhooks.delete",
+        f"{FR}.upload",
+    }
+    missing = {route for route, name in ROUTE_NAMES.items() if name not in covered}
+    assert not missing
+    # Each (endpoint, role) has a stated expectation, and every action has a 2xx somewhere.
+    assert all(set(e.expect) == set(ROLES) for e in ENDPOINTS)
+
+
+def _route_names(resolver, namespace=""):
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _route_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES)
+def test_endpoint_for_role(state, endpoint: Endpoint, role: str):
+    body = endpoint.body(state, role) if endpoint.body else None
+    response = call(state, role, endpoint.method, endpoint.path, body, endpoint.multipart)
+    expected = endpoint.expect[role]
+    detail = response.content[:500] if response.status_code != expected else b""
+    assert response.status_code == expected, (endpoint.name, role, detail)
+    if response.status_code >= 400:
+        error = assert_error_shape(response)
+        if response.status_code == 401:
+            assert error["code"] in {"not_authenticated", "authentication_failed"}
+            assert response["WWW-Authenticate"].startswith("Bearer")
+        if response.status_code == 404:
+            assert error["code"] == "not_found"
+    # Nobody but bank X (and coordinators in scope) ever reads an institution's own words.
+    if role in {"anonymous", "applicant_a", "applicant_b", "bank_y"}:
+        content = b"".join(response) if response.streaming else response.content
+        assert INTERNAL_NOTE.encode() not in content
+        assert DECLINE_NOTE.encode() not in content
+
+
+# --- what each role sees in the lists ----------------------------------------------------------
+
+
+def _all(model) -> set:
+    return set(model.objects.values_list("pk", flat=True))
+
+
+LIST_IDS = {
+    "enterprises": {
+        "applicant_a": {"enterprise_a"},
+        "applicant_b": {"enterprise_b"},
+        "bank_x": set(),
+        "bank_y": set(),
+        "coordinator": {"enterprise_a"},
+        "national": {"enterprise_a", "enterprise_b"},
+    },
+    "major-tasks": {
+        "applicant_a": {"major_task"},
+        "applicant_b": set(),
+        "bank_x": set(),
+        "bank_y": set(),
+        "coordinator": {"major_task"},
+        "national": {"major_task"},
+    },
+    "financing-requests": {
+        "applicant_a": {"draft_a", "triage_a", "routed_a", "accepted_a"},
+        "applicant_b": {"triage_b", "routed_b"},
+        "bank_x": {"routed_a", "accepted_a", "routed_b"},
+        "bank_y": {"routed_a", "routed_b"},
+        "coordinator": {"draft_a", "triage_a", "routed_a", "accepted_a"},
+        "national": {"draft_a", "triage_a", "routed_a", "accepted_a", "triage_b", "routed_b"},
+    },
+    "referrals": {
+        "applicant_a": {"ref_x", "ref_y", "ref_x2"},
+        "applicant_b": {"ref_xb", "ref_yb"},
+        "bank_x": {"ref_x", "ref_x2", "ref_xb"},
+        "bank_y": {"ref_y", "ref_yb"},
+        "coordinator": {"ref_x", "ref_y", "ref_x2"},
+        "national": {"ref_x", "ref_y", "ref_x2", "ref_xb", "ref_yb"},
+    },
+    "offers": {
+        "applicant_a": {"offer_x", "offer_y", "offer_x2"},
+        "applicant_b": set(),
+        "bank_x": {"offer_x", "offer_x2"},
+        "bank_y": {"offer_y"},
+        "coordinator": {"offer_x", "offer_y", "offer_x2"},
+        "national": {"offer_x", "offer_y", "offer_x2"},
+    },
+    "notifications": {
+        "applicant_a": {"notification_a"},
+        "applicant_b": set(),
+        "bank_x": {"notification_x"},
+        "bank_y": set(),
+        "coordinator": set(),
+        "national": set(),
+    },
+    "webhooks": {
+        "applicant_a": {"webhook_a"},
+        "applicant_b": set(),
+        "bank_x": {"webhook_x"},
+        "bank_y": set(),
+        "coordinator": set(),
+        "national": set(),
+    },
+}
+# The catalogue is the same for every signed-in party: everything active.
+CATALOGUE = {
+    "regions": ("code", lambda: set(Region.objects.values_list("code", flat=True))),
+    "fields": ("code", lambda: set(TechField.objects.values_list("code", flat=True))),
+    "institutions": ("id", lambda: set(Institution.objects.filter(is_active=True).values_list("pk", flat=True))),
+    "products": ("id", lambda: set(Product.objects.filter(is_active=True).values_list("pk", flat=True))),
+}
+
+
+def list_ids(state: State, role: str, path: str, key: str = "id") -> list:
+    response = call(state, role, "GET", f"{path}?page_size=200")
+    assert response.status_code == 200, response.content[:300]
+    body = response.json()
+    assert body["next"] is None
+    return [row[key] for row in body["results"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [pytest.param(path, role, id=f"{path}-{role}") for path in LIST_IDS for role in AUTHENTICATED],
+)
+def test_list_shows_exactly_what_the_role_may_see(state, path, role):
+    ids = list_ids(state, role, f"{path}/")
+    assert len(ids) == len(set(ids)), "a row listed twice"
+    assert set(ids) == {state[name] for name in LIST_IDS[path][role]}
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [pytest.param(path, role, id=f"{path}-{role}") for path in CATALOGUE for role in AUTHENTICATED],
+)
+def test_catalogue_lists_are_the_same_for_everyone(state, path, role):
+    key, everything = CATALOGUE[path]
+    ids = list_ids(state, role, f"{path}/", key)
+    assert sorted(ids, key=str) == sorted(everything(), key=str)
+
+
+def test_the_lists_cover_every_model_of_the_state(state):
+    """The state has what the expectations name, and nothing more."""
+    assert _all(Enterprise) == {state["enterprise_a"], state["enterprise_b"]}
+    assert _all(MajorTask) == {state["major_task"]}
+    assert len(_all(FinancingRequest)) == 6
+    assert len(_all(Referral)) == 5
+    assert len(_all(Offer)) == 3
+    assert _all(Notification) == {state["notification_a"], state["notification_x"]}
+    assert _all(WebhookSubscription) == {state["webhook_a"], state["webhook_x"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_anonymous_lists_are_401(state, role):
+    for path in [*LIST_IDS, *CATALOGUE]:
+        response = call(state, role, "GET", f"{path}/")
+        assert response.status_code == (401 if role == "anonymous" else 200), path
+
+
+# --- what an applicant and a rival institution never read ---------------------------------------
+
+REFERRAL_PAYLOADS = [
+    ("referrals/", "list"),
+    ("referrals/{ref_x}/", "one"),
+    ("referrals/{ref_y}/", "one"),
+    (f"{FR}/{{routed_a}}/referrals/", "many"),
+]
+
+
+def _referral_rows(response, shape: str) -> list[dict]:
+    body = response.json()
+    return body["results"] if shape == "list" else body if shape == "many" else [body]
+
+
+@pytest.mark.parametrize(("path", "shape"), REFERRAL_PAYLOADS)
+def test_applicant_referral_payload_has_no_institution_notes(state, path, shape):
+    rows = _referral_rows(call(state, "applicant_a", "GET", path), shape)
+    assert rows
+    for row in rows:
+        assert "internal_note" not in row and "decline_note" not in row, row
+        assert "enterprise" not in row or isinstance(row["enterprise"], int)
+
+
+def test_applicant_b_sees_the_decline_reason_code_but_not_the_note(state):
+    for row in _referral_rows(call(state, "applicant_b", "GET", "referrals/"), "list"):
+        assert "decline_note" not in row and "internal_note" not in row
+    row = call(state, "applicant_b", "GET", "referrals/{ref_xb}/").json()
+    assert row["status"] == "declined" and row["decline_reason"] == "outside_appetite"
+    timeline = call(state, "applicant_b", "GET", f"{FR}/{{routed_b}}/timeline/").json()
+    declines = [e for e in timeline["events"] if e["action"] == "decline"]
+    assert declines and all(e["reason"] == "" for e in declines)
+
+
+def test_applicant_answering_an_information_request_gets_the_applicant_payload(state):
+    """An action's response follows the same rule as the reads."""
+    x = client_for(state, "bank_x")
+    response = x.post(
+        f"/api/v1/referrals/{state['ref_yb']}/open/", {}, format="json"
+    )  # not X's: 404 before anything else
+    assert response.status_code == 404
+    y = client_for(state, "bank_y")
+    assert y.post(f"/api/v1/referrals/{state['ref_yb']}/open/", {}, format="json").status_code == 200
+    asked = y.post(
+        f"/api/v1/referrals/{state['ref_yb']}/request-info/", {"reason": "latest accounts"}, format="json"
+    )
+    assert asked.status_code == 200 and "internal_note" in asked.json()
+    answered = client_for(state, "applicant_b").post(
+        f"/api/v1/referrals/{state['ref_yb']}/provide-info/", {"note": "attached"}, format="json"
+    )
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["status"] == "reviewing"
+    assert "internal_note" not in answered.json() and "decline_note" not in answered.json()
+
+
+@pytest.mark.parametrize(("bank", "own", "rival"), [("bank_x", "x", "y"), ("bank_y", "y", "x")])
+def test_an_institution_never_sees_a_rivals_referral_or_offer(state, bank, own, rival):
+    routed = state["routed_a"]
+    referrals = call(state, bank, "GET", f"{FR}/{{routed_a}}/referrals/").json()
+    assert [r["id"] for r in referrals] == [state[f"ref_{own}"]]
+    filtered = call(state, bank, "GET", f"referrals/?request={routed}").json()["results"]
+    assert [r["id"] for r in filtered] == [state[f"ref_{own}"]]
+    offers = call(state, bank, "GET", f"offers/?request={routed}").json()["results"]
+    assert [o["id"] for o in offers] == [state[f"offer_{own}"]]
+    assert call(state, bank, "GET", f"referrals/{{ref_{rival}}}/").status_code == 404
+    assert call(state, bank, "GET", f"offers/{{offer_{rival}}}/").status_code == 404
+    # The request's timeline shows the request's own events and this institution's, not the rival's.
+    events = call(state, bank, "GET", f"{FR}/{{routed_a}}/timeline/").json()["events"]
+    seen = {(e["object_type"], e["object_id"]) for e in events if e["object_type"] != "financing_request"}
+    assert seen == {("referral", state[f"ref_{own}"]), ("offer", state[f"offer_{own}"])}
+    hidden = TransitionEvent.objects.filter(request_id=routed, object_id=state[f"ref_{rival}"])
+    assert hidden.exists()
+
+
+def test_coordinator_reads_the_institution_notes_in_scope(state):
+    row = call(state, "coordinator", "GET", "referrals/{ref_x}/").json()
+    assert row["internal_note"] == INTERNAL_NOTE and row["enterprise"]["id"] == state["enterprise_a"]
+    row = call(state, "national", "GET", "referrals/{ref_xb}/").json()
+    assert row["decline_note"] == DECLINE_NOTE
+    assert call(state, "bank_x", "GET", "referrals/{ref_xb}/").json()["decline_note"] == DECLINE_NOTE
