@@ -1,9 +1,9 @@
 """Reads and scoping: what each user may see. Every list, detail, export and download goes through here."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from projects.models import Enterprise, MajorTask, Region
+from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region
 
 from .choices import Role
 from .models import CoordinatorScope, FinancingRequest, Offer, Referral, TransitionEvent, WebhookSubscription
@@ -158,11 +158,16 @@ def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
     ).distinct()
 
 
-def credit_prefetches(prefix: str = "") -> list:
-    """Prefetches that the enterprise serializer's innovation credit needs (none until credits exist)."""
-    from .api.credits import CREDIT_PREFETCH
-
-    return [f"{prefix}{CREDIT_PREFETCH}"] if CREDIT_PREFETCH else []
+def credit_prefetches(prefix: str = "") -> list[Prefetch]:
+    """What the enterprise payload's innovation credit reads (newest first), prefetched once per page."""
+    return [
+        Prefetch(
+            f"{prefix}credit_scores",
+            queryset=InnovationCreditScore.objects.select_related("model").order_by(
+                "-year", "-model__published_at"
+            ),
+        )
+    ]
 
 
 def describe_user(user: User) -> dict:

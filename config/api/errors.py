@@ -1,7 +1,8 @@
 """One error shape for every 4xx: {"error": {"code", "message", "fields": {name: [messages]}}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
@@ -55,3 +56,9 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other path under the API: the same 404 shape, not Django's HTML page."""
+    return JsonResponse(error_body("not_found", "Not found."), status=404)

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "coordination.choices.OfferStatus",
         "InstitutionKindEnum": "lenders.choices.InstitutionKind",
         "DocumentKindEnum": "coordination.choices.DocumentKind",
+        "DeclineReasonEnum": "coordination.choices.DeclineReason",
     },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,7 +1,67 @@
-"""The innovation credit as the enterprise payload shows it (the credit models arrive with matching)."""
+"""Innovation credits as the API shows them: an enterprise's latest score and the scores list."""
 
-CREDIT_PREFETCH = ""
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from projects.models import InnovationCreditScore
+
+from .. import selectors
+from .base import IdCursor, ReadOnlyViewSet
+from .schema import READ_ERRORS
 
 
 def latest_credit_for(enterprise) -> dict | None:
-    return None
+    """The newest year's score under the newest model; uses the prefetched scores."""
+    scores = list(enterprise.credit_scores.all())
+    if not scores:
+        return None
+    score = scores[0]
+    return {
+        "year": score.year,
+        "model": score.model.version,
+        "total": str(score.total),
+        "percentile": str(score.percentile) if score.percentile is not None else None,
+        "cohort": score.cohort,
+        "cohort_size": score.cohort_size,
+    }
+
+
+class InnovationCreditSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.version", read_only=True)
+
+    class Meta:
+        model = InnovationCreditScore
+        fields = [
+            "id",
+            "enterprise",
+            "model",
+            "year",
+            "stage",
+            "cohort",
+            "total",
+            "tech_innovation",
+            "growth_operations",
+            "auxiliary",
+            "percentile",
+            "cohort_size",
+            "breakdown",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: InnovationCreditSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: InnovationCreditSerializer, **READ_ERRORS}),
+)
+class InnovationCreditViewSet(ReadOnlyViewSet):
+    """Yearly innovation-credit scores (2.0 and later) of the enterprises the caller may see."""
+
+    queryset = InnovationCreditScore.objects.none()
+    serializer_class = InnovationCreditSerializer
+    pagination_class = IdCursor
+    filterset_fields = ["enterprise", "year", "stage"]
+
+    def get_queryset(self):
+        enterprises = selectors.enterprises_visible_to(self.request.user).values("pk")
+        return InnovationCreditScore.objects.filter(enterprise__in=enterprises).select_related("model")

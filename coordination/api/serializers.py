@@ -28,7 +28,7 @@ MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0.01"), "m
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Region
@@ -36,7 +36,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class TechFieldSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = TechField
@@ -288,6 +288,8 @@ class ReferralSerializer(serializers.ModelSerializer):
     tranche_amount = serializers.DecimalField(
         source="tranche.amount", max_digits=18, decimal_places=2, read_only=True
     )
+    # Blank until declined (read_only_fields would drop the model field's allow_blank from the schema).
+    decline_reason = serializers.ChoiceField(choices=DeclineReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Referral
@@ -332,6 +334,18 @@ class InstitutionReferralSerializer(ReferralSerializer):
             "term_months",
         ]
         read_only_fields = fields
+
+
+class ScopedReferralSerializer(InstitutionReferralSerializer):
+    """Schema only: a referral as /referrals/ returns it. The institution and coordinators get every field;
+    the applicant gets the referral without decline_note, internal_note, enterprise, purpose, term_months."""
+
+    # Documented but not required (not read-only, so the schema does not mark them required).
+    decline_note = serializers.CharField(allow_blank=True, required=False)
+    internal_note = serializers.CharField(allow_blank=True, required=False)
+    enterprise = EnterpriseSerializer(source="request.enterprise", required=False)
+    purpose = serializers.CharField(source="request.purpose", required=False)
+    term_months = serializers.IntegerField(source="request.term_months", required=False)
 
 
 class OfferSerializer(serializers.ModelSerializer):
@@ -388,7 +402,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = TransitionEvent
@@ -446,8 +460,43 @@ class MarkReadResultSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
 
 
+class ExplanationSerializer(serializers.Serializer):
+    factor = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.JSONField(allow_null=True)
+    weight = serializers.JSONField()
+    points = serializers.JSONField()
+    text = serializers.CharField()
+
+
+class ProposalCandidateSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    product_name = serializers.CharField()
+    institution = serializers.IntegerField()
+    institution_name = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    score = serializers.CharField()
+    selected = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True, allow_null=True)
+    explanation = ExplanationSerializer(many=True)
+
+
+class TrancheProposalSerializer(serializers.Serializer):
+    tranche = serializers.IntegerField()
+    position = serializers.IntegerField()
+    instrument = serializers.CharField()
+    amount = serializers.CharField()
+    limit = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    report = serializers.CharField(allow_blank=True)
+    candidates = ProposalCandidateSerializer(many=True)
+
+
 class ProposalSerializer(serializers.Serializer):
-    tranches = serializers.ListField(child=serializers.DictField())
+    request = serializers.CharField()
+    credit_score = serializers.CharField()
+    tranches = TrancheProposalSerializer(many=True)
+    uncovered = serializers.ListField(child=serializers.CharField())
 
 
 class WebhookSerializer(serializers.ModelSerializer):

@@ -1,8 +1,10 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from config.api.errors import not_found
+
+from . import credits, views
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
@@ -16,6 +18,7 @@ router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("offers", views.OfferViewSet, basename="offer")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
+router.register("innovation-credits", credits.InnovationCreditViewSet, basename="innovation-credit")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
@@ -23,4 +26,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    # Paths ending in "/" that match nothing above (ids that are not ids, unknown resources): a JSON 404.
+    # Paths without the slash still reach APPEND_SLASH's redirect first.
+    re_path(r"^.*/$", not_found),
 ]

@@ -3,6 +3,7 @@
 from django.contrib.auth import authenticate
 from django.http import FileResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from lenders.models import Institution, Product
 from projects.models import Enterprise, MajorTask, Region, TechField
 
 from .. import selectors
-from ..errors import NotFound
+from ..errors import NotFound, PermissionDenied
 from ..matching.proposal import proposal_for_coordinator
 from ..models import Deadline, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
@@ -47,6 +48,10 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [AuthThrottle]
+
+    def get_authenticate_header(self, request):
+        # Without authenticators DRF turns AuthenticationFailed into a 403; wrong credentials are a 401.
+        return 'Bearer realm="api"'
 
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request)
@@ -163,11 +168,6 @@ class ProductViewSet(ReadOnlyViewSet):
 def _request_action(name, serializer_class, service, *, fields=None, description="", url_path=None):
     """A POST sub-resource on a financing request that calls one service."""
 
-    @extend_schema(
-        request=serializer_class,
-        responses={200: s.FinancingRequestSerializer, **WRITE_ERRORS},
-        description=description,
-    )
     def view(self, request, pk=None):
         data = validated(serializer_class, request) if serializer_class else {}
         kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
@@ -180,7 +180,12 @@ def _request_action(name, serializer_class, service, *, fields=None, description
         return Response(s.FinancingRequestSerializer(self.reload(result.pk)).data)
 
     view.__name__ = name
-    return action(detail=True, methods=["post"], url_path=url_path)(view)
+    # extend_schema after action(): action() replaces the function's kwargs, where the schema is kept.
+    return extend_schema(
+        request=serializer_class,
+        responses={200: s.FinancingRequestSerializer, **WRITE_ERRORS},
+        description=description,
+    )(action(detail=True, methods=["post"], url_path=url_path)(view))
 
 
 @extend_schema_view(
@@ -300,11 +305,12 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def proposal(self, request, pk=None):
         obj = self.get_object()
         if selectors.coordinator_scope(request.user) is None:
-            raise NotFound()
-        return Response(proposal_for_coordinator(obj))
+            # In scope (get_object passed) but not a coordinator: the wrong role, so a 403.
+            raise PermissionDenied("Only coordinators see the matcher's proposal.")
+        return Response(proposal_for_coordinator(obj).as_dict())
 
     @extend_schema(request=None, responses={200: s.ReferralSerializer(many=True), **READ_ERRORS})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def referrals(self, request, pk=None):
         obj = self.get_object()
         referrals = (
@@ -322,7 +328,7 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         request={"multipart/form-data": s.DocumentUploadSerializer},
         responses={201: s.DocumentSerializer, **WRITE_ERRORS, **ERRORS(413, 415)},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def documents(self, request, pk=None):
         obj = self.get_object()
         if request.method == "GET":
@@ -335,7 +341,13 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     @extend_schema(
         request=None,
-        responses={(200, "application/octet-stream"): OpenApiResponse(description="file"), **READ_ERRORS},
+        responses={
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+                for content_type in sorted(set(document_services.EXTENSIONS.values()))
+            },
+            **READ_ERRORS,
+        },
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)/download")
     def download(self, request, pk=None, document_id=None):
@@ -352,9 +364,15 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
 
 def _referral_action(
-    name, serializer_class, service, *, fields=None, result=s.ReferralSerializer, url_path=None
+    name,
+    serializer_class,
+    service,
+    *,
+    fields=None,
+    result=s.ScopedReferralSerializer,
+    status_code=200,
+    url_path=None,
 ):
-    @extend_schema(request=serializer_class, responses={200: result, **WRITE_ERRORS})
     def view(self, request, pk=None):
         data = validated(serializer_class, request) if serializer_class else {}
         kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
@@ -369,12 +387,14 @@ def _referral_action(
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
 
     view.__name__ = name
-    return action(detail=True, methods=["post"], url_path=url_path)(view)
+    return extend_schema(request=serializer_class, responses={status_code: result, **WRITE_ERRORS})(
+        action(detail=True, methods=["post"], url_path=url_path)(view)
+    )
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.InstitutionReferralSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.InstitutionReferralSerializer, **READ_ERRORS}),
+    list=extend_schema(responses={200: s.ScopedReferralSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.ScopedReferralSerializer, **READ_ERRORS}),
 )
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = Referral.objects.none()
@@ -419,6 +439,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         s.OfferInputSerializer,
         referral_services.make_offer,
         result=s.OfferSerializer,
+        status_code=201,
         fields={
             "amount": "amount",
             "annual_rate": "annual_rate",
@@ -498,7 +519,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
 @extend_schema_view(
     list=extend_schema(responses={200: s.WebhookSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.WebhookSerializer, **READ_ERRORS}),
-    destroy=extend_schema(responses={204: None, **READ_ERRORS}),
+    destroy=extend_schema(responses={204: None, **ERRORS(401, 403, 404, 405, 406, 429)}),
 )
 class WebhookViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, GenericViewSet

@@ -134,8 +134,8 @@ def term_fit(product, tranche, ctx, facts):
     return (
         centred_fit(position),
         round(position, 3),
-        f"{term} months is {_where(position)} the product's {product.min_term_months}–{product.max_term_months} "
-        f"month range.",
+        f"{term} months is {_where(position)} the product's "
+        f"{product.min_term_months}–{product.max_term_months} month range.",
     )
 
 

@@ -186,6 +186,8 @@ ENDPOINTS = [
     E(f"{FR}.cancel-approval[accepted_a]", "POST", f"{FR}/{{accepted_a}}/cancel-approval/", 403, 404, 403, 404, 409, 409, body=_reason),  # noqa: E501
     E(f"{FR}.accept-partial-package[accepted_a]", "POST", f"{FR}/{{accepted_a}}/accept-partial-package/", 403, 404, 403, 404, 409, 409, body=_reason),  # noqa: E501
     E(f"{FR}.record-funding[accepted_a]", "POST", f"{FR}/{{accepted_a}}/record-funding/", 403, 404, 409, 404, 403, 403),  # noqa: E501
+    E(f"{FR}.accept-partial-package[routed_a]", "POST", f"{FR}/{{routed_a}}/accept-partial-package/", 403, 404, 403, 403, 409, 409, body=_reason),  # noqa: E501
+    E(f"{FR}.record-funding[routed_a]", "POST", f"{FR}/{{routed_a}}/record-funding/", 403, 404, 409, 409, 403, 403),  # noqa: E501
     E(f"{FR}.close[accepted_a]", "POST", f"{FR}/{{accepted_a}}/close/", 403, 404, 403, 404, 409, 409),
     E(f"{FR}.timeline[routed_a]", "GET", f"{FR}/{{routed_a}}/timeline/", 200, 404, 200, 200, 200, 200),
     E(f"{FR}.timeline[triage_b]", "GET", f"{FR}/{{triage_b}}/timeline/", 404, 200, 404, 404, 404, 200),
@@ -231,8 +233,41 @@ ENDPOINTS = [
     E("webhooks.delete[X]", "DELETE", "webhooks/{webhook_x}/", 404, 404, 204, 404, 404, 404),
 ]
 
+# Known bugs in coordination/services (not the API's to fix): the check order there gives another status
+# than DESIGN.md §1 asks. Strict, so that each turns into a failure to remove once the service is fixed.
+_ROUTE_ORDER = (
+    "services/requests.py:route_request validates the candidates before the state: routing a routed "
+    "request is a 400 'no product to route to', not a 409"
+)
+_PARTIAL_ORDER = (
+    "services/requests.py:accept_partial_package checks for an accepted tranche before authorising: "
+    "the wrong role gets a 409 instead of a 403"
+)
+_FUNDING_ORDER = (
+    "services/requests.py:record_funding looks for the caller's accepted tranche before the state: "
+    "an institution on a routed request gets a 404 instead of a 409"
+)
+KNOWN_SERVICE_BUGS = {
+    (f"{FR}.route[routed_a]", "coordinator"): _ROUTE_ORDER,
+    (f"{FR}.route[routed_a]", "national"): _ROUTE_ORDER,
+    (f"{FR}.accept-partial-package[routed_a]", "applicant_a"): _PARTIAL_ORDER,
+    (f"{FR}.accept-partial-package[routed_a]", "bank_x"): _PARTIAL_ORDER,
+    (f"{FR}.accept-partial-package[routed_a]", "bank_y"): _PARTIAL_ORDER,
+    (f"{FR}.record-funding[routed_a]", "bank_x"): _FUNDING_ORDER,
+    (f"{FR}.record-funding[routed_a]", "bank_y"): _FUNDING_ORDER,
+}
+
 CASES = [
-    pytest.param(endpoint, role, id=f"{endpoint.name}-{role}") for endpoint in ENDPOINTS for role in ROLES
+    pytest.param(
+        endpoint,
+        role,
+        id=f"{endpoint.name}-{role}",
+        marks=[pytest.mark.xfail(reason=KNOWN_SERVICE_BUGS[endpoint.name, role], strict=True)]
+        if (endpoint.name, role) in KNOWN_SERVICE_BUGS
+        else [],
+    )
+    for endpoint in ENDPOINTS
+    for role in ROLES
 ]
 
 # Every route of coordination/api/urls.py is in the table above (checked against the URL resolver).

@@ -14,7 +14,7 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -35,26 +35,37 @@ schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, d
 schema.config.phases.update(phases=["examples", "fuzzing"])
 
 
-@pytest.fixture
-def in_process_transaction():
-    """The WSGI handler closes "old" connections around each request; in the test's transaction that
-    would end the transaction. Django's test client disconnects the same receivers."""
+@pytest.fixture(scope="module")
+def api_world(django_db_setup, django_db_blocker):
+    """Built once per module inside an outer transaction that is rolled back at the end; each test runs in
+    a savepoint of it (the `db` fixture), like TestCase.setUpTestData."""
+    # The WSGI handler closes "old" connections around each request, which inside the test's transaction
+    # would end the transaction; Django's test client disconnects the same receivers.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def api_world(world, in_process_transaction):
-    """The shared world plus one object of each kind, reached through the services."""
+def build_world():
+    """The suite's world plus one object of each kind, reached through the services."""
     from coordination.models import Notification, RequestDocument, WebhookSubscription
     from coordination.services import referrals as referral_services
     from coordination.services import requests as request_services
     from coordination.services import webhooks as webhook_services
     from coordination.services.tokens import issue_token
     from tests import factories as f
+    from tests.conftest import World
+
+    world = World()
 
     draft = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     routed = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
@@ -87,7 +98,9 @@ def api_world(world, in_process_transaction):
         party="enterprise",
         party_id=world.enterprise_a.pk,
     )
-    webhook_services.subscribe(user=world.coordinator, url="https://hooks.example.cn/c", topics=[], party="coordinator")
+    webhook_services.subscribe(
+        user=world.coordinator, url="https://hooks.example.cn/c", topics=[], party="coordinator"
+    )
     world.tokens = {name: issue_token(user=user, name="schemathesis")[1] for name, user in users.items()}
     world.path_ids = {
         "enterprises": [world.enterprise_a.pk, world.enterprise_b.pk],
@@ -122,11 +135,10 @@ def steer_path_parameters(case, path_ids: dict) -> None:
                 case.path_parameters[name] = pool[number % len(pool)]
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @schema.parametrize()
 @settings(suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, role, api_world):
+def test_api_conforms_to_its_schema(case, role, api_world, db):
     cache.clear()  # throttle counters: keep the writes reaching the views
     steer_path_parameters(case, api_world.path_ids)
     case.call_and_validate(headers={"Authorization": f"Bearer {api_world.tokens[role]}"}, checks=CHECKS)

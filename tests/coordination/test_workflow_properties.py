@@ -25,21 +25,32 @@ import pytest
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from coordination.choices import DeclineReason
 from coordination.errors import DomainError
-from coordination.models import Deadline, FinancingRequest, Offer, OutboxMessage, Referral, Tranche, TransitionEvent
+from coordination.models import (
+    Deadline,
+    FinancingRequest,
+    Offer,
+    OutboxMessage,
+    Referral,
+    Tranche,
+    TransitionEvent,
+)
 from coordination.services import referrals as rs
 from coordination.services import requests as rq
 from coordination.workflow.tables import (
     OFFER_STAGES,
     OFFER_TERMINAL,
+    OFFER_TRANSITIONS,
     REFERRAL_STAGES,
     REFERRAL_TERMINAL,
+    REFERRAL_TRANSITIONS,
     REQUEST_STAGES,
     REQUEST_TERMINAL,
+    REQUEST_TRANSITIONS,
 )
 from lenders.models import Product
 from tests import factories as f
@@ -50,25 +61,33 @@ pytestmark = pytest.mark.django_db
 TERMINAL = {"financing_request": REQUEST_TERMINAL, "referral": REFERRAL_TERMINAL, "offer": OFFER_TERMINAL}
 STAGES = {"financing_request": REQUEST_STAGES, "referral": REFERRAL_STAGES, "offer": OFFER_STAGES}
 
-REQUEST_ACTIONS = (
-    "submit",
-    "attach_documents",
-    "resubmit",
-    "request_info",
-    "reject",
-    "route",
-    "route_edited",
-    "accept_partial_package",
-    "approve",
-    "cancel_approval",
-    "record_funding",
-    "close",
-    "withdraw",
-    "expire",
-)
-REFERRAL_ACTIONS = ("open", "referral_request_info", "provide_info", "decline", "expire_referral", "offer")
-OFFER_ACTIONS = ("accept", "withdraw_offer", "expire_offer")
-SYSTEM_ACTIONS = {"expire", "expire_referral", "expire_offer"}
+# Each action the walk can take, and the table entry whose sources say when it fits.
+REQUEST_ACTIONS = {
+    "submit": "submit",
+    "attach_documents": None,  # the applicant uploads what screening asked for: no transition
+    "resubmit": "resubmit",
+    "request_info": "request_info",
+    "reject": "reject",
+    "route": "route",
+    "route_edited": "route",
+    "accept_partial_package": "accept_partial_package",
+    "approve": "approve",
+    "cancel_approval": "cancel_approval",
+    "record_funding": "record_funding",
+    "close": "close",
+    "withdraw": "withdraw",
+    "expire": "expire",
+}
+REFERRAL_ACTIONS = {
+    "open": "open",
+    "referral_request_info": "request_info",
+    "provide_info": "provide_info",
+    "decline": "decline",
+    "expire_referral": "expire",
+    "offer": "offer",
+}
+OFFER_ACTIONS = {"accept": "accept", "withdraw_offer": "withdraw", "expire_offer": "expire"}
+ALL_ACTIONS = tuple(REQUEST_ACTIONS) + tuple(REFERRAL_ACTIONS) + tuple(OFFER_ACTIONS)
 ACTORS = (
     "applicant_a",
     "applicant_b",
@@ -80,14 +99,7 @@ ACTORS = (
     "national",
     "national_2",
 )
-STARTS = ("draft", "triage", "routed", "offered")
-
-step_strategy = st.tuples(
-    st.sampled_from(REQUEST_ACTIONS + REFERRAL_ACTIONS + OFFER_ACTIONS),
-    st.integers(0, 1),  # which request
-    st.integers(0, 11),  # which referral / offer / product list / decline reason
-    st.one_of(st.none(), st.sampled_from(ACTORS)),  # None: the actor the action is meant for
-)
+STARTS = ("draft", "triage", "routed", "offered", "one_accepted", "offer_accepted", "approved")
 
 
 @dataclass
@@ -118,7 +130,7 @@ def _coordinator_for(walk: Walk, request: FinancingRequest, index: int):
 
 
 def _drive(walk: Walk, request: FinancingRequest, start: str) -> None:
-    """A scripted start through the services: draft, triage, routed, or routed with every offer made."""
+    """A scripted start through the services, from a draft up to an approved request."""
     w = walk.world
     if start == "draft":
         return
@@ -131,10 +143,34 @@ def _drive(walk: Walk, request: FinancingRequest, start: str) -> None:
     rq.route_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
     if start == "routed":
         return
+    offers = []
     for referral in Referral.objects.filter(request=request).select_related("tranche"):
         user = walk.member_of[referral.institution_id]
         rs.open_referral(referral_id=referral.pk, user=user)
-        rs.make_offer(referral_id=referral.pk, user=user, amount=referral.tranche.amount, valid_until=_today_plus(30))
+        offers.append(
+            rs.make_offer(
+                referral_id=referral.pk,
+                user=user,
+                amount=referral.tranche.amount,
+                valid_until=_today_plus(30),
+            )
+        )
+    if start == "offered":
+        return
+    for tranche in request.tranches.all():
+        offer = next(o for o in offers if o.tranche_id == tranche.pk)
+        rs.accept_offer(offer_id=offer.pk, user=w.applicant_a)
+        if start == "one_accepted":
+            return
+    request.refresh_from_db()
+    assert request.status == "offer_accepted"
+    if start == "offer_accepted":
+        return
+    rq.approve_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
+    if request.escalated:
+        rq.approve_request(request_id=request.pk, user=_coordinator_for(walk, request, 1))
+    request.refresh_from_db()
+    assert request.status == "approved" and start == "approved"
 
 
 @pytest.fixture
@@ -173,99 +209,129 @@ def starts(world, products) -> tuple[dict[str, int], dict[str, int], dict]:
     return plain, package, context
 
 
-def _pick(queryset, index: int):
-    items = list(queryset.order_by("pk"))
-    return items[index % len(items)] if items else None
+def _fitting(request: FinancingRequest) -> list[tuple[str, int | None]]:
+    """The actions the tables allow on this request and its referrals and offers now (by anyone)."""
+    options: list[tuple[str, int | None]] = [
+        (action, None)
+        for action, name in REQUEST_ACTIONS.items()
+        if name and request.status in REQUEST_TRANSITIONS[name].sources
+    ]
+    if request.status in {"draft", "info_requested"}:
+        options.append(("attach_documents", None))
+    routed = request.status == "routed"  # the services act on referrals and offers only then (but expiry)
+    for table, actions, objects in (
+        (REFERRAL_TRANSITIONS, REFERRAL_ACTIONS, Referral.objects.filter(request=request)),
+        (OFFER_TRANSITIONS, OFFER_ACTIONS, Offer.objects.filter(request=request)),
+    ):
+        for pk, status in objects.order_by("pk").values_list("pk", "status"):
+            options.extend(
+                (action, pk)
+                for action, name in actions.items()
+                if status in table[name].sources and (routed or name == "expire")
+            )
+    return options
 
 
-def _perform(walk: Walk, action: str, which: int, index: int, actor: str | None) -> None:
+def _perform(
+    walk: Walk, action: str, request: FinancingRequest, target: int | None, index: int, user
+) -> bool:
+    """Take `action` through the services (`user` None: the actor it is meant for); False if there
+    was nothing to take it on."""
     w = walk.world
-    request = FinancingRequest.objects.get(pk=walk.requests[which])
     pk = request.pk
-    user = getattr(w, actor) if actor else None
 
     if action in REQUEST_ACTIONS:
         if action in {"submit", "resubmit", "withdraw", "attach_documents"}:
-            user = user or w.applicant_a
+            natural = w.applicant_a
         elif action == "record_funding":
             accepted = request.tranches.filter(accepted_offer__isnull=False, funded_on__isnull=True)
             tranche = accepted.select_related("accepted_offer__referral").first()
-            natural = walk.member_of[tranche.accepted_offer.referral.institution_id] if tranche else w.bank_x_user
-            user = user or natural
+            natural = (
+                walk.member_of[tranche.accepted_offer.referral.institution_id] if tranche else w.bank_x_user
+            )
         else:
-            user = user or _coordinator_for(walk, request, index)
+            natural = _coordinator_for(walk, request, index)
+        actor = user or natural
         match action:
             case "submit":
-                rq.submit_request(request_id=pk, user=user)
-            case "attach_documents":  # the applicant uploads what screening asked for: no transition
-                if user == w.applicant_a and not request.documents.exists():
-                    f.attach_required_documents(request, user)
+                rq.submit_request(request_id=pk, user=actor)
+            case "attach_documents":
+                if actor != w.applicant_a or request.documents.exists():
+                    return False
+                f.attach_required_documents(request, actor)
             case "resubmit":
-                rq.resubmit_request(request_id=pk, user=user, note="as asked")
+                rq.resubmit_request(request_id=pk, user=actor, note="as asked")
             case "request_info":
-                rq.request_information(request_id=pk, user=user, reason="audited accounts")
+                rq.request_information(request_id=pk, user=actor, reason="audited accounts")
             case "reject":
-                rq.reject_request(request_id=pk, user=user, reason="outside the programme")
+                rq.reject_request(request_id=pk, user=actor, reason="outside the programme")
             case "route":
-                rq.route_request(request_id=pk, user=user)
+                rq.route_request(request_id=pk, user=actor)
             case "route_edited":
                 product_ids = walk.product_lists[index % len(walk.product_lists)]
-                rq.route_request(request_id=pk, user=user, product_ids=product_ids, reason="edited")
+                rq.route_request(request_id=pk, user=actor, product_ids=product_ids, reason="edited")
             case "accept_partial_package":
-                rq.accept_partial_package(request_id=pk, user=user, reason="enough for now")
+                rq.accept_partial_package(request_id=pk, user=actor, reason="enough for now")
             case "approve":
-                rq.approve_request(request_id=pk, user=user)
+                rq.approve_request(request_id=pk, user=actor)
             case "cancel_approval":
-                rq.cancel_approval_proposal(request_id=pk, user=user, reason="figures changed")
+                rq.cancel_approval_proposal(request_id=pk, user=actor, reason="figures changed")
             case "record_funding":
-                rq.record_funding(request_id=pk, user=user)
-            case "close":
-                rq.close_request(request_id=pk, user=None if actor is None and index % 2 else user)
+                rq.record_funding(request_id=pk, user=actor)
+            case "close":  # the system closes too
+                rq.close_request(request_id=pk, user=None if user is None and index % 2 else actor)
             case "withdraw":
-                rq.withdraw_request(request_id=pk, user=user, reason="changed plans")
+                rq.withdraw_request(request_id=pk, user=actor, reason="changed plans")
             case "expire":
                 rq.expire_request(request_id=pk)
-        return
+        return True
 
     if action in REFERRAL_ACTIONS:
-        referral = _pick(Referral.objects.filter(request=request).select_related("tranche"), index)
+        referrals = list(Referral.objects.filter(request=request).select_related("tranche").order_by("pk"))
+        referral = next((r for r in referrals if r.pk == target), None)
+        if referral is None and referrals:
+            referral = referrals[index % len(referrals)]
         if referral is None:
-            return
+            return False
         natural = w.applicant_a if action == "provide_info" else walk.member_of[referral.institution_id]
-        user = user or natural
+        actor = user or natural
         match action:
             case "open":
-                rs.open_referral(referral_id=referral.pk, user=user)
+                rs.open_referral(referral_id=referral.pk, user=actor)
             case "referral_request_info":
-                rs.request_referral_info(referral_id=referral.pk, user=user, reason="tax filings")
+                rs.request_referral_info(referral_id=referral.pk, user=actor, reason="tax filings")
             case "provide_info":
-                rs.provide_referral_info(referral_id=referral.pk, user=user, note="attached")
+                rs.provide_referral_info(referral_id=referral.pk, user=actor, note="attached")
             case "decline":
                 reason = DeclineReason.values[index % len(DeclineReason.values)]
-                rs.decline_referral(referral_id=referral.pk, user=user, reason_code=reason)
+                rs.decline_referral(referral_id=referral.pk, user=actor, reason_code=reason)
             case "expire_referral":
                 rs.expire_referral(referral_id=referral.pk)
             case "offer":
                 rs.make_offer(
                     referral_id=referral.pk,
-                    user=user,
+                    user=actor,
                     amount=referral.tranche.amount,
                     valid_until=_today_plus(30),
                 )
-        return
+        return True
 
-    offer = _pick(Offer.objects.filter(request=request).select_related("referral"), index)
+    offers = list(Offer.objects.filter(request=request).select_related("referral").order_by("pk"))
+    offer = next((o for o in offers if o.pk == target), None)
+    if offer is None and offers:
+        offer = offers[index % len(offers)]
     if offer is None:
-        return
+        return False
     natural = w.applicant_a if action == "accept" else walk.member_of[offer.referral.institution_id]
-    user = user or natural
+    actor = user or natural
     match action:
         case "accept":
-            rs.accept_offer(offer_id=offer.pk, user=user)
+            rs.accept_offer(offer_id=offer.pk, user=actor)
         case "withdraw_offer":
-            rs.withdraw_offer(offer_id=offer.pk, user=user, reason="repriced")
+            rs.withdraw_offer(offer_id=offer.pk, user=actor, reason="repriced")
         case "expire_offer":
             rs.expire_offer(offer_id=offer.pk)
+    return True
 
 
 def _check(walk: Walk, previous: dict) -> dict:
@@ -305,9 +371,9 @@ def _check(walk: Walk, previous: dict) -> dict:
 
     # No pending deadline on a stage the object has left, and the current stage's are there
     pending = defaultdict(set)
-    for object_type, object_id, stage in Deadline.objects.filter(request_id__in=ids, state="pending").values_list(
-        "object_type", "object_id", "stage"
-    ):
+    for object_type, object_id, stage in Deadline.objects.filter(
+        request_id__in=ids, state="pending"
+    ).values_list("object_type", "object_id", "stage"):
         pending[(object_type, object_id)].add(stage)
     assert set(pending) <= set(current)
     for key, (status, _) in current.items():
@@ -315,7 +381,9 @@ def _check(walk: Walk, previous: dict) -> dict:
         assert pending.get(key, set()) == ({stage} if stage else set()), (key, status, pending.get(key))
 
     # At most one accepted offer per tranche, and it is the tranche's accepted offer
-    accepted = dict(Offer.objects.filter(request_id__in=ids, status="accepted").values_list("pk", "tranche_id"))
+    accepted = dict(
+        Offer.objects.filter(request_id__in=ids, status="accepted").values_list("pk", "tranche_id")
+    )
     assert max(Counter(accepted.values()).values(), default=0) <= 1
     chosen = dict(
         Tranche.objects.filter(request_id__in=ids, accepted_offer__isnull=False).values_list(
@@ -340,7 +408,9 @@ def _check(walk: Walk, previous: dict) -> dict:
         .annotate(total=Sum("amount"))
         .values_list("referral__product", "total")
     )
-    used = dict(Product.objects.filter(pk__in=[p.pk for p in walk.products]).values_list("pk", "capacity_used"))
+    used = dict(
+        Product.objects.filter(pk__in=[p.pk for p in walk.products]).values_list("pk", "capacity_used")
+    )
     assert used == {pk: taken.get(pk, Decimal("0.00")) for pk in used}
     return {key: value for key, value in current.items()}
 
@@ -355,25 +425,36 @@ class _EndOfExample(Exception):
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    start=st.tuples(st.sampled_from(STARTS), st.sampled_from(STARTS)),
-    steps=st.lists(step_strategy, min_size=4, max_size=20),
-)
-def test_random_walks_keep_the_invariants(world, starts, start, steps):
+@given(start=st.tuples(st.sampled_from(STARTS), st.sampled_from(STARTS)), data=st.data())
+def test_random_walks_keep_the_invariants(world, starts, start, data):
     plain, package, context = starts
     try:
         with transaction.atomic():
             # Given the plain request and the package at a random point of their journeys
             walk = Walk(world=world, requests=[plain[start[0]], package[start[1]]], **context)
             seen = _check(walk, {})
-            for action, which, index, actor in steps:
-                # When anyone tries anything, it either happens or is refused with a domain error
+            for _ in range(data.draw(st.integers(4, 16), label="steps")):
+                # When someone tries something — half the time an action the tables allow now, else
+                # any action; half the time by the actor it is meant for, else by anyone
+                request = FinancingRequest.objects.get(pk=walk.requests[data.draw(st.integers(0, 1))])
+                options = _fitting(request)
+                if options and data.draw(st.booleans()):
+                    action, target = data.draw(st.sampled_from(options))
+                else:
+                    action, target = data.draw(st.sampled_from(ALL_ACTIONS)), None
+                index = data.draw(st.integers(0, 11))
+                actor = data.draw(st.one_of(st.none(), st.sampled_from(ACTORS)))
+                user = getattr(world, actor) if actor else None
+                # Then it either happens or is refused with a domain error (anything else fails)
                 try:
-                    _perform(walk, action, which, index, actor)
-                except DomainError:
-                    pass
-                # Then the invariants still hold
+                    if _perform(walk, action, request, target, index, user):
+                        event(f"did {action}")
+                except DomainError as error:
+                    event(f"refused: {type(error).__name__}")
+                # And the invariants hold
                 seen = _check(walk, seen)
+            for key, (status, _) in seen.items():
+                event(f"{key[0]} ended {status}")  # see --hypothesis-show-statistics
             raise _EndOfExample  # roll the example back: the next one starts from the same requests
     except _EndOfExample:
         pass

@@ -39,7 +39,9 @@ class Market:
         product.fields.set(fields)
         return product
 
-    def request(self, tranches=(("credit_loan", "3000000"),), *, term_months=24, major_task=None, enterprise=None):
+    def request(
+        self, tranches=(("credit_loan", "3000000"),), *, term_months=24, major_task=None, enterprise=None
+    ):
         return f.draft_request(
             user=self.user,
             enterprise=enterprise or self.enterprise,

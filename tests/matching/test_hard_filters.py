@@ -113,7 +113,9 @@ def test_minimum_credit_without_a_score(market):
     _check(market, market.request(), market.product(min_credit_score=Decimal("40")), "innovation credit 0")
 
 
-@pytest.mark.parametrize(("score", "expected"), [("39.99", "innovation credit"), ("40.00", None), ("71", None)])
+@pytest.mark.parametrize(
+    ("score", "expected"), [("39.99", "innovation credit"), ("40.00", None), ("71", None)]
+)
 def test_minimum_credit_score(market, score, expected):
     market.score(score)
     _check(market, market.request(), market.product(min_credit_score=Decimal("40")), expected)

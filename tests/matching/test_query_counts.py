@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from coordination.matching.proposal import propose, proposal_for_coordinator
+from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 
-from coordination.matching.proposal import propose, proposal_for_coordinator
+from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral, TransitionEvent
 from coordination.services import referrals as rs
 from coordination.services import requests as rq
@@ -48,7 +48,12 @@ def test_top_three_banks_of_five(market):
 
 @pytest.mark.parametrize(
     ("kind", "instrument", "limit"),
-    [("insurer", "rd_insurance", 2), ("vc", "equity", 3), ("guarantor", "guarantee", 2), ("bank", "credit_loan", 3)],
+    [
+        ("insurer", "rd_insurance", 2),
+        ("vc", "equity", 3),
+        ("guarantor", "guarantee", 2),
+        ("bank", "credit_loan", 3),
+    ],
 )
 def test_limits_per_institution_kind(market, kind, instrument, limit):
     for index in range(5):

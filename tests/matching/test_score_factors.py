@@ -173,7 +173,10 @@ def test_response_time(market):
 
 def test_policy_support_relending(market):
     RelendingPolicy.objects.create(
-        effective_from=market.days(-30), quota=Decimal("1200000000000"), refinance_share=Decimal("0.6"), rate=0
+        effective_from=market.days(-30),
+        quota=Decimal("1200000000000"),
+        refinance_share=Decimal("0.6"),
+        rate=0,
     )
     eligible = market.product(market.institution(relending_eligible=True))
     other = market.product(market.institution(relending_eligible=False))
