@@ -278,6 +278,7 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
                     )
                 bare.append(time.perf_counter() - started)
             for request in requests:
+                connection.queries_log.clear()
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
                     proposed = proposal.propose(request)
@@ -285,6 +286,7 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
                 match_queries.append(len(queries))
                 candidates += sum(len(c) for c in proposed.values())
             for request in requests:
+                connection.queries_log.clear()
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
                     try:
@@ -336,9 +338,11 @@ def report(label: str, r: dict) -> None:
 def run_backend(backend: str, args) -> None:
     os.environ["DATABASE_URL"] = database_url(backend)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["LOG_LEVEL"] = "ERROR"
     os.environ["OUTBOX_NUDGE"] = "false"
-    recreate(backend)
+    os.environ["DEBUG"] = "false"  # no query log outside the measured calls
+    if not args.reuse:
+        recreate(backend)
     try:
         import django
 
@@ -351,19 +355,21 @@ def run_backend(backend: str, args) -> None:
 
         print(f"== {backend}: {connection.settings_dict['NAME']}, {args.requests} requests, seed {SEED}")
         call_command("migrate", verbosity=0)
-        load_catalogue(args.scale)
-        started = time.perf_counter()
-        model = CreditModel.objects.current()
-        year = services.latest_year()
-        scored = services.compute_scores(model_id=model.pk, year=year, batch_size=1000)
-        print(
-            f"  innovation credits: {scored} enterprises scored under {model.version} for {year} "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        if not (args.reuse and active_products().exists()):
+            load_catalogue(args.scale)
+            started = time.perf_counter()
+            model = CreditModel.objects.current()
+            year = services.latest_year()
+            scored = services.compute_scores(model_id=model.pk, year=year, batch_size=1000)
+            print(
+                f"  innovation credits: {scored} enterprises scored under {model.version} for {year} "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
         for size in args.sizes:
+            if connection.vendor == "postgresql":
+                # Earlier passes were rolled back: clear their dead rows and refresh the statistics.
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE")
             label = "all" if size == 0 else str(size)
             report(label, run_size(size or None, args.requests, args.explain and size == 0))
     finally:
@@ -388,6 +394,7 @@ def main() -> None:
         "--explain", action="store_true", help="EXPLAIN ANALYZE the candidate query (PostgreSQL)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept database (no re-seeding)")
     args = parser.parse_args()
     if args.backend == "both":
         common = [
@@ -398,7 +405,7 @@ def main() -> None:
             "--sizes",
             *map(str, args.sizes),
         ]
-        common += ["--explain"] * args.explain + ["--keep"] * args.keep
+        common += ["--explain"] * args.explain + ["--keep"] * args.keep + ["--reuse"] * args.reuse
         for backend in ("postgres", "sqlite"):
             subprocess.run([sys.executable, __file__, "--backend", backend, *common], check=True)
         return

@@ -1002,4 +1002,5 @@ class CoordinatorScopeAdmin(admin.ModelAdmin):
     filter_horizontal = ["regions"]
     autocomplete_fields = ["user"]
 
+
 from . import admin_notifications  # noqa: E402,F401  (registers the delivery-side admins)

@@ -10,7 +10,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
     keywords = ("bearer", "token")
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
+        try:
+            header = authentication.get_authorization_header(request).split()
+        except UnicodeError:  # characters outside latin-1 (DRF encodes a str header): not a token of ours
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.") from None
         if not header or header[0].decode(errors="replace").lower() not in self.keywords:
             return None
         if len(header) != 2:

@@ -1,6 +1,7 @@
 """One error shape for every 4xx: {"error": {"code", "message", "fields": {name: [messages]}}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -20,6 +21,8 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
         for key, value in detail.items():
             if isinstance(key, int) or str(key).isdigit():
                 name = f"{prefix}[{key}]"
+            elif prefix and key == "non_field_errors":
+                name = prefix  # a nested object's own error ("expected a list") names the field itself
             else:
                 name = f"{prefix}.{key}" if prefix else str(key)
             fields.update(_flatten(value, name))
@@ -38,6 +41,11 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", str(exc)), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        # Raised while parsing the body (too many form fields or files): the client's input, a 400.
+        exc = exceptions.ParseError(str(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -54,6 +54,13 @@ class IdempotentPostMixin:
             raise IdempotencyMismatch(
                 "Idempotency-Key is too long.",
                 fields={"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]},
+                code="idempotency_key_invalid",
+            )
+        if not key.isprintable():  # a NUL or other control character cannot be stored (PostgreSQL text)
+            raise IdempotencyMismatch(
+                "Idempotency-Key has control characters.",
+                fields={"Idempotency-Key": ["Only printable characters."]},
+                code="idempotency_key_invalid",
             )
         self._fingerprint = fingerprint(request._request)
         record = IdempotencyRecord.objects.filter(actor=request.user, key=key).first()

@@ -1,4 +1,8 @@
+from datetime import UTC
+
 import django_filters as df
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from lenders.choices import InstitutionKind, Instrument
 from lenders.models import Institution, Product
@@ -7,6 +11,23 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 
 from ..choices import OfferStatus, ReferralStatus, RequestStatus
 from ..models import FinancingRequest, Notification, Offer, Referral
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 with any offset Python accepts, compared in UTC: PostgreSQL refuses offsets beyond ±15:59."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date and time out of range.", code="invalid") from None
+
+
+class IsoDateTimeFilter(df.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class RegionFilter(df.FilterSet):
@@ -80,10 +101,10 @@ class FinancingRequestFilter(df.FilterSet):
     instrument = df.ChoiceFilter(field_name="tranches__instrument", choices=Instrument.choices, distinct=True)
     amount_min = df.NumberFilter(field_name="amount", lookup_expr="gte")
     amount_max = df.NumberFilter(field_name="amount", lookup_expr="lte")
-    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     institution = df.NumberFilter(field_name="referrals__institution", distinct=True)
-    due_before = df.IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
+    due_before = IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
 
     class Meta:
         model = FinancingRequest
@@ -104,8 +125,8 @@ class FinancingRequestFilter(df.FilterSet):
 class ReferralFilter(df.FilterSet):
     status = df.MultipleChoiceFilter(choices=ReferralStatus.choices)
     instrument = df.ChoiceFilter(field_name="tranche__instrument", choices=Instrument.choices)
-    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    due_before = df.IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    due_before = IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
 
     class Meta:
         model = Referral

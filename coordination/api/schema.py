@@ -22,7 +22,7 @@ DESCRIPTIONS = {
     405: "Method not allowed.",
     406: "Not acceptable.",
     409: "Conflicts with the current state (someone acted first, or the action does not fit the status).",
-    413: "Upload too large.",
+    413: "Request body or upload too large.",
     415: "Unsupported media type.",
     422: "Idempotency-Key reused with a different request.",
     429: "Too many requests.",
@@ -34,4 +34,4 @@ def ERRORS(*codes: int) -> dict:  # noqa: N802 - reads like a constant at the ca
 
 
 READ_ERRORS = ERRORS(400, 401, 404, 405, 406)
-WRITE_ERRORS = ERRORS(400, 401, 403, 404, 405, 406, 409, 415, 422, 429)
+WRITE_ERRORS = ERRORS(400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429)

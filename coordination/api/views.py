@@ -300,7 +300,7 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             }
         )
 
-    @extend_schema(request=None, responses={200: s.ProposalSerializer, **READ_ERRORS})
+    @extend_schema(request=None, responses={200: s.ProposalSerializer, **READ_ERRORS, **ERRORS(403)})
     @action(detail=True, methods=["get"])
     def proposal(self, request, pk=None):
         obj = self.get_object()

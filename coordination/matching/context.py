@@ -6,12 +6,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Concat, JSONObject, Substr
 from django.utils import timezone
 
 from lenders.models import RelendingPolicy
 from projects.choices import SpecialisedStatus
-from projects.credits.services import current_score
+from projects.credits.choices import ModelStatus
 from projects.models import Enterprise, InnovationCreditScore, Region, TechField
 
 from ..choices import ReferralStatus, Role
@@ -21,6 +32,7 @@ from ..workflow.tables import LIVE_REFERRAL
 # The institution's record looks back this far.
 RECORD_WINDOW_DAYS = 365
 WAITING = frozenset({*LIVE_REFERRAL, ReferralStatus.OFFERED})
+DEFAULT_REFINANCE_SHARE = Decimal("0.6")
 
 
 def covering_codes(code: str) -> list[str]:
@@ -30,6 +42,35 @@ def covering_codes(code: str) -> list[str]:
     trailing "00" pairs, so a six-digit code is covered by its 2-, 4- and 6-digit prefixes padded with 0.
     """
     return list(dict.fromkeys([code[:2] + "0000", code[:4] + "00", code]))
+
+
+@dataclass(frozen=True)
+class CreditSnapshot:
+    """The enterprise's current innovation credit (projects.credits.services.current_score), as read."""
+
+    total: Decimal
+    percentile: Decimal | None
+    cohort: str
+    cohort_size: int | None
+    year: int
+    version: str
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> CreditSnapshot | None:
+        if not data:
+            return None
+
+        def dec(value):
+            return None if value is None else Decimal(str(value))
+
+        return cls(
+            total=dec(data["total"]),
+            percentile=dec(data["percentile"]),
+            cohort=data["cohort"],
+            cohort_size=data["cohort_size"],
+            year=data["year"],
+            version=data["version"],
+        )
 
 
 @dataclass
@@ -48,13 +89,15 @@ class MatchContext:
     request: FinancingRequest
     enterprise: Enterprise
     today: date
-    region_ids: list[int]
-    region_names: list[str]
     pilot_zone: bool
     fields: list[TechField]
-    credit: InnovationCreditScore | None
-    relending: RelendingPolicy | None
+    credit: CreditSnapshot | None
+    refinance_share: Decimal | None
     referrals: list[dict] = field(default_factory=list)
+
+    @property
+    def region_codes(self) -> list[str]:
+        return covering_codes(self.enterprise.region.code)
 
     @property
     def field_ids(self) -> list[int]:
@@ -95,40 +138,88 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
+def _current_credit():
+    """The current score as one JSON value: the same choice as projects.credits.services.current_score."""
+    return Subquery(
+        InnovationCreditScore.objects.filter(
+            enterprise_id=OuterRef("pk"), model__status=ModelStatus.PUBLISHED
+        )
+        .order_by("-model__published_at", "-model_id", "-year")
+        .values(
+            data=JSONObject(
+                total="total",
+                percentile="percentile",
+                cohort="cohort",
+                cohort_size="cohort_size",
+                year="year",
+                version="model__version",
+            )
+        )[:1]
+    )
+
+
+def _in_pilot_zone():
+    """The enterprise's region, or one containing it, is an S&T finance pilot zone."""
+    code = OuterRef("region__code")
+    return Exists(
+        Region.objects.filter(pilot_zone=True).filter(
+            Q(code=code)
+            | Q(code=Concat(Substr(code, 1, 4), Value("00")))
+            | Q(code=Concat(Substr(code, 1, 2), Value("0000")))
+        )
+    )
+
+
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Six queries, whatever the catalogue: enterprise, fields, regions, credit, referrals, re-lending."""
+    """Three queries, whatever the catalogue: the enterprise (with its region, current credit, pilot
+    zone and the re-lending share in force), its fields, and the request's referrals so far."""
     today = today or timezone.localdate()
-    enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
+    enterprise = (
+        Enterprise.objects.select_related("region")
+        .annotate(
+            current_credit=_current_credit(),
+            in_pilot_zone=_in_pilot_zone(),
+            refinance_share=Subquery(
+                RelendingPolicy.objects.filter(effective_from__lte=today)
+                .order_by("-effective_from")
+                .values("refinance_share")[:1]
+            ),
+        )
+        .get(pk=request.enterprise_id)
+    )
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
-    regions = list(Region.objects.filter(code__in=covering_codes(enterprise.region.code)).order_by("code"))
-    credit = current_score(enterprise.pk)
     referrals = list(
         Referral.objects.filter(request_id=request.pk)
         .order_by()
         .values("tranche_id", "institution_id", "product_id", "status")
     )
-    relending = RelendingPolicy.objects.filter(effective_from__lte=today).order_by("-effective_from").first()
+    share = enterprise.refinance_share
     return MatchContext(
         request=request,
         enterprise=enterprise,
         today=today,
-        region_ids=[r.pk for r in regions],
-        region_names=[r.name for r in regions],
-        pilot_zone=any(r.pilot_zone for r in regions),
+        pilot_zone=bool(enterprise.in_pilot_zone),
         fields=fields,
-        credit=credit,
-        relending=relending,
+        credit=CreditSnapshot.from_json(enterprise.current_credit),
+        refinance_share=Decimal(str(share)) if share is not None else None,
         referrals=referrals,
     )
 
 
-def institution_records(ctx: MatchContext, institution_ids: list[int]) -> dict[int, InstitutionRecord]:
-    """One grouped query: per institution, referrals decided and offered in the enterprise's fields,
-    the mean time to the institution's first action, and how many referrals it has waiting now."""
-    if not institution_ids:
-        return {}
+def referral_history(
+    ctx: MatchContext, institution_ids: list[int]
+) -> tuple[dict[int, InstitutionRecord], dict[int, Decimal]]:
+    """One grouped query over the candidate institutions' referrals, per (institution, product):
+
+    * the institution's record over the last twelve months — referrals decided and offered in the
+      enterprise's fields, the mean time to its first action — and how many wait on it now;
+    * per product, the tranche amounts of referrals still waiting on it (its pending exposure).
+
+    Runs even without candidates (on an id that never exists), so the matcher's query count is fixed.
+    """
     since = timezone.now() - timedelta(days=RECORD_WINDOW_DAYS)
-    EnterpriseField = ctx.enterprise.fields.through
+    recent = Q(created_at__gte=since)
+    EnterpriseField = Enterprise.fields.through
     if ctx.field_ids:
         in_field = Exists(
             EnterpriseField.objects.filter(
@@ -144,45 +235,45 @@ def institution_records(ctx: MatchContext, institution_ids: list[int]) -> dict[i
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    offered = Exists(Offer.objects.filter(referral_id=OuterRef("pk")))
     rows = (
-        Referral.objects.filter(institution_id__in=institution_ids, created_at__gte=since)
-        .annotate(in_field=in_field, got_offer=offered, responded_at=Subquery(first_action))
-        .values("institution_id")
+        Referral.objects.filter(institution_id__in=institution_ids or [0])
+        .filter(recent | Q(status__in=WAITING))
+        .annotate(
+            in_field=in_field,
+            got_offer=Exists(Offer.objects.filter(referral_id=OuterRef("pk"))),
+            responded_at=Subquery(first_action),
+        )
+        .values("institution_id", "product_id")
         .annotate(
             decided=Count(
-                "pk", filter=Q(in_field=True) & (Q(got_offer=True) | Q(status=ReferralStatus.DECLINED))
+                "pk",
+                filter=recent & Q(in_field=True) & (Q(got_offer=True) | Q(status=ReferralStatus.DECLINED)),
             ),
-            offered=Count("pk", filter=Q(in_field=True, got_offer=True)),
-            responded=Count("responded_at"),
-            response_total=Sum(F("responded_at") - F("created_at")),
+            offered=Count("pk", filter=recent & Q(in_field=True, got_offer=True)),
+            responded=Count("responded_at", filter=recent),
+            response_total=Sum(F("responded_at") - F("created_at"), filter=recent),
             live=Count("pk", filter=Q(status__in=LIVE_REFERRAL)),
+            pending=Sum("tranche__amount", filter=Q(status__in=WAITING)),
         )
         .order_by()
     )
-    records = {}
+    records: dict[int, InstitutionRecord] = {}
+    totals: dict[int, timedelta] = {}
+    pending: dict[int, Decimal] = {}
     for row in rows:
-        average = None
-        if row["responded"] and row["response_total"] is not None:
-            average = row["response_total"].total_seconds() / 86400 / row["responded"]
-        records[row["institution_id"]] = InstitutionRecord(
-            decided_in_field=row["decided"],
-            offered_in_field=row["offered"],
-            responded=row["responded"],
-            avg_response_days=average,
-            live=row["live"],
-        )
-    return records
-
-
-def pending_exposure(product_ids: list[int]) -> dict[int, Decimal]:
-    """Per product, the tranche amounts of referrals still waiting on it (one grouped query)."""
-    if not product_ids:
-        return {}
-    rows = (
-        Referral.objects.filter(product_id__in=product_ids, status__in=WAITING)
-        .values("product_id")
-        .annotate(pending=Sum("tranche__amount"))
-        .order_by()
-    )
-    return {row["product_id"]: row["pending"] or Decimal("0") for row in rows}
+        record = records.setdefault(row["institution_id"], InstitutionRecord())
+        record.decided_in_field += row["decided"]
+        record.offered_in_field += row["offered"]
+        record.responded += row["responded"]
+        record.live += row["live"]
+        if row["response_total"] is not None:
+            totals[row["institution_id"]] = (
+                totals.get(row["institution_id"], timedelta()) + row["response_total"]
+            )
+        if row["pending"]:
+            pending[row["product_id"]] = Decimal(str(row["pending"]))
+    for institution_id, total in totals.items():
+        record = records[institution_id]
+        if record.responded:
+            record.avg_response_days = total.total_seconds() / 86400 / record.responded
+    return records, pending

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.credits.services import current_score_value
@@ -124,27 +124,49 @@ def credit_condition(ctx: MatchContext) -> Q:
     return Q(min_credit_score__lte=ctx.credit_score)
 
 
+# The many-to-many filters are uncorrelated IN-subqueries: PostgreSQL hashes each once per query and
+# estimates them truly, where correlated EXISTS made its estimate large enough to switch on JIT
+# compilation (100+ ms) for multi-tranche requests.
+
+
+def _products_in_regions(codes: list[str] | None = None):
+    rows = (
+        ProductRegion.objects.all() if codes is None else ProductRegion.objects.filter(region__code__in=codes)
+    )
+    return rows.values("product_id")
+
+
+def _institutions_in_regions(codes: list[str] | None = None):
+    rows = (
+        InstitutionRegion.objects.all()
+        if codes is None
+        else InstitutionRegion.objects.filter(region__code__in=codes)
+    )
+    return rows.values("institution_id")
+
+
+def _products_in_fields(field_ids: list[int] | None = None):
+    rows = (
+        ProductField.objects.all()
+        if field_ids is None
+        else ProductField.objects.filter(techfield_id__in=field_ids)
+    )
+    return rows.values("product_id")
+
+
 def region_condition(ctx: MatchContext) -> Q:
     """The product's regions cover the enterprise; or it names none and its institution's do (or none)."""
-    product_has_regions = Exists(ProductRegion.objects.filter(product_id=OuterRef("pk")))
-    product_covers = Exists(
-        ProductRegion.objects.filter(product_id=OuterRef("pk"), region_id__in=ctx.region_ids)
-    )
-    institution_has_regions = Exists(
-        InstitutionRegion.objects.filter(institution_id=OuterRef("institution_id"))
-    )
-    return Q(product_covers) | (
-        ~Q(product_has_regions) & (Q(institution_covers(ctx)) | ~Q(institution_has_regions))
+    return Q(pk__in=_products_in_regions(ctx.region_codes)) | (
+        ~Q(pk__in=_products_in_regions())
+        & (institution_covers_q(ctx) | ~Q(institution_id__in=_institutions_in_regions()))
     )
 
 
 def field_condition(ctx: MatchContext) -> Q:
     """The product names no field, or one of the enterprise's."""
-    condition = ~Q(Exists(ProductField.objects.filter(product_id=OuterRef("pk"))))
+    condition = ~Q(pk__in=_products_in_fields())
     if ctx.field_ids:
-        condition |= Q(
-            Exists(ProductField.objects.filter(product_id=OuterRef("pk"), techfield_id__in=ctx.field_ids))
-        )
+        condition |= Q(pk__in=_products_in_fields(ctx.field_ids))
     return condition
 
 
@@ -161,21 +183,21 @@ def request_condition(ctx: MatchContext) -> Q:
     )
 
 
-def institution_covers(ctx: MatchContext) -> Exists:
+def institution_covers_q(ctx: MatchContext) -> Q:
     """The product's institution serves the enterprise's region by name (not merely nationwide)."""
-    return Exists(
-        InstitutionRegion.objects.filter(
-            institution_id=OuterRef("institution_id"), region_id__in=ctx.region_ids
-        )
-    )
+    return Q(institution_id__in=_institutions_in_regions(ctx.region_codes))
+
+
+def institution_covers(ctx: MatchContext) -> ExpressionWrapper:
+    return ExpressionWrapper(institution_covers_q(ctx), output_field=BooleanField())
 
 
 def targets_hard_tech(ctx: MatchContext):
     """The product lists one of the enterprise's hard-tech fields among its eligible fields."""
     if not ctx.hard_tech_field_ids:
         return Value(False, output_field=BooleanField())
-    return Exists(
-        ProductField.objects.filter(product_id=OuterRef("pk"), techfield_id__in=ctx.hard_tech_field_ids)
+    return ExpressionWrapper(
+        Q(pk__in=_products_in_fields(ctx.hard_tech_field_ids)), output_field=BooleanField()
     )
 
 

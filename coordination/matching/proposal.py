@@ -5,9 +5,10 @@
 each unproposed one was left out, and a plain report of tranches that no product covers;
 `candidate_for(product, tranche, request)` scores one product a coordinator picked by hand.
 
-Queries are fixed whatever the catalogue holds: six for the context (context.build_context), one
-for the open tranches, one for every eligible product of every tranche, and two grouped reads (the
-institutions' records and the products' pending exposure) — ten in all when anything is eligible.
+Six queries whatever the catalogue holds: three for the context (context.build_context: the
+enterprise with its current credit, pilot zone and re-lending share; its fields; the request's
+referrals), the open tranches, every eligible product of every tranche in one query, and one grouped
+read of the candidate institutions' referral history (record and pending exposure).
 """
 
 from __future__ import annotations
@@ -24,15 +25,9 @@ from lenders.models import Product
 from ..models import FinancingRequest, Tranche
 from . import eligibility as el
 from .candidates import Candidate
-from .context import (
-    InstitutionRecord,
-    MatchContext,
-    build_context,
-    institution_records,
-    pending_exposure,
-)
+from .context import InstitutionRecord, MatchContext, build_context, referral_history
 from .policy import KIND_PLURAL, kind_of, rank, route_limit, select
-from .scoring import ProductFacts, score_candidate, yuan
+from .scoring import ProductFacts, factor_weights, score_candidate, yuan
 
 
 @dataclass
@@ -110,12 +105,13 @@ def _open_tranches(request: FinancingRequest) -> list[Tranche]:
 
 
 def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
+    """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
+    (every candidate when `diagnose`, for the coordinator's view)."""
     ctx = build_context(request)
     tranches = _open_tranches(request)
     products = list(el.eligible_products(ctx, tranches))
-    institution_ids = sorted({p.institution_id for p in products})
-    records = institution_records(ctx, institution_ids)
-    pending = pending_exposure([p.pk for p in products])
+    records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
+    weights = factor_weights()
     committed: dict[int, Decimal] = {}
     result = []
     for tranche in tranches:
@@ -123,19 +119,28 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
         proposal = TrancheProposal(
             tranche=tranche, kind=kind, limit=route_limit(kind), waiting=ctx.waiting(tranche.pk)
         )
+        facts = {}
         scored = []
         for product in products:
             if not getattr(product, el.fits_key(tranche)):
                 continue
-            facts = ProductFacts(
+            facts[product.pk] = ProductFacts(
                 institution_local=bool(product.institution_local),
                 targets_hard_tech=bool(product.targets_hard_tech),
                 record=records.get(product.institution_id) or InstitutionRecord(),
                 pending=pending.get(product.pk, Decimal(0)),
             )
-            scored.append(score_candidate(product, tranche, ctx, facts))
+            scored.append(
+                score_candidate(product, tranche, ctx, facts[product.pk], weights=weights, explain=False)
+            )
         proposal.candidates = rank(scored, request_id=request.pk, records=records)
         select(tranche, proposal.candidates, waiting=proposal.waiting, committed=committed)
+        for candidate in proposal.candidates:
+            if diagnose or candidate.selected:
+                explained = score_candidate(
+                    candidate.product, tranche, ctx, facts[candidate.product.pk], weights=weights
+                )
+                candidate.explanation = explained.explanation
         proposal.report = _report(ctx, proposal, diagnose=diagnose)
         result.append(proposal)
     return Proposal(request=request, context=ctx, tranches=result)
@@ -218,12 +223,12 @@ def candidate_for(product: Product, tranche: Tranche, request: FinancingRequest)
         .select_related("institution")
         .get()
     )
-    records = institution_records(ctx, [product.institution_id])
+    records, pending = referral_history(ctx, [product.institution_id])
     facts = ProductFacts(
         institution_local=bool(product.institution_local),
         targets_hard_tech=bool(product.targets_hard_tech),
         record=records.get(product.institution_id) or InstitutionRecord(),
-        pending=pending_exposure([product.pk]).get(product.pk, Decimal(0)),
+        pending=pending.get(product.pk, Decimal(0)),
     )
     candidate = score_candidate(product, tranche, ctx, facts)
     candidate.selected = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -19,9 +19,8 @@ from lenders.models import Product
 
 from ..models import Tranche
 from .candidates import Candidate
-from .context import InstitutionRecord, MatchContext
+from .context import DEFAULT_REFINANCE_SHARE, InstitutionRecord, MatchContext
 
-TWO_PLACES = Decimal("0.01")
 MIN_DECIDED_FOR_RATE = 3
 FAST_RESPONSE_DAYS, SLOW_RESPONSE_DAYS = 2.0, 10.0
 FULL_HEADROOM = Decimal(10)  # capacity left after pending referrals, in multiples of the tranche
@@ -113,7 +112,9 @@ def _where(position: float) -> str:
     return "well inside"
 
 
-Factor = Callable[[Product, Tranche, MatchContext, ProductFacts], tuple[float, object, str]]
+# A factor returns (fraction from 0 to 1, value, text); the text is a callable, only written out for
+# the candidates whose explanation is shown or stored.
+Factor = Callable[[Product, Tranche, MatchContext, ProductFacts], tuple[float, object, Callable[[], str]]]
 
 
 def amount_fit(product, tranche, ctx, facts):
@@ -123,8 +124,10 @@ def amount_fit(product, tranche, ctx, facts):
     return (
         centred_fit(position),
         round(position, 3),
-        f"{yuan(tranche.amount)} is {_where(position)} the product's {yuan(product.min_amount)} – "
-        f"{yuan(product.max_amount)} range ({position:.0%} of the way, log scale).",
+        lambda: (
+            f"{yuan(tranche.amount)} is {_where(position)} the product's {yuan(product.min_amount)} – "
+            f"{yuan(product.max_amount)} range ({position:.0%} of the way, log scale)."
+        ),
     )
 
 
@@ -134,57 +137,65 @@ def term_fit(product, tranche, ctx, facts):
     return (
         centred_fit(position),
         round(position, 3),
-        f"{term} months is {_where(position)} the product's "
-        f"{product.min_term_months}–{product.max_term_months} month range.",
+        lambda: (
+            f"{term} months is {_where(position)} the product's "
+            f"{product.min_term_months}–{product.max_term_months} month range."
+        ),
     )
 
 
 def innovation_credit(product, tranche, ctx, facts):
     credit = ctx.credit
     if credit is None:
-        return 0.0, None, "No innovation credit score yet: counted as 0."
-    text = f"Innovation credit {credit.total} of 100 under model {credit.model.version} for {credit.year}"
-    if credit.percentile is not None:
-        province, _, stage = credit.cohort.partition(":")
-        text += (
-            f", {ordinal(int(credit.percentile))} percentile among {credit.cohort_size} {stage}-stage "
-            f"enterprises of region {province}"
+        return 0.0, None, lambda: "No innovation credit score yet: counted as 0."
+
+    def text() -> str:
+        words = (
+            f"Innovation credit {credit.total} of 100 under model {credit.model.version} for {credit.year}"
         )
-    if product.min_credit_score > 0:
-        text += f"; the product asks for at least {product.min_credit_score}"
-    return float(credit.total) / 100, float(credit.total), text + "."
+        if credit.percentile is not None:
+            province, _, stage = credit.cohort.partition(":")
+            words += (
+                f", {ordinal(int(credit.percentile))} percentile among {credit.cohort_size} {stage}-stage "
+                f"enterprises of region {province}"
+            )
+        if product.min_credit_score > 0:
+            words += f"; the product asks for at least {product.min_credit_score}"
+        return words + "."
+
+    return float(credit.total) / 100, float(credit.total), text
 
 
 def hard_tech(product, tranche, ctx, facts):
     hard = [f.name for f in ctx.fields if f.hard_tech]
     if not hard:
-        return 0.0, False, "The enterprise works in no hard-technology field."
+        return 0.0, False, lambda: "The enterprise works in no hard-technology field."
     names = ", ".join(hard)
     if facts.targets_hard_tech:
-        return 1.0, True, f"Hard-technology field ({names}) that this product is aimed at."
-    return 0.6, True, f"Hard-technology field ({names}); the product is open to every field."
+        return 1.0, True, lambda: f"Hard-technology field ({names}) that this product is aimed at."
+    return 0.6, True, lambda: f"Hard-technology field ({names}); the product is open to every field."
 
 
 def major_task(product, tranche, ctx, facts):
     task = ctx.request.major_task
     if task is None:
-        return 0.0, None, "Not part of a major S&T task."
+        return 0.0, None, lambda: "Not part of a major S&T task."
     if task.is_national:
-        return 1.0, "national", f"Finances national major task {task.code} ({task.title})."
-    return 0.6, task.level, f"Finances provincial major task {task.code} ({task.title})."
+        return 1.0, "national", lambda: f"Finances national major task {task.code} ({task.title})."
+    return 0.6, task.level, lambda: f"Finances provincial major task {task.code} ({task.title})."
 
 
 def local_pilot(product, tranche, ctx, facts):
-    place = ctx.region_names[0] if ctx.region_names else ctx.enterprise.region.name
+    place = ctx.enterprise.region.name
     if not facts.institution_local:
-        return 0.0, "nationwide", f"{product.institution} is not a local institution of {place}."
+        return 0.0, "nationwide", lambda: f"{product.institution} is not a local institution of {place}."
     if ctx.pilot_zone:
         return (
             1.0,
             "local_pilot",
-            f"{product.institution} serves {place} locally, an S&T finance pilot zone.",
+            lambda: f"{product.institution} serves {place} locally, an S&T finance pilot zone.",
         )
-    return 0.5, "local", f"{product.institution} serves {place} locally (not a pilot zone)."
+    return 0.5, "local", lambda: f"{product.institution} serves {place} locally (not a pilot zone)."
 
 
 def offer_rate(product, tranche, ctx, facts):
@@ -193,77 +204,93 @@ def offer_rate(product, tranche, ctx, facts):
         return (
             0.5,
             None,
-            f"{product.institution} decided {record.decided_in_field} referrals in this field in the "
-            f"last 12 months, too few to judge: counted as average.",
+            lambda: (
+                f"{product.institution} decided {record.decided_in_field} referrals in this field in the "
+                f"last 12 months, too few to judge: counted as average."
+            ),
         )
     rate = record.offered_in_field / record.decided_in_field
     return (
         rate,
         round(rate, 3),
-        f"{product.institution} made an offer on {record.offered_in_field} of the "
-        f"{record.decided_in_field} referrals it decided in this field in the last 12 months.",
+        lambda: (
+            f"{product.institution} made an offer on {record.offered_in_field} of the "
+            f"{record.decided_in_field} referrals it decided in this field in the last 12 months."
+        ),
     )
 
 
 def response_time(product, tranche, ctx, facts):
     days = facts.record.avg_response_days
     if days is None:
-        return 0.5, None, f"{product.institution} has no response on record yet: counted as average."
+        return 0.5, None, lambda: f"{product.institution} has no response on record yet: counted as average."
     fraction = _clamp((SLOW_RESPONSE_DAYS - days) / (SLOW_RESPONSE_DAYS - FAST_RESPONSE_DAYS))
     return (
         fraction,
         round(days, 1),
-        f"{product.institution} takes {days:.1f} days on average to act on a referral "
-        f"(full points within {FAST_RESPONSE_DAYS:.0f}, none after {SLOW_RESPONSE_DAYS:.0f}).",
+        lambda: (
+            f"{product.institution} takes {days:.1f} days on average to act on a referral "
+            f"(full points within {FAST_RESPONSE_DAYS:.0f}, none after {SLOW_RESPONSE_DAYS:.0f})."
+        ),
     )
 
 
 def policy_support(product, tranche, ctx, facts):
     if product.instrument in RELENDING_INSTRUMENTS:
         if not product.institution.relending_eligible:
-            return 0.0, None, f"{product.institution} is not eligible for sci-tech re-lending."
+            return 0.0, None, lambda: f"{product.institution} is not eligible for sci-tech re-lending."
         if not ctx.on_relending_list:
             return (
                 0.0,
                 None,
-                "The enterprise is not on the re-lending list (no tech-SME registration, high-tech "
-                "certificate or specialised status).",
+                lambda: (
+                    "The enterprise is not on the re-lending list (no tech-SME registration, high-tech "
+                    "certificate or specialised status)."
+                ),
             )
-        share = ctx.relending.refinance_share if ctx.relending else Decimal("0.6")
+        share = ctx.refinance_share if ctx.refinance_share is not None else DEFAULT_REFINANCE_SHARE
         return (
             1.0,
             "relending",
-            f"The central bank's sci-tech re-lending can refinance {share:.0%} of this loan: "
-            f"{product.institution} is eligible and the enterprise is on the list.",
+            lambda: (
+                f"The central bank's sci-tech re-lending can refinance {share:.0%} of this loan: "
+                f"{product.institution} is eligible and the enterprise is on the list."
+            ),
         )
     if product.instrument in GUARANTEE_INSTRUMENTS:
         if ctx.credit_score >= GUARANTEE_PROGRAMME_MIN_SCORE:
             return (
                 1.0,
                 "guarantee_programme",
-                f"Innovation credit {ctx.credit_score} reaches {GUARANTEE_PROGRAMME_MIN_SCORE}: the "
-                f"credit-linked guarantee programme (model 2.0) shares the risk.",
+                lambda: (
+                    f"Innovation credit {ctx.credit_score} reaches {GUARANTEE_PROGRAMME_MIN_SCORE}: the "
+                    f"credit-linked guarantee programme (model 2.0) shares the risk."
+                ),
             )
         return (
             0.0,
             None,
-            f"Innovation credit {ctx.credit_score} is below {GUARANTEE_PROGRAMME_MIN_SCORE}, the "
-            f"credit-linked guarantee programme's threshold.",
+            lambda: (
+                f"Innovation credit {ctx.credit_score} is below {GUARANTEE_PROGRAMME_MIN_SCORE}, the "
+                f"credit-linked guarantee programme's threshold."
+            ),
         )
-    return 0.0, None, "No re-lending or guarantee programme applies to this instrument."
+    return 0.0, None, lambda: "No re-lending or guarantee programme applies to this instrument."
 
 
 def capacity(product, tranche, ctx, facts):
     free = product.capacity_left - facts.pending
     headroom = free / tranche.amount if tranche.amount else FULL_HEADROOM
     fraction = _clamp(float((headroom - 1) / (FULL_HEADROOM - 1)))
-    pending = f", {yuan(facts.pending)} of it waiting on other referrals" if facts.pending else ""
-    return (
-        fraction,
-        float(headroom.quantize(Decimal("0.1"))),
-        f"{yuan(product.capacity_left)} of this year's capacity left{pending}: "
-        f"{headroom:.1f} times this tranche.",
-    )
+
+    def text() -> str:
+        pending = f", {yuan(facts.pending)} of it waiting on other referrals" if facts.pending else ""
+        return (
+            f"{yuan(product.capacity_left)} of this year's capacity left{pending}: "
+            f"{headroom:.1f} times this tranche."
+        )
+
+    return fraction, float(headroom.quantize(Decimal("0.1"))), text
 
 
 FACTORS: dict[str, Factor] = {
@@ -280,24 +307,32 @@ FACTORS: dict[str, Factor] = {
 }
 
 
-def score_candidate(product: Product, tranche: Tranche, ctx: MatchContext, facts: ProductFacts) -> Candidate:
-    weights = factor_weights()
+def score_candidate(
+    product: Product,
+    tranche: Tranche,
+    ctx: MatchContext,
+    facts: ProductFacts,
+    *,
+    weights: dict[str, int] | None = None,
+    explain: bool = True,
+) -> Candidate:
+    """The candidate with its score and, with `explain`, its explanation (the texts cost more)."""
+    weights = weights or factor_weights()
     explanation = []
-    total = Decimal(0)
+    total = 0.0
     for key, factor in FACTORS.items():
         fraction, value, text = factor(product, tranche, ctx, facts)
-        points = (Decimal(weights[key]) * Decimal(str(round(fraction, 6)))).quantize(
-            TWO_PLACES, rounding=ROUND_HALF_UP
-        )
+        points = round(weights[key] * fraction, 2)
         total += points
-        explanation.append(
-            {
-                "factor": key,
-                "label": LABELS[key],
-                "value": value,
-                "weight": weights[key],
-                "points": float(points),
-                "text": text,
-            }
-        )
-    return Candidate(product=product, score=total, explanation=explanation)
+        if explain:
+            explanation.append(
+                {
+                    "factor": key,
+                    "label": LABELS[key],
+                    "value": value,
+                    "weight": weights[key],
+                    "points": points,
+                    "text": text(),
+                }
+            )
+    return Candidate(product=product, score=Decimal(f"{total:.2f}"), explanation=explanation)

@@ -193,8 +193,8 @@ def route_request(
     """Send every open tranche to products: the coordinator's choice, or the matcher's proposal."""
 
     def body(request):
+        engine.check(request, "route", user, reason)
         open_tranches = [t for t in request.tranches.all() if t.accepted_offer_id is None]
-        engine.authorise(request, "route", user)
         proposal = {t.pk: candidates for t, candidates in propose(request).items()}
         if product_ids is None:
             chosen = proposal
@@ -293,6 +293,7 @@ def accept_partial_package(
     *, request_id: int, user, reason: str, idempotency_key: str = ""
 ) -> FinancingRequest:
     def body(request):
+        engine.check(request, "accept_partial_package", user, reason)
         if not request.tranches.filter(accepted_offer__isnull=False).exists():
             raise Conflict("No tranche has an accepted offer yet.", code="no_accepted_tranche")
         request.partial_package_reason = reason.strip()
@@ -400,13 +401,13 @@ def record_funding(
         ]
         if tranche_id is not None:
             mine = [t for t in mine if t.pk == tranche_id]
-        if not mine:
-            raise NotFound("No accepted tranche of your institution on this request.")
         if request.status not in spec.sources:
             raise Conflict(
                 f"Cannot record funding on a financing request that is {request.status}.",
                 code="invalid_transition",
             )
+        if not mine:
+            raise PermissionDenied("Your institution has no accepted offer on this request.")
         unfunded = [t for t in mine if t.funded_on is None]
         if not unfunded:
             raise Conflict("Funding is already recorded for your tranche.", code="already_funded")
@@ -454,6 +455,7 @@ def withdraw_request(
     def body(request):
         engine.transition(request, "withdraw", user=user, reason=reason, idempotency_key=idempotency_key)
         _close_open_parts(request)
+        _release_capacity(request)
 
     return _act("withdraw", request_id, user, idempotency_key, body)
 
@@ -462,6 +464,7 @@ def expire_request(*, request_id: int) -> FinancingRequest:
     def body(request):
         engine.transition(request, "expire", reason="deadline passed")
         _close_open_parts(request)
+        _release_capacity(request)
 
     return _act("expire", request_id, None, "", body)
 
@@ -493,6 +496,17 @@ def extend_request_deadline(
         )
 
     return _act("extend_deadline", request_id, user, idempotency_key, body)
+
+
+def _release_capacity(request: FinancingRequest) -> None:
+    """A request that ends before funding gives back the capacity its accepted offers took."""
+    for tranche in request.tranches.filter(
+        accepted_offer__isnull=False, funded_on__isnull=True
+    ).select_related("accepted_offer__referral"):
+        offer = tranche.accepted_offer
+        Product.objects.filter(pk=offer.referral.product_id).update(
+            capacity_used=F("capacity_used") - offer.amount
+        )
 
 
 def _close_open_parts(request: FinancingRequest) -> None:

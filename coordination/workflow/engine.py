@@ -90,22 +90,10 @@ def is_national(user) -> bool:
     return bool(scope and scope.national)
 
 
-def transition(
-    obj: models.Model,
-    action: str,
-    *,
-    user=None,
-    reason: str = "",
-    data: dict | None = None,
-    idempotency_key: str = "",
-    target: str | None = None,
-    role: str | None = None,
-) -> TransitionEvent:
-    """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding)."""
+def check(obj: models.Model, action: str, user, reason: str = "") -> tuple[Transition, str]:
+    """Everything but the change: scope and role, then state, then the reason; raises on the first miss."""
     machine = machine_for(obj)
     spec, acting_role = authorise(obj, action, user)
-    if role is not None and role != acting_role:
-        raise PermissionDenied(f"This action must be taken as {role}.")
     if obj.status not in spec.sources:
         raise Conflict(
             f"Cannot {action.replace('_', ' ')} a {machine.object_type.replace('_', ' ')} "
@@ -116,6 +104,21 @@ def transition(
         raise ValidationFailed(
             "A reason is required.", fields={"reason": ["This field is required for this action."]}
         )
+    return spec, acting_role
+
+
+def transition(
+    obj: models.Model,
+    action: str,
+    *,
+    user=None,
+    reason: str = "",
+    data: dict | None = None,
+    idempotency_key: str = "",
+    target: str | None = None,
+) -> TransitionEvent:
+    """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding)."""
+    spec, acting_role = check(obj, action, user, reason)
     return record(
         obj,
         action,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from .choices import Curve, IndicatorGroup, Metric
 
@@ -92,31 +92,58 @@ def validate_curve(curve: str, params: Mapping) -> None:
         raise CurveError(f"unknown curve {curve!r}")
 
 
+# ln at a fixed precision: the same digits on every platform, and fast enough for batches.
+LN_CONTEXT = Context(prec=20)
+
+
+class CompiledCurve:
+    """A curve with its parameters parsed once; calling it gives 0–100 points (None scores 0)."""
+
+    def __init__(self, curve: str, params: Mapping):
+        self.curve = curve
+        if curve == Curve.BOOLEAN:
+            self.true = _q(_dec(params.get("true", 100), "true"))
+            self.false = _q(_dec(params.get("false", 0), "false"))
+        elif curve == Curve.CHOICE:
+            self.points = {str(k): _q(_dec(v, f"points[{k}]")) for k, v in params["points"].items()}
+        elif curve == Curve.BANDS:
+            self.bands = [(_dec(t, "threshold"), _q(_dec(p, "points"))) for t, p in params["bands"]]
+        elif curve in (Curve.LINEAR, Curve.LOG):
+            self.zero, self.full = _dec(params["zero"], "zero"), _dec(params["full"], "full")
+            if curve == Curve.LOG:
+                self.low, self.high = _ln(self.zero), _ln(self.full)
+        else:
+            raise CurveError(f"unknown curve {curve!r}")
+
+    def __call__(self, value) -> Decimal:
+        if value is None:
+            return Decimal(0)
+        curve = self.curve
+        if curve == Curve.BOOLEAN:
+            return self.true if bool(value) else self.false
+        if curve == Curve.CHOICE:
+            return self.points.get(str(value), Decimal("0.00"))
+        number = _dec(value, "value")
+        if curve == Curve.BANDS:
+            points = Decimal("0.00")
+            for threshold, band_points in self.bands:
+                if number >= threshold:
+                    points = band_points
+            return points
+        if curve == Curve.LINEAR:
+            return _q(HUNDRED * _clamp((number - self.zero) / (self.full - self.zero)))
+        at = _ln(max(number, Decimal(0)))
+        return _q(HUNDRED * _clamp((at - self.low) / (self.high - self.low)))
+
+
+def _ln(value: Decimal) -> Decimal:
+    """ln(1 + value)."""
+    return (value + 1).ln(LN_CONTEXT)
+
+
 def curve_points(curve: str, params: Mapping, value) -> Decimal:
     """0–100 points for `value` on the curve; `None` (no data) scores 0."""
-    if value is None:
-        return Decimal(0)
-    if curve == Curve.BOOLEAN:
-        key = "true" if bool(value) else "false"
-        return _q(_dec(params.get(key, 100 if key == "true" else 0), key))
-    if curve == Curve.CHOICE:
-        return _q(_dec(params["points"].get(str(value), 0), "points"))
-    number = _dec(value, "value")
-    if curve == Curve.BANDS:
-        points = Decimal(0)
-        for threshold, band_points in params["bands"]:
-            if number >= _dec(threshold, "threshold"):
-                points = _dec(band_points, "points")
-        return _q(points)
-    zero, full = _dec(params["zero"], "zero"), _dec(params["full"], "full")
-    if curve == Curve.LINEAR:
-        return _q(HUNDRED * _clamp((number - zero) / (full - zero)))
-    if curve == Curve.LOG:
-        # ln via Decimal keeps the result the same on every platform.
-        low, high = (zero + 1).ln(), (full + 1).ln()
-        at = (max(number, Decimal(0)) + 1).ln()
-        return _q(HUNDRED * _clamp((at - low) / (high - low)))
-    raise CurveError(f"unknown curve {curve!r}")
+    return CompiledCurve(curve, params)(value)
 
 
 @dataclass(frozen=True)
@@ -143,31 +170,42 @@ def _json_value(value):
     return value
 
 
+class Scorer:
+    """A model version's indicators, compiled once, to score many enterprises."""
+
+    def __init__(self, indicators: Iterable[IndicatorSpec]):
+        self.indicators = [(spec, CompiledCurve(spec.curve, spec.params)) for spec in indicators]
+
+    def score(self, stage: str, metrics: Mapping[str, object]) -> ScoreResult:
+        """The weighted sum for an enterprise at `stage`: Σ points × weight / 100, from 0 to 100."""
+        groups = {group: Decimal(0) for group in IndicatorGroup.values}
+        breakdown = []
+        for spec, curve in self.indicators:
+            weight = Decimal(spec.weights.get(stage, 0))
+            value = metrics.get(spec.metric)
+            points = curve(value)
+            contribution = _q(points * weight / HUNDRED)
+            groups[spec.group] = groups.get(spec.group, Decimal(0)) + contribution
+            breakdown.append(
+                {
+                    "code": spec.code,
+                    "name": spec.name,
+                    "group": spec.group,
+                    "metric": spec.metric,
+                    "value": _json_value(value),
+                    "points": str(points),
+                    "weight": str(weight),
+                    "contribution": str(contribution),
+                    "no_data": value is None,
+                }
+            )
+        total = _q(sum(groups.values(), Decimal(0)))
+        return ScoreResult(total=total, groups={k: _q(v) for k, v in groups.items()}, breakdown=breakdown)
+
+
 def score(indicators: Iterable[IndicatorSpec], stage: str, metrics: Mapping[str, object]) -> ScoreResult:
-    """The weighted sum for an enterprise at `stage`: Σ points × weight / 100, from 0 to 100."""
-    groups = {group: Decimal(0) for group in IndicatorGroup.values}
-    breakdown = []
-    for spec in indicators:
-        weight = Decimal(spec.weights.get(stage, 0))
-        value = metrics.get(spec.metric)
-        points = curve_points(spec.curve, spec.params, value)
-        contribution = _q(points * weight / HUNDRED)
-        groups[spec.group] = groups.get(spec.group, Decimal(0)) + contribution
-        breakdown.append(
-            {
-                "code": spec.code,
-                "name": spec.name,
-                "group": spec.group,
-                "metric": spec.metric,
-                "value": _json_value(value),
-                "points": str(points),
-                "weight": str(weight),
-                "contribution": str(contribution),
-                "no_data": value is None,
-            }
-        )
-    total = _q(sum(groups.values(), Decimal(0)))
-    return ScoreResult(total=total, groups={k: _q(v) for k, v in groups.items()}, breakdown=breakdown)
+    """Score one enterprise (see Scorer to score many with the same indicators)."""
+    return Scorer(indicators).score(stage, metrics)
 
 
 def check_weights(indicators: Iterable[IndicatorSpec]) -> list[str]:
@@ -213,7 +251,9 @@ def percentile_ranks(totals: Mapping[int, Decimal]) -> dict[int, Decimal]:
 
 
 __all__ = [
+    "CompiledCurve",
     "IndicatorSpec",
+    "Scorer",
     "ScoreResult",
     "CurveError",
     "check_weights",

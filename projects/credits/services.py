@@ -22,7 +22,7 @@ from ..models import Enterprise, EnterpriseFinancials
 from ..models_credits import CreditIndicator, CreditModel, InnovationCreditScore
 from .choices import IndicatorGroup, ModelStatus
 from .metrics import MetricInput, YearFigures, compute_metrics
-from .scoring import IndicatorSpec, check_weights, percentile_ranks, score
+from .scoring import IndicatorSpec, Scorer, check_weights, percentile_ranks, score
 
 logger = logging.getLogger(__name__)
 
@@ -170,12 +170,10 @@ def _published(model_id: int) -> CreditModel:
     return model
 
 
-def score_enterprise(
-    model: CreditModel, specs: list[IndicatorSpec], enterprise: Enterprise, data: MetricInput
-):
+def score_enterprise(model: CreditModel, scorer: Scorer, enterprise: Enterprise, data: MetricInput):
     """The unsaved score row for one enterprise (pure apart from reading the prefetched objects)."""
     metrics = compute_metrics(data)
-    result = score(specs, enterprise.stage, metrics)
+    result = scorer.score(enterprise.stage, metrics)
     return InnovationCreditScore(
         enterprise=enterprise,
         model=model,
@@ -213,7 +211,7 @@ def compute_batch(
     financials for the year and the year before, their fields; then one upsert.
     """
     model = _published(model_id)
-    specs = model.specs()
+    scorer = Scorer(model.specs())
     enterprises = Enterprise.objects.filter(pk__gt=after_id).order_by("pk").select_related("region")
     if enterprise_ids is not None:
         enterprises = enterprises.filter(pk__in=enterprise_ids)
@@ -232,7 +230,7 @@ def compute_batch(
     for enterprise in enterprises:
         data = metric_input(enterprise, year, list(enterprise.financials.all()))
         if data is not None:
-            rows.append(score_enterprise(model, specs, enterprise, data))
+            rows.append(score_enterprise(model, scorer, enterprise, data))
     with transaction.atomic():
         InnovationCreditScore.objects.bulk_create(
             rows,

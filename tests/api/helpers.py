@@ -11,8 +11,8 @@
 - `routed_b`    applicant B's request routed to bank X and bank Y: X declined with a note (`ref_xb`),
                 Y's referral is still `sent` (`ref_yb`)
 
-plus one in-app notification each for applicant A and bank X, and one webhook each for
-enterprise A and bank X.
+plus one in-app notification each for applicant A and bank X, one webhook each for enterprise A
+and bank X, and one innovation-credit score each for enterprises A and B.
 """
 
 from __future__ import annotations
@@ -90,6 +90,27 @@ def _offer(referral: Referral, user) -> Offer:
     )
 
 
+def credit_score(enterprise, year: int = 2025, total: str = "61.50"):
+    """A stored innovation-credit score under the shipped model (the numbers need not add up here)."""
+    from projects.models import InnovationCreditScore
+    from projects.models_credits import CreditModel
+
+    model = CreditModel.objects.current()
+    return InnovationCreditScore.objects.create(
+        enterprise=enterprise,
+        model=model,
+        year=year,
+        stage=enterprise.stage,
+        cohort=f"{enterprise.region.code[:2]}0000:{enterprise.stage}",
+        total=Decimal(total),
+        tech_innovation=Decimal(total),
+        growth_operations=Decimal("0"),
+        auxiliary=Decimal("0"),
+        model_fingerprint=model.fingerprint,
+        computed_at=timezone.now(),
+    )
+
+
 def build_state() -> State:
     world = World()
     users = users_of(world)
@@ -122,9 +143,7 @@ def build_state() -> State:
     triage_b = f.draft_request(user=b, enterprise=world.enterprise_b)
     rq.submit_request(request_id=triage_b.pk, user=b)
 
-    routed_b = _routed(
-        world, world.enterprise_b, b, [world.loan_x, world.loan_y], coordinator=world.national
-    )
+    routed_b = _routed(world, world.enterprise_b, b, [world.loan_x, world.loan_y], coordinator=world.national)
     ref_xb = Referral.objects.get(request=routed_b, institution=world.bank_x)
     ref_yb = Referral.objects.get(request=routed_b, institution=world.bank_y)
     rs.decline_referral(
@@ -150,7 +169,11 @@ def build_state() -> State:
         secret="s-x",
         created_by=world.bank_x_user,
     )
+    credit_a = credit_score(world.enterprise_a)
+    credit_b = credit_score(world.enterprise_b)
     state.ids.update(
+        credit_a=credit_a.pk,
+        credit_b=credit_b.pk,
         enterprise_a=world.enterprise_a.pk,
         enterprise_b=world.enterprise_b.pk,
         major_task=world.major_task.pk,

@@ -18,16 +18,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coordination.models import (
+    Deadline,
     FinancingRequest,
     Notification,
     Offer,
     Referral,
     Tranche,
+    TransitionEvent,
     WebhookSubscription,
 )
 from tests import factories as f
 
-from .helpers import users_of
+from .helpers import credit_score, users_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +37,12 @@ _serial = itertools.count(1)
 
 
 def _enterprise(world):
+    """An enterprise of applicant A's with two fields, financials and two years of innovation credits."""
     enterprise = f.EnterpriseFactory(region=world.pudong, members=[world.applicant_a])
     enterprise.fields.add(f.TechFieldFactory(), f.TechFieldFactory())
+    f.FinancialsFactory(enterprise=enterprise, year=2024)
+    credit_score(enterprise, year=2024)
+    credit_score(enterprise, year=2025)
     return enterprise
 
 
@@ -145,7 +151,13 @@ def seed_major_tasks(world, n):
         task.participants.add(_enterprise(world), world.enterprise_b)
 
 
+def seed_credits(world, n):
+    for _ in range(n):
+        _enterprise(world)
+
+
 LISTS = {
+    "innovation-credits": (seed_credits, ("applicant_a", "national")),
     "enterprises": (seed_enterprises, ("applicant_a", "coordinator", "national")),
     "financing-requests": (seed_routed, ("applicant_a", "bank_x", "coordinator", "national")),
     "referrals": (seed_routed, ("applicant_a", "bank_x", "coordinator", "national")),
@@ -182,6 +194,68 @@ def test_list_reads_the_same_queries_for_1_and_50_rows(world, api, path, role):
     many_queries, many_rows = _get(client, path)
     per_seed = len(one_rows) - len(before)
     assert len(many_rows) == min(50, len(before) + 50 * per_seed)
+    assert len(one_queries) == len(many_queries), "\n\n".join(
+        ["1 row:", *one_queries, "50 rows:", *many_queries]
+    )
+
+
+# --- the lists under one financing request ------------------------------------------------------
+
+
+def _request_with_referrals(world, n, request=None):
+    """Referrals to `n` distinct banks (each with a product, an offer, its events) on one request."""
+    request = request or f.draft_request(
+        user=world.applicant_a, enterprise=world.enterprise_a, documents=False
+    )
+    tranche = request.tranches.get()
+    for _ in range(n):
+        reviewer = f.UserFactory()
+        product = f.ProductFactory(institution=f.InstitutionFactory(members=[reviewer]))
+        referral = Referral.objects.create(
+            tranche=tranche, request=request, product=product, institution=product.institution
+        )
+        TransitionEvent.objects.create(
+            request=request,
+            object_type="referral",
+            object_id=referral.pk,
+            action="open",
+            from_status="sent",
+            to_status="reviewing",
+            actor=reviewer,
+            actor_role="institution",
+        )
+        Deadline.objects.create(
+            request=request,
+            object_type="referral",
+            object_id=referral.pk,
+            stage="institution_review",
+            kind="expire",
+            due_at=timezone.now() + timedelta(days=10),
+        )
+        f.attach_required_documents(request, world.applicant_a)
+    return request
+
+
+SUB_LISTS = ["referrals", "documents", "timeline"]
+
+
+@pytest.mark.parametrize("role", ["applicant_a", "coordinator", "national"])
+@pytest.mark.parametrize("sub", SUB_LISTS)
+def test_request_sub_lists_read_the_same_queries_for_1_and_50_rows(world, api, sub, role):
+    client = api(users_of(world)[role])
+
+    def get():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/v1/financing-requests/{request.pk}/{sub}/")
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        return [q["sql"] for q in queries.captured_queries], body["events"] if sub == "timeline" else body
+
+    request = _request_with_referrals(world, 1)
+    one_queries, one_rows = get()
+    _request_with_referrals(world, 49, request)
+    many_queries, many_rows = get()
+    assert len(many_rows) > len(one_rows)
     assert len(one_queries) == len(many_queries), "\n\n".join(
         ["1 row:", *one_queries, "50 rows:", *many_queries]
     )

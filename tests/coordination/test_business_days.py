@@ -18,6 +18,7 @@ import time_machine
 
 from coordination.models import Deadline, Holiday, Referral
 from coordination.services import business_days
+from coordination.services import referrals as rs
 from coordination.services import requests as rq
 from coordination.services.business_days import add_business_days, calendar_for
 from tests.factories import draft_request
@@ -60,7 +61,9 @@ def test_add_business_days_follows_the_2026_calendar(start, days, expected):
 
 def test_subtract_business_days_skips_spring_festival():
     # Tue 02-24 - 1: back over 02-23..02-15 (off) to the make-up Saturday 02-14.
-    assert calendar_for(date(2026, 2, 24), 1).subtract_business_days(date(2026, 2, 24), 1) == date(2026, 2, 14)
+    assert calendar_for(date(2026, 2, 24), 1).subtract_business_days(date(2026, 2, 24), 1) == date(
+        2026, 2, 14
+    )
 
 
 def test_a_make_up_working_day_in_the_table_wins():
@@ -90,7 +93,9 @@ def test_an_unknown_year_falls_back_to_monday_to_friday_and_logs_it(caplog):
     # Then 12-25 (1), 12-28 (2) .. 12-31 (5), Fri 2027-01-01 counts Mon–Fri (6), 01-04 (7),
     # 01-05 (8), 01-06 (9), Thu 01-07 (10)
     assert due == date(2027, 1, 7)
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == business_days.__name__]
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and r.name == business_days.__name__
+    ]
     assert warnings and "2027" in warnings[0].getMessage()
 
 
@@ -169,8 +174,6 @@ def test_review_starting_on_christmas_eve_with_new_year_in_the_table(world):
 
 def test_an_offer_expires_at_the_end_of_its_last_valid_day(world):
     # Given an offer made on Thu 2026-02-12 valid until Sat 2026-02-28
-    from coordination.services import referrals as rs
-
     referral = _route_at(world, datetime(2026, 2, 12, 10, 0, tzinfo=SHANGHAI))
     with time_machine.travel(datetime(2026, 2, 12, 11, 0, tzinfo=SHANGHAI), tick=False):
         rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)

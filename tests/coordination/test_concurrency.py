@@ -25,6 +25,12 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def world(committed_world):
+    """The conftest world, committed, so that the racing threads' own connections see it."""
+    return committed_world
+
+
 @pytest.fixture(autouse=True)
 def _postgresql_only():
     if connection.vendor != "postgresql":
@@ -45,6 +51,7 @@ def race(monkeypatch, calls: list[Callable[[], object]], *, lockers: list[tuple[
     """
     start = threading.Barrier(len(calls), timeout=20)
     before_lock = threading.Barrier(len(calls), timeout=20)
+    local = threading.local()  # each thread waits once, before its first lock
     for module, name in lockers:
         original = getattr(module, name)
 
@@ -55,14 +62,13 @@ def race(monkeypatch, calls: list[Callable[[], object]], *, lockers: list[tuple[
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(module, name, synchronised)
-    local = threading.local()
     results: list = [None] * len(calls)
 
     def worker(index: int) -> None:
         try:
             start.wait()
             results[index] = calls[index]()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:  # handed back to the test
             results[index] = exc
         finally:
             connection.close()
@@ -85,7 +91,9 @@ def _one_win_one_conflict(results: list) -> tuple[object, Conflict]:
 
 
 def _events(request_id: int, action: str, object_type: str = "financing_request") -> int:
-    return TransitionEvent.objects.filter(request_id=request_id, object_type=object_type, action=action).count()
+    return TransitionEvent.objects.filter(
+        request_id=request_id, object_type=object_type, action=action
+    ).count()
 
 
 def _offer_accepted_request(world, tranche_amount: str = "3000000") -> FinancingRequest:
@@ -139,7 +147,9 @@ def test_approve_racing_withdraw(world, monkeypatch):
         monkeypatch,
         [
             lambda: rq.approve_request(request_id=request.pk, user=world.coordinator),
-            lambda: rq.withdraw_request(request_id=request.pk, user=world.applicant_a, reason="changed plans"),
+            lambda: rq.withdraw_request(
+                request_id=request.pk, user=world.applicant_a, reason="changed plans"
+            ),
         ],
         lockers=[(rq, "lock_request")],
     )
@@ -156,7 +166,9 @@ def test_two_offers_accepted_on_one_tranche(world, monkeypatch):
     # Given one tranche with open offers from bank X and bank Y
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk])
+    rq.route_request(
+        request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
+    )
     offers = []
     for institution, user in ((world.bank_x, world.bank_x_user), (world.bank_y, world.bank_y_user)):
         referral = request.referrals.get(institution=institution)

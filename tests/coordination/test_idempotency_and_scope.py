@@ -1,7 +1,6 @@
 """Idempotency keys, screening, escalation, coordinator scope, partial packages and re-routing."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -60,7 +59,9 @@ def test_the_same_key_twice_returns_the_first_result_and_writes_nothing_more(wor
 def test_the_same_key_on_a_referral_decline_replays(world):
     # Given a request routed to banks X and Y, and bank X declining with a key
     request = _triaged(world)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk])
+    rq.route_request(
+        request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
+    )
     referral = request.referrals.get(institution=world.bank_x)
     first = rs.decline_referral(
         referral_id=referral.pk, user=world.bank_x_user, reason_code="outside_appetite", idempotency_key="d-1"
@@ -97,7 +98,9 @@ def test_the_same_key_for_another_action_is_refused(world):
 def test_keys_are_per_actor(world):
     # Given the Shanghai coordinator used "k-1" to request information on one request
     first = _triaged(world)
-    rq.request_information(request_id=first.pk, user=world.coordinator, reason="audited accounts", idempotency_key="k-1")
+    rq.request_information(
+        request_id=first.pk, user=world.coordinator, reason="audited accounts", idempotency_key="k-1"
+    )
     # When another user (the applicant) uses the same key for their own action
     second = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     result = rq.submit_request(request_id=second.pk, user=world.applicant_a, idempotency_key="k-1")
@@ -183,7 +186,9 @@ def _escalated_offer_accepted(world) -> FinancingRequest:
     request = _triaged(world, tranches=[("credit_loan", "60000000")])
     assert request.escalated
     rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
-    rs.accept_offer(offer_id=_offer(world, request.referrals.get(), world.bank_x_user).pk, user=world.applicant_a)
+    rs.accept_offer(
+        offer_id=_offer(world, request.referrals.get(), world.bank_x_user).pk, user=world.applicant_a
+    )
     request.refresh_from_db()
     assert request.status == "offer_accepted"
     return request
@@ -203,9 +208,9 @@ def test_the_regional_coordinator_cannot_act_on_escalated_requests(world):
         rq.request_information(request_id=request.pk, user=world.coordinator, reason="more")
     assert _events(request) == events
     # And a national coordinator may
-    assert rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk]).status == (
-        "routed"
-    )
+    assert rq.route_request(
+        request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk]
+    ).status == ("routed")
 
 
 def test_the_regional_coordinator_cannot_approve_escalated_requests(world):
@@ -231,10 +236,14 @@ def test_the_shanghai_coordinator_neither_sees_nor_acts_on_beijing_requests(worl
     # Then the Shanghai coordinator does not see it, and every action says it does not exist
     assert not selectors.requests_visible_to(world.coordinator).filter(pk=request.pk).exists()
     for call in (
-        lambda: rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk]),
+        lambda: rq.route_request(
+            request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk]
+        ),
         lambda: rq.reject_request(request_id=request.pk, user=world.coordinator, reason="no"),
         lambda: rq.request_information(request_id=request.pk, user=world.coordinator, reason="more"),
-        lambda: rq.extend_request_deadline(request_id=request.pk, user=world.coordinator, business_days=2, reason="x"),
+        lambda: rq.extend_request_deadline(
+            request_id=request.pk, user=world.coordinator, business_days=2, reason="x"
+        ),
     ):
         with pytest.raises(NotFound):
             call()
@@ -245,14 +254,16 @@ def test_the_shanghai_coordinator_neither_sees_nor_acts_on_beijing_requests(worl
             rq.withdraw_request(request_id=request.pk, user=user)
     # While national coordinators see and route it
     assert selectors.requests_visible_to(world.national).filter(pk=request.pk).exists()
-    assert rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_y.pk]).status == (
-        "routed"
-    )
+    assert rq.route_request(
+        request_id=request.pk, user=world.national, product_ids=[world.loan_y.pk]
+    ).status == ("routed")
 
 
 def test_an_institution_sees_only_its_own_referrals(world):
     request = _triaged(world)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk])
+    rq.route_request(
+        request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
+    )
     x, y = request.referrals.get(institution=world.bank_x), request.referrals.get(institution=world.bank_y)
     assert list(selectors.referrals_visible_to(world.bank_x_user)) == [x]
     assert not selectors.referrals_visible_to(world.insurer_user).exists()
@@ -270,8 +281,12 @@ def test_an_institution_sees_only_its_own_referrals(world):
 
 def _package(world) -> FinancingRequest:
     # A major-task package: a 4 000 000 loan and a 2 000 000 equity tranche (escalated: national task)
-    request = _triaged(world, major_task=world.major_task, tranches=[("credit_loan", "4000000"), ("equity", "2000000")])
-    return rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.equity.pk])
+    request = _triaged(
+        world, major_task=world.major_task, tranches=[("credit_loan", "4000000"), ("equity", "2000000")]
+    )
+    return rq.route_request(
+        request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.equity.pk]
+    )
 
 
 def test_partial_package_approval_needs_an_accepted_tranche_and_a_reason(world):
@@ -341,7 +356,9 @@ def test_rerouting_after_every_referral_declined_never_returns_to_a_decliner(wor
 def test_rerouting_after_expiry_and_a_withdrawn_offer(world):
     # Given a request routed to banks X and Y
     request = _triaged(world)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk])
+    rq.route_request(
+        request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
+    )
     x, y = request.referrals.get(institution=world.bank_x), request.referrals.get(institution=world.bank_y)
     # When X's review expires, the request still waits on Y
     rs.expire_referral(referral_id=x.pk)
@@ -366,7 +383,9 @@ def test_two_products_of_one_institution_on_one_tranche_are_refused(world):
     request = _triaged(world)
     # Then routing one tranche to both of X's products is refused as invalid, not a crash
     with pytest.raises(ValidationFailed):
-        rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, second.pk])
+        rq.route_request(
+            request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, second.pk]
+        )
     request.refresh_from_db()
     assert request.status == "triage"
     # And the matcher's proposal routes to each institution once

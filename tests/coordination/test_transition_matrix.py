@@ -108,7 +108,7 @@ def _drive_request(w: World, status: str) -> FinancingRequest:
 
 
 def _build_states(w: World) -> States:
-    S, F, O = RequestStatus, ReferralStatus, OfferStatus
+    S, F, OS = RequestStatus, ReferralStatus, OfferStatus
     requests: dict[str, int] = {}
     for status in S.values:
         if status == S.EXPIRED:
@@ -146,26 +146,28 @@ def _build_states(w: World) -> States:
     rs.open_referral(referral_id=x_ref[3], user=bx)
     rs.request_referral_info(referral_id=x_ref[3], user=bx, reason="latest tax filings")
     referrals[F.INFO_REQUESTED] = x_ref[3]
-    offers = {O.OPEN: offer_on(x_ref[4], bx)}
+    offers = {OS.OPEN: offer_on(x_ref[4], bx)}
     referrals[F.OFFERED] = x_ref[4]
     rs.decline_referral(referral_id=x_ref[5], user=bx, reason_code="outside_appetite")
     referrals[F.DECLINED] = x_ref[5]
     rs.expire_referral(referral_id=x_ref[6])
     referrals[F.EXPIRED] = x_ref[6]
-    offers[O.ACCEPTED] = offer_on(x_ref[7], bx)
-    rs.accept_offer(offer_id=offers[O.ACCEPTED], user=w.applicant_a)
-    offers[O.SUPERSEDED] = offer_on(x_ref[8], bx)
+    offers[OS.ACCEPTED] = offer_on(x_ref[7], bx)
+    rs.accept_offer(offer_id=offers[OS.ACCEPTED], user=w.applicant_a)
+    offers[OS.SUPERSEDED] = offer_on(x_ref[8], bx)
     rs.accept_offer(offer_id=offer_on(z_ref[8], bank_z_user), user=w.applicant_a)
     referrals[F.SUPERSEDED] = x_ref[8]
-    offers[O.WITHDRAWN] = offer_on(x_ref[9], bx)
-    rs.withdraw_offer(offer_id=offers[O.WITHDRAWN], user=bx, reason="rates moved")
-    offers[O.EXPIRED] = offer_on(x_ref[10], bx)
-    rs.expire_offer(offer_id=offers[O.EXPIRED])
+    offers[OS.WITHDRAWN] = offer_on(x_ref[9], bx)
+    rs.withdraw_offer(offer_id=offers[OS.WITHDRAWN], user=bx, reason="rates moved")
+    offers[OS.EXPIRED] = offer_on(x_ref[10], bx)
+    rs.expire_offer(offer_id=offers[OS.EXPIRED])
     # The withdrawn request was routed to bank X before the applicant withdrew it.
     referrals[F.WITHDRAWN] = Referral.objects.get(request_id=requests[S.WITHDRAWN]).pk
 
     multi.refresh_from_db()
     assert multi.status == S.ROUTED
+    # Below the threshold and no major task: the Shanghai coordinator is in scope for all of them.
+    assert not FinancingRequest.objects.filter(escalated=True).exists()
     for table, built in (("referral", referrals), ("offer", offers)):
         model = TABLES[table][0]
         assert {s: model.objects.get(pk=pk).status for s, pk in built.items()} == {s: s for s in built}

@@ -9,9 +9,9 @@ from coordination.models import Referral
 
 pytestmark = pytest.mark.django_db
 
-# Context (enterprise, fields, regions, credit, referrals, re-lending), open tranches, eligible
-# products, institutions' records, pending exposure.
-PROPOSE_QUERIES = 10
+# Context (the enterprise with its credit, pilot zone and re-lending share; its fields; the request's
+# referrals), open tranches, eligible products, the candidate institutions' referral history.
+PROPOSE_QUERIES = 6
 
 
 def _catalogue(market, size):

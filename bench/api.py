@@ -1,0 +1,287 @@
+"""API throughput: the financing-request list (a page of 50) and create + submit, against a bare DRF
+endpoint served by the same gunicorn in the same run.
+
+Creates the PostgreSQL database `techfin_bench_api`, migrates, and through the factories and the services
+creates BENCH_REQUESTS (300) submitted requests in Shanghai, all visible to one regional coordinator,
+plus a third as many in Beijing that the coordinator does not see. Then starts gunicorn (`-w 2`, sync
+workers, config.settings.local with DEBUG off, DB_CONN_MAX_AGE=60) on a free loopback port with
+ROOT_URLCONF=bench.bench_urls, which adds GET /bench/bare/: a DRF APIView with the API's default
+authentication, permission and throttle classes that returns three small dicts.
+
+* bare and list: `wrk -t2 -c8 -d10s` (apt-get install wrk) with the coordinator's token, or the Python
+  load generator below when wrk is not installed;
+* create + submit: a Python client (threads, one requests.Session each) as the enterprise's member:
+  POST /financing-requests/ then POST /financing-requests/{id}/submit/, counted as two requests; the
+  bare endpoint is measured again with the same client so that ratio compares like with like.
+
+Prints requests/s and the ratios list/bare and create_submit/bare. The aim: the list at one third of the
+bare endpoint or better. The client shares the machine's cores with the server and PostgreSQL.
+
+Run: `.venv/bin/python bench/api.py` (drops its database at the end). Environment: BENCH_SECONDS (10),
+BENCH_CONNECTIONS (8), BENCH_THREADS (4), BENCH_REQUESTS (300), BENCH_API_DB, DB_CONN_MAX_AGE (60).
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DB = os.environ.get("BENCH_API_DB", "techfin_bench_api")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
+WORKERS = 2
+VAR_DIR = tempfile.mkdtemp(prefix="techfin-bench-api-")
+os.environ.update(
+    {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "ROOT_URLCONF": "bench.bench_urls",
+        "DEBUG": "false",
+        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
+        "TECHFIN_VAR_DIR": VAR_DIR,
+        "OUTBOX_NUDGE": "false",
+        "LOG_LEVEL": "WARNING",
+        # Per-user write throttle (300/min by default) off: the client is one user writing in a loop.
+        "THROTTLE_WRITE": "100000000/min",
+    }
+)
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+LIST = "/api/v1/financing-requests/"
+BARE = "/bench/bare/"
+
+
+def recreate_database() -> None:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}"')
+
+
+def drop_database() -> None:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+
+
+def create_data() -> dict:
+    """Requests through the services; returns the tokens and the applicant's enterprise."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from coordination.services import requests as rq
+    from coordination.services.tokens import issue_token
+    from tests import factories as f
+
+    (Path(VAR_DIR) / "static").mkdir(parents=True, exist_ok=True)
+    shanghai = f.RegionFactory(code="310000", name="上海市", pilot_zone=True)
+    pudong = f.RegionFactory(code="310115", name="浦东新区", parent=shanghai)
+    beijing = f.RegionFactory(code="110000", name="北京市")
+    haidian = f.RegionFactory(code="110108", name="海淀区", parent=beijing)
+    coordinator = f.coordinator("bench-coord-sh", regions=[shanghai])
+    members = []
+    for index, region in enumerate([pudong] * 10 + [haidian] * 3):
+        user = f.UserFactory(username=f"bench-applicant-{index}")
+        members.append((user, f.EnterpriseFactory(region=region, members=[user])))
+    shapes = [(("credit_loan", "3000000"),), (("credit_loan", "2000000"), ("equity", "5000000"))]
+    started = time.perf_counter()
+    visible, hidden = members[:10], members[10:]
+    for index in range(REQUESTS + REQUESTS // 3):
+        user, enterprise = visible[index % 10] if index < REQUESTS else hidden[index % 3]
+        request = f.draft_request(user=user, enterprise=enterprise, tranches=shapes[index % 2])
+        rq.submit_request(request_id=request.pk, user=user)
+    print(
+        f"setup: {REQUESTS} submitted requests visible to the Shanghai coordinator and {REQUESTS // 3} "
+        f"in Beijing, through the services, in {time.perf_counter() - started:.1f} s"
+    )
+    applicant, enterprise = visible[0]
+    return {
+        "coordinator": issue_token(user=coordinator, name="bench")[1],
+        "applicant": issue_token(user=applicant, name="bench")[1],
+        "enterprise": enterprise.pk,
+    }
+
+
+def count_queries(tokens: dict) -> dict:
+    """Queries per request, in-process, for context."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, path, token in (("bare", BARE, "coordinator"), ("list", LIST, "coordinator")):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens[token]}", HTTP_HOST="127.0.0.1")
+        client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        counts[name] = len(queries)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens['applicant']}", HTTP_HOST="127.0.0.1")
+    with CaptureQueriesContext(connection) as queries:
+        created = client.post(LIST, create_body(tokens), content_type="application/json")
+        assert created.status_code == 201, created.content
+    counts["create"] = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(f"{LIST}{created.json()['id']}/submit/").status_code == 200
+    counts["submit"] = len(queries)
+    connection.close()
+    return counts
+
+
+def create_body(tokens: dict) -> dict:
+    return {
+        "enterprise": tokens["enterprise"],
+        "purpose": "Pilot production line",
+        "amount": "3000000",
+        "term_months": 24,
+        "tranches": [{"instrument": "credit_loan", "amount": "3000000"}],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "config.wsgi:application", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk(url: str, token: str) -> float:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS:g}s", "-H", f"Authorization: Bearer {token}"]
+    command.append(url)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw errors:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def python_load(step, token: str, seconds: float = SECONDS) -> float:
+    """THREADS threads, each with a requests.Session, run step(session) until the time is up; returns
+    requests per second (step returns how many requests it made)."""
+    totals = [0] * THREADS
+    errors: list[BaseException] = []
+    start = time.perf_counter()
+    stop = start + seconds
+
+    def worker(index: int) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        try:
+            while time.perf_counter() < stop:
+                totals[index] += step(session)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return sum(totals) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    recreate_database()
+    tokens = create_data()
+    queries = count_queries(tokens)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port)
+    try:
+        checked = requests.get(base + LIST, headers={"Authorization": f"Bearer {tokens['coordinator']}"})
+        assert checked.status_code == 200 and len(checked.json()["results"]) == 50, checked.text[:300]
+
+        def get(path):
+            def step(session):
+                response = session.get(base + path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:200]}")
+                return 1
+
+            return step
+
+        def create_submit(session):
+            created = session.post(base + LIST, json=create_body(tokens))
+            if created.status_code != 201:
+                raise RuntimeError(f"create: {created.status_code} {created.text[:200]}")
+            submitted = session.post(f"{base}{LIST}{created.json()['id']}/submit/")
+            if submitted.status_code != 200:
+                raise RuntimeError(f"submit: {submitted.status_code} {submitted.text[:200]}")
+            return 2
+
+        python_load(get(BARE), tokens["coordinator"], seconds=2)  # warm both workers up
+        python_load(get(LIST), tokens["coordinator"], seconds=2)
+        if shutil.which("wrk"):
+            tool = f"wrk -t2 -c{CONNECTIONS} -d{SECONDS:g}s"
+            bare = wrk(base + BARE, tokens["coordinator"])
+            listing = wrk(base + LIST, tokens["coordinator"])
+        else:
+            tool = f"python client, {THREADS} threads, {SECONDS:g} s"
+            bare = python_load(get(BARE), tokens["coordinator"])
+            listing = python_load(get(LIST), tokens["coordinator"])
+        bare_python = python_load(get(BARE), tokens["applicant"])
+        writes = python_load(create_submit, tokens["applicant"])
+    finally:
+        stop_server(server)
+
+    conn_max_age = os.environ["DB_CONN_MAX_AGE"]
+    print(f"server: gunicorn -w {WORKERS} (sync) on 127.0.0.1, DB_CONN_MAX_AGE={conn_max_age}")
+    print(f"queries per request: {queries}")
+    print(f"bare           GET {BARE:<28} {bare:8.1f} req/s  ({tool})")
+    print(f"list           GET {LIST + ' (50)':<28} {listing:8.1f} req/s  ({tool})")
+    print(f"bare           GET {BARE:<28} {bare_python:8.1f} req/s  (python client, {THREADS} threads)")
+    print(
+        f"create+submit  POST + POST {'':<20} {writes:8.1f} req/s  (python client, {THREADS} threads; "
+        f"{writes / 2:.1f} requests created and submitted per second)"
+    )
+    print(f"ratio list/bare          = {listing / bare:.2f}  (aim: 0.33 or better)")
+    print(f"ratio create_submit/bare = {writes / bare_python:.2f}  (both through the python client)")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        drop_database()
+        shutil.rmtree(VAR_DIR, ignore_errors=True)
