@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.credits.services import current_score_value
@@ -124,8 +124,8 @@ def credit_condition(ctx: MatchContext) -> Q:
     return Q(min_credit_score__lte=ctx.credit_score)
 
 
-# The many-to-many filters are uncorrelated IN-subqueries: PostgreSQL hashes each once per query and
-# estimates them truly, where correlated EXISTS made its estimate large enough to switch on JIT
+# The region filters are uncorrelated IN-subqueries: PostgreSQL hashes each (small) set once per query
+# and estimates them truly, where correlated EXISTS made its cost estimate large enough to switch on JIT
 # compilation (100+ ms) for multi-tranche requests.
 
 
@@ -163,8 +163,11 @@ def region_condition(ctx: MatchContext) -> Q:
 
 
 def field_condition(ctx: MatchContext) -> Q:
-    """The product names no field, or one of the enterprise's."""
-    condition = ~Q(pk__in=_products_in_fields())
+    """The product names no field, or one of the enterprise's.
+
+    "Names no field" stays a correlated NOT EXISTS: an index probe for the rows that pass the cheap
+    filters, where an IN-subquery would hash every product's fields on every request."""
+    condition = ~Q(Exists(ProductField.objects.filter(product_id=OuterRef("pk"))))
     if ctx.field_ids:
         condition |= Q(pk__in=_products_in_fields(ctx.field_ids))
     return condition

@@ -150,9 +150,7 @@ def innovation_credit(product, tranche, ctx, facts):
         return 0.0, None, lambda: "No innovation credit score yet: counted as 0."
 
     def text() -> str:
-        words = (
-            f"Innovation credit {credit.total} of 100 under model {credit.model.version} for {credit.year}"
-        )
+        words = f"Innovation credit {credit.total} of 100 under model {credit.version} for {credit.year}"
         if credit.percentile is not None:
             province, _, stage = credit.cohort.partition(":")
             words += (
