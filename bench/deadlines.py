@@ -55,7 +55,9 @@ def main() -> None:
     for _ in range(due_count):
         request = f.draft_request(user=applicant, enterprise=enterprise)
         rq.submit_request(request_id=request.pk, user=applicant)
-    print(f"setup: {due_count} requests in triage through the services in {time.perf_counter() - started:.1f} s")
+    print(
+        f"setup: {due_count} requests in triage through the services in {time.perf_counter() - started:.1f} s"
+    )
     reminders = Deadline.objects.filter(kind="remind", state="pending")
     sweep_at = max(reminders.values_list("due_at", flat=True)) + timedelta(minutes=1)
     first_request = enterprise.financing_requests.order_by("pk").first().pk
@@ -78,12 +80,18 @@ def main() -> None:
 
     def reset() -> None:
         reminders_ids = list(Deadline.objects.filter(kind="remind").values_list("pk", flat=True))
-        Deadline.objects.filter(pk__in=reminders_ids).update(state="pending", fired_at=None, claimed_until=None)
+        Deadline.objects.filter(pk__in=reminders_ids).update(
+            state="pending", fired_at=None, claimed_until=None
+        )
         OutboxMessage.objects.filter(topic="deadline.remind").delete()
 
     def bare_query_ms() -> float:
         started = time.perf_counter()
-        list(Deadline.objects.filter(state="pending", due_at__lte=sweep_at).values_list("pk", flat=True)[:due_count])
+        list(
+            Deadline.objects.filter(state="pending", due_at__lte=sweep_at).values_list("pk", flat=True)[
+                :due_count
+            ]
+        )
         return (time.perf_counter() - started) * 1000
 
     results = {}
@@ -104,7 +112,9 @@ def main() -> None:
             f"bare indexed claim query {results[total][1]:.1f} ms"
         )
     small, large = results[100_000][0], results[1_000_000][0]
-    print(f"ratio sweep(1 000 000) / sweep(100 000) = {large / small:.2f} (1.00 means cost follows due rows only)")
+    print(
+        f"ratio sweep(1 000 000) / sweep(100 000) = {large / small:.2f} (1.00: the cost follows the due rows)"
+    )
     print(f"at: {timezone.now():%Y-%m-%d %H:%M} on {connection.vendor}")
     connection.close()
 

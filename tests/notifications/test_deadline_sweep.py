@@ -33,7 +33,9 @@ def test_triage_reminder_and_escalation_fall_on_business_days_around_national_da
     # Then 3 business days skip 1–7 October: Thu 8 (1), Fri 9 (2), Sat 10, a make-up working day (3)
     escalate = Deadline.objects.get(object_type="financing_request", kind="escalate")
     assert escalate.due_at == at(2026, 10, 10, 18, 0)
-    assert Deadline.objects.get(object_type="financing_request", kind="remind").due_at == at(2026, 10, 9, 9, 0)
+    assert Deadline.objects.get(object_type="financing_request", kind="remind").due_at == at(
+        2026, 10, 9, 9, 0
+    )
     # When the sweep runs a minute before the reminder, nothing fires
     assert deadline_sweep.sweep(now=at(2026, 10, 9, 8, 59))["remind"] == 0
     # At the reminder the coordinator is reminded; at the due time the request is escalated and flagged
@@ -43,7 +45,12 @@ def test_triage_reminder_and_escalation_fall_on_business_days_around_national_da
     assert request.overdue and request.status == "triage"
     assert topics() == ["deadline.remind", "deadline.escalate"]
     # And sweeping again fires nothing twice
-    assert deadline_sweep.sweep(now=at(2026, 10, 12, 9, 0)) == {"remind": 0, "escalate": 0, "expire": 0, "skipped": 0}
+    assert deadline_sweep.sweep(now=at(2026, 10, 12, 9, 0)) == {
+        "remind": 0,
+        "escalate": 0,
+        "expire": 0,
+        "skipped": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -51,7 +58,9 @@ def test_unanswered_information_request_expires_after_15_business_days_across_th
     with time_machine.travel(at(2026, 9, 30, 10, 0), tick=False):
         request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
         rq.submit_request(request_id=request.pk, user=world.applicant_a)
-        rq.request_information(request_id=request.pk, user=world.coordinator, reason="Audited statements, please")
+        rq.request_information(
+            request_id=request.pk, user=world.coordinator, reason="Audited statements, please"
+        )
     # 15 business days from 30 Sep: Oct 8, 9, 10 (make-up), 12–16, 19–23, 26, 27 → Tue 27 Oct 18:00
     expire = Deadline.objects.get(object_type="financing_request", kind="expire", state="pending")
     assert expire.due_at == at(2026, 10, 27, 18, 0)
