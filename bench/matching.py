@@ -13,11 +13,12 @@ each catalogue size, inside one transaction that is rolled back at the end:
   outbox) and count its queries.
 
 The 100-product catalogue is the same database with all but 100 random active products switched
-off inside the transaction. Prints median and p95 per request, queries per request, and the ratio of
-propose to the bare query. Drops its databases at the end (unless --keep).
+off (committed and vacuumed before the pass, switched back on after it). Prints median and p95 per
+request, queries per request, and the ratio of propose to the bare query. Drops its databases at the
+end (unless --keep; --reuse runs on a kept one without seeding again).
 
 Run: `.venv/bin/python bench/matching.py` (both backends) or `--backend postgres|sqlite`,
-`--requests 1000`, `--scale 100`, `--explain`.
+`--requests 1000`, `--scale 100`, `--sizes 100 0` (0: the whole catalogue), `--explain`.
 """
 
 from __future__ import annotations
@@ -246,16 +247,20 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
 
     rng = random.Random(SEED)
     result: dict = {}
+    switched_off: list[int] = []
+    if size is not None:
+        # Committed, then vacuumed: switched-off rows updated inside the measured transaction would leave
+        # their old versions in the partial index and make PostgreSQL visit them on every query.
+        active = sorted(active_products().values_list("pk", flat=True))
+        keep = set(random.Random(SEED).sample(active, min(size, len(active))))
+        switched_off = [
+            pk for pk in Product.objects.filter(is_active=True).values_list("pk", flat=True) if pk not in keep
+        ]
+        Product.objects.filter(pk__in=switched_off).update(is_active=False)
+        vacuum()
     try:
         with transaction.atomic():
-            if size is not None:
-                keep = sorted(active_products().values_list("pk", flat=True))
-                keep = set(random.Random(SEED).sample(keep, min(size, len(keep))))
-                Product.objects.exclude(pk__in=keep).update(is_active=False)
             result["products"] = active_products().count()
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE lenders_product")
             requests = make_requests(requests_count, rng)
             tranches: dict[int, list] = {}
             for tranche in Tranche.objects.filter(request__in=requests).order_by("position"):
@@ -313,7 +318,20 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
             raise Rollback
     except Rollback:
         pass
+    finally:
+        if switched_off:
+            Product.objects.filter(pk__in=switched_off).update(is_active=True)
+    vacuum()
     return result
+
+
+def vacuum() -> None:
+    """Clear dead rows (earlier passes are rolled back) and refresh the planner's statistics."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def report(label: str, r: dict) -> None:
@@ -365,11 +383,8 @@ def run_backend(backend: str, args) -> None:
                 f"  innovation credits: {scored} enterprises scored under {model.version} for {year} "
                 f"in {time.perf_counter() - started:.1f} s"
             )
+        vacuum()
         for size in args.sizes:
-            if connection.vendor == "postgresql":
-                # Earlier passes were rolled back: clear their dead rows and refresh the statistics.
-                with connection.cursor() as cursor:
-                    cursor.execute("VACUUM ANALYZE")
             label = "all" if size == 0 else str(size)
             report(label, run_size(size or None, args.requests, args.explain and size == 0))
     finally:

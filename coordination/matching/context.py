@@ -6,27 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Concat, JSONObject, Substr
+from django.db import connection
 from django.utils import timezone
 
 from lenders.models import RelendingPolicy
 from projects.choices import SpecialisedStatus
 from projects.credits.choices import ModelStatus
-from projects.models import Enterprise, InnovationCreditScore, Region, TechField
+from projects.models import CreditModel, Enterprise, InnovationCreditScore, Region, TechField
 
 from ..choices import ReferralStatus, Role
-from ..models import FinancingRequest, Offer, Referral, TransitionEvent
+from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
 from ..workflow.tables import LIVE_REFERRAL
 
 # The institution's record looks back this far.
@@ -54,23 +43,6 @@ class CreditSnapshot:
     cohort_size: int | None
     year: int
     version: str
-
-    @classmethod
-    def from_json(cls, data: dict | None) -> CreditSnapshot | None:
-        if not data:
-            return None
-
-        def dec(value):
-            return None if value is None else Decimal(str(value))
-
-        return cls(
-            total=dec(data["total"]),
-            percentile=dec(data["percentile"]),
-            cohort=data["cohort"],
-            cohort_size=data["cohort_size"],
-            year=data["year"],
-            version=data["version"],
-        )
 
 
 @dataclass
@@ -138,72 +110,86 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
-def _current_credit():
-    """The current score as one JSON value: the same choice as projects.credits.services.current_score."""
-    return Subquery(
-        InnovationCreditScore.objects.filter(
-            enterprise_id=OuterRef("pk"), model__status=ModelStatus.PUBLISHED
+def _enterprise_facts(
+    enterprise: Enterprise, today: date
+) -> tuple[CreditSnapshot | None, bool, Decimal | None]:
+    """One query: the enterprise's current innovation credit (the choice of
+    projects.credits.services.current_score), whether its region or one containing it is a pilot
+    zone, and the re-lending share in force today."""
+    score, model = InnovationCreditScore._meta.db_table, CreditModel._meta.db_table
+    region, policy = Region._meta.db_table, RelendingPolicy._meta.db_table
+    codes = covering_codes(enterprise.region.code)
+    sql = f"""
+        SELECT
+            (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
+            (SELECT p.refinance_share FROM {policy} p WHERE p.effective_from <= %s
+              ORDER BY p.effective_from DESC LIMIT 1),
+            c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version
+        FROM (SELECT 1 AS one) base
+        LEFT JOIN (
+            SELECT s.total, s.percentile, s.cohort, s.cohort_size, s.year, m.version
+            FROM {score} s JOIN {model} m ON m.id = s.model_id
+            WHERE s.enterprise_id = %s AND m.status = %s
+            ORDER BY m.published_at DESC, s.model_id DESC, s.year DESC
+            LIMIT 1
+        ) c ON 1 = 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [True, *codes, connection.ops.adapt_datefield_value(today), enterprise.pk, ModelStatus.PUBLISHED],
         )
-        .order_by("-model__published_at", "-model_id", "-year")
-        .values(
-            data=JSONObject(
-                total="total",
-                percentile="percentile",
-                cohort="cohort",
-                cohort_size="cohort_size",
-                year="year",
-                version="model__version",
-            )
-        )[:1]
-    )
+        pilot, share, total, percentile, cohort, cohort_size, year, version = cursor.fetchone()
 
+    def dec(value) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
 
-def _in_pilot_zone():
-    """The enterprise's region, or one containing it, is an S&T finance pilot zone."""
-    code = OuterRef("region__code")
-    return Exists(
-        Region.objects.filter(pilot_zone=True).filter(
-            Q(code=code)
-            | Q(code=Concat(Substr(code, 1, 4), Value("00")))
-            | Q(code=Concat(Substr(code, 1, 2), Value("0000")))
+    credit = None
+    if total is not None:
+        credit = CreditSnapshot(
+            total=dec(total).quantize(Decimal("0.01")),
+            percentile=dec(percentile),
+            cohort=cohort,
+            cohort_size=cohort_size,
+            year=year,
+            version=version,
         )
-    )
+    return credit, bool(pilot), dec(share)
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Three queries, whatever the catalogue: the enterprise (with its region, current credit, pilot
-    zone and the re-lending share in force), its fields, and the request's referrals so far."""
+    """Four queries, whatever the catalogue: the enterprise and its region; its current credit, pilot
+    zone and the re-lending share in force; its fields; the request's referrals so far."""
     today = today or timezone.localdate()
-    enterprise = (
-        Enterprise.objects.select_related("region")
-        .annotate(
-            current_credit=_current_credit(),
-            in_pilot_zone=_in_pilot_zone(),
-            refinance_share=Subquery(
-                RelendingPolicy.objects.filter(effective_from__lte=today)
-                .order_by("-effective_from")
-                .values("refinance_share")[:1]
-            ),
-        )
-        .get(pk=request.enterprise_id)
-    )
+    enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
+    credit, pilot_zone, share = _enterprise_facts(enterprise, today)
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
     referrals = list(
         Referral.objects.filter(request_id=request.pk)
         .order_by()
         .values("tranche_id", "institution_id", "product_id", "status")
     )
-    share = enterprise.refinance_share
     return MatchContext(
         request=request,
         enterprise=enterprise,
         today=today,
-        pilot_zone=bool(enterprise.in_pilot_zone),
+        pilot_zone=pilot_zone,
         fields=fields,
-        credit=CreditSnapshot.from_json(enterprise.current_credit),
-        refinance_share=Decimal(str(share)) if share is not None else None,
+        credit=credit,
+        refinance_share=share,
         referrals=referrals,
     )
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _seconds_between(later: str, earlier: str) -> str:
+    """SQL for the seconds from `earlier` to `later` (two timestamp expressions)."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
 def referral_history(
@@ -215,65 +201,85 @@ def referral_history(
       enterprise's fields, the mean time to its first action — and how many wait on it now;
     * per product, the tranche amounts of referrals still waiting on it (its pending exposure).
 
-    Runs even without candidates (on an id that never exists), so the matcher's query count is fixed.
+    Plain SQL (portable between PostgreSQL and SQLite): the same query through the ORM's expressions
+    cost several times its execution in Python on every request. Runs even without candidates (on an
+    id that never exists), so the matcher's query count is fixed.
     """
-    since = timezone.now() - timedelta(days=RECORD_WINDOW_DAYS)
-    recent = Q(created_at__gte=since)
-    EnterpriseField = Enterprise.fields.through
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=RECORD_WINDOW_DAYS))
+    institution_ids = list(institution_ids) or [0]
+    waiting = sorted(WAITING)
+    live = sorted(LIVE_REFERRAL)
+    referral, tranche, request = (
+        Referral._meta.db_table,
+        Tranche._meta.db_table,
+        FinancingRequest._meta.db_table,
+    )
+    offer, event = Offer._meta.db_table, TransitionEvent._meta.db_table
+    enterprise_fields = Enterprise.fields.through._meta.db_table
     if ctx.field_ids:
-        in_field = Exists(
-            EnterpriseField.objects.filter(
-                enterprise_id=OuterRef("request__enterprise_id"), techfield_id__in=ctx.field_ids
-            )
+        in_field = (
+            f"EXISTS (SELECT 1 FROM {enterprise_fields} ef WHERE ef.enterprise_id = q.enterprise_id "
+            f"AND ef.techfield_id IN ({_placeholders(ctx.field_ids)}))"
         )
+        field_params = list(ctx.field_ids)
     else:
-        in_field = Value(True, output_field=BooleanField())  # no fields: the whole record counts
-    first_action = (
-        TransitionEvent.objects.filter(
-            object_type="referral", object_id=OuterRef("pk"), actor_role=Role.INSTITUTION
-        )
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
-    rows = (
-        Referral.objects.filter(institution_id__in=institution_ids or [0])
-        .filter(recent | Q(status__in=WAITING))
-        .annotate(
-            in_field=in_field,
-            got_offer=Exists(Offer.objects.filter(referral_id=OuterRef("pk"))),
-            responded_at=Subquery(first_action),
-        )
-        .values("institution_id", "product_id")
-        .annotate(
-            decided=Count(
-                "pk",
-                filter=recent & Q(in_field=True) & (Q(got_offer=True) | Q(status=ReferralStatus.DECLINED)),
-            ),
-            offered=Count("pk", filter=recent & Q(in_field=True, got_offer=True)),
-            responded=Count("responded_at", filter=recent),
-            response_total=Sum(F("responded_at") - F("created_at"), filter=recent),
-            live=Count("pk", filter=Q(status__in=LIVE_REFERRAL)),
-            pending=Sum("tranche__amount", filter=Q(status__in=WAITING)),
-        )
-        .order_by()
-    )
+        in_field, field_params = "1 = 1", []  # an enterprise without fields: the whole record counts
+    sql = f"""
+        SELECT x.institution_id, x.product_id,
+               SUM(CASE WHEN x.recent = 1 AND x.in_field = 1 AND (x.got_offer = 1 OR x.status = %s)
+                        THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.recent = 1 AND x.in_field = 1 AND x.got_offer = 1 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.recent = 1 AND x.responded_at IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.recent = 1 AND x.responded_at IS NOT NULL
+                        THEN {_seconds_between("x.responded_at", "x.created_at")} END),
+               SUM(CASE WHEN x.status IN ({_placeholders(live)}) THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.status IN ({_placeholders(waiting)}) THEN x.amount END)
+        FROM (
+            SELECT r.institution_id, r.product_id, r.status, r.created_at, t.amount,
+                   CASE WHEN r.created_at >= %s THEN 1 ELSE 0 END AS recent,
+                   CASE WHEN EXISTS (SELECT 1 FROM {offer} o WHERE o.referral_id = r.id)
+                        THEN 1 ELSE 0 END AS got_offer,
+                   CASE WHEN {in_field} THEN 1 ELSE 0 END AS in_field,
+                   (SELECT MIN(e.created_at) FROM {event} e
+                     WHERE e.object_type = %s AND e.object_id = r.id AND e.actor_role = %s) AS responded_at
+            FROM {referral} r
+            JOIN {tranche} t ON t.id = r.tranche_id
+            JOIN {request} q ON q.id = r.request_id
+            WHERE r.institution_id IN ({_placeholders(institution_ids)})
+              AND (r.created_at >= %s OR r.status IN ({_placeholders(waiting)}))
+        ) x
+        GROUP BY x.institution_id, x.product_id
+    """
+    params = [
+        ReferralStatus.DECLINED,
+        *live,
+        *waiting,
+        since,
+        *field_params,
+        "referral",
+        Role.INSTITUTION,
+        *institution_ids,
+        since,
+        *waiting,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     records: dict[int, InstitutionRecord] = {}
-    totals: dict[int, timedelta] = {}
+    seconds: dict[int, float] = {}
     pending: dict[int, Decimal] = {}
-    for row in rows:
-        record = records.setdefault(row["institution_id"], InstitutionRecord())
-        record.decided_in_field += row["decided"]
-        record.offered_in_field += row["offered"]
-        record.responded += row["responded"]
-        record.live += row["live"]
-        if row["response_total"] is not None:
-            totals[row["institution_id"]] = (
-                totals.get(row["institution_id"], timedelta()) + row["response_total"]
-            )
-        if row["pending"]:
-            pending[row["product_id"]] = Decimal(str(row["pending"]))
-    for institution_id, total in totals.items():
+    for institution_id, product_id, decided, offered, responded, response_seconds, live_count, amount in rows:
+        record = records.setdefault(institution_id, InstitutionRecord())
+        record.decided_in_field += int(decided or 0)
+        record.offered_in_field += int(offered or 0)
+        record.responded += int(responded or 0)
+        record.live += int(live_count or 0)
+        if response_seconds is not None:
+            seconds[institution_id] = seconds.get(institution_id, 0.0) + float(response_seconds)
+        if amount:
+            pending[product_id] = Decimal(str(amount)).quantize(Decimal("0.01"))
+    for institution_id, total in seconds.items():
         record = records[institution_id]
         if record.responded:
-            record.avg_response_days = total.total_seconds() / 86400 / record.responded
+            record.avg_response_days = total / 86400 / record.responded
     return records, pending

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.credits.services import current_score_value
+from projects.models import Region
 
 from ..choices import ReferralStatus
 from ..models import FinancingRequest, Referral, Tranche
@@ -124,52 +126,70 @@ def credit_condition(ctx: MatchContext) -> Q:
     return Q(min_credit_score__lte=ctx.credit_score)
 
 
-# The region filters are uncorrelated IN-subqueries: PostgreSQL hashes each (small) set once per query
-# and estimates them truly, where correlated EXISTS made its cost estimate large enough to switch on JIT
-# compilation (100+ ms) for multi-tranche requests.
+# The many-to-many filters are written as SQL fragments: building and compiling them through the ORM's
+# subquery expressions cost more than running them. Region sets are uncorrelated IN-subqueries that
+# PostgreSQL hashes once per query and estimates truly (correlated EXISTS made its cost estimate large
+# enough to switch on JIT compilation, 100+ ms, for multi-tranche requests); "names no field" is a
+# correlated NOT EXISTS, an index probe for the rows that pass the cheap filters.
+PRODUCT = Product._meta.db_table
+REGION = Region._meta.db_table
+PRODUCT_REGIONS = ProductRegion._meta.db_table
+PRODUCT_FIELDS = ProductField._meta.db_table
+INSTITUTION_REGIONS = InstitutionRegion._meta.db_table
 
 
-def _products_in_regions(codes: list[str] | None = None):
-    rows = (
-        ProductRegion.objects.all() if codes is None else ProductRegion.objects.filter(region__code__in=codes)
+def _sql(fragment: str, params=()) -> Q:
+    return Q(RawSQL(fragment, list(params), output_field=BooleanField()))
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _product_names_regions(codes: list[str] | None = None) -> Q:
+    if codes is None:
+        return _sql(f'"{PRODUCT}"."id" IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr)')
+    return _sql(
+        f'"{PRODUCT}"."id" IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr '
+        f"JOIN {REGION} g ON g.id = pr.region_id WHERE g.code IN ({_placeholders(codes)}))",
+        codes,
     )
-    return rows.values("product_id")
 
 
-def _institutions_in_regions(codes: list[str] | None = None):
-    rows = (
-        InstitutionRegion.objects.all()
-        if codes is None
-        else InstitutionRegion.objects.filter(region__code__in=codes)
+def _institution_names_regions(codes: list[str] | None = None) -> Q:
+    if codes is None:
+        return _sql(
+            f'"{PRODUCT}"."institution_id" IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir)'
+        )
+    return _sql(
+        f'"{PRODUCT}"."institution_id" IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir '
+        f"JOIN {REGION} g ON g.id = ir.region_id WHERE g.code IN ({_placeholders(codes)}))",
+        codes,
     )
-    return rows.values("institution_id")
 
 
-def _products_in_fields(field_ids: list[int] | None = None):
-    rows = (
-        ProductField.objects.all()
-        if field_ids is None
-        else ProductField.objects.filter(techfield_id__in=field_ids)
+def _product_names_fields(field_ids: list[int] | None = None) -> Q:
+    if field_ids is None:
+        return _sql(f'EXISTS (SELECT 1 FROM {PRODUCT_FIELDS} pf WHERE pf.product_id = "{PRODUCT}"."id")')
+    return _sql(
+        f'"{PRODUCT}"."id" IN (SELECT pf.product_id FROM {PRODUCT_FIELDS} pf '
+        f"WHERE pf.techfield_id IN ({_placeholders(field_ids)}))",
+        field_ids,
     )
-    return rows.values("product_id")
 
 
 def region_condition(ctx: MatchContext) -> Q:
     """The product's regions cover the enterprise; or it names none and its institution's do (or none)."""
-    return Q(pk__in=_products_in_regions(ctx.region_codes)) | (
-        ~Q(pk__in=_products_in_regions())
-        & (institution_covers_q(ctx) | ~Q(institution_id__in=_institutions_in_regions()))
+    return _product_names_regions(ctx.region_codes) | (
+        ~_product_names_regions() & (institution_covers_q(ctx) | ~_institution_names_regions())
     )
 
 
 def field_condition(ctx: MatchContext) -> Q:
-    """The product names no field, or one of the enterprise's.
-
-    "Names no field" stays a correlated NOT EXISTS: an index probe for the rows that pass the cheap
-    filters, where an IN-subquery would hash every product's fields on every request."""
-    condition = ~Q(Exists(ProductField.objects.filter(product_id=OuterRef("pk"))))
+    """The product names no field, or one of the enterprise's."""
+    condition = ~_product_names_fields()
     if ctx.field_ids:
-        condition |= Q(pk__in=_products_in_fields(ctx.field_ids))
+        condition |= _product_names_fields(ctx.field_ids)
     return condition
 
 
@@ -188,7 +208,7 @@ def request_condition(ctx: MatchContext) -> Q:
 
 def institution_covers_q(ctx: MatchContext) -> Q:
     """The product's institution serves the enterprise's region by name (not merely nationwide)."""
-    return Q(institution_id__in=_institutions_in_regions(ctx.region_codes))
+    return _institution_names_regions(ctx.region_codes)
 
 
 def institution_covers(ctx: MatchContext) -> ExpressionWrapper:
@@ -199,9 +219,7 @@ def targets_hard_tech(ctx: MatchContext):
     """The product lists one of the enterprise's hard-tech fields among its eligible fields."""
     if not ctx.hard_tech_field_ids:
         return Value(False, output_field=BooleanField())
-    return ExpressionWrapper(
-        Q(pk__in=_products_in_fields(ctx.hard_tech_field_ids)), output_field=BooleanField()
-    )
+    return ExpressionWrapper(_product_names_fields(ctx.hard_tech_field_ids), output_field=BooleanField())
 
 
 def fits_key(tranche: Tranche) -> str:

@@ -5,10 +5,10 @@
 each unproposed one was left out, and a plain report of tranches that no product covers;
 `candidate_for(product, tranche, request)` scores one product a coordinator picked by hand.
 
-Six queries whatever the catalogue holds: three for the context (context.build_context: the
-enterprise with its current credit, pilot zone and re-lending share; its fields; the request's
-referrals), the open tranches, every eligible product of every tranche in one query, and one grouped
-read of the candidate institutions' referral history (record and pending exposure).
+Seven queries whatever the catalogue holds: four for the context (context.build_context: the
+enterprise and its region; its current credit, pilot zone and re-lending share; its fields; the
+request's referrals), the open tranches, every eligible product of every tranche in one query, and
+one grouped read of the candidate institutions' referral history (record and pending exposure).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from lenders.models import Product
 
 from ..models import FinancingRequest, Tranche
 from . import eligibility as el
+from . import rows
 from .candidates import Candidate
 from .context import InstitutionRecord, MatchContext, build_context, referral_history
 from .policy import KIND_PLURAL, kind_of, rank, route_limit, select
@@ -37,6 +38,7 @@ class TrancheProposal:
     limit: int
     waiting: int
     candidates: list[Candidate] = field(default_factory=list)  # every eligible product, ranked
+    eligible: int = 0  # how many products passed the hard filters
     report: str = ""  # plain words when the tranche gets nobody new
 
     @property
@@ -57,7 +59,7 @@ class Proposal:
     @property
     def uncovered(self) -> list[str]:
         """One sentence per open tranche that no eligible product covers."""
-        return [t.report for t in self.tranches if not t.candidates]
+        return [t.report for t in self.tranches if not t.eligible]
 
     @property
     def product_ids(self) -> list[int]:
@@ -109,10 +111,15 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     (every candidate when `diagnose`, for the coordinator's view)."""
     ctx = build_context(request)
     tranches = _open_tranches(request)
-    products = list(el.eligible_products(ctx, tranches))
+    products = (
+        rows.fetch(el.eligible_products(ctx, tranches), {t.pk: el.fits_key(t) for t in tranches})
+        if tranches
+        else []
+    )
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
     weights = factor_weights()
     committed: dict[int, Decimal] = {}
+    materialized: dict[int, Product] = {}
     result = []
     for tranche in tranches:
         kind = kind_of(tranche.instrument)
@@ -120,27 +127,36 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
             tranche=tranche, kind=kind, limit=route_limit(kind), waiting=ctx.waiting(tranche.pk)
         )
         facts = {}
+        shared: dict = {}
         scored = []
         for product in products:
-            if not getattr(product, el.fits_key(tranche)):
+            if tranche.pk not in product.fits:
                 continue
             facts[product.pk] = ProductFacts(
-                institution_local=bool(product.institution_local),
-                targets_hard_tech=bool(product.targets_hard_tech),
+                institution_local=product.institution_local,
+                targets_hard_tech=product.targets_hard_tech,
                 record=records.get(product.institution_id) or InstitutionRecord(),
                 pending=pending.get(product.pk, Decimal(0)),
             )
             scored.append(
-                score_candidate(product, tranche, ctx, facts[product.pk], weights=weights, explain=False)
+                score_candidate(
+                    product, tranche, ctx, facts[product.pk], weights=weights, explain=False, shared=shared
+                )
             )
         proposal.candidates = rank(scored, request_id=request.pk, records=records)
         select(tranche, proposal.candidates, waiting=proposal.waiting, committed=committed)
+        kept = []
         for candidate in proposal.candidates:
             if diagnose or candidate.selected:
-                explained = score_candidate(
-                    candidate.product, tranche, ctx, facts[candidate.product.pk], weights=weights
-                )
+                pk = candidate.product.pk
+                if pk not in materialized:
+                    materialized[pk] = candidate.product.materialize()
+                candidate.product = materialized[pk]
+                explained = score_candidate(candidate.product, tranche, ctx, facts[pk], weights=weights)
                 candidate.explanation = explained.explanation
+                kept.append(candidate)
+        # Unexplained candidates (propose() keeps only the selected) are light rows: not handed out.
+        proposal.candidates, proposal.eligible = kept, len(scored)
         proposal.report = _report(ctx, proposal, diagnose=diagnose)
         result.append(proposal)
     return Proposal(request=request, context=ctx, tranches=result)
@@ -152,7 +168,7 @@ def _describe(tranche: Tranche) -> str:
 
 def _report(ctx: MatchContext, proposal: TrancheProposal, *, diagnose: bool) -> str:
     tranche = proposal.tranche
-    if not proposal.candidates:
+    if not proposal.eligible:
         text = f"No product covers {_describe(tranche)}."
         if diagnose:
             text += " " + funnel(ctx, tranche)

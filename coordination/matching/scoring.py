@@ -305,6 +305,17 @@ FACTORS: dict[str, Factor] = {
 }
 
 
+# Factors that read only the institution (its record, where it serves, its re-lending eligibility
+# for the tranche's instrument) or only the request: computed once per institution or per tranche.
+SHARED_FACTORS = {
+    "local_pilot": "institution",
+    "offer_rate": "institution",
+    "response_time": "institution",
+    "policy_support": "institution",
+    "major_task": "request",
+}
+
+
 def score_candidate(
     product: Product,
     tranche: Tranche,
@@ -313,9 +324,15 @@ def score_candidate(
     *,
     weights: dict[str, int] | None = None,
     explain: bool = True,
+    shared: dict | None = None,
 ) -> Candidate:
-    """The candidate with its score and, with `explain`, its explanation (the texts cost more)."""
+    """The candidate with its score and, with `explain`, its explanation (the texts cost more).
+
+    `shared` (one dict per tranche, only without `explain`) keeps the institution- and request-level
+    points between the products of one tranche."""
     weights = weights or factor_weights()
+    if shared is not None and not explain:
+        return Candidate(product=product, score=_fast_total(product, tranche, ctx, facts, weights, shared))
     explanation = []
     total = 0.0
     for key, factor in FACTORS.items():
@@ -334,3 +351,29 @@ def score_candidate(
                 }
             )
     return Candidate(product=product, score=Decimal(f"{total:.2f}"), explanation=explanation)
+
+
+PRODUCT_FACTORS = [key for key in FACTORS if key not in SHARED_FACTORS]
+INSTITUTION_FACTORS = [key for key, scope in SHARED_FACTORS.items() if scope == "institution"]
+REQUEST_FACTORS = [key for key, scope in SHARED_FACTORS.items() if scope == "request"]
+
+
+def _points(keys, product, tranche, ctx, facts, weights) -> float:
+    return sum(round(weights[k] * FACTORS[k](product, tranche, ctx, facts)[0], 2) for k in keys)
+
+
+def _fast_total(product, tranche, ctx, facts, weights, shared) -> Decimal:
+    """The same total as the explained path (the same rounded points, summed), computing the
+    institution- and request-level factors once per tranche."""
+    request_points = shared.get("request")
+    if request_points is None:
+        request_points = shared["request"] = _points(REQUEST_FACTORS, product, tranche, ctx, facts, weights)
+    institution_points = shared.get(product.institution_id)
+    if institution_points is None:
+        institution_points = shared[product.institution_id] = _points(
+            INSTITUTION_FACTORS, product, tranche, ctx, facts, weights
+        )
+    total = (
+        request_points + institution_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
+    )
+    return Decimal(f"{total:.2f}")

@@ -247,5 +247,7 @@ class EligibilityProperty(TestCase):
                 if not ineligibility_reasons(p, proposal.tranche, request, today=today)
             }
             assert in_sql == in_python
+            for candidate in proposal.candidates:  # the ranking's score is the explained one
+                assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
             event(f"eligible on a tranche: {'none' if not in_python else 'some'}")
             event(f"left out on a tranche: {'none' if len(in_python) == len(catalogue) else 'some'}")

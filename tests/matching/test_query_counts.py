@@ -9,9 +9,9 @@ from coordination.models import Referral
 
 pytestmark = pytest.mark.django_db
 
-# Context (the enterprise with its credit, pilot zone and re-lending share; its fields; the request's
-# referrals), open tranches, eligible products, the candidate institutions' referral history.
-PROPOSE_QUERIES = 6
+# Context (the enterprise and region; its credit, pilot zone and re-lending share; its fields; the
+# request's referrals), open tranches, eligible products, the candidate institutions' history.
+PROPOSE_QUERIES = 7
 
 
 def _catalogue(market, size):
