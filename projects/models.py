@@ -227,4 +227,6 @@ class MajorTask(models.Model):
     @property
     def is_national(self) -> bool:
         return self.level == TaskLevel.NATIONAL
+
+
 from .models_credits import *  # noqa: E402,F401,F403
