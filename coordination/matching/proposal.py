@@ -37,7 +37,8 @@ class TrancheProposal:
     kind: str
     limit: int
     waiting: int
-    candidates: list[Candidate] = field(default_factory=list)  # every eligible product, ranked
+    # Ranked: every eligible product in proposal_for_coordinator(), the proposed ones in propose().
+    candidates: list[Candidate] = field(default_factory=list)
     eligible: int = 0  # how many products passed the hard filters
     report: str = ""  # plain words when the tranche gets nobody new
 
