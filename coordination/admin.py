@@ -403,7 +403,6 @@ class RequestAction:
     form_class: type[ActionForm] = ActionForm
     per_request: bool = False
     reason_required: bool | None = None
-    idempotent: bool = True
     shows: Callable[[FinancingRequest], bool] = lambda obj: True
 
     def needs_reason(self) -> bool:
@@ -739,7 +738,7 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         for row in rows:
             kwargs = row.form.service_kwargs()
             key = row.form.cleaned_data.get("idempotency_key")
-            if spec.idempotent and key:
+            if key:
                 kwargs["idempotency_key"] = f"admin-{key}-{row.obj.pk}"
             try:
                 result = spec.service(request_id=row.obj.pk, user=request.user, **kwargs)
