@@ -18,6 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py compute_innovation_credits
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python manage.py demo_logins --url http://127.0.0.1:$${PORT:-8000}/
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start

@@ -16,25 +16,30 @@ INSTITUTION_COLUMNS = tuple(f.attname for f in Institution._meta.concrete_fields
 
 
 class InstitutionRow:
-    __slots__ = ("id", *INSTITUTION_COLUMNS)
+    """An institution's columns, read by attribute (values kept as the query returned them)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple):
+        self.values = values  # id, then INSTITUTION_COLUMNS
 
     def __str__(self) -> str:
         return self.name
 
     @property
     def pk(self) -> int:
-        return self.id
+        return self.values[0]
 
 
 class ProductRow:
-    """What a Product row says, plus the query's annotations (`institution_local`,
+    """A Product row read by attribute, plus the query's annotations (`institution_local`,
     `targets_hard_tech`, `fits` — the ids of the tranches it is eligible for)."""
 
-    __slots__ = (*PRODUCT_COLUMNS, "institution", "institution_local", "targets_hard_tech", "fits")
+    __slots__ = ("values", "institution", "institution_local", "targets_hard_tech", "fits")
 
     @property
     def pk(self) -> int:
-        return self.id
+        return self.values[0]
 
     @property
     def capacity_left(self) -> Decimal:
@@ -45,45 +50,53 @@ class ProductRow:
 
     def materialize(self) -> Product:
         """The model instance (with its institution cached), no query."""
-        institution = Institution.from_db(
-            None,
-            ["id", *INSTITUTION_COLUMNS],
-            [self.institution_id, *(getattr(self.institution, c) for c in INSTITUTION_COLUMNS)],
-        )
-        product = Product.from_db(None, list(PRODUCT_COLUMNS), [getattr(self, c) for c in PRODUCT_COLUMNS])
+        institution = Institution.from_db(None, ["id", *INSTITUTION_COLUMNS], list(self.institution.values))
+        product = Product.from_db(None, list(PRODUCT_COLUMNS), list(self.values))
         product.institution = institution
         product.institution_local = self.institution_local
         product.targets_hard_tech = self.targets_hard_tech
         return product
 
 
+def _column(index: int) -> property:
+    return property(lambda row: row.values[index])
+
+
+for _index, _name in enumerate(PRODUCT_COLUMNS):
+    setattr(ProductRow, _name, _column(_index))
+for _index, _name in enumerate(INSTITUTION_COLUMNS, start=1):
+    setattr(InstitutionRow, _name, _column(_index))
+
+
 def fetch(queryset: QuerySet, tranche_flags: dict[int, str]) -> list[ProductRow]:
     """Run the eligible-products query as plain rows. `tranche_flags` maps tranche id to the name of
     the boolean annotation that says the product fits that tranche."""
-    flag_names = list(tranche_flags.values())
     columns = [
         *PRODUCT_COLUMNS,
+        "institution_id",
         *(f"institution__{c}" for c in INSTITUTION_COLUMNS),
         "institution_local",
         "targets_hard_tech",
-        *flag_names,
+        *tranche_flags.values(),
     ]
-    n_product, n_institution = len(PRODUCT_COLUMNS), len(INSTITUTION_COLUMNS)
+    n_product = len(PRODUCT_COLUMNS)
+    n_institution = 1 + len(INSTITUTION_COLUMNS)
+    after = n_product + n_institution
     tranche_ids = list(tranche_flags)
+    institutions: dict[int, InstitutionRow] = {}
     rows = []
     for values in queryset.values_list(*columns):
         row = ProductRow()
-        for name, value in zip(PRODUCT_COLUMNS, values[:n_product], strict=True):
-            setattr(row, name, value)
-        institution = InstitutionRow()
-        institution.id = row.institution_id
-        for name, value in zip(
-            INSTITUTION_COLUMNS, values[n_product : n_product + n_institution], strict=True
-        ):
-            setattr(institution, name, value)
+        row.values = values[:n_product]
+        institution_id = values[n_product]
+        institution = institutions.get(institution_id)
+        if institution is None:
+            institution = institutions[institution_id] = InstitutionRow(values[n_product:after])
         row.institution = institution
-        rest = values[n_product + n_institution :]
-        row.institution_local, row.targets_hard_tech = bool(rest[0]), bool(rest[1])
-        row.fits = {tranche_id for tranche_id, fits in zip(tranche_ids, rest[2:], strict=True) if fits}
+        row.institution_local = bool(values[after])
+        row.targets_hard_tech = bool(values[after + 1])
+        row.fits = {
+            tranche_id for tranche_id, fits in zip(tranche_ids, values[after + 2 :], strict=True) if fits
+        }
         rows.append(row)
     return rows

@@ -305,14 +305,16 @@ FACTORS: dict[str, Factor] = {
 }
 
 
-# Factors that read only the institution (its record, where it serves, its re-lending eligibility
-# for the tranche's instrument) or only the request: computed once per institution or per tranche.
+# Factors whose points read only the institution (its record, where it serves, its re-lending
+# eligibility for the tranche's instrument) or only the request: computed once per institution or per
+# tranche when ranking (their texts may name the product; explanations compute every factor).
 SHARED_FACTORS = {
     "local_pilot": "institution",
     "offer_rate": "institution",
     "response_time": "institution",
     "policy_support": "institution",
     "major_task": "request",
+    "innovation_credit": "request",
 }
 
 
