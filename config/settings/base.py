@@ -204,4 +204,13 @@ SPECTACULAR_SETTINGS = {
         "DeclineReasonEnum": "coordination.choices.DeclineReason",
     },
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache for every process and node (throttles, locks, lockouts) when Redis is named; the embedded
+# default is one person's demo in one web process.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}

@@ -27,3 +27,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+# The shared Redis cache, as in production; a database of its own per xdist worker (8, 7, …), because
+# clearing a Redis cache flushes its whole database. The broker fixture counts down from 15.
+_xdist_index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379").rstrip("/")
+        + f"/{8 - _xdist_index}",
+    }
+}
