@@ -28,6 +28,7 @@ from projects.models import Region
 
 from . import selectors
 from .admin_forms import ActionForm, ExtendDeadlineForm, RouteForm
+from .admin_scoping import GrantAdmin, ReadOnlyAdmin, ReferenceDataAdmin, ScopedAdmin
 from .choices import DeadlineState, RequestStatus
 from .errors import DomainError
 from .matching.proposal import proposal_for_coordinator
@@ -133,37 +134,9 @@ class ObjectLabels:
 # --- scoping and read-only building blocks ---------------------------------------------------------
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Superusers see everything; everyone else what the selectors let them see; the rest is a 404."""
-
-    def scope(self, queryset: QuerySet, user) -> QuerySet:
-        raise NotImplementedError
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else self.scope(queryset, request.user)
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("Not found."))
-        return obj
-
-
 class RequestScopedAdmin(ScopedAdmin):
     def scope(self, queryset: QuerySet, user) -> QuerySet:
         return queryset.filter(request__in=selectors.requests_visible_to(user).values("pk"))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -974,32 +947,70 @@ class OutboxMessageAdmin(ReadOnlyAdmin, RequestScopedAdmin):
         return pretty_json(obj.payload)
 
 
-# --- configuration: editable ------------------------------------------------------------------------
+# --- configuration: read by staff, changed by those holding the model permission ---------------------
 
 
 @admin.register(ServiceLevel)
-class ServiceLevelAdmin(admin.ModelAdmin):
+class ServiceLevelAdmin(ReferenceDataAdmin):
+    """Everyone reads the service levels; a coordinator sets those of its own regions (the defaults
+    without a region are a national coordinator's), a superuser any."""
+
     list_display = ["stage", "region", "business_days", "remind_days_before"]
     list_filter = ["stage"]
     autocomplete_fields = ["region"]
     list_select_related = ["region"]
 
+    def _governs(self, request: HttpRequest, obj: ServiceLevel | None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return selectors.coordinator_scope(request.user) is not None
+        return selectors.governs_region(request.user, obj.region)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and self._governs(request, None)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._governs(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._governs(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "region" and not request.user.is_superuser:
+            kwargs["queryset"] = selectors.regions_governed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "region" in form.base_fields and not request.user.is_superuser:
+            form.base_fields["region"].required = not selectors.governs_region(request.user, None)
+        return form
+
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ReferenceDataAdmin):
     list_display = ["date", "name", "is_workday"]
     list_filter = ["is_workday"]
     search_fields = ["name"]
     date_hierarchy = "date"
 
 
+# --- grants: superusers only ------------------------------------------------------------------------
+
+
 @admin.register(CoordinatorScope)
-class CoordinatorScopeAdmin(admin.ModelAdmin):
+class CoordinatorScopeAdmin(GrantAdmin):
+    """Granted by a superuser (DESIGN.md §1); a coordinator reads its own scope and its history here."""
+
     list_display = ["user", "national"]
     list_filter = ["national"]
     search_fields = ["user__username"]
     filter_horizontal = ["regions"]
     autocomplete_fields = ["user"]
+
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.coordinator_scopes_visible_to(user).values("pk"))
 
 
 from . import admin_notifications  # noqa: E402,F401  (registers the delivery-side admins)

@@ -5,20 +5,11 @@ import secrets
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
+from .admin_scoping import GrantAdmin, ReadOnlyAdmin, ScopedAdmin
 from .models import ApiToken, Delivery, DeliveryAttempt, NotificationSetting, WebhookSubscription
 from .notifications import relay
 from .services.tokens import hash_key, revoke
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AttemptInline(admin.TabularInline):
@@ -33,7 +24,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = [
         "key",
         "channel",
@@ -65,14 +56,22 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.deliveries_visible_to(user).values("pk"))
+
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(GrantAdmin):
+    """Another party's endpoint is neither shown nor changed here; superusers change any."""
+
     list_display = ["url", "institution", "enterprise", "coordinator", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "institution__name", "enterprise__name", "coordinator__username"]
     readonly_fields = ["created_by", "created_at"]
     autocomplete_fields = ["institution", "enterprise", "coordinator"]
+
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.webhooks_visible_to(user).values("pk"))
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -85,16 +84,20 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationSetting)
-class NotificationSettingAdmin(admin.ModelAdmin):
+class NotificationSettingAdmin(ScopedAdmin):
     list_display = ["user", "language", "email_digest"]
     list_filter = ["language", "email_digest"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user"]
 
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.notification_settings_visible_to(user).values("pk"))
+
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyAdmin):
-    """Integration tokens are made here for a party's service user; the key is shown once."""
+class ApiTokenAdmin(GrantAdmin):
+    """Integration tokens are made here by a superuser for a party's service user; the key is shown once.
+    Everyone else sees and revokes only their own tokens."""
 
     fields = ["user", "name", "integration"]
     autocomplete_fields = ["user"]
@@ -103,17 +106,18 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     search_fields = ["name", "prefix", "user__username"]
     actions = ["revoke_tokens"]
 
-    @admin.action(description=_("Revoke the selected tokens"))
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
         for token in queryset:
             revoke(token)
         self.message_user(request, _("Tokens revoked."), messages.SUCCESS)
 
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("coordination.add_apitoken")
+    def has_revoke_permission(self, request) -> bool:
+        """The selection comes from the scoped list: a non-superuser can only pick their own tokens."""
+        return self.has_view_permission(request)
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("coordination.change_apitoken")
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.api_tokens_visible_to(user).values("pk"))
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] if obj else []

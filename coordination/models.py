@@ -574,3 +574,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) for {self.user}"
+
+
+from . import audit  # noqa: E402,F401  (history of the grant and configuration models)

@@ -6,7 +6,17 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region
 
 from .choices import Role
-from .models import CoordinatorScope, FinancingRequest, Offer, Referral, TransitionEvent, WebhookSubscription
+from .models import (
+    ApiToken,
+    CoordinatorScope,
+    Delivery,
+    FinancingRequest,
+    NotificationSetting,
+    Offer,
+    Referral,
+    TransitionEvent,
+    WebhookSubscription,
+)
 
 User = AbstractBaseUser | AnonymousUser
 EnterpriseMembers = Enterprise.members.through
@@ -19,6 +29,21 @@ def coordinator_scope(user: User) -> CoordinatorScope | None:
         return user.coordinator_scope
     except CoordinatorScope.DoesNotExist:
         return None
+
+
+def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorScope | None:
+    """The scope as the database holds it now, not as an earlier read cached it on the user.
+
+    With `lock` (inside a transaction) the row stays as read until the caller commits, so a power
+    withdrawn or granted meanwhile waits for the action rather than racing it. The fresh value
+    replaces the user's cached one, so every later check in the same action sees it too.
+    """
+    if not user.is_authenticated:
+        return None
+    scopes = CoordinatorScope.objects.filter(user_id=user.pk).prefetch_related("regions")
+    scope = (scopes.select_for_update(of=("self",)) if lock else scopes).first()
+    user._meta.get_field("coordinator_scope").set_cached_value(user, scope)
+    return scope
 
 
 def region_prefixes(scope: CoordinatorScope) -> list[str]:
@@ -36,6 +61,19 @@ def region_q(scope: CoordinatorScope, field: str) -> Q:
 
 def scope_covers_region(scope: CoordinatorScope, region: Region) -> bool:
     return scope.national or any(region.code.startswith(prefix) for prefix in region_prefixes(scope))
+
+
+def governs_region(user: User, region: Region | None) -> bool:
+    """A coordinator's own configuration is its regions' overrides; the defaults (no region) are national."""
+    scope = coordinator_scope(user)
+    if scope is None:
+        return False
+    return scope.national if region is None else scope_covers_region(scope, region)
+
+
+def regions_governed_by(user: User) -> QuerySet[Region]:
+    scope = coordinator_scope(user)
+    return Region.objects.filter(region_q(scope, "code")) if scope else Region.objects.none()
 
 
 def enterprises_visible_to(user: User) -> QuerySet[Enterprise]:
@@ -199,3 +237,36 @@ def describe_user(user: User) -> dict:
         else None,
         "language": setting.language if setting else "zh-hans",
     }
+
+
+def coordinator_scopes_visible_to(user: User) -> QuerySet[CoordinatorScope]:
+    """A coordinator reads its own scope; only superusers see (and grant) the others."""
+    return (
+        CoordinatorScope.objects.filter(user_id=user.pk)
+        if user.is_authenticated
+        else CoordinatorScope.objects.none()
+    )
+
+
+def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """Tokens are their owner's alone: nobody else sees that one exists."""
+    return ApiToken.objects.filter(user_id=user.pk) if user.is_authenticated else ApiToken.objects.none()
+
+
+def notification_settings_visible_to(user: User) -> QuerySet[NotificationSetting]:
+    if not user.is_authenticated:
+        return NotificationSetting.objects.none()
+    return NotificationSetting.objects.filter(user_id=user.pk)
+
+
+def deliveries_visible_to(user: User) -> QuerySet[Delivery]:
+    """Deliveries addressed to the user or to a webhook of a party the user belongs to."""
+    if not user.is_authenticated:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(
+        Q(user_id=user.pk) | Q(subscription__in=webhooks_visible_to(user).values("pk"))
+    )
+
+
+def credit_scores_visible_to(user: User) -> QuerySet[InnovationCreditScore]:
+    return InnovationCreditScore.objects.filter(enterprise__in=enterprises_visible_to(user).values("pk"))

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from coordination.admin_scoping import GrantAdmin, ReferenceDataAdmin
+
 from .models import Institution, Product, RelendingPolicy
 
 
@@ -20,7 +22,10 @@ class ProductInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(GrantAdmin, ReferenceDataAdmin):
+    """Every coordinator reads the institutions it routes to; the first manager and every later
+    change here are a superuser's (its managers keep the team elsewhere)."""
+
     list_display = ["name", "kind", "credit_code", "relending_eligible", "is_active"]
     list_filter = ["kind", "relending_eligible", "is_active"]
     search_fields = ["name", "credit_code"]
@@ -30,7 +35,7 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ReferenceDataAdmin):
     list_display = [
         "name",
         "institution",
@@ -61,5 +66,5 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(RelendingPolicy)
-class RelendingPolicyAdmin(admin.ModelAdmin):
+class RelendingPolicyAdmin(ReferenceDataAdmin):
     list_display = ["effective_from", "quota", "refinance_share", "rate", "note"]

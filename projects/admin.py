@@ -5,6 +5,9 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from coordination import selectors
+from coordination.admin_scoping import GrantAdmin, ReferenceDataAdmin, ScopedAdmin
+
 from .credits import services as credit_services
 from .credits.choices import IndicatorGroup
 from .domain.size_class import SIZE_LABELS
@@ -22,7 +25,7 @@ from .models import (
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReferenceDataAdmin):
     list_display = ["code", "name", "parent", "pilot_zone", "innovation_center"]
     list_filter = ["pilot_zone", "innovation_center"]
     search_fields = ["code", "name", "name_en"]
@@ -30,7 +33,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TechField)
-class TechFieldAdmin(admin.ModelAdmin):
+class TechFieldAdmin(ReferenceDataAdmin):
     list_display = ["code", "name", "parent", "hard_tech"]
     list_filter = ["hard_tech", "parent"]
     search_fields = ["code", "name", "name_en"]
@@ -76,7 +79,9 @@ class FinancialsInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(GrantAdmin):
+    """Its members are a grant (DESIGN.md §1): changed by a superuser here, by its managers elsewhere."""
+
     list_display = ["name", "credit_code", "region", "stage", "industry", "employees", "specialised_status"]
     list_filter = [
         "stage",
@@ -126,14 +131,20 @@ class EnterpriseAdmin(admin.ModelAdmin):
         (_("Members"), {"fields": ["members"]}),
     ]
 
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.enterprises_visible_to(user).values("pk"))
+
 
 @admin.register(MajorTask)
-class MajorTaskAdmin(admin.ModelAdmin):
+class MajorTaskAdmin(ScopedAdmin):
     list_display = ["code", "title", "level", "field", "lead_enterprise", "budget", "financing_gap"]
     list_filter = ["level", "field"]
     search_fields = ["code", "title", "lead_enterprise__name"]
     autocomplete_fields = ["lead_enterprise", "participants", "field"]
     list_select_related = ["field", "lead_enterprise"]
+
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.major_tasks_visible_to(user).values("pk"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -171,7 +182,7 @@ class CreditIndicatorInline(admin.TabularInline):
 
 
 @admin.register(CreditModel)
-class CreditModelAdmin(admin.ModelAdmin):
+class CreditModelAdmin(ReferenceDataAdmin):
     list_display = ["version", "name", "status", "published_at", "indicator_count", "short_fingerprint"]
     list_filter = ["status"]
     search_fields = ["version", "name"]
@@ -252,7 +263,7 @@ class CreditModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(InnovationCreditScore)
-class InnovationCreditScoreAdmin(admin.ModelAdmin):
+class InnovationCreditScoreAdmin(ScopedAdmin):
     list_display = ["enterprise", "year", "model", "stage", "total", "percentile", "cohort", "cohort_size"]
     list_filter = ["model", "year", "stage"]
     search_fields = ["enterprise__name", "enterprise__credit_code", "cohort"]
@@ -296,6 +307,9 @@ class InnovationCreditScoreAdmin(admin.ModelAdmin):
             _("contribution"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
+
+    def scope(self, queryset, user):
+        return queryset.filter(pk__in=selectors.credit_scores_visible_to(user).values("pk"))
 
     def has_add_permission(self, request):
         return False

@@ -30,10 +30,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
 from coordination.models import CoordinatorScope
+from coordination.permissions import sync_coordinator_group
 from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind, Instrument
 from lenders.models import Institution, Product, RelendingPolicy
 from projects.choices import Industry, SpecialisedStatus, Stage, TaskLevel
@@ -52,8 +52,6 @@ FINANCIAL_YEARS = (2023, 2024, 2025)
 LATEST_YEAR = FINANCIAL_YEARS[-1]
 # The day the generated certificates and registrations are judged against.
 AS_OF = date(2026, 1, 1)
-COORDINATOR_GROUP = "Coordinators"
-COORDINATOR_APPS = ("projects", "lenders", "coordination")
 SHANGHAI = "310000"
 
 # Anchor indices (block 0).
@@ -1081,11 +1079,7 @@ def _seed_users(
         ),
     )
 
-    group, _ = Group.objects.get_or_create(name=COORDINATOR_GROUP)
-    permissions = Permission.objects.filter(
-        content_type__app_label__in=COORDINATOR_APPS, codename__regex=r"^(view|change)_"
-    )
-    group.permissions.add(*permissions)
+    group = sync_coordinator_group()
     group.user_set.add(*(user_ids[demo.username] for demo in coordinators if demo.is_staff))
 
 

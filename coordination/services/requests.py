@@ -344,6 +344,13 @@ def approve_request(
                 raise PermissionDenied(
                     "Nobody confirms their own proposal: a second coordinator must confirm."
                 )
+            if not engine.holds_national_scope(proposer):
+                engine.authorise(request, action, user)
+                raise Conflict(
+                    "The coordinator who proposed this approval is no longer a national coordinator; "
+                    "cancel the proposal and propose it again.",
+                    code="proposer_lost_powers",
+                )
         if action == "propose_approval":
             engine.transition(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
             request.approval_proposed_by = user

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from .. import selectors
 from ..choices import Role
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..models import FinancingRequest, Offer, Referral, TransitionEvent
+from ..models import CoordinatorScope, FinancingRequest, Offer, Referral, TransitionEvent
 from ..services.deadlines import cancel_deadlines, open_deadlines
 from ..services.outbox import enqueue
 from .tables import (
@@ -71,6 +71,7 @@ def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
         if Role.SYSTEM not in transition.roles:
             raise PermissionDenied(f"'{action}' is not a system action.")
         return transition, Role.SYSTEM
+    current_scope(user)  # every role below is judged on the powers held now
     roles = machine.roles_for(user, obj)
     if not roles:
         raise NotFound()
@@ -85,9 +86,26 @@ def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
     return transition, allowed[0]
 
 
+def current_scope(user):
+    """The actor's coordinator scope read from the database at the moment of the action.
+
+    Inside the action's transaction the row is locked too, so a scope edited meanwhile (a region
+    added, "national" ticked or unticked) takes effect before or after the action, never during it.
+    """
+    return selectors.current_coordinator_scope(user, lock=transaction.get_connection().in_atomic_block)
+
+
 def is_national(user) -> bool:
-    scope = selectors.coordinator_scope(user)
+    scope = current_scope(user)
     return bool(scope and scope.national)
+
+
+def holds_national_scope(user_id: int) -> bool:
+    """Whether that user is a national coordinator now: the maker, verified again at the checker's step."""
+    scopes = CoordinatorScope.objects.filter(user_id=user_id)
+    if transaction.get_connection().in_atomic_block:
+        scopes = scopes.select_for_update()
+    return bool(scopes.values_list("national", flat=True).first())
 
 
 def check(obj: models.Model, action: str, user, reason: str = "") -> tuple[Transition, str]:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +21,7 @@ from coordination.models import (
     ServiceLevel,
     TransitionEvent,
 )
+from coordination.permissions import sync_coordinator_group
 from coordination.services import referrals as rs
 from coordination.services import requests as rq
 from tests import factories as f
@@ -33,11 +34,8 @@ CHANGELIST = "admin:coordination_financingrequest_changelist"
 
 @pytest.fixture
 def staff(world):
-    """The world's coordinators in a group holding every coordination, projects and lenders permission."""
-    group = Group.objects.create(name="coordinators")
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["coordination", "projects", "lenders"])
-    )
+    """The world's coordinators in the coordinators' group, with exactly its (least) permissions."""
+    group = sync_coordinator_group()
     for user in (world.coordinator, world.national, world.national_2):
         user.groups.add(group)
     return world
@@ -533,19 +531,35 @@ def test_every_read_only_list_and_page_renders_with_its_filters(staff):
     assert "3,000,000.00 CNY (300 万元)" in listing
 
 
-def test_service_levels_and_holidays_are_editable(staff):
+def test_a_coordinator_sets_its_own_regions_service_levels_and_only_those(staff):
+    """Given the Shanghai coordinator, when it sets service levels and a holiday, then only the
+    Shanghai override is saved: Beijing's, the national default and the calendar are not its own."""
     w = staff
     coordinator = browser(w.coordinator)
+    add = reverse("admin:coordination_servicelevel_add")
     response = coordinator.post(
-        reverse("admin:coordination_servicelevel_add"),
-        {"stage": "triage", "region": w.shanghai.pk, "business_days": "2", "remind_days_before": "1"},
+        add, {"stage": "triage", "region": w.shanghai.pk, "business_days": "2", "remind_days_before": "1"}
     )
     assert response.status_code == 302
     assert ServiceLevel.objects.get(stage="triage", region=w.shanghai).business_days == 2
+    for region in (w.beijing.pk, ""):
+        response = coordinator.post(
+            add, {"stage": "review", "region": region, "business_days": "1", "remind_days_before": "0"}
+        )
+        assert response.status_code == 200 and "region" in response.context["adminform"].form.errors
+    assert not ServiceLevel.objects.filter(stage="review").exists()
     response = coordinator.post(
         reverse("admin:coordination_holiday_add"),
         {"date": "2031-01-01", "name": "New Year", "is_workday": ""},
     )
+    assert response.status_code == 403
+    assert not Holiday.objects.filter(name="New Year").exists()
+
+
+def test_a_superuser_edits_the_calendar(world):
+    root = browser(f.UserFactory(username="root", is_staff=True, is_superuser=True))
+    holiday = {"date": "2031-01-01", "name": "New Year", "is_workday": ""}
+    response = root.post(reverse("admin:coordination_holiday_add"), holiday)
     assert response.status_code == 302
     assert Holiday.objects.filter(name="New Year").exists()
 

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 
-from coordination.demo.seed import COORDINATOR_GROUP, DEMO_USERNAMES, seed_demo
+from coordination.demo.seed import DEMO_USERNAMES, seed_demo
 from coordination.models import CoordinatorScope
+from coordination.permissions import COORDINATOR_GROUP
 from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind, Instrument
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.choices import TaskLevel
@@ -182,9 +183,12 @@ def test_each_demo_user_has_its_membership_or_scope(seeded):
         user = get_user_model().objects.get(pk=users[name].pk)  # fresh: no cached permissions
         assert user.is_staff and not user.is_superuser
         assert user.groups.filter(name=COORDINATOR_GROUP).exists()
-        assert user.has_perm("projects.change_enterprise")
         assert user.has_perm("lenders.view_product")
-        assert user.has_perm("coordination.change_coordinatorscope")
+        assert user.has_perm("coordination.view_financingrequest")
+        # Least power: they read and act through the workflow, and grant nothing.
+        assert not user.has_perm("projects.change_enterprise")
+        assert not user.has_perm("coordination.change_coordinatorscope")
+        assert not user.has_perm("lenders.change_institution")
     assert users["admin"].is_superuser and users["admin"].is_staff
     non_staff = set(DEMO_USERNAMES) - {"demo-coordinator", "demo-national", "demo-national-2", "admin"}
     assert not any(users[name].is_staff for name in non_staff)
