@@ -283,6 +283,12 @@ class IdempotencyRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.key} → {self.action} {self.object_type}#{self.object_id}"
 
+    @property
+    def awaiting_response(self) -> bool:
+        """Claimed by an API request whose response is not stored yet (so, by this very transaction:
+        another's claim is invisible until it commits, and it commits with its response)."""
+        return bool(self.fingerprint) and self.response_status is None
+
 
 class ServiceLevel(models.Model):
     """Business days allowed for a waiting stage; a row with a region overrides the default."""
