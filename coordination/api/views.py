@@ -18,7 +18,7 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 from .. import selectors
 from ..errors import NotFound, PermissionDenied
 from ..matching.proposal import proposal_for_coordinator
-from ..models import Deadline, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
+from ..models import FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
 from ..services import referrals as referral_services
 from ..services import requests as request_services
@@ -295,7 +295,7 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             {
                 "events": s.EventSerializer(selectors.events_visible_to(request.user, obj), many=True).data,
                 "deadlines": s.DeadlineSerializer(
-                    Deadline.objects.filter(request=obj).order_by("due_at", "id"), many=True
+                    selectors.deadlines_visible_to(request.user, obj), many=True
                 ).data,
             }
         )
