@@ -13,14 +13,15 @@ from contextlib import ExitStack
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from rest_framework.response import Response
 
 from coordination.errors import IdempotencyMismatch, KeyInProgress
 from coordination.models import IdempotencyRecord
 from coordination.services.idempotency import claim
 
 HEADER = "Idempotency-Key"
+JSON = "application/json"  # the API's one renderer
 MAX_KEY_LENGTH = 100
 
 
@@ -123,13 +124,12 @@ class IdempotentPostMixin:
             response["Retry-After"] = str(exc.retry_after)
         return response
 
-    def _replayed(self, record: IdempotencyRecord) -> Response:
-        response = Response(record.response, status=record.response_status)
+    def _replayed(self, record: IdempotencyRecord) -> HttpResponse:
+        response = HttpResponse(record.response, status=record.response_status, content_type=JSON)
         response["Idempotent-Replayed"] = "true"
         return response
 
     def _store(self, response) -> None:
-        data = json.loads(json.dumps(response.data, default=str)) if response.data is not None else None
         IdempotencyRecord.objects.filter(pk=self._claim.pk).update(
-            response=data, response_status=response.status_code
+            response=response.render().content.decode(), response_status=response.status_code
         )

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.idempotency import key_of as idempotency_key
 from config.api.throttles import AuthThrottle
 from lenders.models import Institution, Product
 from projects.models import Enterprise, MajorTask, Region, TechField
@@ -29,10 +30,6 @@ from . import filters as f
 from . import serializers as s
 from .base import CodeCursor, GenericViewSet, IdCursor, NewestFirstCursor, ReadOnlyViewSet
 from .schema import ERRORS, READ_ERRORS, WRITE_ERRORS
-
-
-def idempotency_key(request) -> str:
-    return (request.headers.get("Idempotency-Key") or "").strip()
 
 
 def validated(serializer_class, request):
