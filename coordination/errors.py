@@ -45,6 +45,16 @@ class IdempotencyMismatch(DomainError):
     code = "idempotency_key_reused"
 
 
+class KeyInProgress(Conflict):
+    """Another request with the same idempotency key has not finished yet; the client retries later."""
+
+    code = "idempotency_key_in_progress"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "too_large"

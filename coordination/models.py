@@ -273,7 +273,9 @@ class IdempotencyRecord(models.Model):
     object_type = models.CharField(max_length=20)
     object_id = models.BigIntegerField()
     fingerprint = models.CharField(max_length=64, blank=True)
-    response = models.JSONField(null=True, blank=True)
+    # The first response's body as sent (text, not jsonb, which would reorder its keys), so a replay
+    # is the same bytes.
+    response = models.TextField(blank=True, default="")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -282,6 +284,12 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def awaiting_response(self) -> bool:
+        """Claimed by an API request whose response is not stored yet (so, by this very transaction:
+        another's claim is invisible until it commits, and it commits with its response)."""
+        return bool(self.fingerprint) and self.response_status is None
 
 
 class ServiceLevel(models.Model):

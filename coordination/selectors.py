@@ -9,6 +9,7 @@ from .choices import Role
 from .models import (
     ApiToken,
     CoordinatorScope,
+    Deadline,
     Delivery,
     FinancingRequest,
     NotificationSetting,
@@ -162,29 +163,68 @@ def major_tasks_visible_to(user: User) -> QuerySet[MajorTask]:
     )
 
 
+# Reasons written to the applicant; every other party's reason (an institution's decline note or offer
+# withdrawal, a coordinator's routing or approval note, the system's bookkeeping) is internal to it.
+REASONS_FOR_APPLICANT = frozenset(
+    {
+        "financing_request.screen_fail",  # what is missing
+        "financing_request.request_info",
+        "financing_request.reject",
+        "financing_request.accept_partial_package",  # also on the request itself
+        "referral.request_info",  # the institution's question, also on the referral
+    }
+)
+
+
+def applicant_reads_reason(topic: str, actor_role: str | None) -> bool:
+    """Whether an applicant reads the reason of an event `topic` ("object_type.action") taken by `actor_role`.
+
+    The one rule for every view of the applicant: the API timeline, its notifications and webhooks, pages.
+    """
+    return topic in REASONS_FOR_APPLICANT or actor_role == Role.APPLICANT
+
+
+def _parts_visible_to(user: User, request: FinancingRequest, roles: set[str]) -> Q | None:
+    """Which of the request's parts (the request, its referrals, their offers) `user` reads; None: all.
+
+    An institution reads the request and its own referrals and offers, never a rival's (their events,
+    deadlines, reasons).
+    """
+    if user.is_superuser or roles & {Role.COORDINATOR, Role.APPLICANT}:
+        return None
+    own_referrals = list(request.referrals.filter(institution__members=user).values_list("pk", flat=True))
+    own_offers = list(Offer.objects.filter(referral__in=own_referrals).values_list("pk", flat=True))
+    return (
+        Q(object_type="financing_request")
+        | Q(object_type="referral", object_id__in=own_referrals)
+        | Q(object_type="offer", object_id__in=own_offers)
+    )
+
+
+def _reads_as_applicant(user: User, roles: set[str]) -> bool:
+    return Role.APPLICANT in roles and Role.COORDINATOR not in roles and not user.is_superuser
+
+
 def events_visible_to(user: User, request: FinancingRequest) -> list[TransitionEvent]:
-    """The request's timeline as this user may see it: an institution sees its own referrals, not rivals'."""
+    """The request's timeline as this user may see it: its own parts, and only the reasons meant for it."""
+    roles = roles_on_request(user, request)
     events = (
         TransitionEvent.objects.filter(request=request).select_related("actor").order_by("created_at", "id")
     )
-    roles = roles_on_request(user, request)
-    if Role.COORDINATOR in roles or user.is_superuser:
-        return list(events)
-    if Role.APPLICANT in roles:
-        visible = list(events)
+    parts = _parts_visible_to(user, request, roles)
+    visible = list(events if parts is None else events.filter(parts))
+    if _reads_as_applicant(user, roles):
         for event in visible:
-            if event.object_type != "financing_request" and event.action == "decline":
-                event.reason = ""  # an institution's own words on a decline stay with it
-        return visible
-    own_referrals = list(request.referrals.filter(institution__members=user).values_list("pk", flat=True))
-    own_offers = list(Offer.objects.filter(referral__in=own_referrals).values_list("pk", flat=True))
-    return list(
-        events.filter(
-            Q(object_type="financing_request")
-            | Q(object_type="referral", object_id__in=own_referrals)
-            | Q(object_type="offer", object_id__in=own_offers)
-        )
-    )
+            if not applicant_reads_reason(f"{event.object_type}.{event.action}", event.actor_role):
+                event.reason = ""
+    return visible
+
+
+def deadlines_visible_to(user: User, request: FinancingRequest) -> QuerySet[Deadline]:
+    """The request's deadlines this user may see: a rival institution's referral and offer dates are not."""
+    deadlines = Deadline.objects.filter(request=request).order_by("due_at", "id")
+    parts = _parts_visible_to(user, request, roles_on_request(user, request))
+    return deadlines if parts is None else deadlines.filter(parts)
 
 
 def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:

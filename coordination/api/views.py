@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.idempotency import key_of as idempotency_key
 from config.api.throttles import AuthThrottle
 from lenders.models import Institution, Product
 from projects.models import Enterprise, MajorTask, Region, TechField
@@ -18,7 +19,7 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 from .. import selectors
 from ..errors import NotFound, PermissionDenied
 from ..matching.proposal import proposal_for_coordinator
-from ..models import Deadline, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
+from ..models import FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
 from ..services import referrals as referral_services
 from ..services import requests as request_services
@@ -29,10 +30,6 @@ from . import filters as f
 from . import serializers as s
 from .base import CodeCursor, GenericViewSet, IdCursor, NewestFirstCursor, ReadOnlyViewSet
 from .schema import ERRORS, READ_ERRORS, WRITE_ERRORS
-
-
-def idempotency_key(request) -> str:
-    return (request.headers.get("Idempotency-Key") or "").strip()
 
 
 def validated(serializer_class, request):
@@ -295,7 +292,7 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             {
                 "events": s.EventSerializer(selectors.events_visible_to(request.user, obj), many=True).data,
                 "deadlines": s.DeadlineSerializer(
-                    Deadline.objects.filter(request=obj).order_by("due_at", "id"), many=True
+                    selectors.deadlines_visible_to(request.user, obj), many=True
                 ).data,
             }
         )

@@ -13,6 +13,7 @@ from ..models import (
     TransitionEvent,
     WebhookSubscription,
 )
+from ..selectors import applicant_reads_reason
 
 User = get_user_model()
 
@@ -63,14 +64,6 @@ REMINDER_AUDIENCE = {
     "applicant_answer": "applicant",
     "offer_validity": "applicant",
 }
-# Internal notes stay with the institution and the coordinators.
-PRIVATE_FIELDS = {"applicant": {"reason"}}
-PUBLIC_REASON_TOPICS = {
-    "financing_request.request_info",
-    "financing_request.reject",
-    "referral.request_info",
-    "financing_request.screen_fail",
-}
 
 
 @dataclass
@@ -80,10 +73,10 @@ class Audience:
     webhooks: list = field(default_factory=list)
 
     def payload(self, message: OutboxMessage) -> dict:
+        """What this audience is sent (inbox, e-mail and webhooks alike), without reasons not meant for it."""
         payload = {"topic": message.topic, **message.payload}
-        if message.topic not in PUBLIC_REASON_TOPICS:
-            for name in PRIVATE_FIELDS.get(self.role, ()):
-                payload.pop(name, None)
+        if self.role == "applicant" and not applicant_reads_reason(message.topic, payload.get("actor_role")):
+            payload.pop("reason", None)
         return payload
 
 

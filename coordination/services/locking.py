@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from ..errors import IdempotencyMismatch, NotFound
-from ..models import FinancingRequest, IdempotencyRecord, Offer, Referral
+from ..models import FinancingRequest, Offer, Referral
+from .idempotency import claim
 
 T = TypeVar("T")
 
@@ -65,31 +66,28 @@ def with_idempotency(
     run: Callable[[], T],
     replay: Callable[[], T],
 ) -> T:
-    """Run `run` in a transaction once per (user, key); the same key again replays and changes nothing."""
+    """Run `run` in a transaction once per (user, key); the same key again replays and changes nothing.
+
+    The key is claimed before `run`, in the same transaction (see `idempotency.claim`): a concurrent
+    second call waits for the first and replays it, never running `run` a second time.
+    """
     if not key or user is None:
         with transaction.atomic():
             return run()
-
-    def matching(record: IdempotencyRecord) -> T:
+    with transaction.atomic():
+        record, claimed = claim(
+            user=user, key=key, action=action, object_type=object_type, object_id=object_id
+        )
+        if not claimed and record.awaiting_response:
+            # The API request now running claimed the key a moment ago; this action is its effect.
+            record.action, record.object_type, record.object_id = action, object_type, object_id
+            record.save(update_fields=["action", "object_type", "object_id"])
+            claimed = True
+        if claimed:
+            return run()
         if (record.action, record.object_type, record.object_id) != (action, object_type, object_id):
             raise IdempotencyMismatch(
                 "This Idempotency-Key was already used for a different action.",
                 fields={"idempotency_key": ["already used for another action"]},
             )
         return replay()
-
-    try:
-        with transaction.atomic():
-            existing = IdempotencyRecord.objects.filter(actor=user, key=key).first()
-            if existing:
-                return matching(existing)
-            result = run()
-            IdempotencyRecord.objects.create(
-                actor=user, key=key, action=action, object_type=object_type, object_id=object_id
-            )
-            return result
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.filter(actor=user, key=key).first()
-        if existing is None:
-            raise
-        return matching(existing)
