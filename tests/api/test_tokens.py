@@ -67,6 +67,14 @@ def test_integration_tokens_have_their_own_lifetime(world):
     assert lifetime(integration) == timedelta(days=30)
 
 
+def test_a_token_made_outside_the_service_expires_too(world):
+    """The admin makes integration tokens itself; the model gives every new token its lifetime."""
+    token = ApiToken.objects.create(
+        user=world.bank_x_user, name="erp", prefix="p", key_hash="h", integration=True
+    )
+    assert lifetime(token) == timedelta(days=settings.API_INTEGRATION_TOKEN_TTL_DAYS)
+
+
 def test_the_owner_lists_only_its_own_live_tokens_without_their_keys(world):
     current, key = issue_token(user=world.applicant_a, name="cli")
     spare, spare_key = issue_token(user=world.applicant_a, name="ci", integration=True)
