@@ -21,7 +21,8 @@ def client_address(request) -> str:
 
 class SettingsRates:
     """Read the rates when a request comes, not when DRF is imported: DRF's throttles keep the dict they
-    saw at import, so `override_settings(REST_FRAMEWORK=...)` (or a reloaded setting) was never seen."""
+    saw at import, so `override_settings(REST_FRAMEWORK=...)` (or a reloaded setting) was never seen.
+    Anonymous callers are counted per client_address; the counts live in the default (Redis) cache."""
 
     @property
     def THROTTLE_RATES(self):  # noqa: N802 - the attribute name DRF's SimpleRateThrottle reads
