@@ -1,6 +1,7 @@
 """REST API v1. Views are thin: scoping through the selectors, writes through the services."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,8 @@ class TokenView(APIView):
             raise AuthenticationFailed(_("Wrong username or password."))
         if second_factor_required(user) and verified_device(user, data.get("otp_token", "")) is None:
             raise AuthenticationFailed(_("Two-factor account: give the authenticator's code as otp_token."))
+        # A token is a sign-in: last_login is stamped and django-axes clears this pair's failures.
+        user_logged_in.send(sender=type(user), request=request, user=user)
         token, key = token_services.issue_token(user=user, name="login")
         return Response({"token": key, "expires_at": token.expires_at})
 

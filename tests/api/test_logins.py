@@ -185,6 +185,20 @@ def test_a_successful_login_resets_the_failures(world):
     assert admin_login(client, "coord-sh", "wrong").status_code == 200  # counting from zero again
 
 
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_token_sign_in_resets_the_failures_and_stamps_the_last_login(world):
+    client = APIClient()
+    wrong = {"username": "applicant-a", "password": "wrong"}
+    right = {"username": "applicant-a", "password": PASSWORD}
+    for _ in range(2):
+        assert client.post(TOKEN, wrong, format="json").status_code == 401
+    assert client.post(TOKEN, right, format="json").status_code == 200
+    for _ in range(2):
+        assert client.post(TOKEN, wrong, format="json").status_code == 401  # counting from zero again
+    world.applicant_a.refresh_from_db()
+    assert world.applicant_a.last_login is not None
+
+
 # --- two-factor -----------------------------------------------------------------------------------
 
 
