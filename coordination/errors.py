@@ -63,3 +63,10 @@ class PayloadTooLarge(DomainError):
 class UnsupportedMediaType(DomainError):
     status_code = 415
     code = "unsupported_media_type"
+
+
+class TooManyFailures(DomainError):
+    """Sign-in locked for this account from this address until the cool-off ends (django-axes)."""
+
+    status_code = 429
+    code = "locked_out"

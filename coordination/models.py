@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -573,6 +575,7 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -582,6 +585,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) for {self.user}"
+
+    def save(self, *args, **kwargs):
+        # Here rather than in the service so that every way a token is made (API, admin) gets an expiry.
+        if self.expires_at is None:
+            ttl = settings.API_INTEGRATION_TOKEN_TTL_DAYS if self.integration else settings.API_TOKEN_TTL_DAYS
+            self.expires_at = timezone.now() + timedelta(days=ttl)
+        super().save(*args, **kwargs)
 
 
 from . import audit  # noqa: E402,F401  (history of the grant and configuration models)

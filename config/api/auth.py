@@ -1,5 +1,7 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from coordination.services.tokens import user_for_key
 
@@ -20,7 +22,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <token>'.")
         user, token = user_for_key(header[1].decode(errors="replace"))
         if user is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         return user, token
 
     def authenticate_header(self, request):
@@ -33,3 +35,11 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer"}
+
+
+class DocsAccess(permissions.BasePermission):
+    """The schema and Swagger UI: anyone while settings.API_DOCS_PUBLIC is on (read per request, so the
+    setting can change without a restart of the views), otherwise signed-in users only."""
+
+    def has_permission(self, request, view) -> bool:
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)

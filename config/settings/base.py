@@ -1,6 +1,7 @@
 """Settings shared by every environment; values come from the environment with embedded defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "projects",
     "lenders",
     "coordination",
@@ -46,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,8 +59,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The admin shows who changed a grant or configuration and how; a change is made again, never "reverted".
@@ -117,6 +127,10 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TechFin Coordination <noreply@techfin.invalid>")
@@ -167,6 +181,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # How long a request waits for another one holding the same Idempotency-Key before a 409 "in progress".
 IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "5"))
 
+# Logins (issue 9). The client address is REMOTE_ADDR, or with N trusted reverse proxies in front the Nth
+# address from the right of X-Forwarded-For (the one the outermost trusted proxy saw); a client can put
+# anything to the left of it, so nothing else in the header is believed.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# django-axes: one account from one address is locked after AXES_FAILURE_LIMIT failures, for the cool-off;
+# the same account from another address, and other accounts from that address, still log in.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.api.throttles.client_address"
+# Two-factor (django-otp, TOTP): whoever has a confirmed device must use it for the admin and for API
+# tokens; with REQUIRE_2FA_NATIONAL national coordinators must have one.
+REQUIRE_2FA_NATIONAL = env_bool("REQUIRE_2FA_NATIONAL", False)
+OTP_TOTP_ISSUER = "TechFin Coordination"
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
+API_INTEGRATION_TOKEN_TTL_DAYS = int(os.environ.get("API_INTEGRATION_TOKEN_TTL_DAYS", "365"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "config.api.auth.TokenAuthentication",
@@ -193,6 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "TechFin Coordination API",
@@ -201,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["config.api.auth.DocsAccess"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "RequestStatusEnum": "coordination.choices.RequestStatus",
@@ -211,6 +246,27 @@ SPECTACULAR_SETTINGS = {
         "DeclineReasonEnum": "coordination.choices.DeclineReason",
     },
 }
+# The schema and Swagger UI: open to anyone unless this is off (production's default).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
+
+# Content-Security-Policy (django-csp 4). Scripts only from our own static files (Swagger UI's set-up
+# script is served as a file by SpectacularSwaggerSplitView); styles allow inline because Swagger UI's
+# page and some admin templates carry inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # One cache for every process and node (throttles, locks, lockouts) when Redis is named; the embedded
 # default is one person's demo in one web process.
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")

@@ -19,3 +19,5 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# The schema and Swagger UI describe every endpoint: only signed-in users read them unless opened.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)

@@ -14,6 +14,7 @@ from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region,
 
 from ..choices import DeclineReason, DocumentKind, Role
 from ..models import (
+    ApiToken,
     FinancingRequest,
     Notification,
     Offer,
@@ -534,10 +535,23 @@ class WebhookCreatedSerializer(WebhookSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=200, style={"input_type": "password"})
+    otp_token = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, help_text="The authenticator's code, if two-factor."
+    )
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once; send it as `Authorization: Bearer <token>`.")
+    expires_at = serializers.DateTimeField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it later: never the key, only its first characters."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "integration", "created_at", "last_used_at", "expires_at"]
+        read_only_fields = fields
 
 
 class MeSerializer(serializers.Serializer):

@@ -1,5 +1,5 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from config.api.errors import not_found
@@ -19,12 +19,14 @@ router.register("offers", views.OfferViewSet, basename="offer")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 router.register("innovation-credits", credits.InnovationCreditViewSet, basename="innovation-credit")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's set-up script as a file, so the CSP needs no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     # Paths ending in "/" that match nothing above (ids that are not ids, unknown resources): a JSON 404.
     # Paths without the slash still reach APPEND_SLASH's redirect first.

@@ -1,12 +1,15 @@
 """REST API v1. Views are thin: scoping through the selectors, writes through the services."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,15 +20,16 @@ from lenders.models import Institution, Product
 from projects.models import Enterprise, MajorTask, Region, TechField
 
 from .. import selectors
-from ..errors import NotFound, PermissionDenied
+from ..errors import NotFound, PermissionDenied, TooManyFailures
 from ..matching.proposal import proposal_for_coordinator
-from ..models import FinancingRequest, Notification, Offer, Referral, WebhookSubscription
+from ..models import ApiToken, Deadline, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
 from ..services import referrals as referral_services
 from ..services import requests as request_services
+from ..services import tokens as token_services
 from ..services import webhooks as webhook_services
 from ..services.requests import TrancheInput
-from ..services.tokens import issue_token
+from ..services.two_factor import second_factor_required, verified_device
 from . import filters as f
 from . import serializers as s
 from .base import CodeCursor, GenericViewSet, IdCursor, NewestFirstCursor, ReadOnlyViewSet
@@ -39,7 +43,14 @@ def validated(serializer_class, request):
 
 
 @extend_schema(
-    request=s.TokenRequestSerializer, responses={200: s.TokenSerializer, **ERRORS(400, 401, 429)}, auth=[]
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenSerializer, **ERRORS(400, 401, 429)},
+    auth=[],
+    description=(
+        "A new token for a username and password (and `otp_token`, the authenticator's code, for accounts "
+        "with two-factor sign-in). It expires after API_TOKEN_TTL_DAYS. Repeated failures for one account "
+        "from one address lock that pair out for the cool-off (429, code `locked_out`)."
+    ),
 )
 class TokenView(APIView):
     permission_classes = [AllowAny]
@@ -54,11 +65,43 @@ class TokenView(APIView):
         data = validated(s.TokenRequestSerializer, request)
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None:
-            from rest_framework.exceptions import AuthenticationFailed
+            # django-axes flags the request (the DRF one it was given) when this pair is locked out.
+            if getattr(request, "axes_locked_out", False):
+                raise TooManyFailures(
+                    _("Too many failed sign-ins for this account from this address; wait for the cool-off.")
+                )
+            raise AuthenticationFailed(_("Wrong username or password."))
+        if second_factor_required(user) and verified_device(user, data.get("otp_token", "")) is None:
+            raise AuthenticationFailed(_("Two-factor account: give the authenticator's code as otp_token."))
+        # A token is a sign-in: last_login is stamped and django-axes clears this pair's failures.
+        user_logged_in.send(sender=type(user), request=request, user=user)
+        token, key = token_services.issue_token(user=user, name="login")
+        return Response({"token": key, "expires_at": token.expires_at})
 
-            raise AuthenticationFailed("Wrong username or password.")
-        _, key = issue_token(user=user, name="login")
-        return Response({"token": key})
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: s.ApiTokenSerializer(many=True), **READ_ERRORS},
+        description="Your own tokens that still work (never their keys); nobody lists another user's.",
+    ),
+    destroy=extend_schema(
+        responses={204: None, **ERRORS(401, 404, 405, 406, 429)},
+        description="Revoke one of your own tokens at once; another user's token is not found.",
+    ),
+)
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, GenericViewSet):
+    queryset = ApiToken.objects.none()
+    serializer_class = s.ApiTokenSerializer
+    pagination_class = NewestFirstCursor
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = []
+
+    def get_queryset(self):
+        return token_services.tokens_of(self.request.user)
+
+    def destroy(self, request, pk=None):
+        token_services.revoke_own(user=request.user, token_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(responses={200: s.MeSerializer, **ERRORS(401)})

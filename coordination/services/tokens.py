@@ -1,11 +1,14 @@
-"""API tokens: made with a random key that is shown once; stored as a SHA-256 hash; revocable."""
+"""API tokens: made with a random key that is shown once; stored as a SHA-256 hash; they expire
+(settings.API_TOKEN_TTL_DAYS, API_INTEGRATION_TOKEN_TTL_DAYS) and their owner lists and revokes them."""
 
 import hashlib
 import secrets
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from ..errors import NotFound
 from ..models import ApiToken
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -23,12 +26,17 @@ def issue_token(*, user, name: str = "login", integration: bool = False) -> tupl
     return token, key
 
 
+def live_tokens() -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's own tokens that still work; nobody lists another user's."""
+    return live_tokens().filter(user=user)
+
+
 def user_for_key(key: str):
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_key(key), revoked_at__isnull=True)
-        .first()
-    )
+    token = live_tokens().select_related("user").filter(key_hash=hash_key(key)).first()
     if token is None or not token.user.is_active:
         return None, None
     now = timezone.now()
@@ -40,3 +48,9 @@ def user_for_key(key: str):
 
 def revoke(token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def revoke_own(*, user, token_id: int) -> None:
+    """Revoke one of the user's own live tokens; anyone else's (or a dead one) is not found."""
+    if not tokens_of(user).filter(pk=token_id).update(revoked_at=timezone.now()):
+        raise NotFound()

@@ -12,7 +12,8 @@
                 Y's referral is still `sent` (`ref_yb`)
 
 plus one in-app notification each for applicant A and bank X, one webhook each for enterprise A
-and bank X, and one innovation-credit score each for enterprises A and B.
+and bank X, one innovation-credit score each for enterprises A and B, and a spare API token of
+applicant A's (`token_a`).
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ def build_state() -> State:
         notification_x=notification_x.pk,
         webhook_a=webhook_a.pk,
         webhook_x=webhook_x.pk,
+        token_a=issue_token(user=a, name="spare")[0].pk,
     )
     state.codes.update(region="310000", field=world.major_task.field.code)
     return state

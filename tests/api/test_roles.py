@@ -150,6 +150,8 @@ ENDPOINTS = [
     #                                                        A   B   X   Y   C   N
     E("POST", "auth/token/", "200 200 200 200 200 200", anonymous=200, body=_token),
     E("GET", "me/", "200 200 200 200 200 200"),
+    E("GET", "auth/tokens/", "200 200 200 200 200 200"),
+    E("DELETE", "auth/tokens/{token_a}/", "204 404 404 404 404 404"),
     E("GET", "schema/", "200 200 200 200 200 200", anonymous=200),
     E("GET", "docs/", "200 200 200 200 200 200", anonymous=200),
     E("GET", "regions/", "200 200 200 200 200 200"),
