@@ -29,6 +29,7 @@ from coordination.models import (
 )
 from lenders.models import Institution, Product
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region, TechField
+from tests import factories as f
 
 from .helpers import (
     DECLINE_NOTE,
@@ -119,7 +120,7 @@ def _request(state: State, role: str) -> dict:
 def _upload(state: State, role: str) -> dict:
     return {
         "kind": "ip_certificates",
-        "file": SimpleUploadedFile("patents.pdf", b"%PDF-1.4 patents", "application/pdf"),
+        "file": SimpleUploadedFile("patents.pdf", f.pdf_bytes(), "application/pdf"),
     }
 
 
