@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from rest_framework.test import APIClient
 
 from coordination.api.serializers import ReferralSerializer
@@ -38,20 +37,12 @@ from .helpers import (
     ROLES,
     State,
     assert_error_shape,
-    build_state,
     in_days,
 )
 
 pytestmark = pytest.mark.django_db
 
 AUTHENTICATED = ROLES[1:]
-
-
-@pytest.fixture(scope="module")
-def state(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_state()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
