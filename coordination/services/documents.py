@@ -66,7 +66,7 @@ def content_type_of(name: str, head: bytes) -> str:
 def _check_pdf(upload) -> None:
     try:
         pages = len(PdfReader(upload).pages)
-    except Exception:  # noqa: BLE001 - whatever a malformed file makes the parser raise, it is not a PDF
+    except Exception:  # whatever a malformed file makes the parser raise, it is not a PDF
         pages = 0
     upload.seek(max(upload.size - 2048, 0))
     tail = upload.read()

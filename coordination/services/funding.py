@@ -22,16 +22,15 @@ def accepted_on(offer: Offer) -> date:
 
 
 def checked_funding(tranche: Tranche, amount: Decimal | None, funded_on: date | None) -> tuple[Decimal, date]:
-    """The amount and day to record, defaulting to the offer's amount and today (both in Asia/Shanghai):
-    more than zero and at most what was offered; not before the acceptance, not in the future."""
+    """The amount and day to record, defaulting to the offer's amount and today (Asia/Shanghai): at most
+    what was offered (the caller has parsed the amount as a positive sum); not before the acceptance, not in
+    the future."""
     offer = tranche.accepted_offer
     amount = offer.amount if amount is None else amount
     today = timezone.localdate(timezone=SHANGHAI)
     funded_on = today if funded_on is None else funded_on
     errors: dict[str, list[str]] = {}
-    if not amount.is_finite() or amount <= 0:
-        errors["amount"] = [str(_("Must be greater than zero."))]
-    elif amount > offer.amount:
+    if amount > offer.amount:
         errors["amount"] = [
             str(_("At most the accepted offer's amount, %(amount)s yuan.") % {"amount": offer.amount})
         ]

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 OFFERED = Decimal("3000000")
 
 
-def approved_request(world):
-    """Applicant A's 3 M credit-loan request: routed to bank X, offered 3 M, accepted and approved."""
+def offered_request(world):
+    """Applicant A's 3 M credit-loan request, routed to bank X, which offered 3 M."""
     request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
     rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
@@ -36,11 +36,19 @@ def approved_request(world):
         amount=OFFERED,
         valid_until=timezone.localdate() + timedelta(days=20),
     )
+    return request, offer
+
+
+def accept_and_approve(world, request, offer):
     rs.accept_offer(offer_id=offer.pk, user=world.applicant_a)
     rq.approve_request(request_id=request.pk, user=world.coordinator)
     request.refresh_from_db()
     assert request.status == "approved"
     return request
+
+
+def approved_request(world):
+    return accept_and_approve(world, *offered_request(world))
 
 
 def refused(world, request, **funding) -> dict[str, list[str]]:
@@ -62,6 +70,7 @@ def test_more_than_the_offer_is_refused_naming_the_amount(world):
     assert list(fields) == ["amount"] and "3000000" in fields["amount"][0]
     assert list(refused(world, request, amount=OFFERED + Decimal("0.01"))) == ["amount"]
     assert list(refused(world, request, amount=Decimal("0"))) == ["amount"]
+    assert list(refused(world, request, amount=Decimal("-1"))) == ["amount"]
 
 
 def test_a_day_before_the_acceptance_or_in_the_future_is_refused_naming_the_day(world):
@@ -93,6 +102,17 @@ def test_without_an_amount_or_a_day_the_offer_and_today_are_recorded(world):
     rq.record_funding(request_id=request.pk, user=world.bank_x_user)
     tranche = request.tranches.get()
     assert (tranche.funded_amount, tranche.funded_on) == (OFFERED, timezone.localdate())
+
+
+def test_the_acceptance_day_counts_not_the_offer_day(world):
+    """Given an offer made on 1 March and accepted on 3 March, funding dated 2 March is refused."""
+    with time_machine.travel(datetime(2026, 3, 1, 2, 0, tzinfo=UTC), tick=False):
+        request, offer = offered_request(world)
+    with time_machine.travel(datetime(2026, 3, 3, 2, 0, tzinfo=UTC), tick=False):
+        accept_and_approve(world, request, offer)
+        fields = refused(world, request, funded_on=date(2026, 3, 2))
+        assert list(fields) == ["funded_on"] and "2026-03-03" in fields["funded_on"][0]
+        rq.record_funding(request_id=request.pk, user=world.bank_x_user, funded_on=date(2026, 3, 3))
 
 
 def test_days_are_counted_in_shanghai(world):
