@@ -189,3 +189,17 @@ def draft_request(
     if documents:
         attach_required_documents(request, user)
     return request
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real PDF (blank A4 pages), as the upload checks parse it."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

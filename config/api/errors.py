@@ -1,8 +1,11 @@
-"""One error shape for every 4xx: {"error": {"code", "message", "fields": {name: [messages]}}}."""
+"""One error shape for every 4xx (and the 500) under /api/: {"error": {"code", "message", "fields": {name:
+[messages]}}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -13,6 +16,15 @@ from coordination.errors import DomainError
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def validation_body(fields: dict[str, list[str]]) -> dict:
+    message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+    return error_body("validation_failed", message or "Invalid input.", fields)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -54,9 +66,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
-        response.data = error_body("validation_failed", message or "Invalid input.", fields)
+        response.data = validation_body(_flatten(exc.detail))
     else:
         code = getattr(exc, "default_code", "error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -69,4 +79,33 @@ def exception_handler(exc, context):
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any other path under the API: the same 404 shape, not Django's HTML page."""
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body("not_found", str(_("Not found."))), status=404)
+
+
+# Django's error handlers (config/urls.py): the API's shape under /api/, Django's pages elsewhere. They
+# answer what happened outside DRF's views: a middleware's refusal, an unknown path, an uncaught exception.
+
+
+def bad_request(request, exception):
+    if is_api(request):
+        return JsonResponse(error_body("bad_request", str(_("Bad request."))), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if is_api(request):
+        return JsonResponse(error_body("permission_denied", str(_("Permission denied."))), status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if is_api(request):
+        return not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api(request):
+        message = str(_("Server error: the failure is logged; try again later."))
+        return JsonResponse(error_body("server_error", message), status=500)
+    return defaults.server_error(request)

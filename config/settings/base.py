@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.input_guard.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -199,6 +200,11 @@ REQUIRE_2FA_NATIONAL = env_bool("REQUIRE_2FA_NATIONAL", False)
 OTP_TOTP_ISSUER = "TechFin Coordination"
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
 API_INTEGRATION_TOKEN_TTL_DAYS = int(os.environ.get("API_INTEGRATION_TOKEN_TTL_DAYS", "365"))
+# Uploads (coordination/services/documents.py): an OOXML file's declared uncompressed size and entries.
+DOCUMENT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("DOCUMENT_MAX_UNCOMPRESSED_BYTES", str(100 * 2**20)))
+DOCUMENT_MAX_ZIP_ENTRIES = int(os.environ.get("DOCUMENT_MAX_ZIP_ENTRIES", "2000"))
+# JSON request bodies nested deeper than this are refused (a 400), before any field sees them.
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -218,9 +224,9 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "config.api.parsers.JSONParser",
+        "config.api.parsers.MultiPartParser",
+        "config.api.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

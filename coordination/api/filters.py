@@ -1,9 +1,19 @@
+"""Query filters of the API.
+
+An id filter answers the same for an id that does not exist and for one the caller may not see: an empty
+list (200), never a 400 "not a valid choice" that would confirm which ids exist. A value that is not an id
+at all ("abc", "1.5") is still a 400 naming the parameter.
+"""
+
 from datetime import UTC
 
 import django_filters as df
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from config.api.fields import AsciiDecimalFormField
 from lenders.choices import InstitutionKind, Instrument
 from lenders.models import Institution, Product
 from projects.choices import Stage
@@ -28,6 +38,19 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class IsoDateTimeFilter(df.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(df.NumberFilter):
+    """A related object's id, compared without looking it up (see the module's docstring)."""
+
+    field_class = forms.IntegerField
+
+
+class AmountFilter(df.NumberFilter):
+    """An amount in ASCII digits, like every amount the API reads."""
+
+    field_class = AsciiDecimalFormField
 
 
 class RegionFilter(df.FilterSet):
@@ -63,10 +86,11 @@ class EnterpriseFilter(df.FilterSet):
 
 class MajorTaskFilter(df.FilterSet):
     field = df.CharFilter(field_name="field__code")
+    lead_enterprise = IdFilter()
 
     class Meta:
         model = MajorTask
-        fields = ["level", "lead_enterprise"]
+        fields = ["level"]
 
 
 class InstitutionFilter(df.FilterSet):
@@ -80,12 +104,13 @@ class InstitutionFilter(df.FilterSet):
 class ProductFilter(df.FilterSet):
     instrument = df.ChoiceFilter(choices=Instrument.choices)
     institution_kind = df.ChoiceFilter(field_name="institution__kind", choices=InstitutionKind.choices)
-    amount = df.NumberFilter(method="covers_amount", label="Products whose range covers this amount")
+    amount = AmountFilter(method="covers_amount", label="Products whose range covers this amount")
     term_months = df.NumberFilter(method="covers_term", label="Products whose range covers this term")
+    institution = IdFilter()
 
     class Meta:
         model = Product
-        fields = ["institution", "is_active", "requires_tech_sme"]
+        fields = ["is_active", "requires_tech_sme"]
 
     def covers_amount(self, queryset, name, value):
         return queryset.filter(min_amount__lte=value, max_amount__gte=value)
@@ -99,16 +124,18 @@ class FinancingRequestFilter(df.FilterSet):
     region = df.CharFilter(method="in_region", label="GB/T 2260 region code (includes sub-regions)")
     field = df.CharFilter(field_name="enterprise__fields__code", distinct=True)
     instrument = df.ChoiceFilter(field_name="tranches__instrument", choices=Instrument.choices, distinct=True)
-    amount_min = df.NumberFilter(field_name="amount", lookup_expr="gte")
-    amount_max = df.NumberFilter(field_name="amount", lookup_expr="lte")
+    amount_min = AmountFilter(field_name="amount", lookup_expr="gte")
+    amount_max = AmountFilter(field_name="amount", lookup_expr="lte")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    institution = df.NumberFilter(field_name="referrals__institution", distinct=True)
+    institution = IdFilter(field_name="referrals__institution", distinct=True)
     due_before = IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
+    enterprise = IdFilter()
+    major_task = IdFilter()
 
     class Meta:
         model = FinancingRequest
-        fields = ["enterprise", "major_task", "escalated", "overdue", "needs_rerouting"]
+        fields = ["escalated", "overdue", "needs_rerouting"]
 
     def in_region(self, queryset, name, value):
         region = Region.objects.filter(code=value).first()
@@ -127,10 +154,12 @@ class ReferralFilter(df.FilterSet):
     instrument = df.ChoiceFilter(field_name="tranche__instrument", choices=Instrument.choices)
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     due_before = IsoDateTimeFilter(method="filter_due_before", label="Has a pending deadline due before")
+    request = IdFilter()
+    institution = IdFilter()
 
     class Meta:
         model = Referral
-        fields = ["request", "institution", "overdue"]
+        fields = ["overdue"]
 
     def filter_due_before(self, queryset, name, value):
         from ..models import Deadline
@@ -144,15 +173,19 @@ class ReferralFilter(df.FilterSet):
 class OfferFilter(df.FilterSet):
     status = df.MultipleChoiceFilter(choices=OfferStatus.choices)
     valid_after = df.DateFilter(field_name="valid_until", lookup_expr="gte")
+    request = IdFilter()
+    referral = IdFilter()
+    tranche = IdFilter()
 
     class Meta:
         model = Offer
-        fields = ["request", "referral", "tranche"]
+        fields = []
 
 
 class NotificationFilter(df.FilterSet):
     unread = df.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    request = IdFilter()
 
     class Meta:
         model = Notification
-        fields = ["topic", "request"]
+        fields = ["topic"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import AsciiDecimalField, MoneyField
 from lenders.choices import Instrument
 from lenders.models import Institution, Product
 from projects.domain.size_class import SizeClass
@@ -24,8 +25,6 @@ from ..models import (
     TransitionEvent,
     WebhookSubscription,
 )
-
-MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0.01"), "max_value": Decimal("1e15")}
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -207,7 +206,7 @@ class TrancheSerializer(serializers.ModelSerializer):
 
 class TrancheInputSerializer(serializers.Serializer):
     instrument = serializers.ChoiceField(choices=Instrument.choices)
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField()
 
 
 class FinancingRequestSerializer(serializers.ModelSerializer):
@@ -248,7 +247,7 @@ class FinancingRequestSerializer(serializers.ModelSerializer):
 class FinancingRequestCreateSerializer(serializers.Serializer):
     enterprise = serializers.IntegerField(min_value=1)
     purpose = serializers.CharField(max_length=5000)
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField()
     term_months = serializers.IntegerField(min_value=1, max_value=600)
     needed_by = serializers.DateField(required=False, allow_null=True)
     major_task = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -271,7 +270,7 @@ class RouteSerializer(ReasonSerializer):
 
 class FundingSerializer(serializers.Serializer):
     tranche = serializers.IntegerField(min_value=1, required=False)
-    amount = serializers.DecimalField(**MONEY, required=False)
+    amount = MoneyField(required=False)
     funded_on = serializers.DateField(required=False)
 
 
@@ -374,8 +373,8 @@ class OfferSerializer(serializers.ModelSerializer):
 
 
 class OfferInputSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY)
-    annual_rate = serializers.DecimalField(
+    amount = MoneyField()
+    annual_rate = AsciiDecimalField(
         max_digits=7,
         decimal_places=4,
         required=False,

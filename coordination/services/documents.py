@@ -1,7 +1,18 @@
-"""Documents on a request: checked by content (not just the name), stored, served only in scope."""
+"""Documents on a request: checked by content (not just the name), stored, served only in scope.
+
+The first bytes must match the name's type, and then the whole file must be what it says: a PDF must
+parse as one (pypdf) with nothing but padding after its end, so a PDF header in front of an executable
+or an executable appended to a PDF is refused; a DOCX/XLSX must be an Office Open XML zip whose
+declared uncompressed size and entry count are bounded (a zip bomb is refused without inflating it).
+"""
+
+import logging
+import zipfile
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader
 
 from ..choices import RequestStatus, Role
 from ..errors import Conflict, NotFound, PayloadTooLarge, PermissionDenied, UnsupportedMediaType
@@ -25,17 +36,72 @@ EXTENSIONS = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The part every Office Open XML package of that kind must have.
+OOXML_MAIN_PART = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/document.xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/workbook.xml",
+}
+# What may follow a PDF's last %%EOF: line ends and the padding some writers add.
+PDF_TRAILING_PADDING = b"\r\n\t \x00"
 EDITABLE = {RequestStatus.DRAFT, RequestStatus.INFO_REQUESTED}
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # a refused file is answered, not logged as a warning
+
+
+def _refused(name: str, reason) -> UnsupportedMediaType:
+    return UnsupportedMediaType(
+        "Only PDF, PNG, JPEG, DOCX and XLSX files whose content matches their name are accepted.",
+        fields={"file": [f"'{name}': {reason}"]},
+    )
 
 
 def content_type_of(name: str, head: bytes) -> str:
     extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     content_type = EXTENSIONS.get(extension)
     if content_type is None or not head.startswith(SIGNATURES[content_type]):
-        raise UnsupportedMediaType(
-            "Only PDF, PNG, JPEG, DOCX and XLSX files whose content matches their name are accepted.",
-            fields={"file": [f"'{name}' is not an accepted document"]},
+        raise _refused(name, _("not an accepted document"))
+    return content_type
+
+
+def _check_pdf(upload) -> None:
+    try:
+        pages = len(PdfReader(upload).pages)
+    except Exception:  # whatever a malformed file makes the parser raise, it is not a PDF
+        pages = 0
+    upload.seek(max(upload.size - 2048, 0))
+    tail = upload.read()
+    end = tail.rfind(b"%%EOF")
+    if pages < 1 or end < 0 or tail[end + len(b"%%EOF") :].strip(PDF_TRAILING_PADDING):
+        raise _refused(upload.name, _("not a readable PDF, or something follows the PDF's end"))
+
+
+def _check_ooxml(upload, content_type: str) -> None:
+    try:
+        entries = zipfile.ZipFile(upload).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _refused(upload.name, _("not a valid Office Open XML (zip) file")) from None
+    names = {entry.filename for entry in entries}
+    if "[Content_Types].xml" not in names or OOXML_MAIN_PART[content_type] not in names:
+        raise _refused(upload.name, _("not a valid Office Open XML (zip) file"))
+    max_bytes, max_entries = settings.DOCUMENT_MAX_UNCOMPRESSED_BYTES, settings.DOCUMENT_MAX_ZIP_ENTRIES
+    if len(entries) > max_entries or sum(entry.file_size for entry in entries) > max_bytes:
+        raise _refused(
+            upload.name,
+            _("unpacks to more than %(bytes)d bytes or %(entries)d entries")
+            % {"bytes": max_bytes, "entries": max_entries},
         )
+
+
+def check_content(upload) -> str:
+    """The upload's content type, from its name, confirmed by its first bytes and by parsing the rest."""
+    upload.seek(0)
+    content_type = content_type_of(upload.name, upload.read(16))
+    upload.seek(0)
+    if content_type == "application/pdf":
+        _check_pdf(upload)
+    elif content_type in OOXML_MAIN_PART:
+        _check_ooxml(upload, content_type)
+    upload.seek(0)
     return content_type
 
 
@@ -58,9 +124,7 @@ def upload_document(*, request_id: int, user, kind: str, upload) -> RequestDocum
                 "The file is too large.",
                 fields={"file": [f"At most {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."]},
             )
-        head = upload.read(16)
-        upload.seek(0)
-        content_type = content_type_of(upload.name, head)
+        content_type = check_content(upload)
         return RequestDocument.objects.create(
             request=request,
             kind=kind,

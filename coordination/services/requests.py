@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import Instrument
 from lenders.models import Product
@@ -23,6 +24,7 @@ from ..models import FinancingRequest, Offer, ReferenceCounter, Referral, Tranch
 from ..workflow import engine
 from ..workflow.tables import LIVE_REFERRAL
 from .deadlines import extend_deadlines
+from .funding import checked_funding
 from .locking import lock_request, with_idempotency
 from .screening import screen
 
@@ -75,9 +77,15 @@ def create_request(
     for index, tranche in enumerate(tranches):
         if tranche.instrument not in Instrument.values:
             errors[f"tranches[{index}].instrument"] = [f"'{tranche.instrument}' is not a known instrument."]
+    instruments = [t.instrument for t in tranches]
+    if len(set(instruments)) < len(instruments):
+        # A package asks for each instrument once; two of the same would be matched and offered twice.
+        errors["tranches"] = [str(_("Each instrument at most once per request."))]
     tranche_amounts = [_money(t.amount, f"tranches[{i}].amount") for i, t in enumerate(tranches)]
     if tranches and sum(tranche_amounts) != amount:
-        errors["tranches"] = [f"Tranche amounts add up to {sum(tranche_amounts)}, not the amount {amount}."]
+        errors.setdefault("tranches", []).append(
+            f"Tranche amounts add up to {sum(tranche_amounts)}, not the amount {amount}."
+        )
     major_task = None
     if major_task_id is not None:
         major_task = MajorTask.objects.filter(pk=major_task_id).first()
@@ -419,10 +427,9 @@ def record_funding(
         if not unfunded:
             raise Conflict("Funding is already recorded for your tranche.", code="already_funded")
         tranche = unfunded[0]
-        tranche.funded_amount = (
-            _money(amount, "amount") if amount is not None else tranche.accepted_offer.amount
+        tranche.funded_amount, tranche.funded_on = checked_funding(
+            tranche, None if amount is None else _money(amount, "amount"), funded_on
         )
-        tranche.funded_on = funded_on or timezone.localdate()
         tranche.save(update_fields=["funded_amount", "funded_on"])
         complete = all(t.funded_on is not None for t in accepted)
         data = {

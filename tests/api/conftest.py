@@ -1,4 +1,5 @@
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 
 
@@ -15,3 +16,14 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture(scope="module")
+def state(django_db_setup, django_db_blocker):
+    """`tests.api.helpers.build_state()`, built once per module inside a transaction rolled back at its end;
+    each test runs in a savepoint of it."""
+    from .helpers import build_state
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_state()
+        transaction.set_rollback(True)

@@ -578,7 +578,8 @@ def test_an_error_is_replayed_too_and_a_long_key_is_refused(world, api):
 # --- documents ------------------------------------------------------------------------------------
 
 
-def upload(client, request_id, name="plan.pdf", content=b"%PDF-1.4 plan", kind="business_plan", **extra):
+def upload(client, request_id, name="plan.pdf", content=None, kind="business_plan", **extra):
+    content = f.pdf_bytes() if content is None else content
     return client.post(
         f"{FR}{request_id}/documents/",
         {"kind": kind, "file": SimpleUploadedFile(name, content, "application/pdf")},
@@ -606,10 +607,10 @@ def test_a_renamed_executable_is_415(world, api):
 def test_a_file_over_the_limit_is_413(world, api):
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a, documents=False)
     client = api(world.applicant_a)
-    with override_settings(DOCUMENT_MAX_BYTES=64):
-        error = error_of(upload(client, request.pk, content=b"%PDF-1.4 " + b"x" * 64), 413)
+    with override_settings(DOCUMENT_MAX_BYTES=len(f.pdf_bytes())):
+        error = error_of(upload(client, request.pk, content=f.pdf_bytes(pages=2)), 413)
         assert error["code"] == "too_large" and "file" in error["fields"]
-        assert upload(client, request.pk, content=b"%PDF-1.4 small").status_code == 201
+        assert upload(client, request.pk).status_code == 201
     assert RequestDocument.objects.filter(request=request).count() == 1
 
 

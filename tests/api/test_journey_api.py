@@ -7,6 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from tests.factories import pdf_bytes
+
 pytestmark = pytest.mark.django_db
 _keys = itertools.count()
 
@@ -21,7 +23,7 @@ def upload_documents(client, request_id):
     for kind in ("business_plan", "financial_statements"):
         response = client.post(
             f"/api/v1/financing-requests/{request_id}/documents/",
-            {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", b"%PDF-1.4 demo", "application/pdf")},
+            {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", pdf_bytes(), "application/pdf")},
             format="multipart",
         )
         assert response.status_code == 201, response.json()

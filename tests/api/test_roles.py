@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from rest_framework.test import APIClient
 
 from coordination.api.serializers import ReferralSerializer
@@ -29,6 +28,7 @@ from coordination.models import (
 )
 from lenders.models import Institution, Product
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region, TechField
+from tests import factories as f
 
 from .helpers import (
     DECLINE_NOTE,
@@ -37,20 +37,12 @@ from .helpers import (
     ROLES,
     State,
     assert_error_shape,
-    build_state,
     in_days,
 )
 
 pytestmark = pytest.mark.django_db
 
 AUTHENTICATED = ROLES[1:]
-
-
-@pytest.fixture(scope="module")
-def state(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_state()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
@@ -119,7 +111,7 @@ def _request(state: State, role: str) -> dict:
 def _upload(state: State, role: str) -> dict:
     return {
         "kind": "ip_certificates",
-        "file": SimpleUploadedFile("patents.pdf", b"%PDF-1.4 patents", "application/pdf"),
+        "file": SimpleUploadedFile("patents.pdf", f.pdf_bytes(), "application/pdf"),
     }
 
 
