@@ -22,7 +22,7 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 from .. import selectors
 from ..errors import NotFound, PermissionDenied, TooManyFailures
 from ..matching.proposal import proposal_for_coordinator
-from ..models import ApiToken, Deadline, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
+from ..models import ApiToken, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
 from ..services import referrals as referral_services
 from ..services import requests as request_services

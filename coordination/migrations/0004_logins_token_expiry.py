@@ -20,7 +20,7 @@ def expire_existing_tokens(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("coordination", "0001_initial"),
+        ("coordination", "0003_idem_response_as_sent"),
     ]
 
     operations = [

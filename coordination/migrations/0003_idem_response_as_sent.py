@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coordination', '0001_initial'),
+        ('coordination', '0002_admin_history'),
     ]
 
     operations = [
