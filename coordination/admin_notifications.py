@@ -5,6 +5,7 @@ import secrets
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .admin_forms import WebhookSubscriptionForm
 from .models import ApiToken, Delivery, DeliveryAttempt, NotificationSetting, WebhookSubscription
 from .notifications import relay
 from .services.tokens import hash_key, revoke
@@ -24,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
-    fields = ["at", "ok", "response_status", "duration_ms", "error"]
+    fields = ["at", "ok", "response_status", "response_excerpt", "duration_ms", "error"]
     readonly_fields = fields
     can_delete = False
 
@@ -68,6 +69,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
     list_display = ["url", "institution", "enterprise", "coordinator", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "institution__name", "enterprise__name", "coordinator__username"]

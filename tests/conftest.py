@@ -56,6 +56,14 @@ def redis_broker(worker_id: str) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def stub_dns(monkeypatch):
+    """Webhook URLs are resolved by a stub: `*.example.cn` is loopback, other names do not resolve."""
+    from tests.support import dns
+
+    return dns.install(monkeypatch)
+
+
 class World:
     """Applicants A and B, banks X and Y, an insurer, a VC, a Shanghai coordinator and two national ones."""
 
