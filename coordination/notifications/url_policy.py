@@ -123,9 +123,15 @@ def _resolved(name: str, port: int) -> list[IPAddress]:
 
 
 def _literal(host: str) -> IPAddress | None:
+    """An address written as the host, including the legacy IPv4 forms (127.1, 0x7f000001, 2130706433)
+    that resolvers accept without asking DNS."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
         return None
 
 
