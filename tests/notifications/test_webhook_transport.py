@@ -13,6 +13,7 @@ from tests.support.processes import wait_until
 from tests.support.receiver import DribblingReceiver, Receiver
 
 pytestmark = pytest.mark.django_db
+real_dispatch = relay.dispatch  # before the fixture below replaces it
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +133,56 @@ def test_failures_are_logged_without_what_the_target_said(world, banner_service,
     hook, attempt = attempt_webhook(world, url)
     assert attempt.error == hook.last_error == transport.CONNECTION_FAILED
     assert attempt.response_excerpt == "" and attempt.response_status is None
+
+
+def test_webhooks_have_their_own_queue_and_everything_else_the_default_one():
+    from config.celery import app
+
+    def queue_of(task: str) -> str:
+        return app.amqp.router.route({}, task)["queue"].name
+
+    assert queue_of("coordination.deliver_webhook") == "webhooks"
+    assert {queue_of(t) for t in ("coordination.deliver", "coordination.relay_message")} == {"celery"}
+
+
+def test_dispatch_hands_webhooks_to_their_own_task(world, monkeypatch):
+    from coordination import tasks
+
+    WebhookSubscription.objects.create(
+        enterprise=world.enterprise_a,
+        url="https://hooks.example.cn/",
+        secret="k",
+        created_by=world.applicant_a,
+    )
+    request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
+    rq.submit_request(request_id=request.pk, user=world.applicant_a)
+    for message_id in OutboxMessage.objects.values_list("pk", flat=True):
+        relay.fan_out(message_id)
+    sent = []
+    monkeypatch.setattr(tasks.deliver, "delay", lambda pk: sent.append(("deliver", pk)))
+    monkeypatch.setattr(tasks.deliver_webhook, "delay", lambda pk: sent.append(("deliver_webhook", pk)))
+    channel = dict(Delivery.objects.values_list("pk", "channel"))
+    real_dispatch(list(channel))
+    assert sorted(pk for _, pk in sent) == sorted(channel)
+    assert all((task == "deliver_webhook") == (channel[pk] == "webhook") for task, pk in sent)
+    assert {task for task, _ in sent} == {"deliver", "deliver_webhook"}
+
+
+@pytest.mark.parametrize(
+    ("lease", "limit", "deadline", "errors"),
+    [
+        (120, 60, 10, []),
+        (60, 60, 10, ["coordination.E101"]),
+        (30, 60, 10, ["coordination.E101"]),
+        (120, 60, 55, ["coordination.E102"]),
+    ],
+)
+def test_system_check_keeps_the_lease_above_the_task_limit_and_the_deadline_below_it(
+    settings, lease, limit, deadline, errors
+):
+    from coordination.notifications.checks import delivery_limits
+
+    settings.DELIVERY_LEASE_SECONDS = lease
+    settings.DELIVERY_TASK_TIME_LIMIT_SECONDS = limit
+    settings.WEBHOOK_TIMEOUT_SECONDS = deadline
+    assert [e.id for e in delivery_limits(None)] == errors
