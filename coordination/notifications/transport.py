@@ -79,7 +79,7 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Reply:
         curl.setopt(pycurl.FOLLOWLOCATION, False)
         curl.setopt(pycurl.PROXY, "")  # never through a proxy taken from the environment
         curl.setopt(pycurl.NOSIGNAL, True)
-        curl.setopt(pycurl.CAINFO, certifi.where())
+        curl.setopt(pycurl.CAINFO, settings.WEBHOOK_CA_BUNDLE or certifi.where())
         curl.setopt(pycurl.CONNECTTIMEOUT_MS, int(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS * 1000))
         curl.setopt(pycurl.TIMEOUT_MS, int(settings.WEBHOOK_TIMEOUT_SECONDS * 1000))
         curl.setopt(pycurl.POSTFIELDS, body)

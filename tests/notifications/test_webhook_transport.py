@@ -1,9 +1,11 @@
 """The webhook sender: a deadline for the whole request, the vetted address only, short and plain records."""
 
 import socket
+import ssl
 import threading
 
 import pytest
+import trustme
 
 from coordination.models import Delivery, OutboxMessage, WebhookSubscription
 from coordination.notifications import relay, transport, url_policy
@@ -186,3 +188,30 @@ def test_system_check_keeps_the_lease_above_the_task_limit_and_the_deadline_belo
     settings.DELIVERY_TASK_TIME_LIMIT_SECONDS = limit
     settings.WEBHOOK_TIMEOUT_SECONDS = deadline
     assert [e.id for e in delivery_limits(None)] == errors
+
+
+@pytest.fixture
+def tls_receiver(settings, tmp_path):
+    """An https receiver on loopback whose certificate names `tls.example.net`, from a CA we trust."""
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("tls.example.net").configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    settings.WEBHOOK_CA_BUNDLE = str(bundle)
+    receiver = Receiver(tls=context)
+    yield receiver
+    receiver.close()
+
+
+def test_https_is_verified_against_the_name_while_connected_to_the_pinned_address(tls_receiver, stub_dns):
+    # Given two names pinned to the same loopback receiver; its certificate names only the first
+    port = tls_receiver.server.server_port
+    stub_dns.names.update({"tls.example.net": ["127.0.0.1"], "other.example.net": ["127.0.0.1"]})
+    # When a webhook is posted under each name
+    reply = transport.post(url_policy.vet(f"https://tls.example.net:{port}/hook"), b"{}", {})
+    with pytest.raises(transport.DeliveryFailed, match=transport.CONNECTION_FAILED):
+        transport.post(url_policy.vet(f"https://other.example.net:{port}/hook"), b"{}", {})
+    # Then only the name the certificate carries was delivered, with that name as Host
+    assert reply.status == 200
+    assert [r.headers["Host"] for r in tls_receiver.received] == [f"tls.example.net:{port}"]

@@ -1,6 +1,7 @@
 """A webhook receiver on loopback that records what it gets and answers as told."""
 
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ class Receiver:
     hold: threading.Event | None = None  # when set, requests wait on it before answering
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    tls: ssl.SSLContext | None = None  # serve https with this server context
 
     def __post_init__(self):
         receiver = self
@@ -46,12 +48,15 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hook"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.server.server_port}/hook"
 
     def acknowledged(self, delivery_id: str) -> int:
         return sum(
