@@ -56,12 +56,15 @@ def redis_broker(worker_id: str) -> str:
     return url
 
 
-@pytest.fixture(autouse=True)
-def stub_dns(monkeypatch):
-    """Webhook URLs are resolved by a stub: `*.example.cn` is loopback, other names do not resolve."""
+@pytest.fixture(scope="session", autouse=True)
+def stub_dns():
+    """Webhook URLs are resolved by a stub, for the whole session (module-scoped worlds subscribe too):
+    `*.example.cn` is loopback, other names do not resolve. A test that needs more names installs its own
+    (tests/support/dns.py)."""
     from tests.support import dns
 
-    return dns.install(monkeypatch)
+    with pytest.MonkeyPatch.context() as patch:
+        yield dns.install(patch)
 
 
 class World:

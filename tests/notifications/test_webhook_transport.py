@@ -11,6 +11,7 @@ from coordination.models import Delivery, OutboxMessage, WebhookSubscription
 from coordination.notifications import relay, transport, url_policy
 from coordination.services import requests as rq
 from tests.factories import draft_request
+from tests.support import dns
 from tests.support.processes import wait_until
 from tests.support.receiver import DribblingReceiver, Receiver
 
@@ -42,11 +43,11 @@ def test_whole_request_deadline_cuts_a_receiver_that_dribbles_its_answer(setting
         slow.close()
 
 
-def test_sender_connects_to_the_vetted_address_and_sends_the_name_as_host(stub_dns):
+def test_sender_connects_to_the_vetted_address_and_sends_the_name_as_host(monkeypatch):
     # Given a name that only the URL policy's resolver knows, pointing at a loopback receiver
     receiver = Receiver()
     port = receiver.server.server_port
-    stub_dns.names["pinned.example.net"] = ["127.0.0.1"]
+    dns.install(monkeypatch, {"pinned.example.net": ["127.0.0.1"]})
     try:
         # When a webhook is posted to the name
         reply = transport.post(url_policy.vet(f"http://pinned.example.net:{port}/hook"), b"{}", {})
@@ -204,10 +205,10 @@ def tls_receiver(settings, tmp_path):
     receiver.close()
 
 
-def test_https_is_verified_against_the_name_while_connected_to_the_pinned_address(tls_receiver, stub_dns):
+def test_https_is_verified_against_the_name_while_connected_to_the_pinned_address(tls_receiver, monkeypatch):
     # Given two names pinned to the same loopback receiver; its certificate names only the first
     port = tls_receiver.server.server_port
-    stub_dns.names.update({"tls.example.net": ["127.0.0.1"], "other.example.net": ["127.0.0.1"]})
+    dns.install(monkeypatch, {"tls.example.net": ["127.0.0.1"], "other.example.net": ["127.0.0.1"]})
     # When a webhook is posted under each name
     reply = transport.post(url_policy.vet(f"https://tls.example.net:{port}/hook"), b"{}", {})
     with pytest.raises(transport.DeliveryFailed, match=transport.CONNECTION_FAILED):
