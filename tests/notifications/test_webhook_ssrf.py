@@ -116,11 +116,14 @@ def test_api_accepts_a_public_https_target(world, production_rule, url):
     assert WebhookSubscription.objects.get().url == url
 
 
-def admin_add(url: str, world):
-    root = f.UserFactory(username="root", is_staff=True, is_superuser=True)
+def superuser_browser() -> Client:
     client = Client(headers={"accept-language": "en"})
-    client.force_login(root)
-    return client.post(
+    client.force_login(f.UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def admin_add(url: str, world):
+    return superuser_browser().post(
         "/admin/coordination/webhooksubscription/add/",
         {"url": url, "topics": "[]", "is_active": "on", "enterprise": world.enterprise_a.pk},
     )
@@ -138,6 +141,27 @@ def test_admin_form_accepts_a_public_https_target(world, production_rule):
     response = admin_add("https://hooks.example.net/hook", world)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert WebhookSubscription.objects.get().url == "https://hooks.example.net/hook"
+
+
+def test_admin_form_refuses_pointing_an_existing_subscription_inward(world, production_rule):
+    hook = WebhookSubscription.objects.create(
+        enterprise=world.enterprise_a,
+        url="https://hooks.example.net/",
+        secret="k",
+        created_by=world.applicant_a,
+    )
+    response = superuser_browser().post(
+        f"/admin/coordination/webhooksubscription/{hook.pk}/change/",
+        {
+            "url": "https://169.254.169.254/",
+            "topics": "[]",
+            "is_active": "on",
+            "enterprise": world.enterprise_a.pk,
+        },
+    )
+    assert response.status_code == 200 and response.context["adminform"].form.errors["url"]
+    hook.refresh_from_db()
+    assert hook.url == "https://hooks.example.net/"
 
 
 @pytest.mark.parametrize(
