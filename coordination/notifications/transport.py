@@ -7,6 +7,7 @@ name. The open-socket callback refuses any other address, so the check holds for
 Failures are reported in words that tell a subscriber nothing about the network behind the target.
 """
 
+import ipaddress
 import logging
 import socket
 from dataclasses import dataclass
@@ -59,11 +60,11 @@ class _Body:
 
 def post(target: Target, body: bytes, headers: dict[str, str]) -> Reply:
     answer = _Body(EXCERPT_CHARS)
-    vetted = set(target.addresses)
+    vetted = {ipaddress.ip_address(a) for a in target.addresses}
     refused = []
 
     def open_socket(purpose, address):
-        if address.addr[0] not in vetted:
+        if ipaddress.ip_address(address.addr[0].split("%", 1)[0]) not in vetted:
             refused.append(address.addr[0])
             return pycurl.SOCKET_BAD
         return socket.socket(address.family, address.socktype, address.protocol)
