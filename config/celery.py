@@ -29,6 +29,9 @@ app.conf.update(
         "interval_step": 0.2,
         "interval_max": 0.5,
     },
+    # Webhooks wait on other people's servers: their own queue and workers (`-Q webhooks`), so that
+    # inbox and e-mail deliveries on the default queue never wait behind a slow receiver.
+    task_routes={"coordination.deliver_webhook": {"queue": "webhooks"}},
     beat_schedule={
         "sweep-deadlines": {"task": "coordination.sweep_deadlines", "schedule": 60.0},
         "sweep-outbox": {"task": "coordination.sweep_outbox", "schedule": 30.0},

@@ -6,6 +6,10 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .errors import ValidationFailed
+from .models import WebhookSubscription
+from .services.webhooks import check_url
+
 
 class ActionForm(forms.Form):
     """A reason (required where the audit needs one) and a key that makes a re-posted form harmless."""
@@ -70,3 +74,21 @@ class RouteForm(ActionForm):
     def service_kwargs(self) -> dict:
         chosen = [*self.cleaned_data["products"], *self.cleaned_data["extra_products"]]
         return {"product_ids": list(dict.fromkeys(chosen)), "reason": self.cleaned_data["reason"]}
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    """The admin's webhook form: the URL passes the same policy as the API's."""
+
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["url", "topics", "is_active", "institution", "enterprise", "coordinator"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url)
+        except ValidationFailed as refused:
+            raise forms.ValidationError(refused.fields["url"]) from None
+        return url

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .admin_forms import WebhookSubscriptionForm
 from .admin_scoping import GrantAdmin, ReadOnlyAdmin, ScopedAdmin
 from .models import ApiToken, Delivery, DeliveryAttempt, NotificationSetting, WebhookSubscription
 from .notifications import relay
@@ -15,7 +16,7 @@ from .services.tokens import hash_key, revoke
 class AttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
-    fields = ["at", "ok", "response_status", "duration_ms", "error"]
+    fields = ["at", "ok", "response_status", "response_excerpt", "duration_ms", "error"]
     readonly_fields = fields
     can_delete = False
 
@@ -64,6 +65,7 @@ class DeliveryAdmin(ReadOnlyAdmin, ScopedAdmin):
 class WebhookSubscriptionAdmin(GrantAdmin):
     """Another party's endpoint is neither shown nor changed here; superusers change any."""
 
+    form = WebhookSubscriptionForm
     list_display = ["url", "institution", "enterprise", "coordinator", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "institution__name", "enterprise__name", "coordinator__username"]

@@ -11,3 +11,4 @@ class CoordinationConfig(AppConfig):
         from .permissions import sync_after_migrate
 
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="coordination.coordinator_group")
+        from .notifications import checks  # noqa: F401 - registers the system checks

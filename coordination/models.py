@@ -553,6 +553,9 @@ class DeliveryAttempt(models.Model):
     at = models.DateTimeField(default=timezone.now)
     ok = models.BooleanField()
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(
+        _("response excerpt"), max_length=256, blank=True, help_text=_("The first characters of the answer.")
+    )
     error = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
 

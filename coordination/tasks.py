@@ -11,8 +11,24 @@ def relay_message(message_id: int) -> None:
     relay.fan_out(message_id)
 
 
-@shared_task(name="coordination.deliver", ignore_result=True)
+HARD_LIMIT, SOFT_LIMIT = relay.delivery_time_limits()
+
+
+@shared_task(
+    name="coordination.deliver", ignore_result=True, time_limit=HARD_LIMIT, soft_time_limit=SOFT_LIMIT
+)
 def deliver(delivery_id: int) -> None:
+    relay.attempt(delivery_id)
+
+
+@shared_task(
+    name="coordination.deliver_webhook",
+    ignore_result=True,
+    time_limit=HARD_LIMIT,
+    soft_time_limit=SOFT_LIMIT,
+)
+def deliver_webhook(delivery_id: int) -> None:
+    """The same attempt, routed to the `webhooks` queue (config/celery.py) and its own workers."""
     relay.attempt(delivery_id)
 
 

@@ -56,6 +56,17 @@ def redis_broker(worker_id: str) -> str:
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stub_dns():
+    """Webhook URLs are resolved by a stub, for the whole session (module-scoped worlds subscribe too):
+    `*.example.cn` is loopback, other names do not resolve. A test that needs more names installs its own
+    (tests/support/dns.py)."""
+    from tests.support import dns
+
+    with pytest.MonkeyPatch.context() as patch:
+        yield dns.install(patch)
+
+
 class World:
     """Applicants A and B, banks X and Y, an insurer, a VC, a Shanghai coordinator and two national ones."""
 

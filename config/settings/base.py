@@ -174,8 +174,17 @@ OUTBOX_NUDGE = env_bool("OUTBOX_NUDGE", True)
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_MAX_SECONDS = float(os.environ.get("DELIVERY_RETRY_MAX_SECONDS", "3600"))
+# A claimed delivery's lease outlives the delivery task's hard time limit (a system check holds it), so
+# the sweep never hands a delivery that is still being sent to a second worker.
 DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
-WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+DELIVERY_TASK_TIME_LIMIT_SECONDS = float(os.environ.get("DELIVERY_TASK_TIME_LIMIT_SECONDS", "60"))
+# Webhooks (docs/webhooks.md): a deadline for the whole request, not per read, and where they may point.
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT_SECONDS", "3"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+WEBHOOK_ALLOW_LIST = env_list("WEBHOOK_ALLOW_LIST", "")
+# CA certificates for receivers' TLS; empty means the certifi bundle (public CAs).
+WEBHOOK_CA_BUNDLE = os.environ.get("WEBHOOK_CA_BUNDLE", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -7,5 +7,7 @@ from .base import VAR_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "local-insecure-key-for-development-only-not-for-production"
+# Webhook receivers on this machine (http://127.0.0.1:…) while developing.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", True)
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

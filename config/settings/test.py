@@ -22,6 +22,8 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "test-mail"))
 # Tests that run a real worker switch the on-commit nudge on; the rest keep the broker quiet.
 OUTBOX_NUDGE = env_bool("OUTBOX_NUDGE", False)
 DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+# The suite's receivers listen on loopback; the SSRF tests switch this off to see the production rule.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -3,7 +3,6 @@
 import json
 import time
 
-import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -11,14 +10,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from ..models import Delivery, Notification
-from . import signing
+from . import signing, transport, url_policy
 from .messages import body_for, title_for
-
-
-class DeliveryFailed(Exception):
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
+from .transport import DeliveryFailed, Reply
 
 
 def language_of(user) -> str:
@@ -76,8 +70,13 @@ def webhook_body(delivery: Delivery) -> bytes:
     ).encode()
 
 
-def deliver_webhook(delivery: Delivery) -> int:
+def deliver_webhook(delivery: Delivery) -> Reply:
     subscription = delivery.subscription
+    try:
+        # Vetted again at every send: the name may resolve elsewhere now than at subscription.
+        target = url_policy.vet(subscription.url)
+    except url_policy.UrlRefused:
+        raise DeliveryFailed(transport.REFUSED) from None
     body = webhook_body(delivery)
     timestamp = int(time.time())
     headers = {
@@ -87,20 +86,11 @@ def deliver_webhook(delivery: Delivery) -> int:
         signing.DELIVERY_HEADER: delivery.key,
         signing.TOPIC_HEADER: delivery.payload["topic"],
     }
-    try:
-        response = requests.post(
-            subscription.url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-    except requests.RequestException as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise DeliveryFailed(f"receiver answered {response.status_code}", status=response.status_code)
-    mark_sent(delivery, status=response.status_code)
-    return response.status_code
+    reply = transport.post(target, body, headers)
+    if not 200 <= reply.status < 300:
+        raise DeliveryFailed(f"receiver answered {reply.status}", status=reply.status, excerpt=reply.excerpt)
+    mark_sent(delivery, status=reply.status)
+    return reply
 
 
 def mark_sent(delivery: Delivery, status: int | None = None) -> None:

@@ -119,7 +119,7 @@ def attempt(delivery_id: int) -> str:
     )
     started = time.monotonic()
     try:
-        status = SENDERS[delivery.channel](delivery)
+        reply = SENDERS[delivery.channel](delivery)
     except Exception as exc:  # noqa: BLE001 - a failed send is logged and retried, never lost
         elapsed = int((time.monotonic() - started) * 1000)
         DeliveryAttempt.objects.create(
@@ -128,6 +128,7 @@ def attempt(delivery_id: int) -> str:
             error=str(exc)[:2000],
             duration_ms=elapsed,
             response_status=getattr(exc, "status", None),
+            response_excerpt=getattr(exc, "excerpt", ""),
         )
         dead = delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS
         Delivery.objects.filter(pk=delivery.pk).update(
@@ -143,22 +144,38 @@ def attempt(delivery_id: int) -> str:
     DeliveryAttempt.objects.create(
         delivery=delivery,
         ok=True,
-        response_status=status if isinstance(status, int) else None,
+        response_status=reply.status if reply else None,
+        response_excerpt=reply.excerpt if reply else "",
         duration_ms=int((time.monotonic() - started) * 1000),
     )
     return "sent"
 
 
 def dispatch(delivery_ids: list[int]) -> None:
-    """Hand deliveries to the worker; if the broker is down the sweep picks them up later."""
-    from ..tasks import deliver
+    """Hand deliveries to the worker; if the broker is down the sweep picks them up later.
 
+    Webhooks go to their own task (and queue), so a slow receiver never delays an inbox or an e-mail.
+    """
+    from ..tasks import deliver, deliver_webhook
+
+    webhooks = set(
+        Delivery.objects.filter(pk__in=delivery_ids, channel=Delivery.Channel.WEBHOOK).values_list(
+            "pk", flat=True
+        )
+    )
     for delivery_id in delivery_ids:
+        task = deliver_webhook if delivery_id in webhooks else deliver
         try:
-            deliver.delay(delivery_id)
+            task.delay(delivery_id)
         except Exception:  # noqa: BLE001 - broker outage: the rows stay due and the sweep retries
             logger.warning("broker unavailable; delivery %s left for the sweep", delivery_id)
             return
+
+
+def delivery_time_limits() -> tuple[float, float]:
+    """The delivery tasks' (hard, soft) time limits: the soft one lets a cut try be recorded as failed."""
+    hard = settings.DELIVERY_TASK_TIME_LIMIT_SECONDS
+    return hard, max(hard - 5, hard / 2)
 
 
 def sweep(batch: int = 500) -> dict[str, int]:

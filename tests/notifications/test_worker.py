@@ -11,7 +11,7 @@ from coordination.notifications import relay
 from coordination.services import requests as rq
 from tests.factories import draft_request
 from tests.support.processes import PrivateRedis, app_broker, running_worker, wait_until
-from tests.support.receiver import Receiver
+from tests.support.receiver import DribblingReceiver, Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -131,3 +131,48 @@ def test_submission_succeeds_while_the_broker_is_down_and_is_delivered_when_it_r
         assert Notification.objects.values("delivery_key").distinct().count() == Notification.objects.count()
     finally:
         redis_server.stop()
+
+
+@override_settings(OUTBOX_NUDGE=True)
+def test_inbox_is_delivered_while_a_slow_receiver_holds_its_webhook(committed_world, broker):
+    """Given a webhook receiver that answers one byte every 4 s, a worker on the `webhooks` queue and one
+    on the default queue: while A's webhook is held, B's inbox notification is still delivered."""
+    world = committed_world
+    slow = DribblingReceiver(interval=4)
+    WebhookSubscription.objects.create(
+        enterprise=world.enterprise_a,
+        url=slow.url,
+        secret="k",
+        created_by=world.applicant_a,
+        topics=["financing_request.submit"],
+    )
+    # A deadline long enough that the hold outlasts the test; the lease stays above the task's limit
+    patient = {
+        "WEBHOOK_TIMEOUT_SECONDS": "300",
+        "DELIVERY_TASK_TIME_LIMIT_SECONDS": "360",
+        "DELIVERY_LEASE_SECONDS": "420",
+    }
+    with (
+        app_broker(broker),
+        running_worker(broker, patient, queues="webhooks"),
+        running_worker(broker, patient, queues="celery"),
+    ):
+        try:
+            # When A submits and its webhook reaches the slow receiver
+            request_a = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
+            rq.submit_request(request_id=request_a.pk, user=world.applicant_a)
+            assert slow.arrived.wait(60), "the webhook never reached the slow receiver"
+            # And then B submits
+            request_b = draft_request(user=world.applicant_b, enterprise=world.enterprise_b)
+            rq.submit_request(request_id=request_b.pk, user=world.applicant_b)
+            wait_until(
+                lambda: Notification.objects.filter(user=world.applicant_b).exists(),
+                timeout=60,
+                interval=0.2,
+                message="B's inbox notification",
+            )
+            # Then B was told while A's webhook is still being held
+            assert slow.holding == 1 and not slow.finished.is_set()
+            assert Delivery.objects.get(channel="webhook").state == "sending"
+        finally:
+            slow.close()

@@ -42,8 +42,9 @@ def test_database_url() -> str:
 class Worker:
     """`celery worker --pool=solo` on the test database: one process, so SIGKILL kills the task too."""
 
-    def __init__(self, broker_url: str, env: dict | None = None):
+    def __init__(self, broker_url: str, env: dict | None = None, queues: str = "celery,webhooks"):
         self.broker_url = broker_url
+        self.queues = queues
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -67,6 +68,8 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                "-Q",
+                self.queues,
                 "-n",
                 f"test-{time.time_ns()}@%h",
             ],
@@ -92,8 +95,9 @@ class Worker:
 
 
 @contextmanager
-def running_worker(broker_url: str, env: dict | None = None):
-    worker = Worker(broker_url, env).start()
+def running_worker(broker_url: str, env: dict | None = None, queues: str = "celery,webhooks"):
+    """A worker on both queues unless told otherwise (production runs one worker per queue)."""
+    worker = Worker(broker_url, env, queues).start()
     try:
         yield worker
     finally:
