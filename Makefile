@@ -20,8 +20,13 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py compute_innovation_credits
 	$(BIN)/python manage.py collectstatic --no-input -v0
-	$(BIN)/python manage.py demo_logins --url http://127.0.0.1:$${PORT:-8000}/
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+	@# One address for everything (HOST, PORT or BIND; config/serving.py). `exec` puts honcho in the shell's
+	@# place, so the SIGTERM that make forwards to its recipe, or a Ctrl-C, reaches honcho, which stops
+	@# every Procfile entry and waits for them.
+	@exports="$$($(BIN)/python -m config.serving)" && eval "$$exports" \
+		&& $(BIN)/python manage.py demo_logins \
+		&& export PATH="$(CURDIR)/$(BIN):$$PATH" \
+		&& exec honcho start --port "$$PORT"
 
 test: $(STAMP)
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
