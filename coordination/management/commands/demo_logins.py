@@ -25,7 +25,7 @@ class Command(BaseCommand):
         base = listen_address().url
         self.stdout.write(self.style.SUCCESS(f"\nTechFin Coordination is starting at {base}/"))
         self.stdout.write(f"  admin (coordinator console): {base}/admin/")
-        if settings.SITE_URL != base:
+        if base != settings.SITE_URL:
             self.stdout.write(f"  links in e-mails point to SITE_URL: {settings.SITE_URL}/")
         self.stdout.write(f"  password for every demo login: {settings.DEMO_PASSWORD}")
         for username, role in DEMO_ROLES:
