@@ -1,13 +1,21 @@
 """The run command's address: HOST, PORT and BIND decide where the web binds, what `make run` prints and
 where e-mail links point (SITE_URL defaults to it). `.ci/smoke-quickstart` proves the running whole."""
 
+import contextlib
 import os
 import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from io import StringIO
 
 import pytest
+import requests
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.management import call_command
@@ -179,3 +187,98 @@ def test_given_site_url_when_notifications_are_mailed_then_every_link_uses_it(wo
         for body in (message.body, message.alternatives[0][0]):
             links = re.findall(r"https?://[^\s\"<>]+", body)
             assert links and all(link.startswith("http://127.0.0.1:9123/") for link in links)
+
+
+DEPLOY = ROOT / "deploy"
+
+
+def deployed_here(text: str) -> str:
+    """A unit as installed on a node, with this checkout as the application folder."""
+    return text.replace("/srv/techfin/app", str(ROOT)).replace(
+        "/etc/techfin/techfin.env", str(DEPLOY / "techfin.env.example")
+    )
+
+
+def test_given_the_systemd_units_when_systemd_verifies_them_then_it_has_nothing_to_say(tmp_path):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed")
+    units = sorted((DEPLOY / "systemd").glob("*.service"))
+    assert [u.name for u in units] == [
+        "techfin-beat.service",
+        "techfin-web.service",
+        "techfin-webhooks.service",
+        "techfin-worker.service",
+    ]
+    for unit in units:
+        text = unit.read_text()
+        assert "Restart=always" in text and "EnvironmentFile=/etc/techfin/techfin.env" in text
+        (tmp_path / unit.name).write_text(deployed_here(text))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_given_the_web_unit_and_the_example_env_when_started_then_it_serves_and_stops_on_sigterm(tmp_path):
+    """The unit's ExecStart, on production settings from the example env file, behind a balancer's headers."""
+    service = (DEPLOY / "systemd" / "techfin-web.service").read_text()
+    command = shlex.split(deployed_here(re.search(r"^ExecStart=(.*)$", service, re.MULTILINE)[1]))
+    example = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / "techfin.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    port = free_port()
+    environ = {
+        "PATH": os.environ["PATH"],
+        **example,
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CACHE_URL": "",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "TECHFIN_VAR_DIR": str(tmp_path),
+    }
+    log_path = tmp_path / "web.log"
+    with log_path.open("wb") as log_file:
+        web = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        headers = {
+            "Host": example["ALLOWED_HOSTS"].split(",")[0],
+            "X-Forwarded-Proto": "https",
+            "X-Request-ID": "req-from-the-balancer",
+        }
+        deadline = time.monotonic() + 60
+        status = None
+        while status is None and time.monotonic() < deadline:
+            try:
+                status = requests.get(
+                    f"http://127.0.0.1:{port}/healthz", headers=headers, timeout=10, allow_redirects=False
+                ).status_code
+            except requests.RequestException:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    assert web.wait(timeout=0.2) is None, log_path.read_text()
+        assert status == 200
+        plain = requests.get(
+            f"http://127.0.0.1:{port}/healthz",
+            headers={"Host": headers["Host"]},
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+    finally:
+        web.send_signal(signal.SIGTERM)
+        assert web.wait(timeout=30) == 0
+    log = log_path.read_text()
+    assert f"Listening at: http://127.0.0.1:{port}" in log
+    assert '"GET /healthz HTTP/1.1" 200' in log and "request_id=req-from-the-balancer" in log
