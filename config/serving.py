@@ -1,14 +1,10 @@
 """Where the web process listens and where absolute links point: one reading of HOST, PORT, BIND, SITE_URL.
 
-The settings (SITE_URL), gunicorn (config/gunicorn.conf.py) and `make run` (the URL it prints, and the
-BIND and SITE_URL it exports to every Procfile entry) all read the address from here, so the printed URL,
-the bound socket and the links in e-mails cannot disagree.
-
-`python -m config.serving` prints the address as shell `export` lines for `make run` to `eval`.
+The settings (SITE_URL), gunicorn (config/gunicorn.conf.py) and `make run` (the URL it prints) all read
+the address from here, so the printed URL, the bound socket and the links in e-mails cannot disagree.
 """
 
 import os
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -84,18 +80,3 @@ def site_url(environ: Mapping[str, str] = os.environ) -> str:
 def host_of(url: str) -> str:
     """The host of a URL as Django's ALLOWED_HOSTS spells it (IPv6 in brackets)."""
     return _bracketed(urlsplit(url).hostname or "")
-
-
-def shell_exports(environ: Mapping[str, str] = os.environ) -> str:
-    """The resolved address for `make run`: honcho gives each Procfile entry its own PORT, so every
-    process is handed BIND and SITE_URL, which honcho leaves alone."""
-    address = listen_address(environ)
-    values = {"BIND": address.bind, "PORT": str(address.port), "SITE_URL": site_url(environ)}
-    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
-
-
-if __name__ == "__main__":
-    try:
-        print(shell_exports())
-    except AddressError as error:
-        raise SystemExit(f"make run: {error}") from None

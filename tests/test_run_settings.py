@@ -109,41 +109,7 @@ def test_given_port_when_settings_load_then_site_url_and_allowed_hosts_follow_it
     assert out.splitlines()[-2:] == ["http://techfin.lan:8000", "localhost,127.0.0.1,[::1],techfin.lan"]
 
 
-def test_given_port_when_make_run_evaluates_the_exports_then_every_process_gets_bind_and_site_url():
-    """What `make run` evals before honcho: honcho overwrites PORT per entry, BIND and SITE_URL survive."""
-    exports = subprocess.run(
-        [sys.executable, "-m", "config.serving"],
-        env={**os.environ, "PORT": "9123", "HOST": "", "BIND": "", "SITE_URL": ""},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
-    shell = subprocess.run(
-        ["sh", "-c", 'eval "$1" && echo "$BIND $PORT $SITE_URL"', "sh", exports],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert shell.stdout.split() == ["127.0.0.1:9123", "9123", "http://127.0.0.1:9123"]
-
-
-def test_given_a_bad_port_when_make_run_reads_the_address_then_it_stops_with_the_reason():
-    result = subprocess.run(
-        [sys.executable, "-m", "config.serving"],
-        env={**os.environ, "PORT": "http", "BIND": ""},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert "PORT must be a TCP port" in result.stderr
-    assert result.stdout == ""
-
-
-def test_given_port_set_as_honcho_does_when_gunicorn_reads_its_config_then_it_binds_loopback_only():
+def test_given_port_when_gunicorn_reads_its_config_then_it_binds_loopback_only():
     """gunicorn's own default would bind 0.0.0.0:$PORT whenever PORT is set."""
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--print-config", "-c", "config/gunicorn.conf.py", "config.wsgi"],
