@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 GRACE_SECONDS = 5.0
@@ -54,8 +54,7 @@ class Entry:
     name: str
     process: subprocess.Popen
     pending: bytes = b""
-    open_output: bool = True
-    returncode: int | None = field(default=None)
+    returncode: int | None = None
 
     @property
     def running(self) -> bool:
@@ -132,7 +131,6 @@ class Supervisor:
             if not chunk:
                 self.selector.unregister(key.fileobj)
                 key.fileobj.close()
-                entry.open_output = False
                 chunk = b"\n" if entry.pending else b""
             *lines, entry.pending = (entry.pending + chunk).split(b"\n")
             for line in lines:
