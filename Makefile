@@ -20,8 +20,11 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py compute_innovation_credits
 	$(BIN)/python manage.py collectstatic --no-input -v0
-	$(BIN)/python manage.py demo_logins --url http://127.0.0.1:$${PORT:-8000}/
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+	$(BIN)/python manage.py demo_logins
+	@# Every process reads the address from HOST/PORT/BIND (config/serving.py), as demo_logins just did.
+	@# `exec`: the SIGTERM that make forwards to its recipe reaches the supervisor (config/procfile.py),
+	@# which stops every Procfile entry's process group and waits for it, as it does on Ctrl-C.
+	export PATH="$(CURDIR)/$(BIN):$$PATH" && exec $(BIN)/python -m config.procfile Procfile
 
 test: $(STAMP)
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)

@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.serving import host_of, site_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TECHFIN_VAR_DIR", BASE_DIR / "var"))
 
@@ -24,7 +26,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The base of every absolute link (e-mails): SITE_URL, else the address the web process binds
+# (HOST/PORT/BIND, config/serving.py), so the run command's printed URL and the links agree.
+SITE_URL = site_url()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{host_of(SITE_URL)}")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -185,7 +190,6 @@ WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
 WEBHOOK_ALLOW_LIST = env_list("WEBHOOK_ALLOW_LIST", "")
 # CA certificates for receivers' TLS; empty means the certifi bundle (public CAs).
 WEBHOOK_CA_BUNDLE = os.environ.get("WEBHOOK_CA_BUNDLE", "")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # How long a request waits for another one holding the same Idempotency-Key before a 409 "in progress".

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from config.serving import listen_address
+
 DEMO_ROLES = [
     ("admin", "superuser"),
     ("demo-coordinator", "regional coordinator, Shanghai"),
@@ -17,15 +19,14 @@ DEMO_ROLES = [
 
 
 class Command(BaseCommand):
-    help = "Print where to log in and the demo login of each role."
+    help = "Print where the web process serves (HOST/PORT/BIND), where links point, and the demo logins."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--url", default="http://127.0.0.1:8000/")
-
-    def handle(self, *args, url: str, **options):
-        base = url.rstrip("/")
+    def handle(self, *args, **options):
+        base = listen_address().url
         self.stdout.write(self.style.SUCCESS(f"\nTechFin Coordination is starting at {base}/"))
         self.stdout.write(f"  admin (coordinator console): {base}/admin/")
+        if base != settings.SITE_URL:
+            self.stdout.write(f"  links in e-mails point to SITE_URL: {settings.SITE_URL}/")
         self.stdout.write(f"  password for every demo login: {settings.DEMO_PASSWORD}")
         for username, role in DEMO_ROLES:
             self.stdout.write(f"  {username:<18} {role}")
