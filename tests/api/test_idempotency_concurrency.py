@@ -17,6 +17,7 @@ from django.test import override_settings
 from django.test.client import encode_multipart
 
 from config.api import idempotency as http_idempotency
+from coordination.errors import Conflict
 from coordination.models import FinancingRequest, IdempotencyRecord, RequestDocument, TransitionEvent
 from coordination.services import locking
 from coordination.services import requests as rq
@@ -150,6 +151,42 @@ def test_an_action_retried_at_once_through_the_service_runs_once(world, monkeypa
     assert all(isinstance(r, FinancingRequest) and r.pk == request.pk for r in results), results
     events = TransitionEvent.objects.filter(request=request, object_type="financing_request")
     assert list(events.values_list("action", flat=True)) == ["create", "submit", "screen_pass"]
+
+
+@pytest.mark.django_db
+def test_an_error_after_a_partial_write_keeps_nothing_but_the_answer_and_a_crash_keeps_nothing(
+    world, api, monkeypatch
+):
+    """Given the effect writes and then fails: with a 4xx nothing it wrote remains and the same 4xx is
+    replayed; with an unexpected crash (a 5xx) not even the key remains, so the retry runs afresh."""
+    original, key, client = rq.create_request, new_key(), api(world.applicant_a)
+
+    def written_then_refused(**kwargs):
+        original(**kwargs)
+        raise Conflict("refused after writing", code="test_refusal")
+
+    monkeypatch.setattr(rq, "create_request", written_then_refused)
+    refused = post_with(client, key, valid_body(world))()
+    assert refused.status_code == 409 and assert_error_shape(refused)["code"] == "test_refusal"
+    assert not FinancingRequest.objects.exists()
+    replay = post_with(client, key, valid_body(world))()
+    assert replay.status_code == 409 and replay["Idempotent-Replayed"] == "true"
+    assert replay.content == refused.content and not FinancingRequest.objects.exists()
+
+    def written_then_crashed(**kwargs):
+        original(**kwargs)
+        raise RuntimeError("the database went away")
+
+    crash_key = new_key()
+    monkeypatch.setattr(rq, "create_request", written_then_crashed)
+    with pytest.raises(RuntimeError):
+        post_with(client, crash_key, valid_body(world))()
+    assert not IdempotencyRecord.objects.filter(key=crash_key).exists()
+    assert not FinancingRequest.objects.exists()
+    monkeypatch.setattr(rq, "create_request", original)
+    retried = post_with(client, crash_key, valid_body(world))()
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+    assert FinancingRequest.objects.count() == 1
 
 
 # --- large uploads --------------------------------------------------------------------------------
