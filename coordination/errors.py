@@ -65,6 +65,11 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+class SignInFailed(DomainError):
+    status_code = 401
+    code = "authentication_failed"
+
+
 class TooManyFailures(DomainError):
     """Sign-in locked for this account from this address until the cool-off ends (django-axes)."""
 

@@ -52,7 +52,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        return _challenged(Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code))
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("too_large", str(exc)), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation):
@@ -71,6 +71,11 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         response.data = error_body(code if isinstance(code, str) else "error", detail)
+    return _challenged(response)
+
+
+def _challenged(response: Response) -> Response:
+    """Every 401 names the scheme to use (RFC 9110)."""
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response

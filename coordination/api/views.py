@@ -1,15 +1,11 @@
 """REST API v1. Views are thin: scoping through the selectors, writes through the services."""
 
-from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +16,7 @@ from lenders.models import Institution, Product
 from projects.models import Enterprise, MajorTask, Region, TechField
 
 from .. import selectors
-from ..errors import NotFound, PermissionDenied, TooManyFailures
+from ..errors import NotFound, PermissionDenied
 from ..matching.proposal import proposal_for_coordinator
 from ..models import ApiToken, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
@@ -29,7 +25,6 @@ from ..services import requests as request_services
 from ..services import tokens as token_services
 from ..services import webhooks as webhook_services
 from ..services.requests import TrancheInput
-from ..services.two_factor import second_factor_required, verified_device
 from . import filters as f
 from . import serializers as s
 from .base import CodeCursor, GenericViewSet, IdCursor, NewestFirstCursor, ReadOnlyViewSet
@@ -63,19 +58,7 @@ class TokenView(APIView):
 
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request)
-        user = authenticate(request, username=data["username"], password=data["password"])
-        if user is None:
-            # django-axes flags the request (the DRF one it was given) when this pair is locked out.
-            if getattr(request, "axes_locked_out", False):
-                raise TooManyFailures(
-                    _("Too many failed sign-ins for this account from this address; wait for the cool-off.")
-                )
-            raise AuthenticationFailed(_("Wrong username or password."))
-        if second_factor_required(user) and verified_device(user, data.get("otp_token", "")) is None:
-            raise AuthenticationFailed(_("Two-factor account: give the authenticator's code as otp_token."))
-        # A token is a sign-in: last_login is stamped and django-axes clears this pair's failures.
-        user_logged_in.send(sender=type(user), request=request, user=user)
-        token, key = token_services.issue_token(user=user, name="login")
+        token, key = token_services.sign_in(request, **data)
         return Response({"token": key, "expires_at": token.expires_at})
 
 

@@ -5,11 +5,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from ..errors import NotFound
+from ..errors import NotFound, SignInFailed, TooManyFailures
 from ..models import ApiToken
+from .two_factor import second_factor_required, verified_device
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -24,6 +28,23 @@ def issue_token(*, user, name: str = "login", integration: bool = False) -> tupl
         user=user, name=name, prefix=key[:8], key_hash=hash_key(key), integration=integration
     )
     return token, key
+
+
+def sign_in(request, *, username: str, password: str, otp_token: str = "") -> tuple[ApiToken, str]:
+    """A login token for a password (and, for two-factor accounts, the authenticator's code). django-axes
+    watches `authenticate` and flags the request when this account is locked out from this address."""
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            raise TooManyFailures(
+                _("Too many failed sign-ins for this account from this address; wait for the cool-off.")
+            )
+        raise SignInFailed(_("Wrong username or password."))
+    if second_factor_required(user) and verified_device(user, otp_token) is None:
+        raise SignInFailed(_("Two-factor account: give the authenticator's code as otp_token."))
+    # A token is a sign-in: last_login is stamped and django-axes clears this pair's failures.
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    return issue_token(user=user, name="login")
 
 
 def live_tokens() -> QuerySet[ApiToken]:

@@ -161,8 +161,10 @@ def test_the_lockout_starts_at_the_failure_limit(world):
 def test_given_failures_on_the_token_endpoint_then_that_pair_is_locked_and_others_are_not(world):
     client = APIClient()
     body = {"username": "applicant-a", "password": "wrong"}
-    codes = [client.post(TOKEN, body, format="json").status_code for _ in range(2)]
-    assert codes == [401, 401]
+    failures = [client.post(TOKEN, body, format="json") for _ in range(2)]
+    assert [r.status_code for r in failures] == [401, 401]
+    assert failures[0]["WWW-Authenticate"].startswith("Bearer")
+    assert assert_error_shape(failures[0])["code"] == "authentication_failed"
     locked = client.post(TOKEN, body, format="json")
     assert assert_error_shape(locked)["code"] == "locked_out"
     assert locked.status_code == 429
