@@ -3,7 +3,12 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from coordination import worker_resilience
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# Before any connection: Redis brokers use kombu's transport with the broker-loss fix.
+worker_resilience.install()
 
 app = Celery("techfin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -21,6 +26,8 @@ app.conf.update(
     task_soft_time_limit=240,
     timezone="Asia/Shanghai",
     broker_connection_retry_on_startup=True,
+    # Reconnect for as long as the broker is away (the default gives up after 100 tries, ~40 min).
+    broker_connection_max_retries=None,
     broker_connection_timeout=2,
     # A submission must not hang on a broker outage: give up quickly, the outbox sweep catches up.
     task_publish_retry_policy={

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,10 +41,27 @@ def test_database_url() -> str:
 
 
 class Worker:
-    """`celery worker --pool=solo` on the test database: one process, so SIGKILL kills the task too."""
+    """A real `celery worker` on the test database.
 
-    def __init__(self, broker_url: str, env: dict | None = None):
+    `--pool=solo` by default: one process, so SIGKILL kills the task too. `pool="prefork"` with
+    `peers=True` (gossip and heartbeat) runs it much as the Procfile does, where results come back to the
+    main process through its event loop. Its log goes to a file that `log()` reads.
+    """
+
+    def __init__(
+        self,
+        broker_url: str,
+        env: dict | None = None,
+        pool: str = "solo",
+        concurrency: int = 1,
+        loglevel: str = "WARNING",
+        peers: bool = False,
+    ):
         self.broker_url = broker_url
+        self.pool = pool
+        self.concurrency = concurrency
+        self.loglevel = loglevel
+        self.peers = peers
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -52,6 +70,7 @@ class Worker:
             **(env or {}),
         }
         self.process: subprocess.Popen | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log")  # noqa: SIM115
 
     def start(self) -> "Worker":
         self.process = subprocess.Popen(
@@ -62,20 +81,28 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-gossip",
+                f"--pool={self.pool}",
+                f"--concurrency={self.concurrency}",
+                f"--loglevel={self.loglevel}",
+                # Mingle only delays each (re)connection by a second; a test has no neighbours to sync with.
                 "--without-mingle",
-                "--without-heartbeat",
+                *([] if self.peers else ["--without-gossip", "--without-heartbeat"]),
                 "-n",
                 f"test-{time.time_ns()}@%h",
             ],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
         )
         return self
+
+    def log(self) -> str:
+        return Path(self._log.name).read_text(errors="replace")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -92,8 +119,8 @@ class Worker:
 
 
 @contextmanager
-def running_worker(broker_url: str, env: dict | None = None):
-    worker = Worker(broker_url, env).start()
+def running_worker(broker_url: str, env: dict | None = None, **options):
+    worker = Worker(broker_url, env, **options).start()
     try:
         yield worker
     finally:
@@ -133,6 +160,12 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
+            self.process.wait(10)
+
+    def kill(self) -> None:
+        """A crash rather than a shutdown: clients see their sockets die mid-command."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
             self.process.wait(10)
 
 
