@@ -22,6 +22,8 @@ app.conf.update(
     # count bound how often one delivery is retried.
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
+    # Prefork, with the result handler that survives the event loop's reset on a broker loss.
+    worker_pool="coordination.worker_resilience:PreforkPool",
     task_time_limit=300,
     task_soft_time_limit=240,
     timezone="Asia/Shanghai",

@@ -1,20 +1,27 @@
 """The worker lives through broker outages: it reconnects, and nothing is lost or delivered twice.
 
-The crash the probe saw (1 in 14 outages: `AttributeError: 'NoneType' object has no attribute
-'hostname'`, worker exits) is kombu's Redis channel being used after Celery closed its connection;
-coordination/worker_resilience.py explains it and the fix.
+Two crashes, each reproduced here step by step and explained in coordination/worker_resilience.py:
+the probe's (1 in 14 outages: `AttributeError: 'NoneType' object has no attribute 'hostname'`), a
+Redis channel used after Celery closed its connection; and `UnpicklingError: invalid load key` (seen
+in 1 of ~30 outages under load), a child's result read from its middle after the event loop's reset.
 """
 
 import json
 import logging
+import os
+import pickle
 import re
+import struct
 from collections import defaultdict
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+from billiard.pool import READY
+from celery.concurrency import asynpool
 from django.test import override_settings
 from kombu import Connection, Consumer, Queue
+from kombu.asynchronous import Hub
 from kombu.common import ignore_errors
 
 from config.celery import app
@@ -93,6 +100,45 @@ def test_given_the_apps_transport_when_the_broker_dies_mid_task_then_cleanup_and
     assert isinstance(caplog.records[-1].exc_info[1], worker_resilience.DetachedChannelError)
 
 
+def read_results_across_a_loop_reset(handler_class) -> list:
+    """Two results from a pool process, the first split by the event loop's reset on a broker loss."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    # Only the parts of the handler that the event loop uses: a real pool would fork processes.
+    handler = handler_class.__new__(handler_class)
+    handler.fileno_to_outq = {read_end: object()}
+    received = []
+    handler.on_state_change = received.append
+    hub = Hub()
+    handler.register_with_event_loop(hub)
+    first, second = (pickle.dumps((READY, (job, (True, "sent")))) for job in (1, 2))
+    try:
+        os.write(write_end, struct.pack(">i", len(first)))
+        handler.handle_event(read_end)  # the length is read; the body has not been written yet
+        hub.reset()  # what `asynloop` does on the connection error
+        handler.register_with_event_loop(hub)  # and the pool on the reconnection
+        os.write(write_end, first + struct.pack(">i", len(second)) + second)
+        for _ in range(3):
+            handler.handle_event(read_end)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    return received
+
+
+def test_given_celerys_result_handler_when_the_loop_resets_mid_result_then_both_results_are_lost():
+    # The pipe is read afresh from the middle of the first message: a garbage length, then nothing
+    # more makes sense (a real worker dies of an UnpicklingError or blocks on it at shutdown)
+    assert read_results_across_a_loop_reset(asynpool.ResultHandler) == []
+
+
+def test_given_the_apps_result_handler_when_the_loop_resets_mid_result_then_both_results_arrive():
+    assert read_results_across_a_loop_reset(worker_resilience.ResultHandler) == [
+        (READY, (1, (True, "sent"))),
+        (READY, (2, (True, "sent"))),
+    ]
+
+
 def reconnections(worker) -> int:
     return worker.log().count("Connected to redis://")
 
@@ -138,7 +184,7 @@ def test_twenty_broker_crashes_leave_the_worker_alive_and_every_notification_del
     }
     submitted = 0
     # The worker as the Procfile runs it: prefork, two processes, gossip and heartbeat
-    worker_options = {"pool": "prefork", "concurrency": 2, "peers": True, "loglevel": "INFO"}
+    worker_options = {"pool": None, "concurrency": 2, "peers": True, "loglevel": "INFO"}
     with app_broker(private_redis.url), running_worker(private_redis.url, env, **worker_options) as worker:
         try:
             wait_until(lambda: reconnections(worker) == 1, message="the worker to connect")

@@ -43,16 +43,16 @@ def test_database_url() -> str:
 class Worker:
     """A real `celery worker` on the test database.
 
-    `--pool=solo` by default: one process, so SIGKILL kills the task too. `pool="prefork"` with
-    `peers=True` (gossip and heartbeat) runs it much as the Procfile does, where results come back to the
-    main process through its event loop. Its log goes to a file that `log()` reads.
+    `--pool=solo` by default: one process, so SIGKILL kills the task too. `pool=None` (the app's prefork
+    pool) with `peers=True` (gossip and heartbeat) runs it much as the Procfile does, where results come
+    back to the main process through its event loop. Its log goes to a file that `log()` reads.
     """
 
     def __init__(
         self,
         broker_url: str,
         env: dict | None = None,
-        pool: str = "solo",
+        pool: str | None = "solo",
         concurrency: int = 1,
         loglevel: str = "WARNING",
         peers: bool = False,
@@ -81,7 +81,7 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                f"--pool={self.pool}",
+                *([f"--pool={self.pool}"] if self.pool else []),
                 f"--concurrency={self.concurrency}",
                 f"--loglevel={self.loglevel}",
                 # Mingle only delays each (re)connection by a second; a test has no neighbours to sync with.
