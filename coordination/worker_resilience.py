@@ -19,6 +19,8 @@ every delivery whose task vanished with the broker.
 broker loss (see `ResultHandler`).
 """
 
+from inspect import GEN_SUSPENDED, getgeneratorstate
+
 from celery.concurrency import asynpool, prefork
 from kombu.transport import TRANSPORT_ALIASES, _transport_cache
 from kombu.transport import redis as kombu_redis
@@ -74,12 +76,10 @@ class ResultHandler(asynpool.ResultHandler):
 
         def on_result_readable(fileno):
             process = fileno_to_outq.get(fileno)
-            started = in_flight.pop(fileno, None)
+            owner, it = in_flight.pop(fileno, (None, None))
             if process is None:  # the process is gone
                 return hub.remove_reader(fileno)
-            if started is not None and started[0] is process:
-                it = started[1]
-            else:
+            if owner is not process or getgeneratorstate(it) != GEN_SUSPENDED:
                 it = recv_message(message_read, fileno, on_state_change)
             try:
                 next(it)
