@@ -3,7 +3,12 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from coordination import worker_resilience
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# Before any connection: Redis brokers use kombu's transport with the broker-loss fix.
+worker_resilience.install()
 
 app = Celery("techfin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -17,10 +22,14 @@ app.conf.update(
     # count bound how often one delivery is retried.
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
+    # Prefork, with the result handler that survives the event loop's reset on a broker loss.
+    worker_pool="coordination.worker_resilience:PreforkPool",
     task_time_limit=300,
     task_soft_time_limit=240,
     timezone="Asia/Shanghai",
     broker_connection_retry_on_startup=True,
+    # Reconnect for as long as the broker is away (the default gives up after 100 tries, ~40 min).
+    broker_connection_max_retries=None,
     broker_connection_timeout=2,
     # A submission must not hang on a broker outage: give up quickly, the outbox sweep catches up.
     task_publish_retry_policy={

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,11 +41,30 @@ def test_database_url() -> str:
 
 
 class Worker:
-    """`celery worker --pool=solo` on the test database: one process, so SIGKILL kills the task too."""
+    """A real `celery worker` on the test database.
 
-    def __init__(self, broker_url: str, env: dict | None = None, queues: str = "celery,webhooks"):
+    `--pool=solo` by default: one process, so SIGKILL kills the task too. `pool=None` (the app's prefork
+    pool) with `peers=True` (gossip and heartbeat) runs it much as the Procfile does, where results come
+    back to the main process through its event loop. Its log goes to a file that `log()` reads. It serves
+    both queues unless told otherwise (production runs one worker per queue).
+    """
+
+    def __init__(
+        self,
+        broker_url: str,
+        env: dict | None = None,
+        pool: str | None = "solo",
+        concurrency: int = 1,
+        loglevel: str = "WARNING",
+        peers: bool = False,
+        queues: str = "celery,webhooks",
+    ):
         self.broker_url = broker_url
         self.queues = queues
+        self.pool = pool
+        self.concurrency = concurrency
+        self.loglevel = loglevel
+        self.peers = peers
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -53,6 +73,7 @@ class Worker:
             **(env or {}),
         }
         self.process: subprocess.Popen | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log")  # noqa: SIM115
 
     def start(self) -> "Worker":
         self.process = subprocess.Popen(
@@ -63,11 +84,12 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-gossip",
+                *([f"--pool={self.pool}"] if self.pool else []),
+                f"--concurrency={self.concurrency}",
+                f"--loglevel={self.loglevel}",
+                # Mingle only delays each (re)connection by a second; a test has no neighbours to sync with.
                 "--without-mingle",
-                "--without-heartbeat",
+                *([] if self.peers else ["--without-gossip", "--without-heartbeat"]),
                 "-Q",
                 self.queues,
                 "-n",
@@ -76,9 +98,16 @@ class Worker:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
         )
         return self
+
+    def log(self) -> str:
+        return Path(self._log.name).read_text(errors="replace")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -95,9 +124,9 @@ class Worker:
 
 
 @contextmanager
-def running_worker(broker_url: str, env: dict | None = None, queues: str = "celery,webhooks"):
+def running_worker(broker_url: str, env: dict | None = None, **options):
     """A worker on both queues unless told otherwise (production runs one worker per queue)."""
-    worker = Worker(broker_url, env, queues).start()
+    worker = Worker(broker_url, env, **options).start()
     try:
         yield worker
     finally:
@@ -137,6 +166,12 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
+            self.process.wait(10)
+
+    def kill(self) -> None:
+        """A crash rather than a shutdown: clients see their sockets die mid-command."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
             self.process.wait(10)
 
 
