@@ -63,6 +63,8 @@ def create_request(
     major_task_id: int | None = None,
     needed_by: date | None = None,
 ) -> FinancingRequest:
+    if engine.current_scope(user) is not None:
+        raise PermissionDenied("Coordinators do not file financing requests (DESIGN.md §1).")
     errors: dict[str, list[str]] = {}
     enterprise = Enterprise.objects.filter(pk=enterprise_id, members=user).select_related("region").first()
     if enterprise is None:
