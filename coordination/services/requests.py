@@ -63,12 +63,13 @@ def create_request(
     major_task_id: int | None = None,
     needed_by: date | None = None,
 ) -> FinancingRequest:
-    if engine.current_scope(user) is not None:
-        raise PermissionDenied("Coordinators do not file financing requests (DESIGN.md §1).")
     errors: dict[str, list[str]] = {}
     enterprise = Enterprise.objects.filter(pk=enterprise_id, members=user).select_related("region").first()
     if enterprise is None:
         errors["enterprise"] = ["Unknown enterprise, or you are not one of its members."]
+    elif engine.current_scope(user) is not None:
+        # DESIGN.md §1: a coordinator never acts as an applicant, even when a member.
+        errors["enterprise"] = ["Coordinators do not file financing requests."]
     amount = _money(amount, "amount")
     if not isinstance(term_months, int) or not 1 <= term_months <= 600:
         errors["term_months"] = ["Must be a whole number of months from 1 to 600."]

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.errors import Conflict, PermissionDenied
+from coordination.errors import Conflict, PermissionDenied, ValidationFailed
 from coordination.models import (
     ApiToken,
     CoordinatorScope,
@@ -142,8 +142,9 @@ def test_a_regional_coordinator_cannot_join_a_beijing_enterprise_nor_request_in_
     assert client.post(url(Enterprise, "add"), {**members, "credit_code": f.credit_code()}).status_code == 403
     assert not Enterprise.objects.filter(members=w.coordinator).exists()
     assert client.post(url(FinancingRequest, "add"), {"enterprise": w.enterprise_b.pk}).status_code == 403
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed) as refused:
         file_request(w.coordinator, w.enterprise_b)
+    assert "enterprise" in refused.value.fields
     assert not FinancingRequest.objects.filter(enterprise=w.enterprise_b).exists()
 
 
@@ -153,8 +154,9 @@ def test_a_coordinator_made_a_member_still_never_acts_as_the_applicant(powers):
     the enterprise's own applicant still can."""
     w = powers
     w.enterprise_a.members.add(w.coordinator)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed) as refused:
         file_request(w.coordinator, w.enterprise_a)
+    assert refused.value.fields == {"enterprise": ["Coordinators do not file financing requests."]}
     request = file_request(w.applicant_a, w.enterprise_a)
     with pytest.raises(PermissionDenied):
         rq.withdraw_request(request_id=request.pk, user=w.coordinator, reason="not mine to withdraw")
