@@ -69,6 +69,9 @@ def create_request(
     enterprise = Enterprise.objects.filter(pk=enterprise_id, members=user).select_related("region").first()
     if enterprise is None:
         errors["enterprise"] = ["Unknown enterprise, or you are not one of its members."]
+    elif engine.current_scope(user) is not None:
+        # DESIGN.md §1: a coordinator never acts as an applicant, even when a member.
+        errors["enterprise"] = ["Coordinators do not file financing requests."]
     amount = _money(amount, "amount")
     if not isinstance(term_months, int) or not 1 <= term_months <= 600:
         errors["term_months"] = ["Must be a whole number of months from 1 to 600."]

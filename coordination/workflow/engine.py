@@ -71,8 +71,11 @@ def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
         if Role.SYSTEM not in transition.roles:
             raise PermissionDenied(f"'{action}' is not a system action.")
         return transition, Role.SYSTEM
-    current_scope(user)  # every role below is judged on the powers held now
+    scope = current_scope(user)  # every role below is judged on the powers held now
     roles = machine.roles_for(user, obj)
+    if scope is not None:
+        # DESIGN.md §1: a coordinator never acts as an applicant or an institution, whatever it joined.
+        roles &= {Role.COORDINATOR}
     if not roles:
         raise NotFound()
     allowed = [role for role in ROLE_PREFERENCE if role in roles and role in transition.roles]

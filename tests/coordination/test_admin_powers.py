@@ -74,6 +74,17 @@ def texts(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def file_request(user, enterprise) -> FinancingRequest:
+    return rq.create_request(
+        user=user,
+        enterprise_id=enterprise.pk,
+        purpose="Pilot production line",
+        amount=Decimal("3000000"),
+        term_months=24,
+        tranches=[TrancheInput("credit_loan", Decimal("3000000"))],
+    )
+
+
 def accepted_escalated(w) -> FinancingRequest:
     """A 60 M-yuan Shanghai request (escalated: two national coordinators approve), its offer accepted."""
     request = f.draft_request(
@@ -132,16 +143,26 @@ def test_a_regional_coordinator_cannot_join_a_beijing_enterprise_nor_request_in_
     assert not Enterprise.objects.filter(members=w.coordinator).exists()
     assert client.post(url(FinancingRequest, "add"), {"enterprise": w.enterprise_b.pk}).status_code == 403
     with pytest.raises(ValidationFailed) as refused:
-        rq.create_request(
-            user=w.coordinator,
-            enterprise_id=w.enterprise_b.pk,
-            purpose="mine now",
-            amount=Decimal("3000000"),
-            term_months=24,
-            tranches=[TrancheInput("credit_loan", Decimal("3000000"))],
-        )
+        file_request(w.coordinator, w.enterprise_b)
     assert "enterprise" in refused.value.fields
     assert not FinancingRequest.objects.filter(enterprise=w.enterprise_b).exists()
+
+
+def test_a_coordinator_made_a_member_still_never_acts_as_the_applicant(powers):
+    """Given the Shanghai coordinator added (by a superuser) to a Shanghai enterprise, when it files or
+    withdraws a request of that enterprise, then both are refused: coordinators never act as applicants;
+    the enterprise's own applicant still can."""
+    w = powers
+    w.enterprise_a.members.add(w.coordinator)
+    with pytest.raises(ValidationFailed) as refused:
+        file_request(w.coordinator, w.enterprise_a)
+    assert refused.value.fields == {"enterprise": ["Coordinators do not file financing requests."]}
+    request = file_request(w.applicant_a, w.enterprise_a)
+    with pytest.raises(PermissionDenied):
+        rq.withdraw_request(request_id=request.pk, user=w.coordinator, reason="not mine to withdraw")
+    assert FinancingRequest.objects.get(pk=request.pk).status == "draft"
+    rq.withdraw_request(request_id=request.pk, user=w.applicant_a, reason="changed plans")
+    assert FinancingRequest.objects.get(pk=request.pk).status == "withdrawn"
 
 
 def test_a_regional_coordinator_cannot_join_another_banks_institution_nor_read_its_referrals(powers):
