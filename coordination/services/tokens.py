@@ -68,10 +68,15 @@ def user_for_key(key: str):
 
 
 def revoke(token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revoke through save(), so that the token's history (simple-history) records who revoked it."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
 
 
 def revoke_own(*, user, token_id: int) -> None:
     """Revoke one of the user's own live tokens; anyone else's (or a dead one) is not found."""
-    if not tokens_of(user).filter(pk=token_id).update(revoked_at=timezone.now()):
+    token = tokens_of(user).filter(pk=token_id).first()
+    if token is None:
         raise NotFound()
+    revoke(token)

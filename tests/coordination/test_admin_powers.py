@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -17,6 +18,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination.errors import Conflict, PermissionDenied, ValidationFailed
 from coordination.models import (
@@ -327,7 +329,7 @@ OUT_OF_SCOPE = {
 # (a service level of its own region excepted; the sample row below is Beijing's).
 REFERENCE = {Region, TechField, CreditModel, Institution, Product, RelendingPolicy, ServiceLevel, Holiday}
 # Not for coordinators at all.
-FORBIDDEN = {get_user_model(), Group}
+FORBIDDEN = {get_user_model(), Group, AccessAttempt, AccessFailureLog, AccessLog, TOTPDevice}
 
 
 def _out_of_scope_world():
@@ -393,9 +395,12 @@ def test_every_admin_list_shows_a_regional_coordinator_nothing_outside_its_scope
         assert client.post(url(sample), {}).status_code == 403, model
         assert client.get(url(sample, "history")).status_code == 200, model
 
+    TOTPDevice.objects.create(user=w.national, name="phone")
     for model in FORBIDDEN:
         assert client.get(url(model, "changelist")).status_code == 403, model
-        assert client.get(url(model.objects.first())).status_code == 403, model
+        sample = model.objects.first()
+        if sample is not None:  # the sign-in logs of django-axes hold rows only after a password login
+            assert client.get(url(sample)).status_code == 403, model
 
 
 # --- the audit ----------------------------------------------------------------------------------------
