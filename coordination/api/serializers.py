@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -252,6 +253,14 @@ class FinancingRequestCreateSerializer(serializers.Serializer):
     needed_by = serializers.DateField(required=False, allow_null=True)
     major_task = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     tranches = TrancheInputSerializer(many=True, allow_empty=False, max_length=10)
+
+    def validate_tranches(self, value):
+        # Through the API a package names each instrument once. The services still take repeated
+        # instruments (the matcher shares one product's capacity between such tranches), as before.
+        instruments = [tranche["instrument"] for tranche in value]
+        if len(set(instruments)) < len(instruments):
+            raise serializers.ValidationError(_("Each instrument at most once per request."))
+        return value
 
 
 class ReasonSerializer(serializers.Serializer):

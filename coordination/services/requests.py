@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import Instrument
 from lenders.models import Product
@@ -80,15 +79,9 @@ def create_request(
     for index, tranche in enumerate(tranches):
         if tranche.instrument not in Instrument.values:
             errors[f"tranches[{index}].instrument"] = [f"'{tranche.instrument}' is not a known instrument."]
-    instruments = [t.instrument for t in tranches]
-    if len(set(instruments)) < len(instruments):
-        # A package asks for each instrument once; two of the same would be matched and offered twice.
-        errors["tranches"] = [str(_("Each instrument at most once per request."))]
     tranche_amounts = [_money(t.amount, f"tranches[{i}].amount") for i, t in enumerate(tranches)]
     if tranches and sum(tranche_amounts) != amount:
-        errors.setdefault("tranches", []).append(
-            f"Tranche amounts add up to {sum(tranche_amounts)}, not the amount {amount}."
-        )
+        errors["tranches"] = [f"Tranche amounts add up to {sum(tranche_amounts)}, not the amount {amount}."]
     major_task = None
     if major_task_id is not None:
         major_task = MajorTask.objects.filter(pk=major_task_id).first()
