@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import error_body, is_api, validation_body
-from config.text_checks import bytes_problem, urlencoded_problems
+from config.text_checks import bytes_problem, text_problem, urlencoded_problems
 
 # Room for the multipart envelope (boundaries, part headers, the document's kind) around one document.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -43,6 +43,24 @@ def _declared_length(request: HttpRequest) -> int:
         return 0  # Django reads such a body as empty too
 
 
+def _form_problems(request: HttpRequest) -> dict[str, list[str]]:
+    """Staff forms (the admin) post form bodies that no DRF parser sees; the API's parsers check its own."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if request.method != "POST":
+        return {}
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return urlencoded_problems(request.body, unnamed="body")
+    if content_type.startswith("multipart/form-data"):
+        problems: dict[str, list[str]] = {}
+        for name, values in request.POST.lists():
+            for value in [name, *values]:
+                problem = text_problem(value)
+                if problem is not None:
+                    problems.setdefault("body" if value is name else name, []).append(problem)
+        return problems
+    return {}
+
+
 class InputGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -56,6 +74,8 @@ class InputGuardMiddleware:
         if path_problem is not None:
             problems["path"] = [path_problem]
         problems.update(urlencoded_problems(_query_bytes(request), unnamed="query"))
+        if not problems and not is_api(request):
+            problems.update(_form_problems(request))
         if problems:
             if is_api(request):
                 return JsonResponse(validation_body(problems), status=400)

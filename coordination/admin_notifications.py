@@ -3,7 +3,10 @@
 import secrets
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from config.forms import JSON_FORM_FIELDS
 
 from . import selectors
 from .admin_forms import WebhookSubscriptionForm
@@ -66,6 +69,7 @@ class WebhookSubscriptionAdmin(GrantAdmin):
     """Another party's endpoint is neither shown nor changed here; superusers change any."""
 
     form = WebhookSubscriptionForm
+    formfield_overrides = {models.JSONField: JSON_FORM_FIELDS}
     list_display = ["url", "institution", "enterprise", "coordinator", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "institution__name", "enterprise__name", "coordinator__username"]
@@ -87,6 +91,7 @@ class WebhookSubscriptionAdmin(GrantAdmin):
 
 @admin.register(NotificationSetting)
 class NotificationSettingAdmin(ScopedAdmin):
+    formfield_overrides = {models.JSONField: JSON_FORM_FIELDS}
     list_display = ["user", "language", "email_digest"]
     list_filter = ["language", "email_digest"]
     search_fields = ["user__username"]

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import JSON_FORM_FIELDS
 from coordination import selectors
 from coordination.admin_scoping import GrantAdmin, ReferenceDataAdmin, ScopedAdmin
 
@@ -153,6 +155,7 @@ class MajorTaskAdmin(ScopedAdmin):
 
 class CreditIndicatorInline(admin.TabularInline):
     model = CreditIndicator
+    formfield_overrides = {models.JSONField: JSON_FORM_FIELDS}
     extra = 0
     fields = [
         "position",
