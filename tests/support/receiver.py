@@ -1,5 +1,6 @@
 """A webhook receiver on loopback that records what it gets and answers as told."""
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,6 +11,7 @@ class Received:
     headers: dict
     body: bytes
     answered: int | None = None
+    finished: bool = False
 
 
 @dataclass
@@ -31,12 +33,15 @@ class Receiver:
                 if receiver.hold is not None:
                     receiver.hold.wait(30)
                 try:
-                    self.send_response(receiver.status)
-                    self.end_headers()
-                    self.wfile.write(b"{}")
-                    entry.answered = receiver.status
+                    if not _peer_gone(self.connection):
+                        self.send_response(receiver.status)
+                        self.end_headers()
+                        self.wfile.write(b"{}")
+                        entry.answered = receiver.status
                 except OSError:
                     pass  # the sender died while we held the request
+                finally:
+                    entry.finished = True
 
             def log_message(self, *args):
                 pass
@@ -50,6 +55,11 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/hook"
 
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not answered yet (held, or being answered)."""
+        return sum(1 for r in list(self.received) if not r.finished)
+
     def acknowledged(self, delivery_id: str) -> int:
         return sum(
             1
@@ -62,3 +72,13 @@ class Receiver:
             self.hold.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def _peer_gone(connection: socket.socket) -> bool:
+    """The sender closed its end (it was killed while we held its request): an answer would reach nobody."""
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
