@@ -191,7 +191,7 @@ globals().update(redbeat_settings(CELERY_BROKER_URL))
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": True,
-    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+    "INTEGRATIONS": [CeleryIntegration()],
 }
 LOGGING = {
     "version": 1,

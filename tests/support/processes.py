@@ -42,8 +42,9 @@ def test_database_url() -> str:
 class Worker:
     """`celery worker --pool=solo` on the test database: one process, so SIGKILL kills the task too."""
 
-    def __init__(self, broker_url: str, env: dict | None = None):
+    def __init__(self, broker_url: str, env: dict | None = None, loglevel: str = "WARNING"):
         self.broker_url = broker_url
+        self.loglevel = loglevel
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -63,7 +64,7 @@ class Worker:
                 "config",
                 "worker",
                 "--pool=solo",
-                "--loglevel=WARNING",
+                f"--loglevel={self.loglevel}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -92,8 +93,8 @@ class Worker:
 
 
 @contextmanager
-def running_worker(broker_url: str, env: dict | None = None):
-    worker = Worker(broker_url, env).start()
+def running_worker(broker_url: str, env: dict | None = None, loglevel: str = "WARNING"):
+    worker = Worker(broker_url, env, loglevel).start()
     try:
         yield worker
     finally:
