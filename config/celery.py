@@ -2,6 +2,8 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import after_setup_logger, after_setup_task_logger
+from django_guid.log_filters import CorrelationId
 
 from coordination import worker_resilience
 
@@ -41,6 +43,14 @@ app.conf.update(
     # Webhooks wait on other people's servers: their own queue and workers (`-Q webhooks`), so that
     # inbox and e-mail deliveries on the default queue never wait behind a slow receiver.
     task_routes={"coordination.deliver_webhook": {"queue": "webhooks"}},
+    # The request id (django-guid takes it from the task header) on every worker and beat log line.
+    worker_log_format="[%(asctime)s: %(levelname)s/%(processName)s] [%(correlation_id)s] %(message)s",
+    worker_task_log_format=(
+        "[%(asctime)s: %(levelname)s/%(processName)s] [%(correlation_id)s] %(task_name)s[%(task_id)s]: "
+        "%(message)s"
+    ),
+    # Under redbeat (selected in settings when the broker is Redis) this schedule is written to Redis at
+    # start-up and only the beat holding the lock sends it.
     beat_schedule={
         "sweep-deadlines": {"task": "coordination.sweep_deadlines", "schedule": 60.0},
         "sweep-outbox": {"task": "coordination.sweep_outbox", "schedule": 30.0},
@@ -48,3 +58,10 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def log_request_id(logger, **kwargs) -> None:
+    for handler in logger.handlers:
+        handler.addFilter(CorrelationId())

@@ -5,7 +5,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 from config.serving import host_of, site_url
 
@@ -49,12 +51,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_prometheus",
+    "django_guid",
     "projects",
     "lenders",
     "coordination",
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,6 +75,7 @@ MIDDLEWARE = [
     "config.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -126,9 +133,32 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-MEDIA_ROOT = VAR_DIR / "media"
+# Documents go through the default storage only: a folder every node mounts (MEDIA_ROOT) or an
+# S3-compatible bucket, so that a file uploaded through one node downloads through any other.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem")
+if STORAGE_BACKEND == "filesystem":
+    _document_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _document_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_LOCATION", "documents"),
+            # Documents are private: served only through the scoped download view, never by URL.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _document_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -139,6 +169,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "TechFin Coordination <noreply@techfin.invalid>")
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -159,14 +190,55 @@ else:
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200")),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Exactly one beat: on Redis the schedule lives in Redis and a beat sends only while it holds the
+# lock; a second beat waits for the lock and takes over within the lock timeout if the first dies.
+# The embedded filesystem demo keeps Celery's default scheduler (one beat, one machine).
+REDBEAT_LOCK_TIMEOUT = int(os.environ.get("REDBEAT_LOCK_TIMEOUT", "30"))
 
+
+def redbeat_settings(broker_url: str) -> dict:
+    """The CELERY_* settings that select redbeat when the broker is Redis."""
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return {}
+    return {
+        "CELERY_BEAT_SCHEDULER": "redbeat.RedBeatScheduler",
+        "CELERY_REDBEAT_REDIS_URL": os.environ.get("REDBEAT_REDIS_URL") or broker_url,
+        "CELERY_REDBEAT_LOCK_TIMEOUT": REDBEAT_LOCK_TIMEOUT,
+        # The lock is extended every loop; a loop far shorter than the lock keeps it held.
+        "CELERY_BEAT_MAX_LOOP_INTERVAL": max(1, min(5, REDBEAT_LOCK_TIMEOUT // 3)),
+    }
+
+
+globals().update(redbeat_settings(CELERY_BROKER_URL))
+
+# A request id on every log line, taken from X-Request-ID (or made up), handed to the outbox message
+# and, as a task header, to the Celery tasks the request causes (django-guid).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "INTEGRATIONS": [CeleryIntegration()],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-guid narrates every id it sets at INFO; its own lines add nothing to ours.
+    "loggers": {"django_guid": {"level": "WARNING"}},
 }
+
+# Prometheus metrics at /metrics: readable by these client addresses or with this bearer token,
+# a 404 for everyone else (DEBUG or not).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Queues whose depth /metrics reports.
+METRICS_QUEUES = env_list("METRICS_QUEUES", "celery,webhooks")
 
 # Policy configuration (DESIGN.md §3): at or above it a request is escalated and needs maker-checker.
 NATIONAL_THRESHOLD_YUAN = int(os.environ.get("NATIONAL_THRESHOLD_YUAN", "50000000"))

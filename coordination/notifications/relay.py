@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config import request_id
+
 from ..models import Delivery, DeliveryAttempt, NotificationSetting, OutboxMessage
 from .audience import audiences_for
 from .channels import SENDERS, DeliveryFailed
@@ -76,18 +78,23 @@ def fan_out(message_id: int) -> list[int]:
         )
         if message is None:
             return []
-        try:
-            with transaction.atomic():
-                Delivery.objects.bulk_create(build_deliveries(message), ignore_conflicts=True)
-        except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
-            logger.exception("fan-out of outbox message %s failed", message_id)
-            _fail(message, exc, now)
-            message.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
-            return []
-        message.state, message.sent_at = OutboxMessage.State.SENT, now
-        message.save(update_fields=["state", "sent_at"])
-        ids = list(message.deliveries.filter(state=Delivery.State.PENDING).values_list("pk", flat=True))
-    dispatch(ids)
+        with request_id.bound(message.correlation_id):
+            try:
+                with transaction.atomic():
+                    Delivery.objects.bulk_create(build_deliveries(message), ignore_conflicts=True)
+            except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+                logger.exception("fan-out of outbox message %s failed", message_id)
+                _fail(message, exc, now)
+                message.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
+                return []
+            message.state, message.sent_at = OutboxMessage.State.SENT, now
+            message.save(update_fields=["state", "sent_at"])
+            ids = list(message.deliveries.filter(state=Delivery.State.PENDING).values_list("pk", flat=True))
+            logger.info(
+                "outbox message %s (%s) fanned out to %d deliveries", message_id, message.topic, len(ids)
+            )
+    with request_id.bound(message.correlation_id):
+        dispatch(ids)
     return ids
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
+from config import request_id
+
 from ..models import FinancingRequest, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -13,7 +15,12 @@ logger = logging.getLogger(__name__)
 
 def enqueue(*, topic: str, request: FinancingRequest | None, payload: dict, now: datetime) -> OutboxMessage:
     message = OutboxMessage.objects.create(
-        topic=topic, request=request, payload=payload, created_at=now, next_attempt_at=now
+        topic=topic,
+        request=request,
+        payload=payload,
+        created_at=now,
+        next_attempt_at=now,
+        correlation_id=request_id.current(),
     )
     if settings.OUTBOX_NUDGE:
         transaction.on_commit(lambda: nudge(message.pk))
@@ -21,8 +28,16 @@ def enqueue(*, topic: str, request: FinancingRequest | None, payload: dict, now:
 
 
 def enqueue_many(messages: list[tuple[str, FinancingRequest, dict]], *, now: datetime) -> list[OutboxMessage]:
+    caused_by = request_id.current()
     rows = OutboxMessage.objects.bulk_create(
-        OutboxMessage(topic=topic, request=request, payload=payload, created_at=now, next_attempt_at=now)
+        OutboxMessage(
+            topic=topic,
+            request=request,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
+            correlation_id=caused_by,
+        )
         for topic, request, payload in messages
     )
     if settings.OUTBOX_NUDGE:

@@ -12,6 +12,7 @@ class Received:
     headers: dict
     body: bytes
     answered: int | None = None
+    finished: bool = False
 
 
 @dataclass
@@ -35,13 +36,16 @@ class Receiver:
                 if receiver.hold is not None:
                     receiver.hold.wait(30)
                 try:
-                    self.send_response(receiver.status)
-                    self.send_header("Content-Length", str(len(receiver.answer)))
-                    self.end_headers()
-                    self.wfile.write(receiver.answer)
-                    entry.answered = receiver.status
+                    if not _peer_gone(self.connection):
+                        self.send_response(receiver.status)
+                        self.send_header("Content-Length", str(len(receiver.answer)))
+                        self.end_headers()
+                        self.wfile.write(receiver.answer)
+                        entry.answered = receiver.status
                 except OSError:
                     pass  # the sender died while we held the request
+                finally:
+                    entry.finished = True
 
             def log_message(self, *args):
                 pass
@@ -57,6 +61,11 @@ class Receiver:
     def url(self) -> str:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://127.0.0.1:{self.server.server_port}/hook"
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not answered yet (held, or being answered)."""
+        return sum(1 for r in list(self.received) if not r.finished)
 
     def acknowledged(self, delivery_id: str) -> int:
         return sum(
@@ -132,3 +141,13 @@ class DribblingReceiver:
     def close(self) -> None:
         self.stopped.set()
         self.listener.close()
+
+
+def _peer_gone(connection: socket.socket) -> bool:
+    """The sender closed its end (it was killed while we held its request): an answer would reach nobody."""
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
