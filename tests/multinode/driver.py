@@ -167,7 +167,10 @@ def beat_lines() -> tuple[int, int]:
 
 
 def throttle_across_nodes(logins: int) -> dict:
-    """Failed logins alternate between the two nodes, bypassing the balancer: one count for both."""
+    """Failed logins alternate between the two nodes, bypassing the balancer: one count for both.
+
+    Each attempt names another account, as a password sprayer would, so that django-axes' per-account
+    lockout never answers first: what stops them is the throttle per address, counted in Redis."""
     limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"].split("/")[0])
     served = Counter()
     for attempt in range(1, 2 * limit + 1):
@@ -175,10 +178,11 @@ def throttle_across_nodes(logins: int) -> dict:
         tally.requests += 1
         response = requests.post(
             f"{node}/api/v1/auth/token/",
-            json={"username": "multinode-nobody", "password": "wrong"},
+            json={"username": f"multinode-nobody-{attempt}", "password": "wrong"},
             timeout=10,
         )
         if response.status_code == 429:
+            assert response.json()["error"]["code"] == "throttled", response.text[:300]
             break
         assert response.status_code in (400, 401), response.text[:300]
         served[node] += 1
