@@ -45,6 +45,7 @@ from coordination.models import (  # noqa: E402
 )
 from coordination.services.tokens import user_for_key  # noqa: E402
 from lenders.models import Product  # noqa: E402
+from tests.factories import pdf_bytes  # noqa: E402
 from tests.support.processes import wait_until  # noqa: E402
 from tests.support.receiver import Receiver  # noqa: E402
 
@@ -52,7 +53,9 @@ WORK = Path(os.environ["MULTINODE_DIR"])
 BALANCER = f"http://127.0.0.1:{os.environ['LB_PORT']}"
 NODE_1 = f"http://127.0.0.1:{os.environ['WEB1_PORT']}"
 NODE_2 = f"http://127.0.0.1:{os.environ['WEB2_PORT']}"
-PDF = b"%PDF-1.4 multinode "
+# Real PDFs (the upload checks parse them), one page for the plan and two for the statements, so that a
+# download through the other node can be told apart byte for byte.
+PDFS = {"business_plan": pdf_bytes(pages=1), "financial_statements": pdf_bytes(pages=2)}
 RETRYABLE = {502, 503, 504}
 
 
@@ -206,7 +209,7 @@ def upload(client: Client, request_id: int, *, base: str = BALANCER) -> list[dic
             f"/api/v1/financing-requests/{request_id}/documents/",
             base=base,
             data={"kind": kind},
-            files={"file": (f"{kind}.pdf", PDF + kind.encode(), "application/pdf")},
+            files={"file": (f"{kind}.pdf", PDFS[kind], "application/pdf")},
         ).json()
         for kind in ("business_plan", "financial_statements")
     ]
@@ -256,7 +259,7 @@ def main() -> None:
         body = applicant.call(
             "GET", f"/api/v1/financing-requests/{rid}/documents/{document['id']}/download/", base=NODE_2
         ).content
-        assert body == PDF + document["kind"].encode(), body[:40]
+        assert body == PDFS[document["kind"]], body[:40]
     applicant.post(f"/api/v1/financing-requests/{rid}/submit/")
 
     product = Product.objects.get(institution__members__username="demo-bank", name="科创信用贷")
