@@ -37,6 +37,7 @@ class MoneyField(AsciiDecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0.01"))
         kwargs.setdefault("max_value", Decimal("1e15"))
+        kwargs.setdefault("help_text", _("Yuan (CNY) as a decimal string with fen, such as 3000000.00."))
         super().__init__(**kwargs)
 
 

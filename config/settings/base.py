@@ -321,7 +321,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "TechFin Coordination API",
-    "DESCRIPTION": "Science-and-technology finance coordination: requests, referrals, offers, approvals.",
+    "DESCRIPTION": (
+        "Science-and-technology finance coordination: requests, referrals, offers, approvals.\n\n"
+        "The workflow, as state diagrams generated from the transition tables: "
+        "[docs/workflow.md](docs/workflow.md) in the repository. Each action's description says who may "
+        "take it and from which states. Amounts are yuan as decimal strings; rates are annual fractions."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -27,6 +27,10 @@ from ..models import (
     WebhookSubscription,
 )
 
+# Through the API a request has at most this many tranches, numbered from 1.
+MAX_TRANCHES = 10
+RATE_HELP = _("Annual interest rate as a fraction: 0.0345 = 3.45% a year.")
+
 
 class RegionSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -197,9 +201,14 @@ class ProductSerializer(serializers.ModelSerializer):
             "active_until",
             "is_active",
         ]
+        extra_kwargs = {"rate_min": {"help_text": RATE_HELP}, "rate_max": {"help_text": RATE_HELP}}
 
 
 class TrancheSerializer(serializers.ModelSerializer):
+    position = serializers.IntegerField(
+        read_only=True, min_value=1, max_value=MAX_TRANCHES, help_text=_("1 for the first tranche, 2, …")
+    )
+
     class Meta:
         model = Tranche
         fields = ["id", "position", "instrument", "amount", "accepted_offer", "funded_amount", "funded_on"]
@@ -245,6 +254,22 @@ class FinancingRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SubmittedRequestSerializer(FinancingRequestSerializer):
+    """The answer to submit and resubmit: the request, and the documents screening found missing."""
+
+    missing_documents = serializers.SerializerMethodField(
+        help_text=_("Document kinds to upload before `resubmit`; empty when screening found none missing.")
+    )
+
+    class Meta(FinancingRequestSerializer.Meta):
+        fields = [*FinancingRequestSerializer.Meta.fields, "missing_documents"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=DocumentKind.choices)))
+    def get_missing_documents(self, obj) -> list[str]:
+        return list((obj.screening or {}).get("missing_documents", []))
+
+
 class FinancingRequestCreateSerializer(serializers.Serializer):
     enterprise = serializers.IntegerField(min_value=1)
     purpose = serializers.CharField(max_length=5000)
@@ -252,7 +277,7 @@ class FinancingRequestCreateSerializer(serializers.Serializer):
     term_months = serializers.IntegerField(min_value=1, max_value=600)
     needed_by = serializers.DateField(required=False, allow_null=True)
     major_task = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    tranches = TrancheInputSerializer(many=True, allow_empty=False, max_length=10)
+    tranches = TrancheInputSerializer(many=True, allow_empty=False, max_length=MAX_TRANCHES)
 
     def validate_tranches(self, value):
         # Through the API a package names each instrument once. The services still take repeated
@@ -379,6 +404,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"annual_rate": {"help_text": RATE_HELP}}
 
 
 class OfferInputSerializer(serializers.Serializer):
@@ -390,6 +416,7 @@ class OfferInputSerializer(serializers.Serializer):
         allow_null=True,
         min_value=Decimal("0"),
         max_value=Decimal("0.9999"),
+        help_text=RATE_HELP,
     )
     term_months = serializers.IntegerField(min_value=1, max_value=600, required=False, allow_null=True)
     valid_until = serializers.DateField()

@@ -16,7 +16,7 @@ from lenders.models import Institution, Product
 from projects.models import Enterprise, MajorTask, Region, TechField
 
 from .. import selectors
-from ..errors import NotFound, PermissionDenied
+from ..errors import Conflict, NotFound, PermissionDenied
 from ..matching.proposal import proposal_for_coordinator
 from ..models import ApiToken, FinancingRequest, Notification, Offer, Referral, WebhookSubscription
 from ..services import documents as document_services
@@ -25,6 +25,9 @@ from ..services import requests as request_services
 from ..services import tokens as token_services
 from ..services import webhooks as webhook_services
 from ..services.requests import TrancheInput
+from ..workflow.tables import OFFER_TRANSITIONS, REFERRAL_TRANSITIONS, REQUEST_TRANSITIONS
+from . import docs
+from . import examples as ex
 from . import filters as f
 from . import serializers as s
 from .base import CodeCursor, GenericViewSet, IdCursor, NewestFirstCursor, ReadOnlyViewSet
@@ -160,7 +163,9 @@ class MajorTaskViewSet(ReadOnlyViewSet):
 
 @extend_schema_view(
     list=extend_schema(responses={200: s.InstitutionSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.InstitutionSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(
+        responses={200: s.InstitutionSerializer, **READ_ERRORS}, examples=[ex.INSTITUTION]
+    ),
 )
 class InstitutionViewSet(ReadOnlyViewSet):
     """The catalogue of institutions is public to every signed-in party."""
@@ -188,26 +193,43 @@ class ProductViewSet(ReadOnlyViewSet):
     pagination_class = IdCursor
 
 
-def _request_action(name, serializer_class, service, *, fields=None, description="", url_path=None):
-    """A POST sub-resource on a financing request that calls one service."""
+def _request_action(
+    name,
+    serializer_class,
+    service,
+    *,
+    what,
+    fields=None,
+    actions=None,
+    result=s.FinancingRequestSerializer,
+    examples=(),
+    url_path=None,
+):
+    """A POST sub-resource on a financing request that calls one service; its description comes from the
+    transition table rows it may take (`actions`, by default the one named like the endpoint)."""
 
     def view(self, request, pk=None):
         data = validated(serializer_class, request) if serializer_class else {}
         kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
-        result = service(
-            request_id=self.get_object().pk,
-            user=request.user,
-            idempotency_key=idempotency_key(request),
-            **kwargs,
-        )
-        return Response(s.FinancingRequestSerializer(self.reload(result.pk)).data)
+        obj = self.get_object()
+        try:
+            changed = service(
+                request_id=obj.pk,
+                user=request.user,
+                idempotency_key=idempotency_key(request),
+                **kwargs,
+            )
+        except Conflict as conflict:
+            raise docs.with_hint(conflict, REQUEST_TRANSITIONS, name, self.get_object().status) from conflict
+        return Response(result(self.reload(changed.pk)).data)
 
     view.__name__ = name
     # extend_schema after action(): action() replaces the function's kwargs, where the schema is kept.
     return extend_schema(
         request=serializer_class,
-        responses={200: s.FinancingRequestSerializer, **WRITE_ERRORS},
-        description=description,
+        responses={200: result, **WRITE_ERRORS},
+        description=docs.describe_action(REQUEST_TRANSITIONS, actions or [name], what),
+        examples=list(examples),
     )(action(detail=True, methods=["post"], url_path=url_path)(view))
 
 
@@ -236,6 +258,10 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @extend_schema(
         request=s.FinancingRequestCreateSerializer,
         responses={201: s.FinancingRequestSerializer, **WRITE_ERRORS},
+        description="Create a `draft` request for one of your enterprises: the amount in yuan split into "
+        "tranches (one per instrument) that add up to it. Then upload documents and `submit`.\n\n"
+        "**Who:** the applicant. " + docs.ERRORS_SENTENCE,
+        examples=[ex.CREATE_REQUEST],
     )
     def create(self, request):
         data = validated(s.FinancingRequestCreateSerializer, request)
@@ -253,12 +279,35 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             s.FinancingRequestSerializer(self.reload(created.pk)).data, status=status.HTTP_201_CREATED
         )
 
-    submit = _request_action("submit", None, request_services.submit_request)
+    submit = _request_action(
+        "submit",
+        None,
+        request_services.submit_request,
+        result=s.SubmittedRequestSerializer,
+        examples=ex.SUBMIT_RESPONSES,
+        what="Submit a draft. Screening runs at once: with every required document (`business_plan`, "
+        "`financial_statements` by default), checkable figures and a valid credit code the request moves "
+        "on to `triage`; otherwise it stops at `info_requested` and `missing_documents` (with the full "
+        "list in `screening.missing`) says what to add before `resubmit`. Upload documents first through "
+        "`documents`.",
+    )
     resubmit = _request_action(
-        "resubmit", s.NoteSerializer, request_services.resubmit_request, fields={"note": "note"}
+        "resubmit",
+        s.NoteSerializer,
+        request_services.resubmit_request,
+        fields={"note": "note"},
+        result=s.SubmittedRequestSerializer,
+        examples=ex.SUBMIT_RESPONSES,
+        what="Send an `info_requested` request back to screening after adding what was asked for; screening "
+        "runs again at once, with the same answer as `submit`. A request in `info_requested` is never "
+        "`submit`ted again: that answers 409 `use_resubmit`.",
     )
     withdraw = _request_action(
-        "withdraw", s.ReasonSerializer, request_services.withdraw_request, fields={"reason": "reason"}
+        "withdraw",
+        s.ReasonSerializer,
+        request_services.withdraw_request,
+        fields={"reason": "reason"},
+        what="Withdraw the request; its live referrals and open offers are withdrawn with it.",
     )
     request_info = _request_action(
         "request_info",
@@ -266,24 +315,33 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         request_services.request_information,
         fields={"reason": "reason"},
         url_path="request-info",
+        what="Ask the applicant for more information (the reason says what); the applicant answers with "
+        "`resubmit`.",
     )
     route = _request_action(
         "route",
         s.RouteSerializer,
         request_services.route_request,
         fields={"product_ids": "products", "reason": "reason"},
-        description="Route every open tranche: the matcher's proposal, or the listed products.",
+        what="Route every open tranche: to the matcher's proposal (see `proposal`), or to the listed "
+        "products. Each chosen product's institution receives a `sent` referral.",
     )
     reject = _request_action(
-        "reject", s.RequiredReasonSerializer, request_services.reject_request, fields={"reason": "reason"}
+        "reject",
+        s.RequiredReasonSerializer,
+        request_services.reject_request,
+        fields={"reason": "reason"},
+        what="Reject the request, with the reason the applicant will read.",
     )
     approve = _request_action(
         "approve",
         s.ReasonSerializer,
         request_services.approve_request,
         fields={"reason": "reason"},
-        description="Approve. At or above the national threshold, or for a national major task, the first "
-        "national coordinator proposes and a second, different one confirms.",
+        actions=["approve", "propose_approval", "confirm_approval"],
+        what="Approve the accepted package. At or above the national threshold, or for a national major "
+        "task, the first national coordinator proposes (the request stays `offer_accepted`, "
+        "`approval_proposed_by` names them) and a second, different one confirms.",
     )
     cancel_approval = _request_action(
         "cancel_approval",
@@ -291,6 +349,7 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         request_services.cancel_approval_proposal,
         fields={"reason": "reason"},
         url_path="cancel-approval",
+        what="Withdraw a pending approval proposal (maker-checker), with a reason.",
     )
     accept_partial_package = _request_action(
         "accept_partial_package",
@@ -298,6 +357,7 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         request_services.accept_partial_package,
         fields={"reason": "reason"},
         url_path="accept-partial-package",
+        what="Go on to approval although some tranches have no accepted offer; those tranches are closed.",
     )
     record_funding = _request_action(
         "record_funding",
@@ -305,9 +365,15 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         request_services.record_funding,
         fields={"tranche_id": "tranche", "amount": "amount", "funded_on": "funded_on"},
         url_path="record-funding",
+        what="Record that your institution paid out on its accepted offer (tranche, amount and date are "
+        "optional); the request is `funded` once every accepted tranche is.",
     )
     close = _request_action(
-        "close", s.ReasonSerializer, request_services.close_request, fields={"reason": "reason"}
+        "close",
+        s.ReasonSerializer,
+        request_services.close_request,
+        fields={"reason": "reason"},
+        what="Close a funded request.",
     )
 
     @extend_schema(request=None, responses={200: s.TimelineSerializer, **READ_ERRORS})
@@ -391,28 +457,36 @@ def _referral_action(
     serializer_class,
     service,
     *,
+    what,
     fields=None,
     result=s.ScopedReferralSerializer,
     status_code=200,
+    examples=(),
     url_path=None,
 ):
     def view(self, request, pk=None):
         data = validated(serializer_class, request) if serializer_class else {}
         kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
-        obj = service(
-            referral_id=self.get_object().pk,
-            user=request.user,
-            idempotency_key=idempotency_key(request),
-            **kwargs,
-        )
+        try:
+            obj = service(
+                referral_id=self.get_object().pk,
+                user=request.user,
+                idempotency_key=idempotency_key(request),
+                **kwargs,
+            )
+        except Conflict as conflict:
+            raise docs.with_hint(conflict, REFERRAL_TRANSITIONS, name, self.get_object().status) from conflict
         if isinstance(obj, Offer):
             return Response(s.OfferSerializer(obj).data, status=status.HTTP_201_CREATED)
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
 
     view.__name__ = name
-    return extend_schema(request=serializer_class, responses={status_code: result, **WRITE_ERRORS})(
-        action(detail=True, methods=["post"], url_path=url_path)(view)
-    )
+    return extend_schema(
+        request=serializer_class,
+        responses={status_code: result, **WRITE_ERRORS},
+        description=docs.describe_action(REFERRAL_TRANSITIONS, [name], what),
+        examples=list(examples),
+    )(action(detail=True, methods=["post"], url_path=url_path)(view))
 
 
 @extend_schema_view(
@@ -442,13 +516,20 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
             return s.ReferralSerializer
         return s.InstitutionReferralSerializer
 
-    open = _referral_action("open", None, referral_services.open_referral)
+    open = _referral_action(
+        "open",
+        None,
+        referral_services.open_referral,
+        what="Start reviewing a referral your institution received. A referral is opened before it can be "
+        "offered on, declined after review or asked about.",
+    )
     request_info = _referral_action(
         "request_info",
         s.RequiredReasonSerializer,
         referral_services.request_referral_info,
         fields={"reason": "reason"},
         url_path="request-info",
+        what="Ask the applicant for more information about this referral; they answer with `provide_info`.",
     )
     provide_info = _referral_action(
         "provide_info",
@@ -456,6 +537,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         referral_services.provide_referral_info,
         fields={"note": "note"},
         url_path="provide-info",
+        what="Answer the institution's question (upload documents first if it asked for them); the "
+        "referral goes back to review.",
     )
     offer = _referral_action(
         "offer",
@@ -470,12 +553,16 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
             "valid_until": "valid_until",
             "terms": "terms",
         },
+        examples=ex.OFFER_EXAMPLES,
+        what="Make an offer for the referral's tranche: amount in yuan, annual rate as a fraction "
+        "(0.0345 = 3.45%), term and validity. The applicant accepts it with `offers/{id}/accept`.",
     )
     decline = _referral_action(
         "decline",
         s.DeclineSerializer,
         referral_services.decline_referral,
         fields={"reason_code": "reason_code", "note": "note"},
+        what="Decline the referral with a reason code (counted in the evaluation) and an optional note.",
     )
 
 
@@ -492,7 +579,16 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericView
     def get_queryset(self):
         return selectors.offers_visible_to(self.request.user).select_related("request", "referral")
 
-    @extend_schema(request=None, responses={200: s.OfferSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=None,
+        responses={200: s.OfferSerializer, **WRITE_ERRORS},
+        description=docs.describe_action(
+            OFFER_TRANSITIONS,
+            ["accept"],
+            "Accept an open offer for its tranche; the tranche's other offers are superseded. When every "
+            "tranche has an accepted offer the request moves to `offer_accepted`.",
+        ),
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         offer = referral_services.accept_offer(
@@ -500,7 +596,13 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericView
         )
         return Response(s.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.OfferSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={200: s.OfferSerializer, **WRITE_ERRORS},
+        description=docs.describe_action(
+            OFFER_TRANSITIONS, ["withdraw"], "Withdraw your institution's open offer before it is accepted."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         data = validated(s.ReasonSerializer, request)

@@ -32,11 +32,8 @@ def screen(request: FinancingRequest) -> dict:
     ):
         missing.append("major task: the enterprise neither leads nor takes part in it")
     present = set(request.documents.values_list("kind", flat=True))
-    missing.extend(
-        f"document: {kind.replace('_', ' ')}"
-        for kind in settings.SCREENING_REQUIRED_DOCUMENTS
-        if kind not in present
-    )
+    missing_documents = [kind for kind in settings.SCREENING_REQUIRED_DOCUMENTS if kind not in present]
+    missing.extend(f"document: {kind.replace('_', ' ')}" for kind in missing_documents)
     this_year = timezone.localdate().year
     financials = (
         enterprise.financials.filter(year__gte=this_year - FINANCIALS_MAX_AGE_YEARS).order_by("-year").first()
@@ -53,4 +50,5 @@ def screen(request: FinancingRequest) -> dict:
             tech_sme=evaluate_year(financials).as_dict(),
         )
     result["missing"] = missing
+    result["missing_documents"] = missing_documents
     return result

@@ -1,0 +1,144 @@
+"""What the API says about its workflow, generated from the transition tables so that it cannot drift:
+each action's "who, from which states, to which", the Mermaid state diagram in docs/workflow.md and the
+hint a refused action carries when another action is the way forward."""
+
+from collections.abc import Iterable, Mapping
+
+from django.utils.translation import gettext as _gettext
+
+from ..choices import Role
+from ..errors import Conflict
+from ..workflow.tables import (
+    OFFER_TERMINAL,
+    OFFER_TRANSITIONS,
+    REFERRAL_TERMINAL,
+    REFERRAL_TRANSITIONS,
+    REQUEST_TERMINAL,
+    REQUEST_TRANSITIONS,
+    Transition,
+)
+
+Table = Mapping[str, Transition]
+
+# Shown in the schema's examples; tests/api/test_api_docs.py checks that it passes the GB 32100 checksum.
+EXAMPLE_CREDIT_CODE = "91310115MA1K4PQR70"
+
+MACHINES: tuple[tuple[str, str, Table, frozenset[str]], ...] = (
+    ("financing_request", "Financing request", REQUEST_TRANSITIONS, REQUEST_TERMINAL),
+    ("referral", "Referral", REFERRAL_TRANSITIONS, REFERRAL_TERMINAL),
+    ("offer", "Offer", OFFER_TRANSITIONS, OFFER_TERMINAL),
+)
+
+WHO = {
+    Role.APPLICANT: "the applicant (a user of the requesting enterprise)",
+    Role.INSTITUTION: "a reviewer of the institution the referral or offer belongs to",
+    Role.COORDINATOR: "a coordinator whose scope covers the request (national coordinators: every request)",
+    Role.SYSTEM: "the system",
+}
+
+ERRORS_SENTENCE = (
+    "Errors: 404 when the object does not exist or is outside your scope; 403 when you see it but your role "
+    "may not take this action; 409 (`invalid_transition`, or `use_<action>` naming the action to use "
+    "instead) when the object is in any other state or someone acted first; 400 naming each invalid field."
+)
+
+
+def _codes(values: Iterable[str]) -> str:
+    return ", ".join(f"`{value}`" for value in sorted(values))
+
+
+def _callers(spec: Transition) -> str:
+    people = [WHO[Role(role)] for role in sorted(spec.roles) if role != Role.SYSTEM]
+    return " or ".join(people) if people else WHO[Role.SYSTEM]
+
+
+def describe_action(table: Table, actions: Iterable[str], what: str) -> str:
+    """An operation's description: `what`, then who may call it, from which states to which, and its errors.
+
+    `actions` lists the table rows the endpoint may take (approve may propose, confirm or approve at once).
+    """
+    specs = [table[action] for action in actions]
+    first = specs[0]
+    sources = frozenset().union(*(spec.sources for spec in specs))
+    targets = {spec.target for spec in specs}
+    lines = [
+        what,
+        "",
+        f"**Who:** {_callers(first)}.",
+        f"**From:** {_codes(sources)}. **To:** {_codes(targets)}.",
+    ]
+    if any(spec.reason_required for spec in specs):
+        lines.append("**Reason:** required.")
+    lines += ["", ERRORS_SENTENCE, "", "The whole workflow: docs/workflow.md."]
+    return "\n".join(lines)
+
+
+def _way_forward(table: Table, refused: str, status: str) -> tuple[str, str] | None:
+    """The action the caller meant, from the state the object is in: one that leads where the refused
+    action leads (`use`), or else one that leads to a state the refused action starts from (`first`)."""
+    spec = table.get(refused)
+    if spec is None:
+        return None
+    open_here = [
+        (name, other)
+        for name, other in sorted(table.items())
+        if name != refused and status in other.sources and other.roles & spec.roles
+    ]
+    for name, other in open_here:
+        if other.target == spec.target:
+            return "use", name
+    for name, other in open_here:
+        if other.target in spec.sources:
+            return "first", name
+    return None
+
+
+def with_hint(conflict: Conflict, table: Table, refused: str, status: str) -> Conflict:
+    """A state conflict that names the way forward; any other conflict unchanged."""
+    if conflict.code != "invalid_transition":
+        return conflict
+    forward = _way_forward(table, refused, status)
+    if forward is None:
+        return conflict
+    kind, action = forward
+    if kind == "use":
+        hint = _gettext("Use `%(action)s` instead.") % {"action": action}
+        return Conflict(f"{conflict.message} {hint}", code=f"use_{action}", fields=conflict.fields)
+    hint = _gettext("Call `%(action)s` first.") % {"action": action}
+    return Conflict(f"{conflict.message} {hint}", code=conflict.code, fields=conflict.fields)
+
+
+def _mermaid(title: str, table: Table, terminal: frozenset[str]) -> list[str]:
+    sources = frozenset().union(*(spec.sources for spec in table.values()))
+    targets = {spec.target for spec in table.values()}
+    lines = [f"## {title}", "", "```mermaid", "stateDiagram-v2"]
+    lines += [f"    [*] --> {state}" for state in sorted(sources - targets)]
+    for name, spec in table.items():
+        who = ", ".join(sorted(spec.roles))
+        reason = ", reason" if spec.reason_required else ""
+        lines += [
+            f"    {source} --> {spec.target} : {name} ({who}{reason})" for source in sorted(spec.sources)
+        ]
+    lines += [f"    {state} --> [*]" for state in sorted(terminal)]
+    lines += ["```", ""]
+    return lines
+
+
+def workflow_markdown() -> str:
+    """docs/workflow.md: `manage.py workflow_diagram > docs/workflow.md`; a test keeps the file current."""
+    lines = [
+        "# Workflow",
+        "",
+        "Generated from `coordination/workflow/tables.py` by",
+        "`manage.py workflow_diagram > docs/workflow.md`; do not edit by hand (a test compares this file",
+        "with the command's output).",
+        "",
+        "Each arrow is one action: `action (roles that may take it)`; `reason` marks actions that need one.",
+        "Through the API an action is `POST /api/v1/<requests|referrals|offers>/<id>/<action>/` (underscores",
+        "become hyphens). `system` actions happen on their own: screening right after `submit` and",
+        "`resubmit`, expiry at deadlines, `supersede` when another offer wins the tranche.",
+        "",
+    ]
+    for _object_type, title, table, terminal in MACHINES:
+        lines += _mermaid(title, table, terminal)
+    return "\n".join(lines)
