@@ -283,3 +283,13 @@ def test_given_debug_on_then_the_demo_admin_login_keeps_the_demo_password(settin
 
     assert get_user_model().objects.get(username="admin", is_superuser=True).check_password(PASSWORD)
     assert "Superuser" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_given_a_reference_region_is_missing_then_seeding_names_it_and_writes_nothing():
+    """The demo builds on the rows `migrate` ships and never makes its own copy of them."""
+    Region.objects.filter(code="440305").delete()
+
+    with pytest.raises(ValueError, match=r"migrate.*440305"):
+        seed_demo(scale=1, password=PASSWORD)
+    assert not Region.objects.filter(code="440305").exists() and not Enterprise.objects.exists()
