@@ -1,88 +1,29 @@
-"""Static reference data for the demo seeder (DESIGN.md §2, §6, §8).
+"""What the demo seeder draws its parties, products and tasks from (DESIGN.md §8).
 
-Region codes are real GB/T 2260 codes. Districts of the municipalities are linked straight to the
-municipality (the standard's intermediate "市辖区" level is left out). The `pilot_zone` flag follows
-the S&T-finance pilot lists (2011 first batch, 2016 second batch) and is carried down to the
-divisions inside a pilot area, so a check on the enterprise's own region sees it.
-
-Institution and product names are invented stems for demo data, not real institutions.
+The regions and fields themselves are production reference data (projects/reference/, shipped by
+migrations); this module only weights and names demo rows on top of them. Institution and product
+names are invented stems for demo data, not real institutions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from lenders.choices import InstitutionKind, Instrument
-from projects.choices import InnovationCenter
+from projects.reference.fields import TECH_FIELDS
+from projects.reference.regions import REGIONS
+
+_REGIONS_BY_CODE = {region.code: region for region in REGIONS}
 
 
-@dataclass(frozen=True)
-class RegionRef:
-    code: str
-    name: str
-    name_en: str
-    parent: str | None
-    pilot_zone: bool = False
-    innovation_center: str = InnovationCenter.NONE
-    # Used to build enterprise and institution names ("上海…科技有限公司").
-    short: str = ""
+def region_stem(code: str) -> str:
+    """The city a division lies in (above cities, its province) without the suffix: the word demo
+    names start with ("上海…科技有限公司")."""
+    region = _REGIONS_BY_CODE[code]
+    while not region.name.endswith("市") and region.parent is not None:
+        region = _REGIONS_BY_CODE[region.parent]
+    return region.name[:-1]
 
-
-_BJ = InnovationCenter.BEIJING
-_SH = InnovationCenter.SHANGHAI
-_GBA = InnovationCenter.GBA
-
-# Parents come before their children.
-REGIONS: tuple[RegionRef, ...] = (
-    # Beijing international S&T innovation centre; Zhongguancun was in the first pilot batch.
-    RegionRef("110000", "北京市", "Beijing", None, True, _BJ, "北京"),
-    RegionRef("110105", "朝阳区", "Chaoyang District", "110000", True, _BJ, "北京"),
-    RegionRef("110108", "海淀区", "Haidian District", "110000", True, _BJ, "北京"),
-    RegionRef("110114", "昌平区", "Changping District", "110000", True, _BJ, "北京"),
-    RegionRef("110115", "大兴区", "Daxing District", "110000", True, _BJ, "北京"),
-    # Shanghai international S&T innovation centre; first pilot batch.
-    RegionRef("310000", "上海市", "Shanghai", None, True, _SH, "上海"),
-    RegionRef("310104", "徐汇区", "Xuhui District", "310000", True, _SH, "上海"),
-    RegionRef("310110", "杨浦区", "Yangpu District", "310000", True, _SH, "上海"),
-    RegionRef("310112", "闵行区", "Minhang District", "310000", True, _SH, "上海"),
-    RegionRef("310114", "嘉定区", "Jiading District", "310000", True, _SH, "上海"),
-    RegionRef("310115", "浦东新区", "Pudong New Area", "310000", True, _SH, "上海"),
-    RegionRef("310117", "松江区", "Songjiang District", "310000", True, _SH, "上海"),
-    # Guangdong: the Greater Bay Area flag sits on the GBA cities, not the whole province.
-    RegionRef("440000", "广东省", "Guangdong", None, False, InnovationCenter.NONE, "广东"),
-    RegionRef("440100", "广州市", "Guangzhou", "440000", True, _GBA, "广州"),
-    RegionRef("440300", "深圳市", "Shenzhen", "440000", True, _GBA, "深圳"),
-    RegionRef("440305", "南山区", "Nanshan District", "440300", True, _GBA, "深圳"),
-    RegionRef("440400", "珠海市", "Zhuhai", "440000", False, _GBA, "珠海"),
-    RegionRef("440600", "佛山市", "Foshan", "440000", True, _GBA, "佛山"),
-    RegionRef("441900", "东莞市", "Dongguan", "440000", True, _GBA, "东莞"),
-    # Other S&T finance pilot regions.
-    RegionRef("120000", "天津市", "Tianjin", None, True, InnovationCenter.NONE, "天津"),
-    RegionRef("120116", "滨海新区", "Binhai New Area", "120000", True, InnovationCenter.NONE, "天津"),
-    RegionRef("320000", "江苏省", "Jiangsu", None, True, InnovationCenter.NONE, "江苏"),
-    RegionRef("320100", "南京市", "Nanjing", "320000", True, InnovationCenter.NONE, "南京"),
-    RegionRef("320200", "无锡市", "Wuxi", "320000", True, InnovationCenter.NONE, "无锡"),
-    RegionRef("320500", "苏州市", "Suzhou", "320000", True, InnovationCenter.NONE, "苏州"),
-    RegionRef("330000", "浙江省", "Zhejiang", None, False, InnovationCenter.NONE, "浙江"),
-    RegionRef("330100", "杭州市", "Hangzhou", "330000", True, InnovationCenter.NONE, "杭州"),
-    RegionRef("330200", "宁波市", "Ningbo", "330000", True, InnovationCenter.NONE, "宁波"),
-    RegionRef("340000", "安徽省", "Anhui", None, False, InnovationCenter.NONE, "安徽"),
-    RegionRef("340100", "合肥市", "Hefei", "340000", True, InnovationCenter.NONE, "合肥"),
-    RegionRef("420000", "湖北省", "Hubei", None, False, InnovationCenter.NONE, "湖北"),
-    RegionRef("420100", "武汉市", "Wuhan", "420000", True, InnovationCenter.NONE, "武汉"),
-    RegionRef("430000", "湖南省", "Hunan", None, False, InnovationCenter.NONE, "湖南"),
-    RegionRef("430100", "长沙市", "Changsha", "430000", True, InnovationCenter.NONE, "长沙"),
-    RegionRef("500000", "重庆市", "Chongqing", None, True, InnovationCenter.NONE, "重庆"),
-    RegionRef("500112", "渝北区", "Yubei District", "500000", True, InnovationCenter.NONE, "重庆"),
-    RegionRef("510000", "四川省", "Sichuan", None, False, InnovationCenter.NONE, "四川"),
-    RegionRef("510100", "成都市", "Chengdu", "510000", True, InnovationCenter.NONE, "成都"),
-    RegionRef("510700", "绵阳市", "Mianyang", "510000", True, InnovationCenter.NONE, "绵阳"),
-    RegionRef("610000", "陕西省", "Shaanxi", None, False, InnovationCenter.NONE, "陕西"),
-    RegionRef("610100", "西安市", "Xi'an", "610000", True, InnovationCenter.NONE, "西安"),
-)
-REGIONS_BY_CODE: dict[str, RegionRef] = {region.code: region for region in REGIONS}
 
 # Where demo enterprises are registered (leaf divisions only), with relative weights.
 ENTERPRISE_REGION_WEIGHTS: tuple[tuple[str, int], ...] = (
@@ -134,75 +75,22 @@ INSTITUTION_HOME_REGIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class TechFieldRef:
-    code: str
-    name: str
-    name_en: str
-    parent: str | None
-    hard_tech: bool
-    # Root fields only: the word used in enterprise names and the usual industry group.
-    name_word: str = ""
-
-
-TECH_FIELDS: tuple[TechFieldRef, ...] = (
-    TechFieldRef("ai", "人工智能", "Artificial intelligence", None, True, "智能科技"),
-    TechFieldRef("ai-foundation-models", "通用大模型", "Foundation models", "ai", True),
-    TechFieldRef("ai-computer-vision", "计算机视觉", "Computer vision", "ai", True),
-    TechFieldRef("ai-embodied", "具身智能", "Embodied intelligence", "ai", True),
-    TechFieldRef("ai-applications", "行业智能应用", "Industry AI applications", "ai", False),
-    TechFieldRef("integrated-circuits", "集成电路", "Integrated circuits", None, True, "半导体"),
-    TechFieldRef("ic-design", "芯片设计", "Chip design", "integrated-circuits", True),
-    TechFieldRef(
-        "ic-manufacturing", "晶圆制造与封测", "Wafer fabrication and packaging", "integrated-circuits", True
-    ),
-    TechFieldRef(
-        "ic-equipment",
-        "半导体设备与材料",
-        "Semiconductor equipment and materials",
-        "integrated-circuits",
-        True,
-    ),
-    TechFieldRef("quantum", "量子科技", "Quantum technology", None, True, "量子科技"),
-    TechFieldRef("quantum-computing", "量子计算", "Quantum computing", "quantum", True),
-    TechFieldRef("quantum-communication", "量子通信", "Quantum communication", "quantum", True),
-    TechFieldRef("quantum-sensing", "量子精密测量", "Quantum sensing and metrology", "quantum", True),
-    TechFieldRef("biomedicine", "生物医药", "Biomedicine", None, True, "生物医药"),
-    TechFieldRef("bio-innovative-drugs", "创新药", "Innovative drugs", "biomedicine", True),
-    TechFieldRef("bio-medical-devices", "高端医疗器械", "High-end medical devices", "biomedicine", True),
-    TechFieldRef("bio-synthetic-biology", "合成生物", "Synthetic biology", "biomedicine", True),
-    TechFieldRef("new-materials", "新材料", "New materials", None, True, "新材料科技"),
-    TechFieldRef("materials-carbon", "先进碳材料", "Advanced carbon materials", "new-materials", True),
-    TechFieldRef("materials-alloys", "高性能合金", "High-performance alloys", "new-materials", True),
-    TechFieldRef(
-        "materials-rare-earth", "稀土功能材料", "Rare-earth functional materials", "new-materials", True
-    ),
-    TechFieldRef("new-energy", "新能源", "New energy", None, True, "新能源科技"),
-    TechFieldRef("energy-solid-state-batteries", "固态电池", "Solid-state batteries", "new-energy", True),
-    TechFieldRef("energy-hydrogen", "氢能", "Hydrogen energy", "new-energy", True),
-    TechFieldRef("energy-photovoltaics", "新型光伏", "Advanced photovoltaics", "new-energy", True),
-    TechFieldRef("aerospace", "航空航天", "Aerospace", None, True, "航天科技"),
-    TechFieldRef("aero-commercial-space", "商业航天", "Commercial space", "aerospace", True),
-    TechFieldRef("aero-low-altitude", "低空飞行器", "Low-altitude aircraft", "aerospace", True),
-    TechFieldRef("aero-engines", "航空发动机", "Aero engines", "aerospace", True),
-    TechFieldRef("advanced-manufacturing", "先进制造", "Advanced manufacturing", None, True, "智能装备"),
-    TechFieldRef("mfg-industrial-robots", "工业机器人", "Industrial robots", "advanced-manufacturing", True),
-    TechFieldRef(
-        "mfg-industrial-software", "工业软件", "Industrial software", "advanced-manufacturing", True
-    ),
-    TechFieldRef(
-        "mfg-cnc-machine-tools", "高端数控机床", "High-end CNC machine tools", "advanced-manufacturing", True
-    ),
-    TechFieldRef("digital-economy", "数字经济", "Digital economy", None, False, "信息技术"),
-    TechFieldRef("digital-saas", "企业软件服务", "Enterprise software services", "digital-economy", False),
-    TechFieldRef("digital-fintech", "金融科技", "Financial technology", "digital-economy", False),
-)
 ROOT_FIELDS: tuple[str, ...] = tuple(field.code for field in TECH_FIELDS if field.parent is None)
 CHILD_FIELDS: dict[str, tuple[str, ...]] = {
     root: tuple(field.code for field in TECH_FIELDS if field.parent == root) for root in ROOT_FIELDS
 }
+ROOT_OF_FIELD: dict[str, str] = {field.code: field.parent or field.code for field in TECH_FIELDS}
+# The word enterprise names use for their root field.
 FIELD_NAME_WORD: dict[str, str] = {
-    field.code: field.name_word for field in TECH_FIELDS if field.parent is None
+    "ai": "智能科技",
+    "integrated-circuits": "半导体",
+    "quantum": "量子科技",
+    "biomedicine": "生物医药",
+    "new-materials": "新材料科技",
+    "new-energy": "新能源科技",
+    "aerospace": "航天科技",
+    "advanced-manufacturing": "智能装备",
+    "digital-economy": "信息技术",
 }
 # Relative weight of each root field among demo enterprises, and its usual MIIT industry group
 # (industry, software_it, other) as weights.
@@ -439,38 +327,3 @@ TASK_TITLES: dict[str, tuple[str, ...]] = {
         "企业级软件供应链安全",
     ),
 }
-
-
-@dataclass(frozen=True)
-class RelendingPolicyRef:
-    effective_from: date
-    quota: Decimal
-    refinance_share: Decimal
-    rate: Decimal
-    note: str
-
-
-_RATE_NOTE = "利率仅供参考 (rate indicative; check the PBoC's current rate)"
-RELENDING_POLICIES: tuple[RelendingPolicyRef, ...] = (
-    RelendingPolicyRef(
-        date(2024, 4, 7),
-        Decimal("500000000000"),
-        Decimal("0.6000"),
-        Decimal("0.0175"),
-        f"科技创新和技术改造再贷款设立，额度 5000 亿元。{_RATE_NOTE}",
-    ),
-    RelendingPolicyRef(
-        date(2025, 5, 7),
-        Decimal("800000000000"),
-        Decimal("0.6000"),
-        Decimal("0.0175"),
-        f"额度增至 8000 亿元。{_RATE_NOTE}",
-    ),
-    RelendingPolicyRef(
-        date(2026, 1, 15),
-        Decimal("1200000000000"),
-        Decimal("0.6000"),
-        Decimal("0.0175"),
-        f"额度增至 1.2 万亿元 (day of month indicative)。{_RATE_NOTE}",
-    ),
-)

@@ -3,8 +3,9 @@
 `seed_demo(scale=N, password=...)` writes N "blocks" of data: each block is 200 enterprises (with
 their 2023–2025 financials), 40 institutions with 2–4 products each and 10 major tasks. Every row is
 generated from its own index with its own `random.Random`, so block k is the same whatever the scale
-and a second run finds every natural key (username, credit code, region code, field code, task
-code, institution + product name, policy date) already there and creates nothing.
+and a second run finds every natural key (username, credit code, task code, institution + product
+name) already there and creates nothing. The regions, fields and re-lending rows it builds on are
+production reference data that arrives with `migrate` (projects/reference/, lenders/reference/).
 
 The first block holds the anchors the demo logins need (the "journey" of DESIGN.md §8):
 
@@ -22,7 +23,7 @@ Writes are bulk inserts in batches inside one transaction; reads are one query p
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,6 +41,7 @@ from projects.choices import Industry, SpecialisedStatus, Stage, TaskLevel
 from projects.domain.credit_code import make_credit_code
 from projects.domain.tech_sme import TechSmeEvaluation, TechSmeInput, evaluate_tech_sme
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
+from projects.reference.regions import REGIONS
 
 from . import reference as ref
 
@@ -381,7 +383,7 @@ def enterprise_spec(index: int) -> EnterpriseSpec:
     anchor = ANCHOR_ENTERPRISES.get(index)
     if anchor is not None:
         region, stage, industry, fields = anchor.region, anchor.stage, anchor.industry, anchor.fields
-        root = next(f.parent for f in ref.TECH_FIELDS if f.code == fields[0])
+        root = ref.ROOT_OF_FIELD[fields[0]]
         founded_on, employees, name = anchor.founded_on, anchor.employees, anchor.name
         strong = True
     else:
@@ -397,7 +399,7 @@ def enterprise_spec(index: int) -> EnterpriseSpec:
         fields = tuple(dict.fromkeys(picked))
         founded_on = _founded_on(rng, stage)
         employees = _employees(rng, stage)
-        short = ref.REGIONS_BY_CODE[region].short
+        short = ref.region_stem(region)
         suffix = "股份有限公司" if stage == Stage.STABLE and rng.random() < 0.5 else "有限公司"
         name = f"{short}{_brand(index)}{ref.FIELD_NAME_WORD[root]}{suffix}"
         strong = rng.random() >= 0.08
@@ -637,7 +639,7 @@ def _institution_name(rng: random.Random, kind: str, ordinal: int, home: str | N
     stem = stems[ordinal % len(stems)]
     if ordinal >= len(stems):
         stem = ref.BRAND_SECOND[(ordinal // len(stems) - 1) % len(ref.BRAND_SECOND)] + stem
-    city = ref.REGIONS_BY_CODE[home].short if home else ""
+    city = ref.region_stem(home) if home else ""
     if kind == InstitutionKind.BANK:
         return f"{city}{stem}银行股份有限公司"
     if kind == InstitutionKind.INSURER:
@@ -770,67 +772,15 @@ def _link(model: type[models.Model], field_name: str, pairs: Iterable[tuple[int,
     return _bulk_create(through, missing, ignore_conflicts=True)
 
 
-def _seed_tree(
-    model: type[models.Model], refs: Sequence[Any], build: Callable[[Any, int | None], models.Model]
-) -> dict[str, int]:
-    """Create the missing nodes of a code-keyed tree level by level; return code -> id."""
+def _reference_ids(model: type[models.Model], codes: Iterable[str]) -> dict[str, int]:
+    """Code -> id of the reference rows the demo uses; they arrive with `migrate`, not with the demo."""
     ids = dict(model.objects.values_list("code", "id"))
-    pending = [node for node in refs if node.code not in ids]
-    while pending:
-        ready = [node for node in pending if node.parent is None or node.parent in ids]
-        if not ready:
-            raise ValueError(f"{model.__name__}: parents missing for {[node.code for node in pending]}")
-        _bulk_create(model, [build(node, ids.get(node.parent)) for node in ready])
-        ids = dict(model.objects.values_list("code", "id"))
-        pending = [node for node in pending if node.code not in ids]
+    missing = sorted(set(codes) - set(ids))
+    if missing:
+        raise ValueError(
+            f"{model.__name__} rows missing, run `manage.py migrate` first: {', '.join(missing)}"
+        )
     return ids
-
-
-def _seed_regions() -> dict[str, int]:
-    return _seed_tree(
-        Region,
-        ref.REGIONS,
-        lambda node, parent_id: Region(
-            code=node.code,
-            name=node.name,
-            name_en=node.name_en,
-            parent_id=parent_id,
-            pilot_zone=node.pilot_zone,
-            innovation_center=node.innovation_center,
-        ),
-    )
-
-
-def _seed_fields() -> dict[str, int]:
-    return _seed_tree(
-        TechField,
-        ref.TECH_FIELDS,
-        lambda node, parent_id: TechField(
-            code=node.code,
-            name=node.name,
-            name_en=node.name_en,
-            parent_id=parent_id,
-            hard_tech=node.hard_tech,
-        ),
-    )
-
-
-def _seed_relending() -> None:
-    existing = set(RelendingPolicy.objects.values_list("effective_from", flat=True))
-    _bulk_create(
-        RelendingPolicy,
-        [
-            RelendingPolicy(
-                effective_from=policy.effective_from,
-                quota=policy.quota,
-                refinance_share=policy.refinance_share,
-                rate=policy.rate,
-                note=policy.note,
-            )
-            for policy in ref.RELENDING_POLICIES
-            if policy.effective_from not in existing
-        ],
-    )
 
 
 def _seed_enterprises(
@@ -998,11 +948,16 @@ def _seed_institutions(
 
 
 def _seed_users(
-    password: str, enterprise_ids: dict[int, int], institution_ids: dict[int, int], regions: dict[str, int]
+    passwords: tuple[str, str],
+    enterprise_ids: dict[int, int],
+    institution_ids: dict[int, int],
+    regions: dict[str, int],
 ) -> None:
+    """`passwords`: the demo logins' and the superuser's."""
     user_model = get_user_model()
-    # One hash for every demo login: hashing is deliberately slow, and these share one password anyway.
-    hashed = make_password(password)
+    # One hash per password, not per login: hashing is deliberately slow.
+    login_hash, superuser_hash = (make_password(password) for password in passwords)
+    hashes = {demo.username: superuser_hash if demo.is_superuser else login_hash for demo in DEMO_USERS}
     users = {user.username: user for user in user_model.objects.filter(username__in=DEMO_USERNAMES)}
     missing = [
         user_model(
@@ -1012,7 +967,7 @@ def _seed_users(
             is_staff=demo.is_staff,
             is_superuser=demo.is_superuser,
             is_active=True,
-            password=hashed,
+            password=hashes[demo.username],
         )
         for demo in DEMO_USERS
         if demo.username not in users
@@ -1020,7 +975,7 @@ def _seed_users(
     _bulk_create(user_model, missing)
     for user in users.values():
         demo = next(d for d in DEMO_USERS if d.username == user.username)
-        user.password, user.is_active = hashed, True
+        user.password, user.is_active = hashes[user.username], True
         user.is_staff = user.is_staff or demo.is_staff
         user.is_superuser = user.is_superuser or demo.is_superuser
     if users:
@@ -1113,9 +1068,10 @@ def demo_counts() -> dict[str, int]:
     return counts
 
 
-def seed_demo(*, scale: int = 1, password: str) -> dict[str, int]:
+def seed_demo(*, scale: int = 1, password: str, superuser_password: str | None = None) -> dict[str, int]:
     """Write `scale` blocks of demo data and the demo logins; return row counts per model.
 
+    `superuser_password` is the `admin` login's; without it `admin` shares `password` (the DEBUG demo).
     Deterministic and idempotent: only rows whose natural key is missing are created, so running it
     again (at the same or a smaller scale) changes nothing but the demo users' passwords and flags.
     """
@@ -1133,11 +1089,10 @@ def seed_demo(*, scale: int = 1, password: str) -> dict[str, int]:
         )
     ]
     with transaction.atomic():
-        regions = _seed_regions()
-        fields = _seed_fields()
-        _seed_relending()
+        regions = _reference_ids(Region, (region.code for region in REGIONS))
+        fields = _reference_ids(TechField, ref.ROOT_OF_FIELD)
         enterprise_ids = _seed_enterprises(enterprises, regions, fields)
         _seed_tasks(tasks, enterprise_ids, fields)
         institution_ids = _seed_institutions(institutions, regions, fields)
-        _seed_users(password, enterprise_ids, institution_ids, regions)
+        _seed_users((password, superuser_password or password), enterprise_ids, institution_ids, regions)
     return demo_counts()

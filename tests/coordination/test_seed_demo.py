@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -12,10 +13,10 @@ from coordination.demo.seed import DEMO_USERNAMES, seed_demo
 from coordination.models import CoordinatorScope
 from coordination.permissions import COORDINATOR_GROUP
 from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind, Instrument
-from lenders.models import STAGE_FLAGS, Institution, Product
+from lenders.models import STAGE_FLAGS, Institution, Product, RelendingPolicy
 from projects.choices import TaskLevel
 from projects.domain.tech_sme import TechSmeInput, evaluate_tech_sme
-from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region
+from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
 from projects.validators import validate_credit_code
 
 PASSWORD = "test-demo-pass"
@@ -96,6 +97,7 @@ def eligible_credit_loans(enterprise: Enterprise, *, amount: int, term: int, ins
 
 @pytest.mark.django_db
 def test_given_an_empty_db_when_seeded_twice_then_counts_are_equal_and_nothing_is_duplicated():
+    reference = (Region.objects.count(), TechField.objects.count(), RelendingPolicy.objects.count())
     out = StringIO()
     call_command("seed_demo", force=True, stdout=out)
     first = seed_demo(scale=1, password=PASSWORD)
@@ -106,7 +108,8 @@ def test_given_an_empty_db_when_seeded_twice_then_counts_are_equal_and_nothing_i
     assert first["Enterprise"] == 200
     assert first["Institution"] == 40
     assert first["MajorTask"] == 10
-    assert first["RelendingPolicy"] == 3
+    # The reference rows come with migrate; the demo adds none.
+    assert (first["Region"], first["TechField"], first["RelendingPolicy"]) == reference
     assert first["User"] == len(DEMO_USERNAMES)
     assert 80 <= first["Product"] <= 160
     assert first["EnterpriseFinancials"] >= 2 * first["Enterprise"]
@@ -237,3 +240,56 @@ def test_given_a_scale_below_one_then_the_command_refuses(settings):
 
     with pytest.raises(CommandError, match="at least 1"):
         call_command("seed_demo", scale=0, stdout=StringIO())
+
+
+def superusers_with_the_demo_password(password: str) -> list[str]:
+    return [
+        user.username
+        for user in get_user_model().objects.filter(is_superuser=True)
+        if user.check_password(password)
+    ]
+
+
+@pytest.mark.django_db
+def test_given_debug_off_when_forced_then_no_superuser_has_the_demo_password_and_its_own_is_printed_once(
+    settings,
+):
+    """Given DEBUG off and a superuser left with the demo password by an earlier DEBUG run, when seed_demo
+    runs with --force, then no superuser checks against DEMO_PASSWORD, `admin` takes the random password
+    the command printed, and the other demo logins keep the shared one."""
+    settings.DEBUG, settings.DEMO_PASSWORD = True, PASSWORD
+    call_command("seed_demo", stdout=StringIO())
+    assert superusers_with_the_demo_password(PASSWORD) == ["admin"]
+    settings.DEBUG = False
+    out = StringIO()
+
+    call_command("seed_demo", force=True, stdout=out)
+
+    assert superusers_with_the_demo_password(PASSWORD) == []
+    printed = re.search(r"Superuser `admin` password \(shown only now\): (\S+)", out.getvalue())
+    assert printed and printed.group(1) != PASSWORD
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(printed.group(1))
+    assert get_user_model().objects.get(username="demo-bank").check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_given_debug_on_then_the_demo_admin_login_keeps_the_demo_password(settings):
+    """DESIGN.md §8: `make run` (DEBUG on) keeps the `admin` / DEMO_PASSWORD login, and prints no other."""
+    settings.DEBUG, settings.DEMO_PASSWORD = True, PASSWORD
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert get_user_model().objects.get(username="admin", is_superuser=True).check_password(PASSWORD)
+    assert "Superuser" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_given_a_reference_region_is_missing_then_seeding_names_it_and_writes_nothing():
+    """The demo builds on the rows `migrate` ships and never makes its own copy of them."""
+    Region.objects.filter(code="440305").delete()
+
+    with pytest.raises(ValueError, match=r"migrate.*440305"):
+        seed_demo(scale=1, password=PASSWORD)
+    assert not Region.objects.filter(code="440305").exists() and not Enterprise.objects.exists()

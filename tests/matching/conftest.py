@@ -15,8 +15,10 @@ class Market:
     def __init__(self):
         self.today = timezone.localdate()
         self.shanghai = f.RegionFactory(code="310000", name="上海市", pilot_zone=True)
-        self.pudong = f.RegionFactory(code="310115", name="浦东新区", parent=self.shanghai)
-        self.xuhui = f.RegionFactory(code="310104", name="徐汇区", parent=self.shanghai)
+        # The pilot flag is Shanghai's alone here (the shipped districts carry it too), so a test can
+        # switch it off in one place.
+        self.pudong = f.RegionFactory(code="310115", name="浦东新区", parent=self.shanghai, pilot_zone=False)
+        self.xuhui = f.RegionFactory(code="310104", name="徐汇区", parent=self.shanghai, pilot_zone=False)
         self.beijing = f.RegionFactory(code="110000", name="北京市")
         self.haidian = f.RegionFactory(code="110108", name="海淀区", parent=self.beijing)
         self.ai = f.TechFieldFactory(code="ai", name="人工智能", hard_tech=True)

@@ -1,5 +1,11 @@
-"""`manage.py seed_demo [--scale N] [--force]` — deterministic, idempotent demo data (DESIGN.md §8)."""
+"""`manage.py seed_demo [--scale N] [--force]` — deterministic, idempotent demo data (DESIGN.md §8).
 
+Only demo parties, products and logins: the regions, fields, re-lending rows and the coordinators'
+group arrive with `migrate`. With DEBUG off (`--force` required) the `admin` superuser gets a random
+password, printed once, instead of the shared DEMO_PASSWORD.
+"""
+
+import secrets
 import time
 
 from django.conf import settings
@@ -19,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Run even though DEBUG is off (the demo logins share a known password).",
+            help="Run even though DEBUG is off (the demo logins share a known password; the superuser "
+            "gets a random one, printed once).",
         )
 
     def handle(self, *args, scale: int, force: bool, **options) -> None:
@@ -27,17 +34,23 @@ class Command(BaseCommand):
             raise CommandError("--scale must be at least 1.")
         if not settings.DEBUG and not force:
             raise CommandError(
-                "Refusing to seed demo data with DEBUG off: it creates logins, including a superuser, "
-                "that share the known DEMO_PASSWORD. Pass --force if this really is a demo or test "
-                "environment."
+                "Refusing to seed demo data with DEBUG off: its logins share the known DEMO_PASSWORD. "
+                "Pass --force if this really is a demo or test environment (the superuser then gets a "
+                "random password, printed once)."
             )
         password = getattr(settings, "DEMO_PASSWORD", "")
         if not password:
             raise CommandError("settings.DEMO_PASSWORD is empty; set DEMO_PASSWORD in the environment.")
+        # Outside DEBUG a superuser with a published password would be a way in for anyone.
+        superuser_password = None if settings.DEBUG else secrets.token_urlsafe(18)
         started = time.perf_counter()
-        counts = seed_demo(scale=scale, password=password)
+        counts = seed_demo(scale=scale, password=password, superuser_password=superuser_password)
         elapsed = time.perf_counter() - started
         width = max(len(name) for name in counts)
         for name, count in counts.items():
             self.stdout.write(f"{name:<{width}}  {count:>8}")
+        if superuser_password:
+            self.stdout.write(
+                self.style.WARNING(f"Superuser `admin` password (shown only now): {superuser_password}")
+            )
         self.stdout.write(self.style.SUCCESS(f"Seeded demo data at scale {scale} in {elapsed:.1f} s."))

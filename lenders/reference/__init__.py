@@ -1,0 +1,1 @@
+"""Dated configuration every installation needs, shipped by data migrations (DESIGN.md §6)."""
