@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from projects.credits.selectors import current_credit_prefetch
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region
 
 from .choices import Role
@@ -236,15 +237,8 @@ def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
 
 
 def credit_prefetches(prefix: str = "") -> list[Prefetch]:
-    """What the enterprise payload's innovation credit reads (newest first), prefetched once per page."""
-    return [
-        Prefetch(
-            f"{prefix}credit_scores",
-            queryset=InnovationCreditScore.objects.select_related("model").order_by(
-                "-year", "-model__published_at"
-            ),
-        )
-    ]
+    """What the enterprise payload's innovation credit reads: each one's current score, once per page."""
+    return [current_credit_prefetch(f"{prefix}credit_scores")]
 
 
 def describe_user(user: User) -> dict:

@@ -18,7 +18,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Va
 from django.db.models.expressions import RawSQL
 
 from lenders.models import STAGE_FLAGS, Institution, Product
-from projects.credits.services import current_score_value
+from projects.credits.selectors import current_credit_value
 from projects.models import Region
 
 from ..choices import ReferralStatus
@@ -56,7 +56,7 @@ def ineligibility_reasons(
     if product.requires_tech_sme and not enterprise.tech_sme_registration_no:
         reasons.append("product requires tech-SME registration")
     if product.min_credit_score > 0:
-        score = credit_score if credit_score is not None else current_score_value(enterprise.pk)
+        score = credit_score if credit_score is not None else current_credit_value(enterprise.pk)
         if score < product.min_credit_score:
             reasons.append(
                 f"innovation credit {score} is below the product's minimum {product.min_credit_score}"

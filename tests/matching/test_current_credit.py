@@ -31,7 +31,6 @@ def scored(market):
     return market
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the current-credit rule is written three times")
 def test_given_80_under_2_0_for_2025_and_40_under_later_2_1_for_2024_then_current_credit_is_80(scored):
     from projects.credits.selectors import current_credit
 
@@ -47,7 +46,6 @@ def test_given_the_80_40_case_when_the_api_reads_the_enterprise_then_it_shows_80
     assert (payload["innovation_credit"]["year"], payload["innovation_credit"]["model"]) == (2025, "2.0")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the current-credit rule is written three times")
 def test_given_the_80_40_case_when_matching_then_the_filter_and_the_score_use_80(scored):
     request = scored.request()
     product = scored.product(min_credit_score=Decimal("60"))
@@ -58,7 +56,6 @@ def test_given_the_80_40_case_when_matching_then_the_filter_and_the_score_use_80
     assert line["value"] == 80.0 and "model 2.0 for 2025" in line["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the current-credit rule is written three times")
 def test_given_the_80_40_case_when_the_admin_lists_enterprises_then_it_shows_80(scored, admin_client):
     page = admin_client.get(reverse("admin:projects_enterprise_changelist"))
     assert page.status_code == 200
@@ -66,7 +63,6 @@ def test_given_the_80_40_case_when_the_admin_lists_enterprises_then_it_shows_80(
     assert 'class="field-current_credit">80.00<' in row.split("</tr>")[0]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the current-credit rule is written three times")
 def test_given_several_enterprises_then_the_bulk_form_agrees_with_the_single_one(scored):
     from projects.credits.selectors import current_credit, current_credits, with_current_credit
 
