@@ -14,6 +14,7 @@ from lenders.models import RelendingPolicy
 from projects.choices import SpecialisedStatus
 from projects.credits.selectors import current_credit_of
 from projects.models import Enterprise, Region, TechField
+from projects.regions import covering_codes
 
 from ..choices import ReferralStatus, Role
 from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
@@ -23,15 +24,6 @@ from ..workflow.tables import LIVE_REFERRAL
 RECORD_WINDOW_DAYS = 365
 WAITING = frozenset({*LIVE_REFERRAL, ReferralStatus.OFFERED})
 DEFAULT_REFINANCE_SHARE = Decimal("0.6")
-
-
-def covering_codes(code: str) -> list[str]:
-    """The GB/T 2260 codes of the region and of every region that contains it (province, prefecture).
-
-    Exactly the regions R with `R.covers(region)`: a code's prefix is its leading pairs before the
-    trailing "00" pairs, so a six-digit code is covered by its 2-, 4- and 6-digit prefixes padded with 0.
-    """
-    return list(dict.fromkeys([code[:2] + "0000", code[:4] + "00", code]))
 
 
 @dataclass(frozen=True)

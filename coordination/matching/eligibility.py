@@ -20,6 +20,7 @@ from django.db.models.expressions import RawSQL
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.credits.selectors import current_credit_value
 from projects.models import Region
+from projects.regions import covers
 
 from ..choices import ReferralStatus
 from ..models import FinancingRequest, Referral, Tranche
@@ -64,7 +65,7 @@ def ineligibility_reasons(
     if product.capacity_left < tranche.amount:
         reasons.append("product has not enough capacity left")
     regions = list(product.regions.all()) or list(product.institution.regions.all())
-    if regions and not any(region.covers(enterprise.region) for region in regions):
+    if regions and not any(covers(region, enterprise.region) for region in regions):
         reasons.append("enterprise's region is not served")
     fields = {field.pk for field in product.fields.all()}
     if fields and not fields & {field.pk for field in enterprise.fields.all()}:
