@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.choices import InnovationCenter
 from projects.models import Region
+from projects.regions import covered_q
 
 from . import selectors
 from .admin_forms import ActionForm, ExtendDeadlineForm, RouteForm
@@ -350,10 +351,8 @@ class InnovationCenterFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        covered = Q(pk__in=[])
-        for region in Region.objects.filter(innovation_center=self.value()):
-            covered |= Q(enterprise__region__code__startswith=region.code_prefix)
-        return queryset.filter(covered)
+        centres = Region.objects.filter(innovation_center=self.value())
+        return queryset.filter(covered_q("enterprise__region__code", centres))
 
 
 # --- financing requests: actions -------------------------------------------------------------------

@@ -3,7 +3,9 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from projects.credits.selectors import current_credit_prefetch
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region
+from projects.regions import covered_q, covers
 
 from .choices import Role
 from .models import (
@@ -47,21 +49,12 @@ def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorS
     return scope
 
 
-def region_prefixes(scope: CoordinatorScope) -> list[str]:
-    return [region.code_prefix for region in scope.regions.all()]
-
-
 def region_q(scope: CoordinatorScope, field: str) -> Q:
-    if scope.national:
-        return Q()
-    query = Q(pk__in=[])
-    for prefix in region_prefixes(scope):
-        query |= Q(**{f"{field}__startswith": prefix})
-    return query
+    return Q() if scope.national else covered_q(field, scope.regions.all())
 
 
 def scope_covers_region(scope: CoordinatorScope, region: Region) -> bool:
-    return scope.national or any(region.code.startswith(prefix) for prefix in region_prefixes(scope))
+    return scope.national or any(covers(own, region) for own in scope.regions.all())
 
 
 def governs_region(user: User, region: Region | None) -> bool:
@@ -236,15 +229,8 @@ def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
 
 
 def credit_prefetches(prefix: str = "") -> list[Prefetch]:
-    """What the enterprise payload's innovation credit reads (newest first), prefetched once per page."""
-    return [
-        Prefetch(
-            f"{prefix}credit_scores",
-            queryset=InnovationCreditScore.objects.select_related("model").order_by(
-                "-year", "-model__published_at"
-            ),
-        )
-    ]
+    """What the enterprise payload's innovation credit reads: each one's current score, once per page."""
+    return [current_credit_prefetch(f"{prefix}credit_scores")]
 
 
 def describe_user(user: User) -> dict:

@@ -59,6 +59,8 @@ class ProductAdmin(ReferenceDataAdmin):
     autocomplete_fields = ["institution"]
     filter_horizontal = ["fields", "regions"]
     list_select_related = ["institution"]
+    # Capacity in use moves only with accepted and released offers (lenders.services.capacity).
+    readonly_fields = ["capacity_used"]
 
     @admin.display(description=_("capacity left"))
     def capacity_left_display(self, obj: Product) -> str:

@@ -12,6 +12,7 @@ from coordination.admin_scoping import GrantAdmin, ReferenceDataAdmin, ScopedAdm
 
 from .credits import services as credit_services
 from .credits.choices import IndicatorGroup
+from .credits.selectors import with_current_credit
 from .domain.size_class import SIZE_LABELS
 from .evaluation import evaluate_year, size_class_for_year
 from .models import (
@@ -84,7 +85,16 @@ class FinancialsInline(admin.TabularInline):
 class EnterpriseAdmin(GrantAdmin):
     """Its members are a grant (DESIGN.md §1): changed by a superuser here, by its managers elsewhere."""
 
-    list_display = ["name", "credit_code", "region", "stage", "industry", "employees", "specialised_status"]
+    list_display = [
+        "name",
+        "credit_code",
+        "region",
+        "stage",
+        "industry",
+        "employees",
+        "specialised_status",
+        "current_credit",
+    ]
     list_filter = [
         "stage",
         "industry",
@@ -135,6 +145,13 @@ class EnterpriseAdmin(GrantAdmin):
 
     def scope(self, queryset, user):
         return queryset.filter(pk__in=selectors.enterprises_visible_to(user).values("pk"))
+
+    def get_queryset(self, request):
+        return with_current_credit(super().get_queryset(request))
+
+    @admin.display(description=_("current innovation credit"), ordering="current_credit")
+    def current_credit(self, obj: Enterprise) -> Decimal | None:
+        return obj.current_credit
 
 
 @admin.register(MajorTask)

@@ -40,15 +40,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    @property
-    def code_prefix(self) -> str:
-        """GB/T 2260 codes nest by two-digit levels: 310000 covers 31xxxx, 320500 covers 3205xx."""
-        trimmed = self.code.rstrip("0")
-        return trimmed + "0" * (len(trimmed) % 2)
-
-    def covers(self, other: "Region") -> bool:
-        return other.code.startswith(self.code_prefix)
-
 
 class TechField(models.Model):
     """A key science-and-technology field; a small tree."""

@@ -1,21 +1,21 @@
-"""Innovation credits as the API shows them: an enterprise's latest score and the scores list."""
+"""Innovation credits as the API shows them: an enterprise's current credit and the scores list."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from projects.models import InnovationCreditScore
+from projects.credits.selectors import prefetched_current_credit
+from projects.models import Enterprise, InnovationCreditScore
 
 from .. import selectors
 from .base import IdCursor, ReadOnlyViewSet
 from .schema import READ_ERRORS
 
 
-def latest_credit_for(enterprise) -> dict | None:
-    """The newest year's score under the newest model; uses the prefetched scores."""
-    scores = list(enterprise.credit_scores.all())
-    if not scores:
+def latest_credit_for(enterprise: Enterprise) -> dict | None:
+    """The enterprise's current innovation credit (projects.credits.selectors), from the page's prefetch."""
+    score = prefetched_current_credit(enterprise)
+    if score is None:
         return None
-    score = scores[0]
     return {
         "year": score.year,
         "model": score.model.version,

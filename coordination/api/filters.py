@@ -18,6 +18,7 @@ from lenders.choices import InstitutionKind, Instrument
 from lenders.models import Institution, Product
 from projects.choices import Stage
 from projects.models import Enterprise, MajorTask, Region, TechField
+from projects.regions import covered_q
 
 from ..choices import OfferStatus, ReferralStatus, RequestStatus
 from ..models import FinancingRequest, Notification, Offer, Referral
@@ -81,7 +82,7 @@ class EnterpriseFilter(df.FilterSet):
 
     def in_region(self, queryset, name, value):
         region = Region.objects.filter(code=value).first()
-        return queryset.filter(region__code__startswith=region.code_prefix) if region else queryset.none()
+        return queryset.filter(covered_q("region__code", [region])) if region else queryset.none()
 
 
 class MajorTaskFilter(df.FilterSet):
@@ -139,11 +140,7 @@ class FinancingRequestFilter(df.FilterSet):
 
     def in_region(self, queryset, name, value):
         region = Region.objects.filter(code=value).first()
-        return (
-            queryset.filter(enterprise__region__code__startswith=region.code_prefix)
-            if region
-            else queryset.none()
-        )
+        return queryset.filter(covered_q("enterprise__region__code", [region])) if region else queryset.none()
 
     def filter_due_before(self, queryset, name, value):
         return queryset.filter(deadlines__state="pending", deadlines__due_at__lt=value).distinct()

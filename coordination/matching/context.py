@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from lenders.models import RelendingPolicy
 from projects.choices import SpecialisedStatus
-from projects.credits.choices import ModelStatus
-from projects.models import CreditModel, Enterprise, InnovationCreditScore, Region, TechField
+from projects.credits.selectors import current_credit_of
+from projects.models import Enterprise, Region, TechField
+from projects.regions import covering_codes
 
 from ..choices import ReferralStatus, Role
 from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
@@ -24,18 +26,9 @@ WAITING = frozenset({*LIVE_REFERRAL, ReferralStatus.OFFERED})
 DEFAULT_REFINANCE_SHARE = Decimal("0.6")
 
 
-def covering_codes(code: str) -> list[str]:
-    """The GB/T 2260 codes of the region and of every region that contains it (province, prefecture).
-
-    Exactly the regions R with `R.covers(region)`: a code's prefix is its leading pairs before the
-    trailing "00" pairs, so a six-digit code is covered by its 2-, 4- and 6-digit prefixes padded with 0.
-    """
-    return list(dict.fromkeys([code[:2] + "0000", code[:4] + "00", code]))
-
-
 @dataclass(frozen=True)
 class CreditSnapshot:
-    """The enterprise's current innovation credit (projects.credits.services.current_score), as read."""
+    """The enterprise's current innovation credit (projects.credits.selectors), as the matcher reads it."""
 
     total: Decimal
     percentile: Decimal | None
@@ -113,12 +106,15 @@ class MatchContext:
 def _enterprise_facts(
     enterprise: Enterprise, today: date
 ) -> tuple[CreditSnapshot | None, bool, Decimal | None]:
-    """One query: the enterprise's current innovation credit (the choice of
-    projects.credits.services.current_score), whether its region or one containing it is a pilot
-    zone, and the re-lending share in force today."""
-    score, model = InnovationCreditScore._meta.db_table, CreditModel._meta.db_table
+    """One query: the enterprise's current innovation credit (the one rule,
+    projects.credits.selectors.current_credit_of, embedded as a subquery), whether its region or one
+    containing it is a pilot zone, and the re-lending share in force today."""
     region, policy = Region._meta.db_table, RelendingPolicy._meta.db_table
     codes = covering_codes(enterprise.region.code)
+    current = current_credit_of(enterprise.pk).values(
+        "total", "percentile", "cohort", "cohort_size", "year", version=F("model__version")
+    )[:1]
+    credit_sql, credit_params = current.query.sql_with_params()
     sql = f"""
         SELECT
             (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
@@ -126,18 +122,12 @@ def _enterprise_facts(
               ORDER BY p.effective_from DESC LIMIT 1),
             c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version
         FROM (SELECT 1 AS one) base
-        LEFT JOIN (
-            SELECT s.total, s.percentile, s.cohort, s.cohort_size, s.year, m.version
-            FROM {score} s JOIN {model} m ON m.id = s.model_id
-            WHERE s.enterprise_id = %s AND m.status = %s
-            ORDER BY m.published_at DESC, s.model_id DESC, s.year DESC
-            LIMIT 1
-        ) c ON 1 = 1
+        LEFT JOIN ({credit_sql}) c ON 1 = 1
     """
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [True, *codes, connection.ops.adapt_datefield_value(today), enterprise.pk, ModelStatus.PUBLISHED],
+            [True, *codes, connection.ops.adapt_datefield_value(today), *credit_params],
         )
         pilot, share, total, percentile, cohort, cohort_size, year, version = cursor.fetchone()
 

@@ -18,8 +18,9 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Va
 from django.db.models.expressions import RawSQL
 
 from lenders.models import STAGE_FLAGS, Institution, Product
-from projects.credits.services import current_score_value
+from projects.credits.selectors import current_credit_value
 from projects.models import Region
+from projects.regions import covers
 
 from ..choices import ReferralStatus
 from ..models import FinancingRequest, Referral, Tranche
@@ -56,7 +57,7 @@ def ineligibility_reasons(
     if product.requires_tech_sme and not enterprise.tech_sme_registration_no:
         reasons.append("product requires tech-SME registration")
     if product.min_credit_score > 0:
-        score = credit_score if credit_score is not None else current_score_value(enterprise.pk)
+        score = credit_score if credit_score is not None else current_credit_value(enterprise.pk)
         if score < product.min_credit_score:
             reasons.append(
                 f"innovation credit {score} is below the product's minimum {product.min_credit_score}"
@@ -64,7 +65,7 @@ def ineligibility_reasons(
     if product.capacity_left < tranche.amount:
         reasons.append("product has not enough capacity left")
     regions = list(product.regions.all()) or list(product.institution.regions.all())
-    if regions and not any(region.covers(enterprise.region) for region in regions):
+    if regions and not any(covers(region, enterprise.region) for region in regions):
         reasons.append("enterprise's region is not served")
     fields = {field.pk for field in product.fields.all()}
     if fields and not fields & {field.pk for field in enterprise.fields.all()}:

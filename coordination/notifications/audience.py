@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from projects.regions import covers
+
 from ..models import (
     CoordinatorScope,
     FinancingRequest,
@@ -163,5 +165,5 @@ def _coordinators_in_scope(request: FinancingRequest) -> list:
     national = [s.user for s in scopes if s.national]
     if request.escalated:
         return national
-    regional = [s.user for s in scopes if not s.national and any(r.covers(region) for r in s.regions.all())]
+    regional = [s.user for s in scopes if not s.national and any(covers(r, region) for r in s.regions.all())]
     return regional or national

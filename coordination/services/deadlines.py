@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from django.utils import timezone
 
 from projects.models import Region
+from projects.regions import code_prefix, covers
 
 from ..choices import DeadlineKind, DeadlineState, Stage
 from ..models import Deadline, FinancingRequest, ServiceLevel
@@ -18,8 +19,10 @@ def service_level(stage: str, region: Region) -> tuple[int, int]:
     for row in ServiceLevel.objects.filter(stage=stage).select_related("region"):
         if row.region is None:
             best = best or row
-        elif row.region.covers(region) and (
-            best is None or best.region is None or len(row.region.code_prefix) > len(best.region.code_prefix)
+        elif covers(row.region, region) and (
+            best is None
+            or best.region is None
+            or len(code_prefix(row.region)) > len(code_prefix(best.region))
         ):
             best = row
     if best is None:

@@ -3,10 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import timezone
 
-from lenders.models import Product
+from lenders.services.capacity import CapacityError, take_capacity
 
 from ..choices import DeclineReason, OfferStatus, ReferralStatus, RequestStatus
 from ..errors import Conflict, ValidationFailed
@@ -178,11 +177,10 @@ def accept_offer(*, offer_id: int, user, idempotency_key: str = "") -> Offer:
             raise Conflict("Another offer was already accepted for this tranche.", code="tranche_taken")
         tranche.accepted_offer = offer
         tranche.save(update_fields=["accepted_offer"])
-        taken = Product.objects.filter(
-            pk=offer.referral.product_id, capacity_used__lte=F("yearly_capacity") - offer.amount
-        ).update(capacity_used=F("capacity_used") + offer.amount)
-        if not taken:
-            raise Conflict("The product has no capacity left for this amount.", code="no_capacity")
+        try:
+            take_capacity(product_id=offer.referral.product_id, amount=offer.amount)
+        except CapacityError as error:
+            raise Conflict("The product has no capacity left for this amount.", code="no_capacity") from error
         request: FinancingRequest = offer.request
         for other in Offer.objects.filter(tranche=tranche, status=OfferStatus.OPEN).exclude(pk=offer.pk):
             other.request = request

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lenders.choices import Instrument
 from lenders.models import Product
+from lenders.services.capacity import release_capacity
 from projects.choices import TaskLevel
 from projects.models import Enterprise, MajorTask
 
@@ -514,9 +515,7 @@ def _release_capacity(request: FinancingRequest) -> None:
         accepted_offer__isnull=False, funded_on__isnull=True
     ).select_related("accepted_offer__referral"):
         offer = tranche.accepted_offer
-        Product.objects.filter(pk=offer.referral.product_id).update(
-            capacity_used=F("capacity_used") - offer.amount
-        )
+        release_capacity(product_id=offer.referral.product_id, amount=offer.amount)
 
 
 def _close_open_parts(request: FinancingRequest) -> None:

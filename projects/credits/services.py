@@ -321,27 +321,6 @@ def latest_year() -> int | None:
     return EnterpriseFinancials.objects.order_by("-year").values_list("year", flat=True).first()
 
 
-# ----------------------------------------------------------------------------------------------
-# Reads used by matching
-
-
-def current_score(enterprise_id: int) -> InnovationCreditScore | None:
-    """The score matching uses: under the most recently published version that scored this enterprise,
-    for the latest year it has. One query."""
-    return (
-        InnovationCreditScore.objects.filter(enterprise_id=enterprise_id, model__status=ModelStatus.PUBLISHED)
-        .select_related("model")
-        .order_by("-model__published_at", "-model_id", "-year")
-        .first()
-    )
-
-
-def current_score_value(enterprise_id: int) -> Decimal:
-    """The enterprise's current score, 0 when it has none (so only products without a minimum fit)."""
-    row = current_score(enterprise_id)
-    return row.total if row is not None else Decimal("0")
-
-
 def preview(*, model_id: int, enterprise_id: int, year: int):
     """Score one enterprise under any version, drafts included, without saving (for the admin)."""
     model = CreditModel.objects.get(pk=model_id)
@@ -364,8 +343,6 @@ __all__ = [
     "clone_model",
     "compute_batch",
     "compute_scores",
-    "current_score",
-    "current_score_value",
     "publish_model",
     "run_batch",
     "update_percentiles",
