@@ -102,5 +102,5 @@ def test_the_worker_logs_the_task_a_request_caused_under_that_request_id(committ
             lambda: not OutboxMessage.objects.filter(request=request, state="pending").exists(),
             message="the worker to relay the submission",
         )
-    log = worker.process.stderr.read().decode(errors="replace")
+    log = worker.log()
     assert f"[{rid}]" in log and "fanned out" in log.split(f"[{rid}]", 1)[1], log[-2000:]
