@@ -47,7 +47,7 @@ from .models import (
 )
 from .services import requests as request_services
 from .services.admin_queues import QUEUES, in_queue
-from .services.business_days import SHANGHAI
+from .workflow.business_days import SHANGHAI
 from .workflow.tables import REQUEST_TRANSITIONS
 
 # --- display helpers -------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from ..matching.eligibility import ineligibility_reasons
 from ..matching.proposal import candidate_for, propose
 from ..models import FinancingRequest, Offer, ReferenceCounter, Referral, Tranche
 from ..workflow import engine
+from ..workflow.deadlines import extend_deadlines
 from ..workflow.tables import LIVE_REFERRAL
-from .deadlines import extend_deadlines
 from .funding import checked_funding
 from .locking import lock_request, with_idempotency
 from .screening import screen

@@ -15,8 +15,8 @@ from .. import selectors
 from ..choices import Role
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import CoordinatorScope, FinancingRequest, Offer, Referral, TransitionEvent
-from ..services.deadlines import cancel_deadlines, open_deadlines
-from ..services.outbox import enqueue
+from .deadlines import cancel_deadlines, open_deadlines
+from .outbox import enqueue
 from .tables import (
     OFFER_STAGES,
     OFFER_TRANSITIONS,

@@ -111,7 +111,7 @@ def test_the_owner_revokes_a_token_and_it_stops_working_at_once(world):
 
 
 def test_a_revocation_is_in_the_tokens_history_with_who_revoked_it(world):
-    """Given a live token, when its owner revokes it over the API, then its audit history says who and when."""
+    """Given a live token, when its owner revokes it over the API, then its history says who and when."""
     _, key = issue_token(user=world.applicant_a)
     target, _ = issue_token(user=world.applicant_a, name="laptop")
     bearer(key).delete(f"{TOKENS}{target.pk}/")
