@@ -174,20 +174,20 @@ class Viewer:
         return self._institution_request_ids
 
     def roles_on(self, obj: FinancingRequest | Referral | Offer) -> set[str]:
-        if isinstance(obj, Offer):
-            obj = obj.referral
-        if isinstance(obj, Referral):
-            roles = self._roles_on_request(obj.request) - {Role.INSTITUTION}
-            if obj.institution_id in self.institution_ids:
-                roles.add(Role.INSTITUTION)
-            return roles
-        return self._roles_on_request(obj)
+        if isinstance(obj, FinancingRequest):
+            return self._roles_on_request(obj)
+        institution_id = obj.institution_id if isinstance(obj, Referral) else obj.referral.institution_id
+        roles = self._roles_on_request(obj.request) - {Role.INSTITUTION}
+        if institution_id in self.institution_ids:
+            roles.add(Role.INSTITUTION)
+        return roles
 
     def _roles_on_request(self, request: FinancingRequest) -> set[str]:
         roles: set[str] = set()
         if request.enterprise_id in self.enterprise_ids:
             roles.add(Role.APPLICANT)
-        if self.scope and scope_covers_region(self.scope, request.enterprise.region):
+        scope = self.scope
+        if scope and (scope.national or scope_covers_region(scope, request.enterprise.region)):
             roles.add(Role.COORDINATOR)
         if self.institution_ids and request.pk in self.institution_request_ids():
             roles.add(Role.INSTITUTION)

@@ -409,6 +409,17 @@ def record_funding(
     return _act("record_funding", request_id, user, idempotency_key, body)
 
 
+def take_action(
+    *, request_id: int, user, action: str, reason: str = "", idempotency_key: str = ""
+) -> FinancingRequest:
+    """A table row that needs no use case of its own: the transition alone, under the request's lock."""
+
+    def body(request):
+        engine.transition(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
+
+    return _act(action, request_id, user, idempotency_key, body)
+
+
 def close_request(
     *, request_id: int, user=None, reason: str = "", idempotency_key: str = ""
 ) -> FinancingRequest:

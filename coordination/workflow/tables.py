@@ -23,6 +23,7 @@ class Transition:
     permits: tuple[str, ...] = ()
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
+    notify: frozenset[str] = frozenset()  # the roles told of it (topic "<object type>.<action>")
 
 
 def _t(
@@ -34,10 +35,21 @@ def _t(
     *,
     guards: tuple[str, ...] = (),
     effects: tuple[str, ...] = (),
+    notify: set[str] = frozenset(),
 ) -> Transition:
     # Escalation binds every coordinator's move on a request (DESIGN.md §3), so it is never forgotten.
     permits = ("escalated_needs_national",) if C in roles else ()
-    return Transition(action, frozenset(sources), target, frozenset(roles), reason, permits, guards, effects)
+    return Transition(
+        action,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        reason,
+        permits,
+        guards,
+        effects,
+        frozenset(notify),
+    )
 
 
 R = RequestStatus
@@ -47,14 +59,21 @@ ENDED = ("close_open_parts", "release_capacity")  # a request ending before fund
 REQUEST_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("submit", {R.DRAFT}, R.SCREENING, {A}),
-        _t("screen_pass", {R.SCREENING}, R.TRIAGE, {S}),
-        _t("screen_fail", {R.SCREENING}, R.INFO_REQUESTED, {S}),
+        _t("submit", {R.DRAFT}, R.SCREENING, {A}, notify={A}),
+        _t("screen_pass", {R.SCREENING}, R.TRIAGE, {S}, notify={A, C}),
+        _t("screen_fail", {R.SCREENING}, R.INFO_REQUESTED, {S}, notify={A}),
         _t("resubmit", {R.INFO_REQUESTED}, R.SCREENING, {A}),
-        _t("route", {R.TRIAGE}, R.ROUTED, {C}),
-        _t("request_info", {R.TRIAGE}, R.INFO_REQUESTED, {C}, reason=True),
-        _t("reject", {R.TRIAGE}, R.REJECTED, {C}, reason=True, effects=("close_open_parts",)),
-        _t("all_tranches_accepted", {R.ROUTED}, R.OFFER_ACCEPTED, {S}, effects=("close_open_parts",)),
+        _t("route", {R.TRIAGE}, R.ROUTED, {C}, notify={A}),
+        _t("request_info", {R.TRIAGE}, R.INFO_REQUESTED, {C}, reason=True, notify={A}),
+        _t("reject", {R.TRIAGE}, R.REJECTED, {C}, reason=True, effects=("close_open_parts",), notify={A}),
+        _t(
+            "all_tranches_accepted",
+            {R.ROUTED},
+            R.OFFER_ACCEPTED,
+            {S},
+            effects=("close_open_parts",),
+            notify={A, C},
+        ),
         _t(
             "accept_partial_package",
             {R.ROUTED},
@@ -62,16 +81,31 @@ REQUEST_TRANSITIONS: dict[str, Transition] = {
             {C},
             reason=True,
             effects=("close_open_parts",),
+            notify={A, C},
         ),
-        _t("return_to_triage", {R.ROUTED}, R.TRIAGE, {S}),
-        _t("approve", {R.OFFER_ACCEPTED}, R.APPROVED, {C}, guards=("single_approval",)),
-        _t("propose_approval", {R.OFFER_ACCEPTED}, R.OFFER_ACCEPTED, {C}, guards=("maker_proposes",)),
-        _t("confirm_approval", {R.OFFER_ACCEPTED}, R.APPROVED, {C}, guards=("checker_confirms",)),
+        _t("return_to_triage", {R.ROUTED}, R.TRIAGE, {S}, notify={C}),
+        _t("approve", {R.OFFER_ACCEPTED}, R.APPROVED, {C}, guards=("single_approval",), notify={A, I}),
+        _t(
+            "propose_approval",
+            {R.OFFER_ACCEPTED},
+            R.OFFER_ACCEPTED,
+            {C},
+            guards=("maker_proposes",),
+            notify={C},
+        ),
+        _t(
+            "confirm_approval",
+            {R.OFFER_ACCEPTED},
+            R.APPROVED,
+            {C},
+            guards=("checker_confirms",),
+            notify={A, I},
+        ),
         _t("cancel_approval", {R.OFFER_ACCEPTED}, R.OFFER_ACCEPTED, {C}, True, guards=("proposal_pending",)),
-        _t("record_funding", {R.APPROVED}, R.FUNDED, {I}, guards=("funds_own_tranche",)),
-        _t("close", {R.FUNDED}, R.CLOSED, {C, S}),
-        _t("withdraw", OPEN_BEFORE_APPROVAL, R.WITHDRAWN, {A}, effects=ENDED),
-        _t("expire", {R.INFO_REQUESTED, R.ROUTED}, R.EXPIRED, {S}, effects=ENDED),
+        _t("record_funding", {R.APPROVED}, R.FUNDED, {I}, guards=("funds_own_tranche",), notify={A}),
+        _t("close", {R.FUNDED}, R.CLOSED, {C, S}, notify={A}),
+        _t("withdraw", OPEN_BEFORE_APPROVAL, R.WITHDRAWN, {A}, effects=ENDED, notify={A}),
+        _t("expire", {R.INFO_REQUESTED, R.ROUTED}, R.EXPIRED, {S}, effects=ENDED, notify={A}),
     ]
 }
 
@@ -80,13 +114,13 @@ REFERRAL_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("open", {F.SENT}, F.REVIEWING, {I}),
-        _t("request_info", {F.REVIEWING}, F.INFO_REQUESTED, {I}, reason=True),
-        _t("provide_info", {F.INFO_REQUESTED}, F.REVIEWING, {A}),
+        _t("request_info", {F.REVIEWING}, F.INFO_REQUESTED, {I}, reason=True, notify={A}),
+        _t("provide_info", {F.INFO_REQUESTED}, F.REVIEWING, {A}, notify={I}),
         _t("offer", {F.REVIEWING}, F.OFFERED, {I}),
         _t("decline", set(LIVE_REFERRAL), F.DECLINED, {I}, effects=("reroute_if_stalled",)),
         _t("expire", set(LIVE_REFERRAL), F.EXPIRED, {S}, effects=("reroute_if_stalled",)),
-        _t("withdraw", LIVE_REFERRAL | {F.OFFERED}, F.WITHDRAWN, {S}),
-        _t("supersede", LIVE_REFERRAL | {F.OFFERED}, F.SUPERSEDED, {S}),
+        _t("withdraw", LIVE_REFERRAL | {F.OFFERED}, F.WITHDRAWN, {S}, notify={I}),
+        _t("supersede", LIVE_REFERRAL | {F.OFFERED}, F.SUPERSEDED, {S}, notify={I}),
     ]
 }
 
@@ -100,12 +134,30 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
             O.ACCEPTED,
             {A},
             effects=("claim_tranche", "take_capacity", "supersede_rivals", "complete_package"),
+            notify={I},
         ),
-        _t("withdraw", {O.OPEN}, O.WITHDRAWN, {I}, effects=("reroute_if_stalled",)),
-        _t("supersede", {O.OPEN}, O.SUPERSEDED, {S}),
-        _t("expire", {O.OPEN}, O.EXPIRED, {S}, effects=("reroute_if_stalled",)),
+        _t("withdraw", {O.OPEN}, O.WITHDRAWN, {I}, effects=("reroute_if_stalled",), notify={A}),
+        _t("supersede", {O.OPEN}, O.SUPERSEDED, {S}, notify={I}),
+        _t("expire", {O.OPEN}, O.EXPIRED, {S}, effects=("reroute_if_stalled",), notify={A}),
     ]
 }
+
+TABLES_BY_OBJECT_TYPE = {
+    "financing_request": REQUEST_TRANSITIONS,
+    "referral": REFERRAL_TRANSITIONS,
+    "offer": OFFER_TRANSITIONS,
+}
+
+
+def notified_topics(role: str) -> set[str]:
+    """The transitions' outbox topics (`<object type>.<action>`, as the engine writes them) told to `role`."""
+    return {
+        f"{object_type}.{action}"
+        for object_type, rows in TABLES_BY_OBJECT_TYPE.items()
+        for action, row in rows.items()
+        if role in row.notify
+    }
+
 
 REQUEST_TERMINAL = frozenset({R.CLOSED, R.REJECTED, R.WITHDRAWN, R.EXPIRED})
 REFERRAL_TERMINAL = frozenset({F.DECLINED, F.EXPIRED, F.WITHDRAWN, F.SUPERSEDED})

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from coordination import selectors
 from coordination.choices import OfferStatus, ReferralStatus, RequestStatus, Role
 from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied
 from coordination.models import FinancingRequest, Offer, Referral, TransitionEvent
@@ -302,3 +303,27 @@ def test_every_status_has_an_object(states):
         built = states.objects[table]
         assert set(built) == set(statuses.values)
         assert {model.objects.get(pk=pk).status for pk in built.values()} == set(statuses.values)
+
+
+STATUSES = [
+    pytest.param(table, status, id=f"{table}:{status}")
+    for table, (_, _, _, statuses) in TABLES.items()
+    for status in statuses.values
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("table", "status"), STATUSES)
+def test_available_actions_are_what_the_engine_accepts(states, table, status):
+    """Given an object in each status, when each person asks which actions are available (alone, or
+    with the viewer the API reads once per request), then the answer is exactly the actions this
+    module's model of the table lets through for them: what `test_pair` shows the engine accepts."""
+    model, _, transitions, _ = TABLES[table]
+    obj = model.objects.get(pk=states.objects[table][status])
+    for actor, user in states.users.items():
+        if user is None:
+            continue
+        roles = _roles(states, table, obj, actor)
+        accepted = [a for a, spec in transitions.items() if _expected(spec, status, roles, table) is None]
+        assert engine.available_actions(obj, user) == accepted, actor
+        assert engine.available_actions(obj, user, selectors.Viewer.of(user)) == accepted, actor
