@@ -43,8 +43,8 @@ def main() -> None:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    from coordination import deadline_sweep
     from coordination.models import Deadline, OutboxMessage
-    from coordination.services import deadline_sweep
     from coordination.services import requests as rq
     from tests import factories as f
 

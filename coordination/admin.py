@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -48,7 +49,8 @@ from .models import (
 )
 from .services import requests as request_services
 from .services.admin_queues import QUEUES, in_queue
-from .services.business_days import SHANGHAI
+from .workflow import engine
+from .workflow.business_days import SHANGHAI
 from .workflow.tables import REQUEST_TRANSITIONS
 
 # --- display helpers -------------------------------------------------------------------------------
@@ -376,15 +378,27 @@ class RequestAction:
     per_request: bool = False
     reason_required: bool | None = None
     shows: Callable[[FinancingRequest], bool] = lambda obj: True
+    also: frozenset[str] = frozenset()  # further table actions this one button takes (maker-checker)
 
     def needs_reason(self) -> bool:
         if self.reason_required is not None:
             return self.reason_required
         return REQUEST_TRANSITIONS[self.transition].reason_required
 
-    def available(self, obj: FinancingRequest) -> bool:
-        in_source = self.transition is None or obj.status in REQUEST_TRANSITIONS[self.transition].sources
-        return in_source and self.shows(obj)
+    def offered(self, obj: FinancingRequest, available: list[str]) -> bool:
+        """Shown when the engine offers its transition (`engine.available_actions`) and its own view fits."""
+        in_table = self.transition is None or bool({self.transition, *self.also} & set(available))
+        return in_table and self.shows(obj)
+
+    @classmethod
+    def plain(cls, action: str) -> "RequestAction":
+        """A table row without a use case of its own: the transition itself, with a reason if it needs one."""
+        return cls(
+            action,
+            action.replace("_", " ").capitalize(),
+            partial(request_services.take_action, action=action),
+            action,
+        )
 
     def label_for(self, obj: FinancingRequest) -> str:
         if self.name != "approve" or not obj.escalated:
@@ -420,7 +434,11 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         ),
         RequestAction("reject", _("Reject"), request_services.reject_request, "reject"),
         RequestAction(
-            "approve", _("Approve / confirm approval"), request_services.approve_request, "approve"
+            "approve",
+            _("Approve / confirm approval"),
+            request_services.approve_request,
+            "approve",
+            also=frozenset({"propose_approval", "confirm_approval"}),
         ),
         RequestAction(
             "cancel_approval",
@@ -447,6 +465,19 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction("close", _("Close"), request_services.close_request, "close"),
     ]
 }
+
+
+def request_actions_offered(obj: FinancingRequest, available: list[str]) -> list[RequestAction]:
+    """The admin's buttons for what the engine offers: its own actions, then any other table row plainly."""
+    own = [spec for spec in REQUEST_ACTIONS.values() if spec.offered(obj, available)]
+    covered = {name for spec in REQUEST_ACTIONS.values() for name in {spec.transition, *spec.also}}
+    return own + [RequestAction.plain(action) for action in available if action not in covered]
+
+
+def request_action(name: str) -> RequestAction | None:
+    if name in REQUEST_ACTIONS:
+        return REQUEST_ACTIONS[name]
+    return RequestAction.plain(name) if name in REQUEST_TRANSITIONS else None
 
 
 def describe_error(exc: DomainError) -> str:
@@ -581,8 +612,7 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         if self.has_act_permission(request):
             tools += [
                 {"label": spec.label_for(obj), "url": self._url("object_action", obj.pk, spec.name)}
-                for spec in REQUEST_ACTIONS.values()
-                if spec.available(obj)
+                for spec in request_actions_offered(obj, engine.available_actions(obj, request.user))
             ]
         extra_context = {**(extra_context or {}), "coordination_tools": tools}
         return super().change_view(request, object_id, form_url, extra_context)
@@ -628,7 +658,7 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         return TemplateResponse(request, "admin/coordination/financingrequest/timeline.html", context)
 
     def action_view(self, request: HttpRequest, action: str, object_id: str | None = None) -> HttpResponse:
-        spec = REQUEST_ACTIONS.get(action)
+        spec = request_action(action)
         if spec is None:
             raise Http404(_("Unknown action."))
         if not (self.has_view_permission(request) and self.has_act_permission(request)):

@@ -1,5 +1,7 @@
 """Reads and scoping: what each user may see. Every list, detail, export and download goes through here."""
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -126,6 +128,63 @@ def roles_on_request(user: User, request: FinancingRequest) -> set[str]:
     if request.referrals.filter(institution__members=user).exists():
         roles.add(Role.INSTITUTION)
     return roles
+
+
+@dataclass
+class Viewer:
+    """Who a user is, read once, so that the roles on many loaded objects cost no query each.
+
+    Gives the same roles as `roles_on_request` / `roles_on_referral` for objects loaded with their
+    request's enterprise and region; the API's payloads use it to list `available_actions`.
+    """
+
+    user: User
+    scope: CoordinatorScope | None
+    enterprise_ids: frozenset[int]
+    institution_ids: frozenset[int]
+    _institution_request_ids: frozenset[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, user: User) -> "Viewer":
+        if not user.is_authenticated:
+            return cls(user, None, frozenset(), frozenset())
+        return cls(
+            user,
+            current_coordinator_scope(user),
+            frozenset(user.enterprises.values_list("pk", flat=True)),
+            frozenset(user.institutions.values_list("pk", flat=True)),
+        )
+
+    def institution_request_ids(self) -> frozenset[int]:
+        if self._institution_request_ids is None:
+            self._institution_request_ids = frozenset(
+                Referral.objects.filter(institution_id__in=self.institution_ids).values_list(
+                    "request_id", flat=True
+                )
+                if self.institution_ids
+                else ()
+            )
+        return self._institution_request_ids
+
+    def roles_on(self, obj: FinancingRequest | Referral | Offer) -> set[str]:
+        if isinstance(obj, FinancingRequest):
+            return self._roles_on_request(obj)
+        institution_id = obj.institution_id if isinstance(obj, Referral) else obj.referral.institution_id
+        roles = self._roles_on_request(obj.request) - {Role.INSTITUTION}
+        if institution_id in self.institution_ids:
+            roles.add(Role.INSTITUTION)
+        return roles
+
+    def _roles_on_request(self, request: FinancingRequest) -> set[str]:
+        roles: set[str] = set()
+        if request.enterprise_id in self.enterprise_ids:
+            roles.add(Role.APPLICANT)
+        scope = self.scope
+        if scope and (scope.national or scope_covers_region(scope, request.enterprise.region)):
+            roles.add(Role.COORDINATOR)
+        if self.institution_ids and request.pk in self.institution_request_ids():
+            roles.add(Role.INSTITUTION)
+        return roles
 
 
 def roles_on_referral(user: User, referral: Referral) -> set[str]:

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
+from . import deadline_sweep
 from .notifications import relay
-from .services import deadline_sweep
 
 
 @shared_task(name="coordination.relay_message", ignore_result=True)

@@ -14,6 +14,7 @@ from projects.domain.size_class import SizeClass
 from projects.evaluation import evaluate_year, latest_financials, size_class_for_year
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
 
+from .. import selectors
 from ..choices import DeclineReason, DocumentKind, Role
 from ..models import (
     ApiToken,
@@ -26,6 +27,7 @@ from ..models import (
     TransitionEvent,
     WebhookSubscription,
 )
+from ..workflow import engine
 
 # Through the API a request has at most this many tranches, numbered from 1.
 MAX_TRANCHES = 10
@@ -219,7 +221,26 @@ class TrancheInputSerializer(serializers.Serializer):
     amount = MoneyField()
 
 
-class FinancingRequestSerializer(serializers.ModelSerializer):
+class AvailableActionsMixin(serializers.Serializer):
+    """The actions the caller may take on the object now, as the engine judges them (the same list
+    the admin shows as buttons). The caller's roles are read once per API request, not per row."""
+
+    available_actions = serializers.SerializerMethodField(
+        help_text=_("Actions the caller may take now, by the workflow's tables and rules.")
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        viewer = self.context.get("viewer")
+        if viewer is None:  # once per API request: the list's rows share the root serializer's context
+            viewer = self.context["viewer"] = selectors.Viewer.of(request.user)
+        return engine.available_actions(obj, request.user, viewer)
+
+
+class FinancingRequestSerializer(AvailableActionsMixin, serializers.ModelSerializer):
     tranches = TrancheSerializer(many=True, read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     region = serializers.CharField(source="enterprise.region.code", read_only=True)
@@ -250,6 +271,7 @@ class FinancingRequestSerializer(serializers.ModelSerializer):
             "created_at",
             "submitted_at",
             "updated_at",
+            "available_actions",
         ]
         read_only_fields = fields
 
@@ -313,7 +335,7 @@ class ExtendSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(AvailableActionsMixin, serializers.ModelSerializer):
     reference = serializers.CharField(source="request.reference", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     institution_kind = serializers.CharField(source="institution.kind", read_only=True)
@@ -347,6 +369,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "overdue",
             "created_at",
             "updated_at",
+            "available_actions",
         ]
         read_only_fields = fields
 
@@ -382,7 +405,7 @@ class ScopedReferralSerializer(InstitutionReferralSerializer):
     term_months = serializers.IntegerField(source="request.term_months", required=False)
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(AvailableActionsMixin, serializers.ModelSerializer):
     reference = serializers.CharField(source="request.reference", read_only=True)
     institution = serializers.IntegerField(source="referral.institution_id", read_only=True)
 
@@ -402,6 +425,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "terms",
             "valid_until",
             "created_at",
+            "available_actions",
         ]
         read_only_fields = fields
         extra_kwargs = {"annual_rate": {"help_text": RATE_HELP}}

@@ -577,7 +577,10 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericView
     pagination_class = NewestFirstCursor
 
     def get_queryset(self):
-        return selectors.offers_visible_to(self.request.user).select_related("request", "referral")
+        # With the enterprise and region, `available_actions` reads the caller's roles without a query.
+        return selectors.offers_visible_to(self.request.user).select_related(
+            "request__enterprise__region", "referral"
+        )
 
     @extend_schema(
         request=None,

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from projects.regions import covers
 
+from ..choices import Role
 from ..models import (
     CoordinatorScope,
     FinancingRequest,
@@ -16,47 +17,14 @@ from ..models import (
     WebhookSubscription,
 )
 from ..selectors import applicant_reads_reason
+from ..workflow.tables import notified_topics
 
 User = get_user_model()
 
-APPLICANT_TOPICS = {
-    "financing_request.submit",
-    "financing_request.screen_pass",
-    "financing_request.screen_fail",
-    "financing_request.request_info",
-    "financing_request.reject",
-    "financing_request.route",
-    "financing_request.all_tranches_accepted",
-    "financing_request.accept_partial_package",
-    "financing_request.approve",
-    "financing_request.confirm_approval",
-    "financing_request.record_funding",
-    "financing_request.close",
-    "financing_request.expire",
-    "financing_request.withdraw",
-    "offer.make",
-    "offer.withdraw",
-    "offer.expire",
-    "referral.request_info",
-}
-INSTITUTION_TOPICS = {
-    "referral.route",
-    "referral.provide_info",
-    "referral.withdraw",
-    "referral.supersede",
-    "offer.accept",
-    "offer.supersede",
-    "financing_request.approve",
-    "financing_request.confirm_approval",
-}
-COORDINATOR_TOPICS = {
-    "financing_request.screen_pass",
-    "financing_request.return_to_triage",
-    "financing_request.all_tranches_accepted",
-    "financing_request.propose_approval",
-    "financing_request.accept_partial_package",
-    "deadline.escalate",
-}
+# Transitions say whom they tell in their table row (`notify`); creations and deadlines are added here.
+APPLICANT_TOPICS = notified_topics(Role.APPLICANT) | {"offer.make"}
+INSTITUTION_TOPICS = notified_topics(Role.INSTITUTION) | {"referral.route"}
+COORDINATOR_TOPICS = notified_topics(Role.COORDINATOR) | {"deadline.escalate"}
 # Reminders go to whoever the waiting stage waits on.
 REMINDER_AUDIENCE = {
     "triage": "coordinator",

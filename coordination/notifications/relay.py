@@ -9,6 +9,7 @@ import random
 import time
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -21,6 +22,8 @@ from .audience import audiences_for
 from .channels import SENDERS, DeliveryFailed
 
 logger = logging.getLogger(__name__)
+# Registered in coordination/tasks.py.
+DELIVER_TASK, DELIVER_WEBHOOK_TASK = "coordination.deliver", "coordination.deliver_webhook"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -162,8 +165,8 @@ def dispatch(delivery_ids: list[int]) -> None:
     """Hand deliveries to the worker; if the broker is down the sweep picks them up later.
 
     Webhooks go to their own task (and queue), so a slow receiver never delays an inbox or an e-mail.
+    The tasks are named, not imported: the relay sits below the tasks that call it.
     """
-    from ..tasks import deliver, deliver_webhook
 
     webhooks = set(
         Delivery.objects.filter(pk__in=delivery_ids, channel=Delivery.Channel.WEBHOOK).values_list(
@@ -171,9 +174,9 @@ def dispatch(delivery_ids: list[int]) -> None:
         )
     )
     for delivery_id in delivery_ids:
-        task = deliver_webhook if delivery_id in webhooks else deliver
+        task = DELIVER_WEBHOOK_TASK if delivery_id in webhooks else DELIVER_TASK
         try:
-            task.delay(delivery_id)
+            current_app.signature(task).delay(delivery_id)
         except Exception:  # noqa: BLE001 - broker outage: the rows stay due and the sweep retries
             logger.warning("broker unavailable; delivery %s left for the sweep", delivery_id)
             return

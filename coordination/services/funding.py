@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..errors import ValidationFailed
 from ..models import Offer, Tranche, TransitionEvent
-from .business_days import SHANGHAI
+from ..workflow.business_days import SHANGHAI
 
 
 def accepted_on(offer: Offer) -> date:

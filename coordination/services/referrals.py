@@ -5,15 +5,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from lenders.services.capacity import CapacityError, take_capacity
-
-from ..choices import DeclineReason, OfferStatus, ReferralStatus, RequestStatus
+from ..choices import DeclineReason, RequestStatus
 from ..errors import Conflict, ValidationFailed
-from ..models import FinancingRequest, Offer, Referral
+from ..models import Offer, Referral
 from ..workflow import engine
-from ..workflow.tables import LIVE_REFERRAL
 from .locking import lock_offer, lock_referral, with_idempotency
-from .requests import _close_open_parts, _money, reroute_if_stalled
+from .requests import _money
 
 MAX_OFFER_VALIDITY_DAYS = 180
 
@@ -82,7 +79,6 @@ def decline_referral(
             idempotency_key=idempotency_key,
             data={"reason_code": reason_code},
         )
-        reroute_if_stalled(referral.request)
 
     return _act("decline", "referral", referral_id, user, idempotency_key, lock_referral, body)
 
@@ -90,7 +86,6 @@ def decline_referral(
 def expire_referral(*, referral_id: int) -> Referral:
     def body(referral):
         engine.transition(referral, "expire", reason="review deadline passed")
-        reroute_if_stalled(referral.request)
 
     return _act("expire", "referral", referral_id, None, "", lock_referral, body)
 
@@ -154,7 +149,6 @@ def make_offer(
 def withdraw_offer(*, offer_id: int, user, reason: str = "", idempotency_key: str = "") -> Offer:
     def body(offer):
         engine.transition(offer, "withdraw", user=user, reason=reason, idempotency_key=idempotency_key)
-        reroute_if_stalled(offer.request)
 
     return _act("withdraw", "offer", offer_id, user, idempotency_key, lock_offer, body)
 
@@ -162,7 +156,6 @@ def withdraw_offer(*, offer_id: int, user, reason: str = "", idempotency_key: st
 def expire_offer(*, offer_id: int) -> Offer:
     def body(offer):
         engine.transition(offer, "expire", reason="offer validity passed")
-        reroute_if_stalled(offer.request)
 
     return _act("expire", "offer", offer_id, None, "", lock_offer, body)
 
@@ -171,27 +164,7 @@ def accept_offer(*, offer_id: int, user, idempotency_key: str = "") -> Offer:
     """One accepted offer per tranche; the rest of the tranche is superseded; capacity is taken."""
 
     def body(offer):
+        # The tranche, its capacity, its rivals and the package follow from the table's effects.
         engine.transition(offer, "accept", user=user, idempotency_key=idempotency_key)
-        tranche = offer.tranche
-        if tranche.accepted_offer_id is not None:
-            raise Conflict("Another offer was already accepted for this tranche.", code="tranche_taken")
-        tranche.accepted_offer = offer
-        tranche.save(update_fields=["accepted_offer"])
-        try:
-            take_capacity(product_id=offer.referral.product_id, amount=offer.amount)
-        except CapacityError as error:
-            raise Conflict("The product has no capacity left for this amount.", code="no_capacity") from error
-        request: FinancingRequest = offer.request
-        for other in Offer.objects.filter(tranche=tranche, status=OfferStatus.OPEN).exclude(pk=offer.pk):
-            other.request = request
-            engine.transition(other, "supersede", reason=f"offer {offer.pk} accepted")
-        for referral in tranche.referrals.exclude(pk=offer.referral_id).filter(
-            status__in=[*LIVE_REFERRAL, ReferralStatus.OFFERED]
-        ):
-            referral.request = request
-            engine.transition(referral, "supersede", reason=f"offer {offer.pk} accepted")
-        if not request.tranches.filter(accepted_offer__isnull=True).exists():
-            engine.transition(request, "all_tranches_accepted")
-            _close_open_parts(request)
 
     return _act("accept", "offer", offer_id, user, idempotency_key, lock_offer, body)

@@ -11,19 +11,17 @@ from django.utils import timezone
 
 from lenders.choices import Instrument
 from lenders.models import Product
-from lenders.services.capacity import release_capacity
 from projects.choices import TaskLevel
 from projects.models import Enterprise, MajorTask
 
-from .. import selectors
-from ..choices import OfferStatus, ReferralStatus, RequestStatus, Role
+from ..choices import Role
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..matching.eligibility import ineligibility_reasons
 from ..matching.proposal import candidate_for, propose
-from ..models import FinancingRequest, Offer, ReferenceCounter, Referral, Tranche
-from ..workflow import engine
+from ..models import FinancingRequest, ReferenceCounter, Referral, Tranche
+from ..workflow import engine, rules
+from ..workflow.deadlines import extend_deadlines
 from ..workflow.tables import LIVE_REFERRAL
-from .deadlines import extend_deadlines
 from .funding import checked_funding
 from .locking import lock_request, with_idempotency
 from .screening import screen
@@ -69,7 +67,7 @@ def create_request(
     enterprise = Enterprise.objects.filter(pk=enterprise_id, members=user).select_related("region").first()
     if enterprise is None:
         errors["enterprise"] = ["Unknown enterprise, or you are not one of its members."]
-    elif engine.current_scope(user) is not None:
+    elif rules.current_scope(user) is not None:
         # DESIGN.md §1: a coordinator never acts as an applicant, even when a member.
         errors["enterprise"] = ["Coordinators do not file financing requests."]
     amount = _money(amount, "amount")
@@ -182,7 +180,6 @@ def request_information(*, request_id: int, user, reason: str, idempotency_key: 
 def reject_request(*, request_id: int, user, reason: str, idempotency_key: str = "") -> FinancingRequest:
     def body(request):
         engine.transition(request, "reject", user=user, reason=reason, idempotency_key=idempotency_key)
-        _close_open_parts(request)
 
     return _act("reject", request_id, user, idempotency_key, body)
 
@@ -305,7 +302,6 @@ def accept_partial_package(
         engine.transition(
             request, "accept_partial_package", user=user, reason=reason, idempotency_key=idempotency_key
         )
-        _close_open_parts(request)
 
     return _act("accept_partial_package", request_id, user, idempotency_key, body)
 
@@ -331,31 +327,8 @@ def approve_request(
         action = "confirm_approval"
 
     def body(request):
-        if request.escalated and not engine.is_national(user) and selectors.roles_on_request(user, request):
-            raise PermissionDenied("Escalated requests are approved by national coordinators.")
+        # Escalation and maker-checker are the table's rules (workflow/rules.py), checked by the engine.
         proposer = request.approval_proposed_by_id
-        if action == "approve" and request.escalated:
-            raise Conflict("The request was escalated meanwhile; approval now takes two coordinators.")
-        if action == "propose_approval" and proposer is not None:
-            raise Conflict(
-                "Another coordinator proposed approval meanwhile; review and confirm it.",
-                code="already_proposed",
-            )
-        if action == "confirm_approval":
-            if proposer is None:
-                raise Conflict("The approval proposal was cancelled meanwhile.", code="no_proposal")
-            if proposer == user.pk:
-                engine.authorise(request, action, user)
-                raise PermissionDenied(
-                    "Nobody confirms their own proposal: a second coordinator must confirm."
-                )
-            if not engine.holds_national_scope(proposer):
-                engine.authorise(request, action, user)
-                raise Conflict(
-                    "The coordinator who proposed this approval is no longer a national coordinator; "
-                    "cancel the proposal and propose it again.",
-                    code="proposer_lost_powers",
-                )
         if action == "propose_approval":
             engine.transition(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
             request.approval_proposed_by = user
@@ -380,14 +353,12 @@ def cancel_approval_proposal(
     *, request_id: int, user, reason: str, idempotency_key: str = ""
 ) -> FinancingRequest:
     def body(request):
-        if request.approval_proposed_by_id is None:
-            engine.authorise(request, "cancel_approval", user)
-            raise Conflict("There is no pending approval proposal.", code="no_proposal")
-        request.approval_proposed_by = None
-        request.approval_proposed_at = None
         engine.transition(
             request, "cancel_approval", user=user, reason=reason, idempotency_key=idempotency_key
         )
+        request.approval_proposed_by = None
+        request.approval_proposed_at = None
+        request.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
 
     return _act("cancel_approval", request_id, user, idempotency_key, body)
 
@@ -404,20 +375,10 @@ def record_funding(
     """The institution of an accepted offer records its disbursement; the request is funded when all are."""
 
     def body(request):
-        spec, role = engine.authorise(request, "record_funding", user)
-        accepted = list(
-            request.tranches.filter(accepted_offer__isnull=False).select_related("accepted_offer__referral")
-        )
-        mine = [
-            t for t in accepted if t.accepted_offer.referral.institution.members.filter(pk=user.pk).exists()
-        ]
+        engine.check(request, "record_funding", user)  # funding rights: rules.funds_own_tranche
+        mine = rules.own_accepted_tranches(request, user)
         if tranche_id is not None:
             mine = [t for t in mine if t.pk == tranche_id]
-        if request.status not in spec.sources:
-            raise Conflict(
-                f"Cannot record funding on a financing request that is {request.status}.",
-                code="invalid_transition",
-            )
         if not mine:
             raise PermissionDenied("Your institution has no accepted offer on this request.")
         unfunded = [t for t in mine if t.funded_on is None]
@@ -427,13 +388,14 @@ def record_funding(
         tranche.funded_amount, tranche.funded_on = checked_funding(
             tranche, None if amount is None else _money(amount, "amount"), funded_on
         )
-        tranche.save(update_fields=["funded_amount", "funded_on"])
-        complete = all(t.funded_on is not None for t in accepted)
+        others_unfunded = request.tranches.filter(accepted_offer__isnull=False, funded_on__isnull=True)
+        complete = not others_unfunded.exclude(pk=tranche.pk).exists()
         data = {
             "tranche": tranche.pk,
             "amount": str(tranche.funded_amount),
             "funded_on": str(tranche.funded_on),
         }
+        # The engine checks the funding rights again, so the tranche is written after the transition.
         engine.transition(
             request,
             "record_funding",
@@ -442,8 +404,20 @@ def record_funding(
             data=data,
             target=None if complete else request.status,
         )
+        tranche.save(update_fields=["funded_amount", "funded_on"])
 
     return _act("record_funding", request_id, user, idempotency_key, body)
+
+
+def take_action(
+    *, request_id: int, user, action: str, reason: str = "", idempotency_key: str = ""
+) -> FinancingRequest:
+    """A table row that needs no use case of its own: the transition alone, under the request's lock."""
+
+    def body(request):
+        engine.transition(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
+
+    return _act(action, request_id, user, idempotency_key, body)
 
 
 def close_request(
@@ -465,8 +439,6 @@ def withdraw_request(
 ) -> FinancingRequest:
     def body(request):
         engine.transition(request, "withdraw", user=user, reason=reason, idempotency_key=idempotency_key)
-        _close_open_parts(request)
-        _release_capacity(request)
 
     return _act("withdraw", request_id, user, idempotency_key, body)
 
@@ -474,8 +446,6 @@ def withdraw_request(
 def expire_request(*, request_id: int) -> FinancingRequest:
     def body(request):
         engine.transition(request, "expire", reason="deadline passed")
-        _close_open_parts(request)
-        _release_capacity(request)
 
     return _act("expire", request_id, None, "", body)
 
@@ -507,47 +477,3 @@ def extend_request_deadline(
         )
 
     return _act("extend_deadline", request_id, user, idempotency_key, body)
-
-
-def _release_capacity(request: FinancingRequest) -> None:
-    """A request that ends before funding gives back the capacity its accepted offers took."""
-    for tranche in request.tranches.filter(
-        accepted_offer__isnull=False, funded_on__isnull=True
-    ).select_related("accepted_offer__referral"):
-        offer = tranche.accepted_offer
-        release_capacity(product_id=offer.referral.product_id, amount=offer.amount)
-
-
-def _close_open_parts(request: FinancingRequest) -> None:
-    """Withdraw what still waits on a request that has ended or been settled: open offers, live referrals."""
-    for offer in Offer.objects.filter(request=request, status=OfferStatus.OPEN).select_for_update(
-        of=("self",)
-    ):
-        offer.request = request
-        engine.transition(offer, "supersede")
-    winners = Tranche.objects.filter(request=request, accepted_offer__isnull=False).values(
-        "accepted_offer__referral"
-    )
-    waiting = Referral.objects.filter(
-        request=request, status__in=[*LIVE_REFERRAL, ReferralStatus.OFFERED]
-    ).exclude(pk__in=winners)
-    for referral in waiting.select_for_update(of=("self",)):
-        referral.request = request
-        engine.transition(referral, "withdraw")
-
-
-def reroute_if_stalled(request: FinancingRequest) -> None:
-    """Back to triage when an open tranche has nothing left waiting (all referrals closed without offer)."""
-    if request.status != RequestStatus.ROUTED:
-        return
-    for tranche in request.tranches.filter(accepted_offer__isnull=True):
-        waiting = (
-            tranche.referrals.filter(status__in=LIVE_REFERRAL).exists()
-            or tranche.offers.filter(status=OfferStatus.OPEN).exists()
-        )
-        if not waiting:
-            request.needs_rerouting = True
-            engine.transition(
-                request, "return_to_triage", reason=f"tranche {tranche.position} has no live referral"
-            )
-            return

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from .. import selectors
 from ..choices import Role
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..models import CoordinatorScope, FinancingRequest, Offer, Referral, TransitionEvent
-from ..services.deadlines import cancel_deadlines, open_deadlines
-from ..services.outbox import enqueue
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from ..models import FinancingRequest, Offer, Referral, TransitionEvent
+from . import rules
+from .deadlines import cancel_deadlines, open_deadlines
+from .outbox import enqueue
 from .tables import (
     OFFER_STAGES,
     OFFER_TRANSITIONS,
@@ -59,8 +60,13 @@ def machine_for(obj: models.Model) -> Machine:
     return MACHINES[type(obj)]
 
 
-def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
-    """The transition and the role the user acts in; raises when the user may not take the action."""
+def authorise(
+    obj: models.Model, action: str, user, viewer: selectors.Viewer | None = None
+) -> tuple[Transition, str]:
+    """The transition and the role the user acts in; raises when the user may not take the action.
+
+    A `viewer` (read once for many objects) stands in for the scope and roles read here otherwise.
+    """
     machine = machine_for(obj)
     transition = machine.transitions.get(action)
     if transition is None:
@@ -71,8 +77,11 @@ def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
         if Role.SYSTEM not in transition.roles:
             raise PermissionDenied(f"'{action}' is not a system action.")
         return transition, Role.SYSTEM
-    scope = current_scope(user)  # every role below is judged on the powers held now
-    roles = machine.roles_for(user, obj)
+    if viewer is None:
+        scope = rules.current_scope(user)  # every role below is judged on the powers held now
+        roles = machine.roles_for(user, obj)
+    else:
+        scope, roles = viewer.scope, viewer.roles_on(obj)
     if scope is not None:
         # DESIGN.md §1: a coordinator never acts as an applicant or an institution, whatever it joined.
         roles &= {Role.COORDINATOR}
@@ -84,37 +93,18 @@ def authorise(obj: models.Model, action: str, user) -> tuple[Transition, str]:
             f"Only {', '.join(sorted(str(r) for r in transition.roles))} may {action.replace('_', ' ')} "
             f"this {machine.object_type.replace('_', ' ')}."
         )
-    if allowed[0] == Role.COORDINATOR and machine.request_of(obj).escalated and not is_national(user):
-        raise PermissionDenied("This request is escalated to national coordinators.")
+    for permit in transition.permits:
+        getattr(rules, permit)(obj, user, allowed[0])
     return transition, allowed[0]
 
 
-def current_scope(user):
-    """The actor's coordinator scope read from the database at the moment of the action.
-
-    Inside the action's transaction the row is locked too, so a scope edited meanwhile (a region
-    added, "national" ticked or unticked) takes effect before or after the action, never during it.
-    """
-    return selectors.current_coordinator_scope(user, lock=transaction.get_connection().in_atomic_block)
-
-
-def is_national(user) -> bool:
-    scope = current_scope(user)
-    return bool(scope and scope.national)
-
-
-def holds_national_scope(user_id: int) -> bool:
-    """Whether that user is a national coordinator now: the maker, verified again at the checker's step."""
-    scopes = CoordinatorScope.objects.filter(user_id=user_id)
-    if transaction.get_connection().in_atomic_block:
-        scopes = scopes.select_for_update()
-    return bool(scopes.values_list("national", flat=True).first())
-
-
-def check(obj: models.Model, action: str, user, reason: str = "") -> tuple[Transition, str]:
-    """Everything but the change: scope and role, then state, then the reason; raises on the first miss."""
+def check(
+    obj: models.Model, action: str, user, reason: str = "", viewer: selectors.Viewer | None = None
+) -> tuple[Transition, str]:
+    """Everything but the change: scope, role and permits, then state, the reason and the row's guards;
+    raises on the first miss."""
     machine = machine_for(obj)
-    spec, acting_role = authorise(obj, action, user)
+    spec, acting_role = authorise(obj, action, user, viewer)
     if obj.status not in spec.sources:
         raise Conflict(
             f"Cannot {action.replace('_', ' ')} a {machine.object_type.replace('_', ' ')} "
@@ -125,7 +115,24 @@ def check(obj: models.Model, action: str, user, reason: str = "") -> tuple[Trans
         raise ValidationFailed(
             "A reason is required.", fields={"reason": ["This field is required for this action."]}
         )
+    for guard in spec.guards:
+        getattr(rules, guard)(obj, user, acting_role)
     return spec, acting_role
+
+
+def available_actions(obj: models.Model, user, viewer: selectors.Viewer | None = None) -> list[str]:
+    """The actions `user` could take on `obj` now, in table order: what `check` lets through, nothing else.
+
+    Reads only. A reason is not asked for here (the form asks for it); every other check is the engine's.
+    """
+    offered = []
+    for action, spec in machine_for(obj).transitions.items():
+        try:
+            check(obj, action, user, reason="-" if spec.reason_required else "", viewer=viewer)
+        except DomainError:
+            continue
+        offered.append(action)
+    return offered
 
 
 def transition(
@@ -140,7 +147,7 @@ def transition(
 ) -> TransitionEvent:
     """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding)."""
     spec, acting_role = check(obj, action, user, reason)
-    return record(
+    event = record(
         obj,
         action,
         to_status=target or spec.target,
@@ -150,6 +157,9 @@ def transition(
         data=data,
         idempotency_key=idempotency_key,
     )
+    for effect in spec.effects:
+        getattr(rules, effect)(obj, apply=transition)
+    return event
 
 
 def record(

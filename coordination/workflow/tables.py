@@ -1,8 +1,14 @@
-"""The workflow of DESIGN.md §3 held as data, so that a test can walk every (state, action) pair."""
+"""The workflow of DESIGN.md §3 held as data, so that a test can walk every (state, action) pair.
+
+Each row names its rules (functions of `workflow/rules.py`): `permits` judge the actor before the
+state is checked, `guards` the object after it, `effects` follow the change in its transaction.
+Adding a transition touches this table and its rules, nothing else.
+"""
 
 from dataclasses import dataclass
 
 from ..choices import DeadlineKind, OfferStatus, ReferralStatus, RequestStatus, Role, Stage
+from .rules import LIVE_REFERRAL
 
 A, I, C, S = Role.APPLICANT, Role.INSTITUTION, Role.COORDINATOR, Role.SYSTEM  # noqa: E741 - table shorthand
 
@@ -14,52 +20,107 @@ class Transition:
     target: str
     roles: frozenset[str]
     reason_required: bool = False
+    permits: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    notify: frozenset[str] = frozenset()  # the roles told of it (topic "<object type>.<action>")
 
 
-def _t(action: str, sources: set[str], target: str, roles: set[str], reason: bool = False) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), reason)
+def _t(
+    action: str,
+    sources: set[str],
+    target: str,
+    roles: set[str],
+    reason: bool = False,
+    *,
+    guards: tuple[str, ...] = (),
+    effects: tuple[str, ...] = (),
+    notify: set[str] = frozenset(),
+) -> Transition:
+    # Escalation binds every coordinator's move on a request (DESIGN.md §3), so it is never forgotten.
+    permits = ("escalated_needs_national",) if C in roles else ()
+    return Transition(
+        action,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        reason,
+        permits,
+        guards,
+        effects,
+        frozenset(notify),
+    )
 
 
 R = RequestStatus
 OPEN_BEFORE_APPROVAL = {R.DRAFT, R.SCREENING, R.INFO_REQUESTED, R.TRIAGE, R.ROUTED, R.OFFER_ACCEPTED}
+ENDED = ("close_open_parts", "release_capacity")  # a request ending before funding
 
 REQUEST_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("submit", {R.DRAFT}, R.SCREENING, {A}),
-        _t("screen_pass", {R.SCREENING}, R.TRIAGE, {S}),
-        _t("screen_fail", {R.SCREENING}, R.INFO_REQUESTED, {S}),
+        _t("submit", {R.DRAFT}, R.SCREENING, {A}, notify={A}),
+        _t("screen_pass", {R.SCREENING}, R.TRIAGE, {S}, notify={A, C}),
+        _t("screen_fail", {R.SCREENING}, R.INFO_REQUESTED, {S}, notify={A}),
         _t("resubmit", {R.INFO_REQUESTED}, R.SCREENING, {A}),
-        _t("route", {R.TRIAGE}, R.ROUTED, {C}),
-        _t("request_info", {R.TRIAGE}, R.INFO_REQUESTED, {C}, reason=True),
-        _t("reject", {R.TRIAGE}, R.REJECTED, {C}, reason=True),
-        _t("all_tranches_accepted", {R.ROUTED}, R.OFFER_ACCEPTED, {S}),
-        _t("accept_partial_package", {R.ROUTED}, R.OFFER_ACCEPTED, {C}, reason=True),
-        _t("return_to_triage", {R.ROUTED}, R.TRIAGE, {S}),
-        _t("approve", {R.OFFER_ACCEPTED}, R.APPROVED, {C}),
-        _t("propose_approval", {R.OFFER_ACCEPTED}, R.OFFER_ACCEPTED, {C}),
-        _t("confirm_approval", {R.OFFER_ACCEPTED}, R.APPROVED, {C}),
-        _t("cancel_approval", {R.OFFER_ACCEPTED}, R.OFFER_ACCEPTED, {C}, reason=True),
-        _t("record_funding", {R.APPROVED}, R.FUNDED, {I}),
-        _t("close", {R.FUNDED}, R.CLOSED, {C, S}),
-        _t("withdraw", OPEN_BEFORE_APPROVAL, R.WITHDRAWN, {A}),
-        _t("expire", {R.INFO_REQUESTED, R.ROUTED}, R.EXPIRED, {S}),
+        _t("route", {R.TRIAGE}, R.ROUTED, {C}, notify={A}),
+        _t("request_info", {R.TRIAGE}, R.INFO_REQUESTED, {C}, reason=True, notify={A}),
+        _t("reject", {R.TRIAGE}, R.REJECTED, {C}, reason=True, effects=("close_open_parts",), notify={A}),
+        _t(
+            "all_tranches_accepted",
+            {R.ROUTED},
+            R.OFFER_ACCEPTED,
+            {S},
+            effects=("close_open_parts",),
+            notify={A, C},
+        ),
+        _t(
+            "accept_partial_package",
+            {R.ROUTED},
+            R.OFFER_ACCEPTED,
+            {C},
+            reason=True,
+            effects=("close_open_parts",),
+            notify={A, C},
+        ),
+        _t("return_to_triage", {R.ROUTED}, R.TRIAGE, {S}, notify={C}),
+        _t("approve", {R.OFFER_ACCEPTED}, R.APPROVED, {C}, guards=("single_approval",), notify={A, I}),
+        _t(
+            "propose_approval",
+            {R.OFFER_ACCEPTED},
+            R.OFFER_ACCEPTED,
+            {C},
+            guards=("maker_proposes",),
+            notify={C},
+        ),
+        _t(
+            "confirm_approval",
+            {R.OFFER_ACCEPTED},
+            R.APPROVED,
+            {C},
+            guards=("checker_confirms",),
+            notify={A, I},
+        ),
+        _t("cancel_approval", {R.OFFER_ACCEPTED}, R.OFFER_ACCEPTED, {C}, True, guards=("proposal_pending",)),
+        _t("record_funding", {R.APPROVED}, R.FUNDED, {I}, guards=("funds_own_tranche",), notify={A}),
+        _t("close", {R.FUNDED}, R.CLOSED, {C, S}, notify={A}),
+        _t("withdraw", OPEN_BEFORE_APPROVAL, R.WITHDRAWN, {A}, effects=ENDED, notify={A}),
+        _t("expire", {R.INFO_REQUESTED, R.ROUTED}, R.EXPIRED, {S}, effects=ENDED, notify={A}),
     ]
 }
 
 F = ReferralStatus
-LIVE_REFERRAL = {F.SENT, F.REVIEWING, F.INFO_REQUESTED}
 REFERRAL_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("open", {F.SENT}, F.REVIEWING, {I}),
-        _t("request_info", {F.REVIEWING}, F.INFO_REQUESTED, {I}, reason=True),
-        _t("provide_info", {F.INFO_REQUESTED}, F.REVIEWING, {A}),
+        _t("request_info", {F.REVIEWING}, F.INFO_REQUESTED, {I}, reason=True, notify={A}),
+        _t("provide_info", {F.INFO_REQUESTED}, F.REVIEWING, {A}, notify={I}),
         _t("offer", {F.REVIEWING}, F.OFFERED, {I}),
-        _t("decline", LIVE_REFERRAL, F.DECLINED, {I}),
-        _t("expire", LIVE_REFERRAL, F.EXPIRED, {S}),
-        _t("withdraw", LIVE_REFERRAL | {F.OFFERED}, F.WITHDRAWN, {S}),
-        _t("supersede", LIVE_REFERRAL | {F.OFFERED}, F.SUPERSEDED, {S}),
+        _t("decline", set(LIVE_REFERRAL), F.DECLINED, {I}, effects=("reroute_if_stalled",)),
+        _t("expire", set(LIVE_REFERRAL), F.EXPIRED, {S}, effects=("reroute_if_stalled",)),
+        _t("withdraw", LIVE_REFERRAL | {F.OFFERED}, F.WITHDRAWN, {S}, notify={I}),
+        _t("supersede", LIVE_REFERRAL | {F.OFFERED}, F.SUPERSEDED, {S}, notify={I}),
     ]
 }
 
@@ -67,12 +128,36 @@ O = OfferStatus  # noqa: E741 - table shorthand
 OFFER_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("accept", {O.OPEN}, O.ACCEPTED, {A}),
-        _t("withdraw", {O.OPEN}, O.WITHDRAWN, {I}),
-        _t("supersede", {O.OPEN}, O.SUPERSEDED, {S}),
-        _t("expire", {O.OPEN}, O.EXPIRED, {S}),
+        _t(
+            "accept",
+            {O.OPEN},
+            O.ACCEPTED,
+            {A},
+            effects=("claim_tranche", "take_capacity", "supersede_rivals", "complete_package"),
+            notify={I},
+        ),
+        _t("withdraw", {O.OPEN}, O.WITHDRAWN, {I}, effects=("reroute_if_stalled",), notify={A}),
+        _t("supersede", {O.OPEN}, O.SUPERSEDED, {S}, notify={I}),
+        _t("expire", {O.OPEN}, O.EXPIRED, {S}, effects=("reroute_if_stalled",), notify={A}),
     ]
 }
+
+TABLES_BY_OBJECT_TYPE = {
+    "financing_request": REQUEST_TRANSITIONS,
+    "referral": REFERRAL_TRANSITIONS,
+    "offer": OFFER_TRANSITIONS,
+}
+
+
+def notified_topics(role: str) -> set[str]:
+    """The transitions' outbox topics (`<object type>.<action>`, as the engine writes them) told to `role`."""
+    return {
+        f"{object_type}.{action}"
+        for object_type, rows in TABLES_BY_OBJECT_TYPE.items()
+        for action, row in rows.items()
+        if role in row.notify
+    }
+
 
 REQUEST_TERMINAL = frozenset({R.CLOSED, R.REJECTED, R.WITHDRAWN, R.EXPIRED})
 REFERRAL_TERMINAL = frozenset({F.DECLINED, F.EXPIRED, F.WITHDRAWN, F.SUPERSEDED})

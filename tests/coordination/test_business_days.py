@@ -17,10 +17,10 @@ import pytest
 import time_machine
 
 from coordination.models import Deadline, Holiday, Referral
-from coordination.services import business_days
 from coordination.services import referrals as rs
 from coordination.services import requests as rq
-from coordination.services.business_days import add_business_days, calendar_for
+from coordination.workflow import business_days
+from coordination.workflow.business_days import add_business_days, calendar_for
 from tests.factories import draft_request
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.db import connection
 
+from coordination import deadline_sweep
 from coordination.models import Deadline, OutboxMessage
-from coordination.services import deadline_sweep
 from coordination.services import requests as rq
 from tests.factories import draft_request
 

@@ -9,8 +9,8 @@ from projects.regions import code_prefix, covers
 
 from ..choices import DeadlineKind, DeadlineState, Stage
 from ..models import Deadline, FinancingRequest, ServiceLevel
-from ..workflow.tables import DEFAULT_BUSINESS_DAYS, STAGE_DEADLINE_KINDS
 from .business_days import DUE_TIME, REMIND_TIME, SHANGHAI, calendar_for, local_datetime
+from .tables import DEFAULT_BUSINESS_DAYS, STAGE_DEADLINE_KINDS
 
 
 def service_level(stage: str, region: Region) -> tuple[int, int]:

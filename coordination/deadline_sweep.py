@@ -1,5 +1,7 @@
 """The deadline sweep: reminders before due, escalation at due, expiry where the tables say so.
 
+It sits above the services it calls (only tasks and commands call it), so nothing below imports it.
+
 Rows are claimed for a short lease in one short transaction (skip_locked), then each is fired in
 its own transaction that locks the request first (the same order as every transition) and
 re-checks that the deadline is still pending and its object still in that stage. Firing twice,
@@ -14,11 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..choices import DeadlineKind, DeadlineState
-from ..errors import DomainError
-from ..models import Deadline, FinancingRequest, Offer, Referral
-from ..workflow.tables import OFFER_STAGES, REFERRAL_STAGES, REQUEST_STAGES
-from .outbox import enqueue_many
+from .choices import DeadlineKind, DeadlineState
+from .errors import DomainError
+from .models import Deadline, FinancingRequest, Offer, Referral
+from .services import referrals as referral_services
+from .services import requests as request_services
+from .workflow.outbox import enqueue_many
+from .workflow.tables import OFFER_STAGES, REFERRAL_STAGES, REQUEST_STAGES
 
 logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=5)
@@ -125,9 +129,6 @@ def _still_in_stage(deadline: Deadline) -> bool:
 
 
 def _expire(deadline_id: int, now: datetime) -> str:
-    from . import referrals as referral_services
-    from . import requests as request_services
-
     deadline = Deadline.objects.get(pk=deadline_id)
     if deadline.state != DeadlineState.PENDING or not _still_in_stage(deadline):
         return "skipped"

@@ -1,8 +1,12 @@
-"""Writes outbox messages inside the caller's transaction and nudges the relay once it commits."""
+"""Writes outbox messages inside the caller's transaction and nudges the relay once it commits.
+
+The nudge names the relay task instead of importing it, so the workflow never imports a task.
+"""
 
 import logging
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
@@ -11,6 +15,7 @@ from config import request_id
 from ..models import FinancingRequest, OutboxMessage
 
 logger = logging.getLogger(__name__)
+RELAY_TASK = "coordination.relay_message"  # registered in coordination/tasks.py
 
 
 def enqueue(*, topic: str, request: FinancingRequest | None, payload: dict, now: datetime) -> OutboxMessage:
@@ -47,9 +52,7 @@ def enqueue_many(messages: list[tuple[str, FinancingRequest, dict]], *, now: dat
 
 def nudge(message_id: int) -> None:
     """Ask a worker to relay now; if the broker is down the periodic sweep relays it later."""
-    from ..tasks import relay_message
-
     try:
-        relay_message.delay(message_id)
+        current_app.signature(RELAY_TASK).delay(message_id)
     except Exception:  # noqa: BLE001 - the committed outbox row is the guarantee, not this call
         logger.warning("broker unavailable; outbox message %s left for the sweep", message_id)
