@@ -1,9 +1,11 @@
 """Reads and scoping: what each user may see. Every list, detail, export and download goes through here."""
 
 from dataclasses import dataclass, field
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
+from django.db.models import Exists, OuterRef, OneToOneRel, Prefetch, Q, QuerySet
 
 from projects.credits.selectors import current_credit_prefetch
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region
@@ -23,7 +25,7 @@ from .models import (
     WebhookSubscription,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = Account | AnonymousUser
 EnterpriseMembers = Enterprise.members.through
 
 
@@ -47,7 +49,9 @@ def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorS
         return None
     scopes = CoordinatorScope.objects.filter(user_id=user.pk).prefetch_related("regions")
     scope = (scopes.select_for_update(of=("self",)) if lock else scopes).first()
-    user._meta.get_field("coordinator_scope").set_cached_value(user, scope)
+    # The stubs' plugin types this reverse relation as its descriptor; Django returns the OneToOneRel.
+    relation = cast(OneToOneRel, user._meta.get_field("coordinator_scope"))
+    relation.set_cached_value(user, scope)
     return scope
 
 
@@ -189,7 +193,7 @@ class Viewer:
 
 def roles_on_referral(user: User, referral: Referral) -> set[str]:
     roles = roles_on_request(user, referral.request) - {Role.INSTITUTION}
-    if referral.institution.members.filter(pk=user.pk).exists():
+    if user.is_authenticated and referral.institution.members.filter(pk=user.pk).exists():
         roles.add(Role.INSTITUTION)
     return roles
 
@@ -203,7 +207,7 @@ def is_applicant_only(user: User) -> bool:
     )
 
 
-def major_tasks_visible_to(user: User) -> QuerySet[MajorTask]:
+def major_tasks_visible_to(user: Account) -> QuerySet[MajorTask]:
     scope = coordinator_scope(user)
     if scope and scope.national:
         return MajorTask.objects.all()
@@ -236,7 +240,7 @@ def applicant_reads_reason(topic: str, actor_role: str | None) -> bool:
     return topic in REASONS_FOR_APPLICANT or actor_role == Role.APPLICANT
 
 
-def _parts_visible_to(user: User, request: FinancingRequest, roles: set[str]) -> Q | None:
+def _parts_visible_to(user: Account, request: FinancingRequest, roles: set[str]) -> Q | None:
     """Which of the request's parts (the request, its referrals, their offers) `user` reads; None: all.
 
     An institution reads the request and its own referrals and offers, never a rival's (their events,
@@ -257,7 +261,7 @@ def _reads_as_applicant(user: User, roles: set[str]) -> bool:
     return Role.APPLICANT in roles and Role.COORDINATOR not in roles and not user.is_superuser
 
 
-def events_visible_to(user: User, request: FinancingRequest) -> list[TransitionEvent]:
+def events_visible_to(user: Account, request: FinancingRequest) -> list[TransitionEvent]:
     """The request's timeline as this user may see it: its own parts, and only the reasons meant for it."""
     roles = roles_on_request(user, request)
     events = (
@@ -272,7 +276,7 @@ def events_visible_to(user: User, request: FinancingRequest) -> list[TransitionE
     return visible
 
 
-def deadlines_visible_to(user: User, request: FinancingRequest) -> QuerySet[Deadline]:
+def deadlines_visible_to(user: Account, request: FinancingRequest) -> QuerySet[Deadline]:
     """The request's deadlines this user may see: a rival institution's referral and offer dates are not."""
     deadlines = Deadline.objects.filter(request=request).order_by("due_at", "id")
     parts = _parts_visible_to(user, request, roles_on_request(user, request))
@@ -292,7 +296,7 @@ def credit_prefetches(prefix: str = "") -> list[Prefetch]:
     return [current_credit_prefetch(f"{prefix}credit_scores")]
 
 
-def describe_user(user: User) -> dict:
+def describe_user(user: Account) -> dict:
     """GET /api/v1/me/: who the caller is, in the roles of DESIGN.md §1."""
     enterprises = [
         {"id": e.pk, "name": e.name, "credit_code": e.credit_code, "region": e.region.code}

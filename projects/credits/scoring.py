@@ -82,10 +82,10 @@ def validate_curve(curve: str, params: Mapping) -> None:
             if key in params and not 0 <= _dec(params[key], key) <= 100:
                 raise CurveError(f"'{key}' points must be from 0 to 100")
     elif curve == Curve.CHOICE:
-        points = params.get("points")
-        if not isinstance(points, Mapping) or not points:
+        choices = params.get("points")
+        if not isinstance(choices, Mapping) or not choices:
             raise CurveError("a choice curve needs an object 'points' of value: points")
-        for key, value in points.items():
+        for key, value in choices.items():
             if not 0 <= _dec(value, f"points[{key}]") <= 100:
                 raise CurveError("choice points must be from 0 to 100")
     else:

@@ -31,7 +31,8 @@ def current_credit_of(enterprise: OuterRef | int) -> QuerySet[InnovationCreditSc
     """The enterprise's published scores, current first: `[:1]` of it is the current credit.
 
     `enterprise` is an id or an `OuterRef` to one, so the same ordering serves as a correlated subquery."""
-    return _published_scores().filter(enterprise_id=enterprise).order_by(*CURRENT_FIRST)
+    # django-stubs types an `_id` lookup as str | int only; Django takes an OuterRef there as well.
+    return _published_scores().filter(enterprise_id=enterprise).order_by(*CURRENT_FIRST)  # type: ignore[misc]
 
 
 def current_credit(enterprise_id: int) -> InnovationCreditScore | None:

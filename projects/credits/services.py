@@ -212,11 +212,11 @@ def compute_batch(
     """
     model = _published(model_id)
     scorer = Scorer(model.specs())
-    enterprises = Enterprise.objects.filter(pk__gt=after_id).order_by("pk").select_related("region")
+    candidates = Enterprise.objects.filter(pk__gt=after_id).order_by("pk").select_related("region")
     if enterprise_ids is not None:
-        enterprises = enterprises.filter(pk__in=enterprise_ids)
+        candidates = candidates.filter(pk__in=enterprise_ids)
     enterprises = list(
-        enterprises.prefetch_related(
+        candidates.prefetch_related(
             Prefetch(
                 "financials",
                 queryset=EnterpriseFinancials.objects.filter(year__in=[year, year - 1]),
