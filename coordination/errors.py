@@ -1,11 +1,18 @@
 """One error type for the domain, mapped once to HTTP (API) and to messages (admin)."""
 
+from django.utils.functional import Promise
+
+# Messages are usually lazy translations (gettext_lazy), rendered in the caller's language when shown.
+Message = str | Promise
+
 
 class DomainError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, code: str | None = None):
+    def __init__(
+        self, message: Message, *, fields: dict[str, list[str]] | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
@@ -24,7 +31,7 @@ class NotFound(DomainError):
     status_code = 404
     code = "not_found"
 
-    def __init__(self, message: str = "Not found.", **kwargs):
+    def __init__(self, message: Message = "Not found.", **kwargs):
         super().__init__(message, **kwargs)
 
 
@@ -50,7 +57,7 @@ class KeyInProgress(Conflict):
 
     code = "idempotency_key_in_progress"
 
-    def __init__(self, message: str, *, retry_after: int, **kwargs):
+    def __init__(self, message: Message, *, retry_after: int, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 

@@ -5,7 +5,7 @@ from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
-from django.db.models import Exists, OuterRef, OneToOneRel, Prefetch, Q, QuerySet
+from django.db.models import Exists, OneToOneRel, OuterRef, Prefetch, Q, QuerySet
 
 from projects.credits.selectors import current_credit_prefetch
 from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region

@@ -26,6 +26,7 @@ def checked_funding(tranche: Tranche, amount: Decimal | None, funded_on: date | 
     what was offered (the caller has parsed the amount as a positive sum); not before the acceptance, not in
     the future."""
     offer = tranche.accepted_offer
+    assert offer is not None, "funding is recorded only on a tranche with an accepted offer"
     amount = offer.amount if amount is None else amount
     today = timezone.localdate(timezone=SHANGHAI)
     funded_on = today if funded_on is None else funded_on

@@ -99,6 +99,7 @@ def create_request(
         errors["purpose"] = ["This field is required."]
     if errors:
         raise ValidationFailed("The request is not valid.", fields=errors)
+    assert enterprise is not None  # an unknown enterprise is one of the errors above
     with transaction.atomic():
         request = FinancingRequest.objects.create(
             enterprise=enterprise,

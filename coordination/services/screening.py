@@ -26,9 +26,9 @@ def screen(request: FinancingRequest) -> dict:
         missing.append("tranches: at least one instrument and amount")
     elif sum(t.amount for t in tranches) != request.amount:
         missing.append("tranches: must add up to the requested amount")
-    if request.major_task_id and not (
-        request.major_task.lead_enterprise_id == enterprise.pk
-        or request.major_task.participants.filter(pk=enterprise.pk).exists()
+    task = request.major_task
+    if task is not None and not (
+        task.lead_enterprise_id == enterprise.pk or task.participants.filter(pk=enterprise.pk).exists()
     ):
         missing.append("major task: the enterprise neither leads nor takes part in it")
     present = set(request.documents.values_list("kind", flat=True))

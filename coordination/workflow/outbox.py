@@ -46,7 +46,12 @@ def enqueue_many(messages: list[tuple[str, FinancingRequest, dict]], *, now: dat
         for topic, request, payload in messages
     )
     if settings.OUTBOX_NUDGE:
-        transaction.on_commit(lambda: [nudge(row.pk) for row in rows])
+
+        def nudge_rows() -> None:
+            for row in rows:
+                nudge(row.pk)
+
+        transaction.on_commit(nudge_rows)
     return rows
 
 
