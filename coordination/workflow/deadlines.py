@@ -58,7 +58,9 @@ def open_deadlines(
     expires_on: date | None = None,
 ) -> list[Deadline]:
     kinds = STAGE_DEADLINE_KINDS.get((object_type, stage), ())
+    times: dict[str, datetime]
     if stage == Stage.OFFER_VALIDITY:
+        assert expires_on is not None, "an offer's validity stage ends on its valid_until day"
         times = {DeadlineKind.EXPIRE: end_of_day(expires_on)}
     else:
         times = stage_due_times(stage, request.enterprise.region, now)

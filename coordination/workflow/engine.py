@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
 from django.utils import timezone
 
 from .. import selectors
@@ -18,6 +17,7 @@ from ..models import FinancingRequest, Offer, Referral, TransitionEvent
 from . import rules
 from .deadlines import cancel_deadlines, open_deadlines
 from .outbox import enqueue
+from .rules import Subject
 from .tables import (
     OFFER_STAGES,
     OFFER_TRANSITIONS,
@@ -56,12 +56,12 @@ MACHINES = {FinancingRequest: REQUEST, Referral: REFERRAL, Offer: OFFER}
 ROLE_PREFERENCE = (Role.COORDINATOR, Role.INSTITUTION, Role.APPLICANT)
 
 
-def machine_for(obj: models.Model) -> Machine:
+def machine_for(obj: Subject) -> Machine:
     return MACHINES[type(obj)]
 
 
 def authorise(
-    obj: models.Model, action: str, user, viewer: selectors.Viewer | None = None
+    obj: Subject, action: str, user, viewer: selectors.Viewer | None = None
 ) -> tuple[Transition, str]:
     """The transition and the role the user acts in; raises when the user may not take the action.
 
@@ -99,7 +99,7 @@ def authorise(
 
 
 def check(
-    obj: models.Model, action: str, user, reason: str = "", viewer: selectors.Viewer | None = None
+    obj: Subject, action: str, user, reason: str = "", viewer: selectors.Viewer | None = None
 ) -> tuple[Transition, str]:
     """Everything but the change: scope, role and permits, then state, the reason and the row's guards;
     raises on the first miss."""
@@ -120,7 +120,7 @@ def check(
     return spec, acting_role
 
 
-def available_actions(obj: models.Model, user, viewer: selectors.Viewer | None = None) -> list[str]:
+def available_actions(obj: Subject, user, viewer: selectors.Viewer | None = None) -> list[str]:
     """The actions `user` could take on `obj` now, in table order: what `check` lets through, nothing else.
 
     Reads only. A reason is not asked for here (the form asks for it); every other check is the engine's.
@@ -136,7 +136,7 @@ def available_actions(obj: models.Model, user, viewer: selectors.Viewer | None =
 
 
 def transition(
-    obj: models.Model,
+    obj: Subject,
     action: str,
     *,
     user=None,
@@ -163,7 +163,7 @@ def transition(
 
 
 def record(
-    obj: models.Model,
+    obj: Subject,
     action: str,
     *,
     to_status: str,
@@ -190,21 +190,21 @@ def record(
 
 
 def record_creation(
-    obj: models.Model, action: str, *, user, role: str, data: dict | None = None
+    obj: Subject, action: str, *, user, role: str, data: dict | None = None
 ) -> TransitionEvent:
     """Audit a newly saved object entering its first status (a draft request, a referral sent)."""
     return _audit(obj, action, "", user=user, role=role, data=data)
 
 
 def record_decision(
-    obj: models.Model, action: str, *, user, role: str, reason: str = "", data: dict | None = None
+    obj: Subject, action: str, *, user, role: str, reason: str = "", data: dict | None = None
 ) -> TransitionEvent:
     """Audit a decision that keeps the status (a deadline extended, a proposal edited)."""
     return _audit(obj, action, obj.status, user=user, role=role, reason=reason, data=data)
 
 
 def _audit(
-    obj: models.Model,
+    obj: Subject,
     action: str,
     from_status: str,
     *,
@@ -234,7 +234,7 @@ def _audit(
     )
     old_stage, new_stage = machine.stages.get(from_status), machine.stages.get(to_status)
     if old_stage != new_stage:
-        if getattr(obj, "overdue", False):
+        if not isinstance(obj, Offer) and obj.overdue:
             # Overdue belonged to the stage that was just left.
             type(obj).objects.filter(pk=obj.pk).update(overdue=False)
             obj.overdue = False

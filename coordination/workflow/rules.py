@@ -10,7 +10,7 @@ the engine's `transition` as `apply`, so that this module needs no import of the
 from collections.abc import Callable
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
 from lenders.services import capacity
 
@@ -20,10 +20,12 @@ from ..errors import Conflict, PermissionDenied
 from ..models import CoordinatorScope, FinancingRequest, Offer, Referral, Tranche
 
 Apply = Callable[..., Any]
+# What the workflow's tables move: each has a status, a version and its request.
+Subject = FinancingRequest | Referral | Offer
 LIVE_REFERRAL = frozenset({ReferralStatus.SENT, ReferralStatus.REVIEWING, ReferralStatus.INFO_REQUESTED})
 
 
-def request_of(obj: models.Model) -> FinancingRequest:
+def request_of(obj: Subject) -> FinancingRequest:
     return obj if isinstance(obj, FinancingRequest) else obj.request
 
 
@@ -52,7 +54,7 @@ def holds_national_scope(user_id: int) -> bool:
     return bool(scopes.values_list("national", flat=True).first())
 
 
-def escalated_needs_national(obj: models.Model, user, role: str) -> None:
+def escalated_needs_national(obj: Subject, user, role: str) -> None:
     """DESIGN.md §3: at or above the threshold, or for a national major task, national coordinators act."""
     # The engine has just read the actor's scope (and cached it on the user): no second read.
     scope = selectors.coordinator_scope(user)
@@ -130,6 +132,7 @@ def release_capacity(request: FinancingRequest, apply: Apply) -> None:
         accepted_offer__isnull=False, funded_on__isnull=True
     ).select_related("accepted_offer__referral"):
         offer = tranche.accepted_offer
+        assert offer is not None  # filtered on above
         capacity.release_capacity(product_id=offer.referral.product_id, amount=offer.amount)
 
 

@@ -5,6 +5,7 @@ state is checked, `guards` the object after it, `effects` follow the change in i
 Adding a transition touches this table and its rules, nothing else.
 """
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 from ..choices import DeadlineKind, OfferStatus, ReferralStatus, RequestStatus, Role, Stage
@@ -28,14 +29,14 @@ class Transition:
 
 def _t(
     action: str,
-    sources: set[str],
+    sources: Set[str],
     target: str,
-    roles: set[str],
+    roles: Set[str],
     reason: bool = False,
     *,
     guards: tuple[str, ...] = (),
     effects: tuple[str, ...] = (),
-    notify: set[str] = frozenset(),
+    notify: Set[str] = frozenset(),
 ) -> Transition:
     # Escalation binds every coordinator's move on a request (DESIGN.md §3), so it is never forgotten.
     permits = ("escalated_needs_national",) if C in roles else ()
@@ -164,21 +165,21 @@ REFERRAL_TERMINAL = frozenset({F.DECLINED, F.EXPIRED, F.WITHDRAWN, F.SUPERSEDED}
 OFFER_TERMINAL = frozenset({O.ACCEPTED, O.WITHDRAWN, O.SUPERSEDED, O.EXPIRED})
 
 # Which waiting stage (and so which deadlines) each status is in; statuses not listed wait on nobody.
-REQUEST_STAGES = {
+REQUEST_STAGES: dict[str, str] = {
     R.TRIAGE: Stage.TRIAGE,
     R.INFO_REQUESTED: Stage.APPLICANT_ANSWER,
     R.ROUTED: Stage.OFFER_WINDOW,
     R.OFFER_ACCEPTED: Stage.APPROVAL,
 }
-REFERRAL_STAGES = {
+REFERRAL_STAGES: dict[str, str] = {
     F.SENT: Stage.INSTITUTION_REVIEW,
     F.REVIEWING: Stage.INSTITUTION_REVIEW,
     F.INFO_REQUESTED: Stage.APPLICANT_ANSWER,
 }
-OFFER_STAGES = {O.OPEN: Stage.OFFER_VALIDITY}
+OFFER_STAGES: dict[str, str] = {O.OPEN: Stage.OFFER_VALIDITY}
 
 # What happens at a stage's due time: expiry only where the tables above have an `expire` action.
-STAGE_DEADLINE_KINDS = {
+STAGE_DEADLINE_KINDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("financing_request", Stage.TRIAGE): (DeadlineKind.REMIND, DeadlineKind.ESCALATE),
     ("financing_request", Stage.APPLICANT_ANSWER): (DeadlineKind.REMIND, DeadlineKind.EXPIRE),
     ("financing_request", Stage.OFFER_WINDOW): (
@@ -192,7 +193,7 @@ STAGE_DEADLINE_KINDS = {
     ("offer", Stage.OFFER_VALIDITY): (DeadlineKind.EXPIRE,),
 }
 
-DEFAULT_BUSINESS_DAYS = {
+DEFAULT_BUSINESS_DAYS: dict[str, int] = {
     Stage.TRIAGE: 3,
     Stage.INSTITUTION_REVIEW: 10,
     Stage.APPLICANT_ANSWER: 15,
