@@ -1,0 +1,49 @@
+"""The mechanism's models, one module per concern (DESIGN §7): financing (request, tranche, referral,
+offer, document, transition event), access (scopes, tokens, idempotency), calendar (service levels,
+holidays, deadlines) and messaging (outbox, notifications, webhooks)."""
+
+from .access import ApiToken, CoordinatorScope, IdempotencyRecord
+from .calendar import Deadline, Holiday, ServiceLevel
+from .financing import (
+    AppendOnlyQuerySet,
+    FinancingRequest,
+    Offer,
+    ReferenceCounter,
+    Referral,
+    RequestDocument,
+    Tranche,
+    TransitionEvent,
+)
+from .messaging import (
+    Delivery,
+    DeliveryAttempt,
+    Notification,
+    NotificationSetting,
+    OutboxMessage,
+    WebhookSubscription,
+)
+
+__all__ = [
+    "ApiToken",
+    "AppendOnlyQuerySet",
+    "CoordinatorScope",
+    "Deadline",
+    "Delivery",
+    "DeliveryAttempt",
+    "FinancingRequest",
+    "Holiday",
+    "IdempotencyRecord",
+    "Notification",
+    "NotificationSetting",
+    "Offer",
+    "OutboxMessage",
+    "ReferenceCounter",
+    "Referral",
+    "RequestDocument",
+    "ServiceLevel",
+    "Tranche",
+    "TransitionEvent",
+    "WebhookSubscription",
+]
+
+from coordination import audit  # noqa: E402,F401  (history of the grant and configuration models)

@@ -1,0 +1,89 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Region
+
+
+class CoordinatorScope(models.Model):
+    """What a coordinator may see and act on: everything (national) or some regions and their sub-regions."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="coordinator_scope",
+        verbose_name=_("user"),
+    )
+    national = models.BooleanField(_("national"), default=False)
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="coordinator_scopes", verbose_name=_("regions")
+    )
+
+    class Meta:
+        verbose_name = _("coordinator scope")
+        verbose_name_plural = _("coordinator scopes")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'national' if self.national else 'regional'}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of an action taken with an idempotency key, so a retry changes nothing."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # The first response's body as sent (text, not jsonb, which would reorder its keys), so a replay
+    # is the same bytes.
+    response = models.TextField(blank=True, default="")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_key_per_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def awaiting_response(self) -> bool:
+        """Claimed by an API request whose response is not stored yet (so, by this very transaction:
+        another's claim is invisible until it commits, and it commits with its response)."""
+        return bool(self.fingerprint) and self.response_status is None
+
+
+class ApiToken(models.Model):
+    """A revocable API token. Only its hash is stored; the key is shown once when it is made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, default="login")
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    integration = models.BooleanField(
+        _("integration token"), default=False, help_text=_("Made for another system; acts as its user.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) for {self.user}"
+
+    def save(self, *args, **kwargs):
+        # Here rather than in the service so that every way a token is made (API, admin) gets an expiry.
+        if self.expires_at is None:
+            ttl = settings.API_INTEGRATION_TOKEN_TTL_DAYS if self.integration else settings.API_TOKEN_TTL_DAYS
+            self.expires_at = timezone.now() + timedelta(days=ttl)
+        super().save(*args, **kwargs)
