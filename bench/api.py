@@ -83,7 +83,7 @@ def create_data() -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from coordination.services import requests as rq
+    from coordination.services import financing_requests as rq
     from coordination.services.tokens import issue_token
     from tests import factories as f
 

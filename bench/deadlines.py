@@ -45,7 +45,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from coordination import deadline_sweep
     from coordination.models import Deadline, OutboxMessage
-    from coordination.services import requests as rq
+    from coordination.services import financing_requests as rq
     from tests import factories as f
 
     due_count = int(os.environ.get("BENCH_DUE", "1000"))

@@ -242,7 +242,7 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
     from coordination.matching import eligibility, proposal
     from coordination.matching.context import build_context
     from coordination.models import CoordinatorScope, Tranche
-    from coordination.services import requests as rq
+    from coordination.services import financing_requests as rq
     from lenders.models import Product
 
     rng = random.Random(SEED)

@@ -47,7 +47,7 @@ from .models import (
     Tranche,
     TransitionEvent,
 )
-from .services import requests as request_services
+from .services import financing_requests as request_services
 from .services.admin_queues import QUEUES, in_queue
 from .workflow import engine
 from .workflow.business_days import SHANGHAI

@@ -19,8 +19,8 @@ from django.utils import timezone
 from .choices import DeadlineKind, DeadlineState
 from .errors import DomainError
 from .models import Deadline, FinancingRequest, Offer, Referral
+from .services import financing_requests as request_services
 from .services import referrals as referral_services
-from .services import requests as request_services
 from .workflow.outbox import enqueue_many
 from .workflow.tables import OFFER_STAGES, REFERRAL_STAGES, REQUEST_STAGES
 

@@ -9,7 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from coordination.models import CoordinatorScope, RequestDocument
-from coordination.services.requests import TrancheInput, create_request
+from coordination.services.financing_requests import TrancheInput, create_request
 from lenders.models import Institution, Product
 from projects.domain.credit_code import make_credit_code
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField

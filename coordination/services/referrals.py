@@ -9,8 +9,8 @@ from ..choices import DeclineReason, RequestStatus
 from ..errors import Conflict, ValidationFailed
 from ..models import Offer, Referral
 from ..workflow import engine
+from .financing_requests import _money
 from .locking import lock_offer, lock_referral, with_idempotency
-from .requests import _money
 
 MAX_OFFER_VALIDITY_DAYS = 180
 

@@ -26,8 +26,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from coordination.models import Notification, Offer, Referral, WebhookSubscription
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.services.tokens import issue_token
 from tests import factories as f
 from tests.conftest import World

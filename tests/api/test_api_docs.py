@@ -11,8 +11,8 @@ from django.core.management import call_command
 
 from coordination.api.docs import EXAMPLE_CREDIT_CODE, workflow_markdown
 from coordination.models import RequestDocument
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.workflow.tables import OFFER_TRANSITIONS, REFERRAL_TRANSITIONS, REQUEST_TRANSITIONS
 from projects.domain.credit_code import check_credit_code
 from tests import factories as f

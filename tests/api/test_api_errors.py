@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from coordination.models import FinancingRequest, IdempotencyRecord, RequestDocument, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.services.tokens import issue_token, revoke
 from tests import factories as f
 

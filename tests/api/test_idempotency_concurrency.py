@@ -19,8 +19,8 @@ from django.test.client import encode_multipart
 from config.api import idempotency as http_idempotency
 from coordination.errors import Conflict
 from coordination.models import FinancingRequest, IdempotencyRecord, RequestDocument, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import locking
-from coordination.services import requests as rq
 from tests import factories as f
 
 # _postgresql_only is autouse: every test here fails under CI (skips locally) without PostgreSQL.

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from coordination.models import Deadline, Delivery, Notification, OutboxMessage, Referral, WebhookSubscription
 from coordination.notifications import relay
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

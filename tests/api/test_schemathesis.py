@@ -58,8 +58,8 @@ def api_world(django_db_setup, django_db_blocker):
 def build_world():
     """The suite's world plus one object of each kind, reached through the services."""
     from coordination.models import Notification, RequestDocument, WebhookSubscription
+    from coordination.services import financing_requests as request_services
     from coordination.services import referrals as referral_services
-    from coordination.services import requests as request_services
     from coordination.services import webhooks as webhook_services
     from coordination.services.tokens import issue_token
     from tests import factories as f

@@ -22,8 +22,8 @@ from coordination.models import (
     TransitionEvent,
 )
 from coordination.permissions import sync_coordinator_group
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests import factories as f
 from tests.factories import draft_request
 

@@ -38,9 +38,9 @@ from coordination.models import (
 )
 from coordination.notifications.relay import build_deliveries
 from coordination.permissions import sync_coordinator_group
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
-from coordination.services.requests import TrancheInput
+from coordination.services.financing_requests import TrancheInput
 from coordination.services.tokens import issue_token
 from lenders.models import Institution, Product, RelendingPolicy
 from projects.models import CreditModel, Enterprise, InnovationCreditScore, MajorTask, Region, TechField

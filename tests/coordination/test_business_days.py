@@ -17,8 +17,8 @@ import pytest
 import time_machine
 
 from coordination.models import Deadline, Holiday, Referral
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.workflow import business_days
 from coordination.workflow.business_days import add_business_days, calendar_for
 from tests.factories import draft_request

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from coordination.errors import Conflict
 from coordination.models import FinancingRequest, Offer, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import locking
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)

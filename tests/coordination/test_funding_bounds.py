@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from coordination.errors import ValidationFailed
 from coordination.models import TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.services.tokens import issue_token
 from tests.factories import draft_request
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from coordination import selectors
 from coordination.errors import Conflict, IdempotencyMismatch, NotFound, PermissionDenied, ValidationFailed
 from coordination.models import FinancingRequest, Referral, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests import factories as f
 from tests.factories import attach_required_documents, draft_request
 

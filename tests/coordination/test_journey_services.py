@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from coordination.models import Deadline, OutboxMessage, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests.factories import draft_request
 
 pytestmark = pytest.mark.django_db

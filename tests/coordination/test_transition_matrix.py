@@ -17,8 +17,8 @@ from coordination import selectors
 from coordination.choices import OfferStatus, ReferralStatus, RequestStatus, Role
 from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied
 from coordination.models import FinancingRequest, Offer, Referral, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.services.locking import lock_request
 from coordination.workflow import engine
 from coordination.workflow.tables import (

@@ -39,8 +39,8 @@ from coordination.models import (
     Tranche,
     TransitionEvent,
 )
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.workflow.tables import (
     OFFER_STAGES,
     OFFER_TERMINAL,

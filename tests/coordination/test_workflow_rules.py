@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from coordination.choices import RequestStatus, Role
 from coordination.models import FinancingRequest
 from coordination.permissions import sync_coordinator_group
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from coordination.services.tokens import issue_token
 from coordination.workflow import rules
 from coordination.workflow.tables import (

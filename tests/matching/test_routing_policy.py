@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 
 from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral, TransitionEvent
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests import factories as f
 
 from .conftest import ranked

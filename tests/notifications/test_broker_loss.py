@@ -28,7 +28,7 @@ from config.celery import app
 from coordination import worker_resilience
 from coordination.models import Delivery, Notification, OutboxMessage, WebhookSubscription
 from coordination.notifications import relay
-from coordination.services import requests as rq
+from coordination.services import financing_requests as rq
 from tests.factories import draft_request
 from tests.support.processes import PrivateRedis, app_broker, running_worker, wait_until
 from tests.support.receiver import Receiver

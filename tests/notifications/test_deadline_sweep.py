@@ -10,7 +10,7 @@ from django.db import connection
 
 from coordination import deadline_sweep
 from coordination.models import Deadline, OutboxMessage
-from coordination.services import requests as rq
+from coordination.services import financing_requests as rq
 from tests.factories import draft_request
 
 SH = ZoneInfo("Asia/Shanghai")

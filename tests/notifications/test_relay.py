@@ -17,8 +17,8 @@ from coordination.models import (
     WebhookSubscription,
 )
 from coordination.notifications import relay, signing
+from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import requests as rq
 from tests.factories import draft_request
 from tests.support.receiver import Receiver
 

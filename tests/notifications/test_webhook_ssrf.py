@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from coordination.models import Delivery, DeliveryAttempt, OutboxMessage, WebhookSubscription
 from coordination.notifications import relay, transport
-from coordination.services import requests as rq
+from coordination.services import financing_requests as rq
 from coordination.services import webhooks as webhook_services
 from coordination.services.tokens import issue_token
 from tests import factories as f

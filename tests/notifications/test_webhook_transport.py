@@ -9,7 +9,7 @@ import trustme
 
 from coordination.models import Delivery, OutboxMessage, WebhookSubscription
 from coordination.notifications import relay, transport, url_policy
-from coordination.services import requests as rq
+from coordination.services import financing_requests as rq
 from tests.factories import draft_request
 from tests.support import dns
 from tests.support.processes import wait_until

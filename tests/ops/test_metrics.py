@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from coordination.models import Deadline, Delivery, OutboxMessage
-from coordination.services import requests as rq
+from coordination.services import financing_requests as rq
 from tests.factories import draft_request
 from tests.support.processes import app_broker
 

@@ -1,0 +1,56 @@
+"""Serializers: shapes only. Writes go through the services; nothing here assigns a status."""
+
+from .actions import (  # noqa: F401
+    MAX_TRANCHES,
+    RATE_HELP,
+    AvailableActionsMixin,
+    NoteSerializer,
+    ReasonSerializer,
+    RequiredReasonSerializer,
+)
+from .auth import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer  # noqa: F401
+from .financing_requests import (  # noqa: F401
+    DeadlineSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    EventSerializer,
+    ExplanationSerializer,
+    ExtendSerializer,
+    FinancingRequestCreateSerializer,
+    FinancingRequestSerializer,
+    FundingSerializer,
+    ProposalCandidateSerializer,
+    ProposalSerializer,
+    RouteSerializer,
+    SubmittedRequestSerializer,
+    TimelineSerializer,
+    TrancheInputSerializer,
+    TrancheProposalSerializer,
+    TrancheSerializer,
+)
+from .messaging import (  # noqa: F401
+    MarkReadResultSerializer,
+    MarkReadSerializer,
+    NotificationSerializer,
+    WebhookCreatedSerializer,
+    WebhookCreateSerializer,
+    WebhookSerializer,
+)
+from .parties import (  # noqa: F401
+    EnterpriseSerializer,
+    FinancialsSerializer,
+    InstitutionSerializer,
+    MajorTaskSerializer,
+    ProductSerializer,
+    RegionSerializer,
+    TechFieldSerializer,
+    TechSmeEvaluationSerializer,
+)
+from .referrals import (  # noqa: F401
+    DeclineSerializer,
+    InstitutionReferralSerializer,
+    OfferInputSerializer,
+    OfferSerializer,
+    ReferralSerializer,
+    ScopedReferralSerializer,
+)

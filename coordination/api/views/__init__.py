@@ -1,0 +1,15 @@
+"""REST API v1. Views are thin: scoping through the selectors, writes through the services."""
+
+from .auth import ApiTokenViewSet, MeView, TokenView  # noqa: F401
+from .common import validated  # noqa: F401
+from .financing_requests import FinancingRequestViewSet  # noqa: F401
+from .messaging import NotificationViewSet, WebhookViewSet  # noqa: F401
+from .parties import (  # noqa: F401
+    EnterpriseViewSet,
+    InstitutionViewSet,
+    MajorTaskViewSet,
+    ProductViewSet,
+    RegionViewSet,
+    TechFieldViewSet,
+)
+from .referrals import OfferViewSet, ReferralViewSet  # noqa: F401

@@ -1,0 +1,283 @@
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.api.idempotency import key_of as idempotency_key
+
+from ... import selectors
+from ...errors import Conflict, NotFound, PermissionDenied
+from ...matching.proposal import proposal_for_coordinator
+from ...models import FinancingRequest
+from ...services import documents as document_services
+from ...services import financing_requests as request_services
+from ...services.financing_requests import TrancheInput
+from ...workflow.tables import REQUEST_TRANSITIONS
+from .. import docs
+from .. import examples as ex
+from .. import filters as f
+from .. import serializers as s
+from ..base import GenericViewSet, NewestFirstCursor
+from ..schema import ERRORS, READ_ERRORS, WRITE_ERRORS
+from .common import validated
+
+
+def _request_action(
+    name,
+    serializer_class,
+    service,
+    *,
+    what,
+    fields=None,
+    actions=None,
+    result=s.FinancingRequestSerializer,
+    examples=(),
+    url_path=None,
+):
+    """A POST sub-resource on a financing request that calls one service; its description comes from the
+    transition table rows it may take (`actions`, by default the one named like the endpoint)."""
+
+    def view(self, request, pk=None):
+        data = validated(serializer_class, request) if serializer_class else {}
+        kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
+        obj = self.get_object()
+        try:
+            changed = service(
+                request_id=obj.pk,
+                user=request.user,
+                idempotency_key=idempotency_key(request),
+                **kwargs,
+            )
+        except Conflict as conflict:
+            raise docs.with_hint(conflict, REQUEST_TRANSITIONS, name, self.get_object().status) from conflict
+        return Response(result(self.reload(changed.pk)).data)
+
+    view.__name__ = name
+    # extend_schema after action(): action() replaces the function's kwargs, where the schema is kept.
+    return extend_schema(
+        request=serializer_class,
+        responses={200: result, **WRITE_ERRORS},
+        description=docs.describe_action(REQUEST_TRANSITIONS, actions or [name], what),
+        examples=list(examples),
+    )(action(detail=True, methods=["post"], url_path=url_path)(view))
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.FinancingRequestSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.FinancingRequestSerializer, **READ_ERRORS}),
+)
+class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    queryset = FinancingRequest.objects.none()
+    serializer_class = s.FinancingRequestSerializer
+    filterset_class = f.FinancingRequestFilter
+    search_fields = ["reference", "enterprise__name", "enterprise__credit_code", "purpose"]
+    ordering_fields = ["created_at", "amount"]
+    pagination_class = NewestFirstCursor
+
+    def get_queryset(self):
+        return (
+            selectors.requests_visible_to(self.request.user)
+            .select_related("enterprise__region")
+            .prefetch_related("tranches")
+        )
+
+    def reload(self, pk):
+        return self.get_queryset().get(pk=pk)
+
+    @extend_schema(
+        request=s.FinancingRequestCreateSerializer,
+        responses={201: s.FinancingRequestSerializer, **WRITE_ERRORS},
+        description="Create a `draft` request for one of your enterprises: the amount in yuan split into "
+        "tranches (one per instrument) that add up to it. Then upload documents and `submit`.\n\n"
+        "**Who:** the applicant. " + docs.ERRORS_SENTENCE,
+        examples=[ex.CREATE_REQUEST],
+    )
+    def create(self, request):
+        data = validated(s.FinancingRequestCreateSerializer, request)
+        created = request_services.create_request(
+            user=request.user,
+            enterprise_id=data["enterprise"],
+            purpose=data["purpose"],
+            amount=data["amount"],
+            term_months=data["term_months"],
+            needed_by=data.get("needed_by"),
+            major_task_id=data.get("major_task"),
+            tranches=[TrancheInput(t["instrument"], t["amount"]) for t in data["tranches"]],
+        )
+        return Response(
+            s.FinancingRequestSerializer(self.reload(created.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    submit = _request_action(
+        "submit",
+        None,
+        request_services.submit_request,
+        result=s.SubmittedRequestSerializer,
+        examples=ex.SUBMIT_RESPONSES,
+        what="Submit a draft. Screening runs at once: with every required document (`business_plan`, "
+        "`financial_statements` by default), checkable figures and a valid credit code the request moves "
+        "on to `triage`; otherwise it stops at `info_requested` and `missing_documents` (with the full "
+        "list in `screening.missing`) says what to add before `resubmit`. Upload documents first through "
+        "`documents`.",
+    )
+    resubmit = _request_action(
+        "resubmit",
+        s.NoteSerializer,
+        request_services.resubmit_request,
+        fields={"note": "note"},
+        result=s.SubmittedRequestSerializer,
+        examples=ex.SUBMIT_RESPONSES,
+        what="Send an `info_requested` request back to screening after adding what was asked for; screening "
+        "runs again at once, with the same answer as `submit`. A request in `info_requested` is never "
+        "`submit`ted again: that answers 409 `use_resubmit`.",
+    )
+    withdraw = _request_action(
+        "withdraw",
+        s.ReasonSerializer,
+        request_services.withdraw_request,
+        fields={"reason": "reason"},
+        what="Withdraw the request; its live referrals and open offers are withdrawn with it.",
+    )
+    request_info = _request_action(
+        "request_info",
+        s.RequiredReasonSerializer,
+        request_services.request_information,
+        fields={"reason": "reason"},
+        url_path="request-info",
+        what="Ask the applicant for more information (the reason says what); the applicant answers with "
+        "`resubmit`.",
+    )
+    route = _request_action(
+        "route",
+        s.RouteSerializer,
+        request_services.route_request,
+        fields={"product_ids": "products", "reason": "reason"},
+        what="Route every open tranche: to the matcher's proposal (see `proposal`), or to the listed "
+        "products. Each chosen product's institution receives a `sent` referral.",
+    )
+    reject = _request_action(
+        "reject",
+        s.RequiredReasonSerializer,
+        request_services.reject_request,
+        fields={"reason": "reason"},
+        what="Reject the request, with the reason the applicant will read.",
+    )
+    approve = _request_action(
+        "approve",
+        s.ReasonSerializer,
+        request_services.approve_request,
+        fields={"reason": "reason"},
+        actions=["approve", "propose_approval", "confirm_approval"],
+        what="Approve the accepted package. At or above the national threshold, or for a national major "
+        "task, the first national coordinator proposes (the request stays `offer_accepted`, "
+        "`approval_proposed_by` names them) and a second, different one confirms.",
+    )
+    cancel_approval = _request_action(
+        "cancel_approval",
+        s.RequiredReasonSerializer,
+        request_services.cancel_approval_proposal,
+        fields={"reason": "reason"},
+        url_path="cancel-approval",
+        what="Withdraw a pending approval proposal (maker-checker), with a reason.",
+    )
+    accept_partial_package = _request_action(
+        "accept_partial_package",
+        s.RequiredReasonSerializer,
+        request_services.accept_partial_package,
+        fields={"reason": "reason"},
+        url_path="accept-partial-package",
+        what="Go on to approval although some tranches have no accepted offer; those tranches are closed.",
+    )
+    record_funding = _request_action(
+        "record_funding",
+        s.FundingSerializer,
+        request_services.record_funding,
+        fields={"tranche_id": "tranche", "amount": "amount", "funded_on": "funded_on"},
+        url_path="record-funding",
+        what="Record that your institution paid out on its accepted offer (tranche, amount and date are "
+        "optional); the request is `funded` once every accepted tranche is.",
+    )
+    close = _request_action(
+        "close",
+        s.ReasonSerializer,
+        request_services.close_request,
+        fields={"reason": "reason"},
+        what="Close a funded request.",
+    )
+
+    @extend_schema(request=None, responses={200: s.TimelineSerializer, **READ_ERRORS})
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        obj = self.get_object()
+        return Response(
+            {
+                "events": s.EventSerializer(selectors.events_visible_to(request.user, obj), many=True).data,
+                "deadlines": s.DeadlineSerializer(
+                    selectors.deadlines_visible_to(request.user, obj), many=True
+                ).data,
+            }
+        )
+
+    @extend_schema(request=None, responses={200: s.ProposalSerializer, **READ_ERRORS, **ERRORS(403)})
+    @action(detail=True, methods=["get"])
+    def proposal(self, request, pk=None):
+        obj = self.get_object()
+        if selectors.coordinator_scope(request.user) is None:
+            # In scope (get_object passed) but not a coordinator: the wrong role, so a 403.
+            raise PermissionDenied("Only coordinators see the matcher's proposal.")
+        return Response(proposal_for_coordinator(obj).as_dict())
+
+    @extend_schema(request=None, responses={200: s.ReferralSerializer(many=True), **READ_ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def referrals(self, request, pk=None):
+        obj = self.get_object()
+        referrals = (
+            selectors.referrals_visible_to(request.user)
+            .filter(request=obj)
+            .select_related("institution", "product", "tranche", "request")
+        )
+        return Response(s.ReferralSerializer(referrals, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: s.DocumentSerializer(many=True), **READ_ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": s.DocumentUploadSerializer},
+        responses={201: s.DocumentSerializer, **WRITE_ERRORS, **ERRORS(413, 415)},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def documents(self, request, pk=None):
+        obj = self.get_object()
+        if request.method == "GET":
+            return Response(s.DocumentSerializer(obj.documents.all(), many=True).data)
+        data = validated(s.DocumentUploadSerializer, request)
+        document = document_services.upload_document(
+            request_id=obj.pk, user=request.user, kind=data["kind"], upload=data["file"]
+        )
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+                for content_type in sorted(set(document_services.EXTENSIONS.values()))
+            },
+            **READ_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)/download")
+    def download(self, request, pk=None, document_id=None):
+        obj = self.get_object()
+        document = obj.documents.filter(pk=document_id).first()
+        if document is None:
+            raise NotFound()
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )

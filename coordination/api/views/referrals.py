@@ -1,0 +1,185 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.api.idempotency import key_of as idempotency_key
+
+from ... import selectors
+from ...errors import Conflict
+from ...models import Offer, Referral
+from ...services import referrals as referral_services
+from ...workflow.tables import OFFER_TRANSITIONS, REFERRAL_TRANSITIONS
+from .. import docs
+from .. import examples as ex
+from .. import filters as f
+from .. import serializers as s
+from ..base import GenericViewSet, NewestFirstCursor
+from ..schema import READ_ERRORS, WRITE_ERRORS
+from .common import validated
+
+
+def _referral_action(
+    name,
+    serializer_class,
+    service,
+    *,
+    what,
+    fields=None,
+    result=s.ScopedReferralSerializer,
+    status_code=200,
+    examples=(),
+    url_path=None,
+):
+    def view(self, request, pk=None):
+        data = validated(serializer_class, request) if serializer_class else {}
+        kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
+        try:
+            obj = service(
+                referral_id=self.get_object().pk,
+                user=request.user,
+                idempotency_key=idempotency_key(request),
+                **kwargs,
+            )
+        except Conflict as conflict:
+            raise docs.with_hint(conflict, REFERRAL_TRANSITIONS, name, self.get_object().status) from conflict
+        if isinstance(obj, Offer):
+            return Response(s.OfferSerializer(obj).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
+
+    view.__name__ = name
+    return extend_schema(
+        request=serializer_class,
+        responses={status_code: result, **WRITE_ERRORS},
+        description=docs.describe_action(REFERRAL_TRANSITIONS, [name], what),
+        examples=list(examples),
+    )(action(detail=True, methods=["post"], url_path=url_path)(view))
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ScopedReferralSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.ScopedReferralSerializer, **READ_ERRORS}),
+)
+class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    queryset = Referral.objects.none()
+    filterset_class = f.ReferralFilter
+    search_fields = ["request__reference", "request__enterprise__name"]
+    pagination_class = NewestFirstCursor
+
+    def get_queryset(self):
+        return (
+            selectors.referrals_visible_to(self.request.user)
+            .select_related("institution", "product", "tranche", "request__enterprise__region")
+            .prefetch_related(
+                "request__enterprise__fields",
+                "request__enterprise__financials",
+                *selectors.credit_prefetches("request__enterprise__"),
+            )
+        )
+
+    def get_serializer_class(self):
+        # Applicants see the referral's status, never an institution's internal notes.
+        if selectors.is_applicant_only(self.request.user):
+            return s.ReferralSerializer
+        return s.InstitutionReferralSerializer
+
+    open = _referral_action(
+        "open",
+        None,
+        referral_services.open_referral,
+        what="Start reviewing a referral your institution received. A referral is opened before it can be "
+        "offered on, declined after review or asked about.",
+    )
+    request_info = _referral_action(
+        "request_info",
+        s.RequiredReasonSerializer,
+        referral_services.request_referral_info,
+        fields={"reason": "reason"},
+        url_path="request-info",
+        what="Ask the applicant for more information about this referral; they answer with `provide_info`.",
+    )
+    provide_info = _referral_action(
+        "provide_info",
+        s.NoteSerializer,
+        referral_services.provide_referral_info,
+        fields={"note": "note"},
+        url_path="provide-info",
+        what="Answer the institution's question (upload documents first if it asked for them); the "
+        "referral goes back to review.",
+    )
+    offer = _referral_action(
+        "offer",
+        s.OfferInputSerializer,
+        referral_services.make_offer,
+        result=s.OfferSerializer,
+        status_code=201,
+        fields={
+            "amount": "amount",
+            "annual_rate": "annual_rate",
+            "term_months": "term_months",
+            "valid_until": "valid_until",
+            "terms": "terms",
+        },
+        examples=ex.OFFER_EXAMPLES,
+        what="Make an offer for the referral's tranche: amount in yuan, annual rate as a fraction "
+        "(0.0345 = 3.45%), term and validity. The applicant accepts it with `offers/{id}/accept`.",
+    )
+    decline = _referral_action(
+        "decline",
+        s.DeclineSerializer,
+        referral_services.decline_referral,
+        fields={"reason_code": "reason_code", "note": "note"},
+        what="Decline the referral with a reason code (counted in the evaluation) and an optional note.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.OfferSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.OfferSerializer, **READ_ERRORS}),
+)
+class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    queryset = Offer.objects.none()
+    serializer_class = s.OfferSerializer
+    filterset_class = f.OfferFilter
+    pagination_class = NewestFirstCursor
+
+    def get_queryset(self):
+        # With the enterprise and region, `available_actions` reads the caller's roles without a query.
+        return selectors.offers_visible_to(self.request.user).select_related(
+            "request__enterprise__region", "referral"
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: s.OfferSerializer, **WRITE_ERRORS},
+        description=docs.describe_action(
+            OFFER_TRANSITIONS,
+            ["accept"],
+            "Accept an open offer for its tranche; the tranche's other offers are superseded. When every "
+            "tranche has an accepted offer the request moves to `offer_accepted`.",
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        offer = referral_services.accept_offer(
+            offer_id=self.get_object().pk, user=request.user, idempotency_key=idempotency_key(request)
+        )
+        return Response(s.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={200: s.OfferSerializer, **WRITE_ERRORS},
+        description=docs.describe_action(
+            OFFER_TRANSITIONS, ["withdraw"], "Withdraw your institution's open offer before it is accepted."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = validated(s.ReasonSerializer, request)
+        offer = referral_services.withdraw_offer(
+            offer_id=self.get_object().pk,
+            user=request.user,
+            reason=data["reason"],
+            idempotency_key=idempotency_key(request),
+        )
+        return Response(s.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
