@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import metrics, two_factor
-from coordination import health, views
+from coordination import health
+from coordination.views import home as home_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/verify/", two_factor.verify, name="admin-verify"),
