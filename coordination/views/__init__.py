@@ -1,1 +1,3 @@
-"""The server-rendered pages (DESIGN §9), one module per area; views stay thin: selectors read, services write."""
+"""The server-rendered pages (DESIGN §9), one module per area.
+
+Views stay thin: selectors read, services write."""

@@ -6,9 +6,9 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .errors import ValidationFailed
-from .models import WebhookSubscription
-from .services.webhooks import check_url
+from ..errors import ValidationFailed
+from ..models import WebhookSubscription
+from ..services.webhooks import check_url
 
 
 class ActionForm(forms.Form):

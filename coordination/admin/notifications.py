@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import JSON_FORM_FIELDS
 
-from . import selectors
-from .admin_forms import WebhookSubscriptionForm
-from .admin_scoping import GrantAdmin, ReadOnlyAdmin, ScopedAdmin
-from .models import ApiToken, Delivery, DeliveryAttempt, NotificationSetting, WebhookSubscription
-from .notifications import relay
-from .services.tokens import hash_key, revoke
+from .. import selectors
+from ..models import ApiToken, Delivery, DeliveryAttempt, NotificationSetting, WebhookSubscription
+from ..notifications import relay
+from ..services.tokens import hash_key, revoke
+from .forms import WebhookSubscriptionForm
+from .scoping import GrantAdmin, ReadOnlyAdmin, ScopedAdmin
 
 
 class AttemptInline(admin.TabularInline):

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from coordination.admin_scoping import GrantAdmin, ReferenceDataAdmin
+from lenders.models import Institution, Product, RelendingPolicy
 
-from .models import Institution, Product, RelendingPolicy
+from .scoping import GrantAdmin, ReferenceDataAdmin
 
 
 class ProductInline(admin.TabularInline):

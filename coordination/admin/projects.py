@@ -8,14 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import JSON_FORM_FIELDS
 from coordination import selectors
-from coordination.admin_scoping import GrantAdmin, ReferenceDataAdmin, ScopedAdmin
-
-from .credits import services as credit_services
-from .credits.choices import IndicatorGroup
-from .credits.selectors import with_current_credit
-from .domain.size_class import SIZE_LABELS
-from .evaluation import evaluate_year, size_class_for_year
-from .models import (
+from projects.credits import services as credit_services
+from projects.credits.choices import IndicatorGroup
+from projects.credits.selectors import with_current_credit
+from projects.domain.size_class import SIZE_LABELS
+from projects.evaluation import evaluate_year, size_class_for_year
+from projects.models import (
     CreditIndicator,
     CreditModel,
     Enterprise,
@@ -25,6 +23,8 @@ from .models import (
     Region,
     TechField,
 )
+
+from .scoping import GrantAdmin, ReferenceDataAdmin, ScopedAdmin
 
 
 @admin.register(Region)
