@@ -1,50 +1,28 @@
-"""One error type for the domain, mapped once to HTTP (API) and to messages (admin)."""
+"""The mechanism's own error types, on the one base every app raises (config/api/domain_errors.py)."""
 
-from django.utils.functional import Promise
+from config.api.domain_errors import (
+    Conflict,
+    DomainError,
+    Message,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 
-# Messages are usually lazy translations (gettext_lazy), rendered in the caller's language when shown.
-Message = str | Promise
-
-
-class DomainError(Exception):
-    status_code = 400
-    code = "invalid"
-
-    def __init__(
-        self, message: Message, *, fields: dict[str, list[str]] | None = None, code: str | None = None
-    ):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-        if code:
-            self.code = code
-
-
-class ValidationFailed(DomainError):
-    status_code = 400
-    code = "validation_failed"
-
-
-class NotFound(DomainError):
-    """Out of scope or absent: never confirm that something exists to someone who may not see it."""
-
-    status_code = 404
-    code = "not_found"
-
-    def __init__(self, message: Message = "Not found.", **kwargs):
-        super().__init__(message, **kwargs)
-
-
-class PermissionDenied(DomainError):
-    status_code = 403
-    code = "permission_denied"
-
-
-class Conflict(DomainError):
-    """The action does not fit the object's current state (or someone else changed it first)."""
-
-    status_code = 409
-    code = "conflict"
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "IdempotencyMismatch",
+    "KeyInProgress",
+    "Message",
+    "NotFound",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "SignInFailed",
+    "TooManyFailures",
+    "UnsupportedMediaType",
+    "ValidationFailed",
+]
 
 
 class IdempotencyMismatch(DomainError):

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.api.domain_errors import Conflict
+
 from .choices import Stage
 from .credits.choices import Curve, IndicatorGroup, Metric, ModelStatus
 from .credits.scoring import IndicatorSpec
@@ -24,8 +26,10 @@ SCORE = {"max_digits": 5, "decimal_places": 2}
 __all__ = ["CreditIndicator", "CreditModel", "InnovationCreditScore", "PublishedModelImmutable"]
 
 
-class PublishedModelImmutable(PermissionError):
+class PublishedModelImmutable(Conflict, PermissionError):
     """A published innovation-credit model version, or part of it, was about to change."""
+
+    code = "published_model_immutable"
 
 
 class CreditModelQuerySet(models.QuerySet):

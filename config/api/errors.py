@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from coordination.errors import DomainError
+from .domain_errors import DomainError
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:

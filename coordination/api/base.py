@@ -1,7 +1,7 @@
 from rest_framework import viewsets
 from rest_framework.pagination import CursorPagination
 
-from config.api.idempotency import IdempotentPostMixin
+from .idempotency import IdempotentPostMixin
 
 
 class NewestFirstCursor(CursorPagination):

@@ -11,11 +11,15 @@ from decimal import Decimal
 
 from django.db.models import F
 
+from config.api.domain_errors import Conflict
+
 from ..models import Product
 
 
-class CapacityError(ValueError):
+class CapacityError(Conflict, ValueError):
     """The change would take the product's used capacity below zero or above its yearly capacity."""
+
+    code = "no_capacity"
 
 
 def _check_amount(amount: Decimal) -> None:

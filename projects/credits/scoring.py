@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+from config.api.domain_errors import ValidationFailed
+
 from .choices import Curve, IndicatorGroup, Metric
 
 HUNDRED = Decimal(100)
@@ -29,8 +31,10 @@ POINTS = Decimal("0.01")
 STAGES = ("startup", "growth", "stable")
 
 
-class CurveError(ValueError):
+class CurveError(ValidationFailed, ValueError):
     """The parameters do not describe a curve of that kind."""
+
+    code = "invalid_curve"
 
 
 def _dec(value, what: str) -> Decimal:

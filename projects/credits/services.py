@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from config.api.domain_errors import Conflict
+
 from ..models import Enterprise, EnterpriseFinancials
 from ..models_credits import CreditIndicator, CreditModel, InnovationCreditScore
 from .choices import IndicatorGroup, ModelStatus
@@ -42,8 +44,10 @@ COPIED_INDICATOR_FIELDS = (
 )
 
 
-class CreditModelError(ValueError):
+class CreditModelError(Conflict, ValueError):
     """The model version cannot be used that way (a draft to score with, a broken draft to publish…)."""
+
+    code = "credit_model_unusable"
 
 
 # ----------------------------------------------------------------------------------------------

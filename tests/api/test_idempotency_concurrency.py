@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.client import encode_multipart
 
-from config.api import idempotency as http_idempotency
+from coordination.api import idempotency as http_idempotency
 from coordination.errors import Conflict
 from coordination.models import FinancingRequest, IdempotencyRecord, RequestDocument, TransitionEvent
 from coordination.services import financing_requests as rq

@@ -3,8 +3,6 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api.idempotency import key_of as idempotency_key
-
 from ... import selectors
 from ...errors import Conflict
 from ...models import Offer, Referral
@@ -15,6 +13,7 @@ from .. import examples as ex
 from .. import filters as f
 from .. import serializers as s
 from ..base import GenericViewSet, NewestFirstCursor
+from ..idempotency import key_of as idempotency_key
 from ..schema import READ_ERRORS, WRITE_ERRORS
 from .common import validated
 

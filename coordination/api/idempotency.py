@@ -16,9 +16,9 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from coordination.errors import IdempotencyMismatch, KeyInProgress
-from coordination.models import IdempotencyRecord
-from coordination.services.idempotency import claim
+from ..errors import IdempotencyMismatch, KeyInProgress
+from ..models import IdempotencyRecord
+from ..services.idempotency import claim
 
 HEADER = "Idempotency-Key"
 JSON = "application/json"  # the API's one renderer
