@@ -320,12 +320,10 @@ def roles_of(user: User) -> list[str]:
     )
 
 
-def main_role(user: User, roles: list[str] | None = None) -> str:
+def main_role(user: User) -> str:
     """The user's main role, as GET /api/v1/me/ gives it: "superuser", a role of DESIGN.md §1, or "none".
-    The pages send each user to the home of this role. `roles`: `roles_of(user)` when the caller has it."""
-    if not user.is_authenticated:
-        return "none"
-    return _main_role(user, roles_of(user) if roles is None else roles)
+    The pages send each user to the home of this role."""
+    return _main_role(user, roles_of(user)) if user.is_authenticated else "none"
 
 
 def describe_user(user: Account) -> dict:
@@ -339,7 +337,6 @@ def describe_user(user: Account) -> dict:
     roles = _ordered_roles(
         coordinator=scope is not None, institution=institution is not None, applicant=bool(enterprises)
     )
-    setting = getattr(user, "notification_setting", None)
     return {
         "username": user.get_username(),
         "role": _main_role(user, roles),
@@ -351,7 +348,7 @@ def describe_user(user: Account) -> dict:
         "coordinator_scope": {"national": scope.national, "regions": [r.code for r in scope.regions.all()]}
         if scope
         else None,
-        "language": setting.language if setting else "zh-hans",
+        "language": language_for(user),
     }
 
 
