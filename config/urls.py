@@ -4,6 +4,7 @@ from django.urls import include, path
 from config import metrics, two_factor
 from coordination import health
 from coordination.views import home as home_views
+from coordination.views import language
 
 urlpatterns = [
     path("", home_views.home, name="home"),
@@ -13,6 +14,12 @@ urlpatterns = [
     path("metrics", metrics.export, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("coordination.api.urls", "api"), namespace="api")),
+    # The pages (DESIGN.md §9).
+    path("accounts/", include("coordination.views.accounts_urls")),
+    path("sme/", include("coordination.views.sme_urls")),
+    # Django's set_language at its usual address (contract: /i18n/setlang/, what django.conf.urls.i18n
+    # mounts), wrapped to keep a signed-in user's choice.
+    path("i18n/setlang/", language.set_language, name="set_language"),
 ]
 
 handler400 = "config.api.errors.bad_request"

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,9 @@ class CoordinationConfig(AppConfig):
 
     def ready(self) -> None:
         from .permissions import sync_after_migrate
+        from .views.language import remember_language_on_sign_in
 
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="coordination.coordinator_group")
+        # A sign-in (pages, admin) brings back the language the user chose.
+        user_logged_in.connect(remember_language_on_sign_in, dispatch_uid="coordination.language_on_sign_in")
         from .notifications import checks  # noqa: F401 - registers the system checks

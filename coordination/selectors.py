@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
 from django.db.models import Exists, OneToOneRel, OuterRef, Prefetch, Q, QuerySet
@@ -18,6 +19,7 @@ from .models import (
     Deadline,
     Delivery,
     FinancingRequest,
+    Notification,
     NotificationSetting,
     Offer,
     Referral,
@@ -296,6 +298,34 @@ def credit_prefetches(prefix: str = "") -> list[Prefetch]:
     return [current_credit_prefetch(f"{prefix}credit_scores")]
 
 
+def _ordered_roles(*, coordinator: bool, institution: bool, applicant: bool) -> list[str]:
+    """The roles of DESIGN.md §1 a user holds, the one that decides its home first."""
+    held = ((coordinator, Role.COORDINATOR), (institution, Role.INSTITUTION), (applicant, Role.APPLICANT))
+    return [role.value for holds, role in held if holds]
+
+
+def _main_role(user: User, roles: list[str]) -> str:
+    return "superuser" if user.is_superuser else (roles[0] if roles else "none")
+
+
+def roles_of(user: User) -> list[str]:
+    """The roles the user holds, main one first (coordinator, institution, applicant), as GET /api/v1/me/
+    lists them."""
+    if not user.is_authenticated:
+        return []
+    return _ordered_roles(
+        coordinator=coordinator_scope(user) is not None,
+        institution=user.institutions.exists(),
+        applicant=user.enterprises.exists(),
+    )
+
+
+def main_role(user: User) -> str:
+    """The user's main role, as GET /api/v1/me/ gives it: "superuser", a role of DESIGN.md §1, or "none".
+    The pages send each user to the home of this role."""
+    return _main_role(user, roles_of(user)) if user.is_authenticated else "none"
+
+
 def describe_user(user: Account) -> dict:
     """GET /api/v1/me/: who the caller is, in the roles of DESIGN.md §1."""
     enterprises = [
@@ -304,18 +334,12 @@ def describe_user(user: Account) -> dict:
     ]
     institution = user.institutions.first()
     scope = coordinator_scope(user)
-    roles = []
-    if scope:
-        roles.append(Role.COORDINATOR.value)
-    if institution:
-        roles.append(Role.INSTITUTION.value)
-    if enterprises:
-        roles.append(Role.APPLICANT.value)
-    role = "superuser" if user.is_superuser else (roles[0] if roles else "none")
-    setting = getattr(user, "notification_setting", None)
+    roles = _ordered_roles(
+        coordinator=scope is not None, institution=institution is not None, applicant=bool(enterprises)
+    )
     return {
         "username": user.get_username(),
-        "role": role,
+        "role": _main_role(user, roles),
         "roles": roles,
         "enterprises": enterprises,
         "institution": {"id": institution.pk, "name": institution.name, "kind": institution.kind}
@@ -324,7 +348,7 @@ def describe_user(user: Account) -> dict:
         "coordinator_scope": {"national": scope.national, "regions": [r.code for r in scope.regions.all()]}
         if scope
         else None,
-        "language": setting.language if setting else "zh-hans",
+        "language": language_for(user),
     }
 
 
@@ -359,3 +383,52 @@ def deliveries_visible_to(user: User) -> QuerySet[Delivery]:
 
 def credit_scores_visible_to(user: User) -> QuerySet[InnovationCreditScore]:
     return InnovationCreditScore.objects.filter(enterprise__in=enterprises_visible_to(user).values("pk"))
+
+
+# --- the pages' reads (accounts, header, SME home) ---------------------------------------------------
+
+
+def stored_language(user: User) -> str | None:
+    """The language the user chose (DESIGN.md §13), kept with their notification settings; None if never."""
+    if not user.is_authenticated:
+        return None
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError: getattr's default.
+    setting = getattr(user, "notification_setting", None)
+    if setting is None or setting.language not in dict(settings.LANGUAGES):
+        return None
+    return setting.language
+
+
+def language_for(user: User) -> str:
+    """The language to write to this user in (e-mails, notifications): their choice, else the default."""
+    return stored_language(user) or settings.LANGUAGE_CODE
+
+
+def unread_notification_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+
+
+def member_enterprises(user: User) -> QuerySet[Enterprise]:
+    """The enterprises the user is a member of (the applicant's own, not those a coordinator oversees)."""
+    if not user.is_authenticated:
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(members=user).select_related("region").order_by("name", "pk")
+
+
+def member_requests(user: User) -> QuerySet[FinancingRequest]:
+    """The requests of the enterprises the user is a member of, newest first."""
+    if not user.is_authenticated:
+        return FinancingRequest.objects.none()
+    return (
+        FinancingRequest.objects.filter(
+            Exists(EnterpriseMembers.objects.filter(enterprise_id=OuterRef("enterprise_id"), user_id=user.pk))
+        )
+        .select_related("enterprise")
+        .order_by("-created_at", "-id")
+    )
+
+
+def account_exists_with_email(email: str) -> bool:
+    return Account.objects.filter(email__iexact=email.strip()).exists()

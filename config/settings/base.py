@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "csp",
     "django_prometheus",
     "django_guid",
+    "django_htmx",
     "projects",
     "lenders",
     "coordination",
@@ -74,6 +75,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "config.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A sign-in brings back the language the user chose (coordination/views/language.py).
+    "coordination.views.language.LanguageCookieMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into its 429 page.
@@ -97,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # The pages' header: links per role and the unread count, read only where a page shows them.
+                "coordination.views.navigation.navigation",
             ],
         },
     },
@@ -162,7 +168,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+# The pages' sign-in (the admin keeps its own); then each role lands on its home (coordination/views/home.py)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "account_home"
+# A sign-up's confirmation link works this long (coordination/services/accounts.py).
+SIGNUP_CONFIRMATION_MAX_AGE = int(float(os.environ.get("SIGNUP_CONFIRMATION_HOURS", "72")) * 3600)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account before the password is checked
     "django.contrib.auth.backends.ModelBackend",
@@ -279,6 +289,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.api.throttles.client_address"
+# The lockout page of the sign-in forms (the pages' and the admin's), in the page's language.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Two-factor (django-otp, TOTP): whoever has a confirmed device must use it for the admin and for API
 # tokens; with REQUIRE_2FA_NATIONAL national coordinators must have one.
 REQUIRE_2FA_NATIONAL = env_bool("REQUIRE_2FA_NATIONAL", False)

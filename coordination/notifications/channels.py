@@ -10,18 +10,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from ..models import Delivery, Notification
+from ..selectors import language_for
 from . import signing, transport, url_policy
 from .messages import body_for, title_for
 from .transport import DeliveryFailed, Reply
 
 
-def language_of(user) -> str:
-    setting = getattr(user, "notification_setting", None)
-    return setting.language if setting else settings.LANGUAGE_CODE
-
-
 def deliver_inbox(delivery: Delivery) -> None:
-    language = language_of(delivery.user)
+    language = language_for(delivery.user)
     with transaction.atomic():
         Notification.objects.get_or_create(
             delivery_key=delivery.key,
@@ -37,7 +33,7 @@ def deliver_inbox(delivery: Delivery) -> None:
 
 
 def render_email(user, items: list[dict]) -> EmailMultiAlternatives:
-    language = language_of(user)
+    language = language_for(user)
     entries = [
         {"title": title_for(p["topic"], language, p), "body": body_for(p["topic"], language, p), "payload": p}
         for p in items

@@ -1,0 +1,11 @@
+"""/sme/ (namespace "sme")."""
+
+from django.urls import path
+
+from . import sme
+
+app_name = "sme"
+
+urlpatterns = [
+    path("", sme.home, name="home"),
+]
