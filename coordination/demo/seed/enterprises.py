@@ -1,4 +1,4 @@
-"""Demo enterprises: a spec per index (region, fields, stage, financials, certificates) and their bulk insert."""
+"""Demo enterprises: a spec per index (region, fields, stage, financials, certificates), bulk-inserted."""
 
 from __future__ import annotations
 
