@@ -91,3 +91,20 @@ def with_idempotency(
                 fields={"idempotency_key": ["already used for another action"]},
             )
         return replay()
+
+
+def act_on_request(action: str, request_id: int, user, key: str, body) -> FinancingRequest:
+    def run() -> FinancingRequest:
+        request = lock_request(request_id)
+        body(request)
+        return request
+
+    return with_idempotency(
+        user=user,
+        key=key,
+        action=action,
+        object_type="financing_request",
+        object_id=request_id,
+        run=run,
+        replay=lambda: FinancingRequest.objects.get(pk=request_id),
+    )

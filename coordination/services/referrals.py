@@ -9,7 +9,7 @@ from ..choices import DeclineReason, RequestStatus
 from ..errors import Conflict, ValidationFailed
 from ..models import Offer, Referral
 from ..workflow import engine
-from .financing_requests import _money
+from .amounts import as_money
 from .locking import lock_offer, lock_referral, with_idempotency
 
 MAX_OFFER_VALIDITY_DAYS = 180
@@ -101,7 +101,7 @@ def make_offer(
     terms: dict | None = None,
     idempotency_key: str = "",
 ) -> Offer:
-    amount = _money(amount, "amount")
+    amount = as_money(amount, "amount")
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     if not isinstance(valid_until, date) or valid_until < today:

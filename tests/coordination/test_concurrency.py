@@ -129,7 +129,7 @@ def test_two_coordinators_approving_at_once(world, monkeypatch):
             lambda: rq.approve_request(request_id=request.pk, user=world.coordinator),
             lambda: rq.approve_request(request_id=request.pk, user=second),
         ],
-        lockers=[(rq, "lock_request")],
+        lockers=[(locking, "lock_request")],
     )
     # Then one approval wins, the other is a conflict, and the audit shows one approval
     winner, _ = _one_win_one_conflict(results)
@@ -151,7 +151,7 @@ def test_approve_racing_withdraw(world, monkeypatch):
                 request_id=request.pk, user=world.applicant_a, reason="changed plans"
             ),
         ],
-        lockers=[(rq, "lock_request")],
+        lockers=[(locking, "lock_request")],
     )
     # Then whichever came second gets a conflict, and only the winner's event is written
     winner, _ = _one_win_one_conflict(results)
@@ -207,7 +207,7 @@ def test_two_national_coordinators_approving_an_escalated_request(world, monkeyp
             lambda: rq.approve_request(request_id=request.pk, user=world.national),
             lambda: rq.approve_request(request_id=request.pk, user=world.national_2),
         ],
-        lockers=[(rq, "lock_request")],
+        lockers=[(locking, "lock_request")],
     )
     # Then one proposes, the other is told someone proposed meanwhile: nobody confirms their racer
     winner, conflict = _one_win_one_conflict(results)

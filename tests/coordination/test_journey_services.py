@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from coordination.errors import PermissionDenied
 from coordination.models import Deadline, OutboxMessage, TransitionEvent
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
@@ -103,7 +104,7 @@ def test_two_tranche_major_task_package_needs_maker_checker(world):
     rq.approve_request(request_id=request.pk, user=world.national)
     request.refresh_from_db()
     assert request.status == "offer_accepted" and request.approval_proposed_by == world.national
-    with pytest.raises(rq.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         rq.approve_request(request_id=request.pk, user=world.national)
     request = rq.approve_request(request_id=request.pk, user=world.national_2)
     assert request.status == "approved"
