@@ -11,13 +11,13 @@ from django.utils import timezone, translation
 
 from ..models import Delivery, Notification
 from . import signing, transport, url_policy
-from .messages import body_for, title_for
+from .messages import body_for, reader_language, title_for
 from .transport import DeliveryFailed, Reply
 
 
 def language_of(user) -> str:
     setting = getattr(user, "notification_setting", None)
-    return setting.language if setting else settings.LANGUAGE_CODE
+    return reader_language(setting.language if setting else None)
 
 
 def deliver_inbox(delivery: Delivery) -> None:
@@ -42,15 +42,15 @@ def render_email(user, items: list[dict]) -> EmailMultiAlternatives:
         {"title": title_for(p["topic"], language, p), "body": body_for(p["topic"], language, p), "payload": p}
         for p in items
     ]
-    context = {"user": user, "entries": entries, "site_url": settings.SITE_URL}
+    context = {"user": user, "entries": entries, "site_url": settings.SITE_URL, "language": language}
     with translation.override(language):
         subject = (
             entries[0]["title"]
             if len(entries) == 1
-            else render_to_string(f"emails/{language}/digest_subject.txt", context).strip()
+            else render_to_string("emails/digest_subject.txt", context).strip()
         )
-        text = render_to_string(f"emails/{language}/notification.txt", context)
-        html = render_to_string(f"emails/{language}/notification.html", context)
+        text = render_to_string("emails/notification.txt", context)
+        html = render_to_string("emails/notification.html", context)
     email = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
     email.attach_alternative(html, "text/html")
     return email
