@@ -36,6 +36,8 @@ install: $(STAMP) $(MO_FILES)
 # in locale/zh_Hans/LC_MESSAGES/django.po (tests/test_translations.py lists what is missing).
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en $(MESSAGES_ARGS)
+	@# The extraction time changes at every run: left out, so that two branches' catalogues merge cleanly.
+	@sed -i '/^"POT-Creation-Date: /d' locale/*/LC_MESSAGES/*.po
 
 run: install
 	$(BIN)/python manage.py migrate --no-input
