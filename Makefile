@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The translation catalogues (locale/<language>/LC_MESSAGES/*.po, in git) and their compiled .mo files
+# (built here, ignored by git): a changed .po is compiled again by the next install, run or test.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+# What makemessages leaves out; `--add-location file` names files without line numbers (fewer merge conflicts).
+MESSAGES_ARGS := --ignore=.venv --ignore=var --ignore=tests --ignore=node_modules \
+	--add-location file --no-obsolete
 
-.PHONY: run test install lint check clean
+.PHONY: run test install lint check clean messages
 
 $(STAMP): pyproject.toml
 	@echo "Installing into $(VENV) (log: $(VENV)/install.log)…"
@@ -13,9 +20,26 @@ $(STAMP): pyproject.toml
 		|| (tail -n 40 $(VENV)/install.log; exit 1)
 	@touch $(STAMP)
 
-install: $(STAMP)
+# compilemessages needs GNU gettext's msgfmt; without it (a bare machine) polib writes the same .mo files.
+locale/%.mo: locale/%.po $(STAMP)
+	@if command -v msgfmt >/dev/null; then \
+		$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=var --ignore=node_modules \
+			-l "$(word 1,$(subst /, ,$*))"; \
+	else \
+		$(BIN)/python -m config.compile_messages "$<" "$@"; \
+	fi
+	@touch $@
 
-run: $(STAMP)
+install: $(STAMP) $(MO_FILES)
+
+# After adding or changing translatable strings: refresh both catalogues, then translate what is new
+# in locale/zh_Hans/LC_MESSAGES/django.po (tests/test_translations.py lists what is missing).
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en $(MESSAGES_ARGS)
+	@# The extraction time changes at every run: left out, so that two branches' catalogues merge cleanly.
+	@sed -i '/^"POT-Creation-Date: /d' locale/*/LC_MESSAGES/*.po
+
+run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py compute_innovation_credits
@@ -26,7 +50,7 @@ run: $(STAMP)
 	@# which stops every Procfile entry's process group and waits for it, as it does on Ctrl-C.
 	export PATH="$(CURDIR)/$(BIN):$$PATH" && exec $(BIN)/python -m config.procfile Procfile
 
-test: $(STAMP)
+test: install
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -80,3 +81,61 @@ class DocumentKind(models.TextChoices):
     FINANCIAL_STATEMENTS = "financial_statements", _("Financial statements")
     IP_CERTIFICATES = "ip_certificates", _("IP certificates")
     OTHER = "other", _("Other")
+
+
+class ObjectType(models.TextChoices):
+    """What the workflow moves (TransitionEvent.object_type, Deadline.object_type, topic prefixes)."""
+
+    FINANCING_REQUEST = "financing_request", _("financing request")
+    REFERRAL = "referral", _("referral")
+    OFFER = "offer", _("offer")
+
+
+class Action(models.TextChoices):
+    """Every action of the workflow's tables and the audited decisions beside them, in words."""
+
+    CREATE = "create", pgettext_lazy("workflow action", "Create")
+    SUBMIT = "submit", pgettext_lazy("workflow action", "Submit")
+    SCREEN_PASS = "screen_pass", pgettext_lazy("workflow action", "Pass screening")
+    SCREEN_FAIL = "screen_fail", pgettext_lazy("workflow action", "Fail screening")
+    RESUBMIT = "resubmit", pgettext_lazy("workflow action", "Resubmit")
+    ROUTE = "route", pgettext_lazy("workflow action", "Route to institutions")
+    REQUEST_INFO = "request_info", pgettext_lazy("workflow action", "Request information")
+    PROVIDE_INFO = "provide_info", pgettext_lazy("workflow action", "Provide information")
+    REJECT = "reject", pgettext_lazy("workflow action", "Reject")
+    ALL_TRANCHES_ACCEPTED = "all_tranches_accepted", pgettext_lazy("workflow action", "All tranches accepted")
+    ACCEPT_PARTIAL_PACKAGE = (
+        "accept_partial_package",
+        pgettext_lazy("workflow action", "Accept a partial package"),
+    )
+    RETURN_TO_TRIAGE = "return_to_triage", pgettext_lazy("workflow action", "Return to triage")
+    APPROVE = "approve", pgettext_lazy("workflow action", "Approve")
+    PROPOSE_APPROVAL = "propose_approval", pgettext_lazy("workflow action", "Propose approval")
+    CONFIRM_APPROVAL = "confirm_approval", pgettext_lazy("workflow action", "Confirm approval")
+    CANCEL_APPROVAL = "cancel_approval", pgettext_lazy("workflow action", "Cancel the approval proposal")
+    RECORD_FUNDING = "record_funding", pgettext_lazy("workflow action", "Record funding")
+    CLOSE = "close", pgettext_lazy("workflow action", "Close")
+    WITHDRAW = "withdraw", pgettext_lazy("workflow action", "Withdraw")
+    EXPIRE = "expire", pgettext_lazy("workflow action", "Expire")
+    OPEN = "open", pgettext_lazy("workflow action", "Open")
+    OFFER = "offer", pgettext_lazy("workflow action", "Make an offer")
+    MAKE = "make", pgettext_lazy("workflow action", "Offer made")
+    DECLINE = "decline", pgettext_lazy("workflow action", "Decline")
+    ACCEPT = "accept", pgettext_lazy("workflow action", "Accept")
+    SUPERSEDE = "supersede", pgettext_lazy("workflow action", "Supersede")
+    EXTEND_DEADLINE = "extend_deadline", pgettext_lazy("workflow action", "Extend the deadline")
+
+
+def label_of(choices: type[models.TextChoices], value: str | None) -> str:
+    """The label of `value` among `choices` in the active language; the value itself when unknown."""
+    if not value:
+        return "—"
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def lower_first(text: str) -> str:
+    """A label inside a sentence: "Reject" -> "reject" (no change for Chinese)."""
+    return text[:1].lower() + text[1:]

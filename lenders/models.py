@@ -46,7 +46,9 @@ class Institution(models.Model):
 class Product(models.Model):
     """A financing product; its ranges and eligibility are the matcher's hard filters."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="products")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="products", verbose_name=_("institution")
+    )
     name = models.CharField(_("name"), max_length=200)
     instrument = models.CharField(_("instrument"), max_length=32, choices=Instrument.choices)
     min_amount = models.DecimalField(_("minimum amount"), **MONEY)

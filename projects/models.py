@@ -105,8 +105,8 @@ class Enterprise(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="enterprises", verbose_name=_("members")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -121,7 +121,9 @@ class Enterprise(models.Model):
 class EnterpriseFinancials(models.Model):
     """One enterprise's figures for one fiscal year (yuan)."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="financials")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="financials", verbose_name=_("enterprise")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     revenue = models.DecimalField(_("revenue"), **MONEY, validators=NON_NEGATIVE)
     total_assets = models.DecimalField(_("total assets"), **MONEY, validators=NON_NEGATIVE)

@@ -78,7 +78,7 @@ class CreditModel(models.Model):
         editable=False,
         help_text=_("SHA-256 of the indicators, curves and weights as published."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CreditModelQuerySet.as_manager()
 

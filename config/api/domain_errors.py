@@ -2,9 +2,11 @@
 `config.api.errors.exception_handler`, to messages by the admin and the pages."""
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 # Messages are usually lazy translations (gettext_lazy), rendered in the caller's language when shown.
 Message = str | Promise
+NOT_FOUND = _("Not found.")
 
 
 class DomainError(Exception):
@@ -32,7 +34,7 @@ class NotFound(DomainError):
     status_code = 404
     code = "not_found"
 
-    def __init__(self, message: Message = "Not found.", **kwargs):
+    def __init__(self, message: Message = NOT_FOUND, **kwargs):
         super().__init__(message, **kwargs)
 
 

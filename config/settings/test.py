@@ -8,6 +8,10 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env_bool, redbeat_settings
 
 DEBUG = False
+# The suite reads English: its assertions quote the msgids (English), so that refining a translation never
+# breaks a test. zh-hans stays the product's default (base.py); tests/test_translations.py checks that
+# default and the Chinese texts, and a test about the default language overrides LANGUAGE_CODE back.
+LANGUAGE_CODE = "en"
 SECRET_KEY = "test-secret-key-not-used-outside-the-test-suite-0123456789"
 DATABASES = {
     "default": dj_database_url.parse(

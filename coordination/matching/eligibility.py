@@ -16,13 +16,16 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 
+from lenders.choices import Instrument
 from lenders.models import STAGE_FLAGS, Institution, Product
+from projects.choices import Stage
 from projects.credits.selectors import current_credit_value
 from projects.models import Region
 from projects.regions import covers
 
-from ..choices import ReferralStatus
+from ..choices import ReferralStatus, label_of, lower_first
 from ..models import FinancingRequest, Referral, Tranche
 from .context import MatchContext
 
@@ -43,42 +46,52 @@ def ineligibility_reasons(
     reasons = []
     enterprise = request.enterprise
     if not product.is_active or not product.institution.is_active:
-        reasons.append("product is not active")
+        reasons.append(gettext("product is not active"))
     if product.active_from > today or (product.active_until and product.active_until < today):
-        reasons.append("outside the product's active window")
+        reasons.append(gettext("outside the product's active window"))
     if product.instrument != tranche.instrument:
-        reasons.append(f"instrument {product.instrument} does not match the tranche's {tranche.instrument}")
+        reasons.append(
+            gettext("instrument %(product)s does not match the tranche's %(tranche)s")
+            % {
+                "product": label_of(Instrument, product.instrument),
+                "tranche": label_of(Instrument, tranche.instrument),
+            }
+        )
     if not product.min_amount <= tranche.amount <= product.max_amount:
-        reasons.append("amount outside the product's range")
+        reasons.append(gettext("amount outside the product's range"))
     if not product.min_term_months <= request.term_months <= product.max_term_months:
-        reasons.append("term outside the product's range")
+        reasons.append(gettext("term outside the product's range"))
     if not product.serves_stage(enterprise.stage):
-        reasons.append(f"product does not serve {enterprise.stage} enterprises")
+        reasons.append(
+            gettext("product does not serve %(stage)s enterprises")
+            % {"stage": lower_first(label_of(Stage, enterprise.stage))}
+        )
     if product.requires_tech_sme and not enterprise.tech_sme_registration_no:
-        reasons.append("product requires tech-SME registration")
+        reasons.append(gettext("product requires tech-SME registration"))
     if product.min_credit_score > 0:
         score = credit_score if credit_score is not None else current_credit_value(enterprise.pk)
         if score < product.min_credit_score:
             reasons.append(
-                f"innovation credit {score} is below the product's minimum {product.min_credit_score}"
+                gettext("innovation credit %(score)s is below the product's minimum %(minimum)s")
+                % {"score": score, "minimum": product.min_credit_score}
             )
     if product.capacity_left < tranche.amount:
-        reasons.append("product has not enough capacity left")
+        reasons.append(gettext("product has not enough capacity left"))
     regions = list(product.regions.all()) or list(product.institution.regions.all())
     if regions and not any(covers(region, enterprise.region) for region in regions):
-        reasons.append("enterprise's region is not served")
+        reasons.append(gettext("enterprise's region is not served"))
     fields = {field.pk for field in product.fields.all()}
     if fields and not fields & {field.pk for field in enterprise.fields.all()}:
-        reasons.append("enterprise's fields are not eligible")
+        reasons.append(gettext("enterprise's fields are not eligible"))
     earlier = set(
         Referral.objects.filter(institution_id=product.institution_id)
         .filter(Q(tranche=tranche) | Q(request_id=request.pk, status=ReferralStatus.DECLINED))
         .values_list("tranche_id", "status")
     )
     if any(tranche_id == tranche.pk for tranche_id, _ in earlier):
-        reasons.append("this institution already had this tranche")
+        reasons.append(gettext("this institution already had this tranche"))
     if any(status == ReferralStatus.DECLINED for _, status in earlier):
-        reasons.append("this institution declined this request earlier")
+        reasons.append(gettext("this institution declined this request earlier"))
     return reasons
 
 

@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind
 
@@ -32,11 +35,11 @@ DEFAULT_ROUTE_LIMITS: dict[str, int] = {
 KIND_OF_INSTRUMENT = {
     instrument: kind for kind, instruments in INSTRUMENTS_BY_KIND.items() for instrument in instruments
 }
-KIND_PLURAL = {
-    InstitutionKind.BANK: "banks",
-    InstitutionKind.INSURER: "insurers",
-    InstitutionKind.VC: "VC institutions",
-    InstitutionKind.GUARANTOR: "guarantors",
+KIND_PLURAL: dict[str, Promise] = {
+    InstitutionKind.BANK: _("banks"),
+    InstitutionKind.INSURER: _("insurers"),
+    InstitutionKind.VC: _("VC institutions"),
+    InstitutionKind.GUARANTOR: _("guarantors"),
 }
 
 
@@ -80,19 +83,20 @@ def select(
         product = candidate.product
         room = product.capacity_left - committed.get(product.pk, Decimal(0))
         if room < tranche.amount:
-            candidate.note = "capacity needed for another tranche of this request"
+            candidate.note = gettext("capacity needed for another tranche of this request")
         elif product.institution_id in institutions:
-            candidate.note = "a better-ranked product of the same institution is proposed"
+            candidate.note = gettext("a better-ranked product of the same institution is proposed")
         elif len(chosen) >= slots:
+            words = {"limit": limit, "kind": KIND_PLURAL[kind], "waiting": waiting}
             if waiting:
                 candidate.note = (
-                    f"beyond the {limit} {KIND_PLURAL[kind]} per tranche ({waiting} already waiting)"
+                    gettext("beyond the %(limit)s %(kind)s per tranche (%(waiting)s already waiting)") % words
                 )
             else:
-                candidate.note = f"beyond the {limit} {KIND_PLURAL[kind]} routed per tranche"
+                candidate.note = gettext("beyond the %(limit)s %(kind)s routed per tranche") % words
         else:
             candidate.selected = True
-            candidate.note = "proposed"
+            candidate.note = gettext("proposed")
             chosen.append(candidate)
             institutions.add(product.institution_id)
             committed[product.pk] = committed.get(product.pk, Decimal(0)) + tranche.amount

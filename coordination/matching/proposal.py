@@ -18,10 +18,13 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from lenders.choices import Instrument
 from lenders.models import Product
 
+from ..choices import lower_first
 from ..models import FinancingRequest, Tranche
 from . import eligibility as el
 from . import rows
@@ -164,40 +167,47 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
 
 
 def _describe(tranche: Tranche) -> str:
-    return f"tranche {tranche.position} ({Instrument(tranche.instrument).label}, {yuan(tranche.amount)})"
+    return gettext("tranche %(position)s (%(instrument)s, %(amount)s)") % {
+        "position": tranche.position,
+        "instrument": Instrument(tranche.instrument).label,
+        "amount": yuan(tranche.amount),
+    }
 
 
 def _report(ctx: MatchContext, proposal: TrancheProposal, *, diagnose: bool) -> str:
     tranche = proposal.tranche
     if not proposal.eligible:
-        text = f"No product covers {_describe(tranche)}."
+        text = gettext("No product covers %(tranche)s.") % {"tranche": _describe(tranche)}
         if diagnose:
             text += " " + funnel(ctx, tranche)
         return text
     if not proposal.selected:
         if proposal.waiting >= proposal.limit:
-            return (
-                f"{_describe(tranche).capitalize()} already waits on {proposal.waiting} "
-                f"{KIND_PLURAL[proposal.kind]}; nothing new is proposed."
-            )
-        return f"No eligible product of {_describe(tranche)} has capacity left for the whole package."
+            return gettext("%(tranche)s already waits on %(waiting)s %(kind)s; nothing new is proposed.") % {
+                "tranche": capfirst(_describe(tranche)),
+                "waiting": proposal.waiting,
+                "kind": KIND_PLURAL[proposal.kind],
+            }
+        return gettext("No eligible product of %(tranche)s has capacity left for the whole package.") % {
+            "tranche": _describe(tranche)
+        }
     return ""
 
 
 def funnel(ctx: MatchContext, tranche: Tranche) -> str:
     """Plain words for why nothing fits: how many products of the instrument survive each filter in turn."""
-    stage = ctx.enterprise.get_stage_display().lower()
+    stage = lower_first(str(ctx.enterprise.get_stage_display()))
     steps = [
-        ("active today", el.active_condition(ctx)),
-        (f"amount {yuan(tranche.amount)}", el.amount_condition(tranche)),
-        (f"term {ctx.request.term_months} months", el.term_condition(ctx)),
-        (f"{stage} stage", el.stage_condition(ctx)),
-        ("the enterprise's region", el.region_condition(ctx)),
-        ("the enterprise's fields", el.field_condition(ctx)),
-        ("tech-SME registration", el.tech_sme_condition(ctx)),
-        (f"innovation credit {ctx.credit_score}", el.credit_condition(ctx)),
-        ("capacity left", el.capacity_condition(tranche)),
-        ("institution not asked before and not declined", el.institution_condition(ctx, tranche)),
+        (gettext("active today"), el.active_condition(ctx)),
+        (gettext("amount %(amount)s") % {"amount": yuan(tranche.amount)}, el.amount_condition(tranche)),
+        (gettext("term %(months)s months") % {"months": ctx.request.term_months}, el.term_condition(ctx)),
+        (gettext("%(stage)s stage") % {"stage": stage}, el.stage_condition(ctx)),
+        (gettext("the enterprise's region"), el.region_condition(ctx)),
+        (gettext("the enterprise's fields"), el.field_condition(ctx)),
+        (gettext("tech-SME registration"), el.tech_sme_condition(ctx)),
+        (gettext("innovation credit %(score)s") % {"score": ctx.credit_score}, el.credit_condition(ctx)),
+        (gettext("capacity left"), el.capacity_condition(tranche)),
+        (gettext("institution not asked before and not declined"), el.institution_condition(ctx, tranche)),
     ]
     aggregates = {"total": Count("pk")}
     cumulative = Q()
@@ -205,19 +215,23 @@ def funnel(ctx: MatchContext, tranche: Tranche) -> str:
         cumulative &= condition
         aggregates[f"step_{index}"] = Count("pk", filter=cumulative)
     counts = Product.objects.filter(instrument=tranche.instrument).aggregate(**aggregates)
-    label = Instrument(tranche.instrument).label.lower()
+    label = str(Instrument(tranche.instrument).label).lower()
     if not counts["total"]:
-        return f"The catalogue has no {label} product at all."
+        return gettext("The catalogue has no %(instrument)s product at all.") % {"instrument": label}
     passed = []
-    for index, (words, _) in enumerate(steps):
+    for index, (words, _condition) in enumerate(steps):
         count = counts[f"step_{index}"]
         passed.append(f"{words} {count}")
+        summary = {"total": counts["total"], "instrument": label, "steps": " → ".join(passed), "last": words}
         if count == 0:
             return (
-                f"Of {counts['total']} {label} products, still in after each filter: "
-                f"{' → '.join(passed)}. The filter that leaves none: {words}."
+                gettext(
+                    "Of %(total)s %(instrument)s products, still in after each filter: %(steps)s. "
+                    "The filter that leaves none: %(last)s."
+                )
+                % summary
             )
-    return f"Of {counts['total']} {label} products, still in after each filter: {' → '.join(passed)}."
+    return gettext("Of %(total)s %(instrument)s products, still in after each filter: %(steps)s.") % summary
 
 
 def propose(request: FinancingRequest) -> dict[Tranche, list[Candidate]]:
@@ -249,5 +263,5 @@ def candidate_for(product: Product, tranche: Tranche, request: FinancingRequest)
     )
     candidate = score_candidate(product, tranche, ctx, facts)
     candidate.selected = True
-    candidate.note = "chosen by the coordinator"
+    candidate.note = gettext("chosen by the coordinator")
     return candidate

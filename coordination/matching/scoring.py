@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import Instrument
 from lenders.models import Product
+from projects.choices import Stage
 
+from ..choices import label_of, lower_first
 from ..models import Tranche
 from .candidates import Candidate
 from .context import DEFAULT_REFINANCE_SHARE, InstitutionRecord, MatchContext
@@ -40,17 +45,17 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "policy_support": 10,
     "capacity": 5,
 }
-LABELS: dict[str, str] = {
-    "amount_fit": "Amount fits the product's range",
-    "term_fit": "Term fits the product's range",
-    "innovation_credit": "Innovation credit",
-    "hard_tech": "Hard-technology field",
-    "major_task": "National or provincial major task",
-    "local_pilot": "Local institution in a pilot zone",
-    "offer_rate": "Institution's offer rate in this field",
-    "response_time": "Institution's response time",
-    "policy_support": "Policy support available",
-    "capacity": "Capacity left on the product",
+LABELS: dict[str, Promise] = {
+    "amount_fit": _("Amount fits the product's range"),
+    "term_fit": _("Term fits the product's range"),
+    "innovation_credit": _("Innovation credit"),
+    "hard_tech": _("Hard-technology field"),
+    "major_task": _("National or provincial major task"),
+    "local_pilot": _("Local institution in a pilot zone"),
+    "offer_rate": _("Institution's offer rate in this field"),
+    "response_time": _("Institution's response time"),
+    "policy_support": _("Policy support available"),
+    "capacity": _("Capacity left on the product"),
 }
 
 
@@ -70,18 +75,25 @@ class ProductFacts:
 
 
 def yuan(amount: Decimal) -> str:
-    """3000000 -> "3,000,000 yuan (300万元)"."""
+    """3000000 -> "3,000,000 yuan (300万元)" in English, "300万元" in Chinese (the catalogue decides)."""
     amount = Decimal(amount)
-    text = f"{amount:,.0f} yuan"
     if amount >= 10_000:
         wan = (amount / 10_000).quantize(Decimal("0.01")).normalize()
-        text += f" ({wan:,f}万元)"
-    return text
+        return gettext("%(yuan)s yuan (%(wan)s万元)") % {"yuan": f"{amount:,.0f}", "wan": f"{wan:,f}"}
+    return gettext("%(yuan)s yuan") % {"yuan": f"{amount:,.0f}"}
 
 
 def ordinal(number: int) -> str:
+    """91 -> "91st" in English; the bare number in other languages (their sentences place it)."""
+    if not (get_language() or "").startswith("en"):
+        return str(number)
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+def stage_label(stage: str) -> str:
+    """An enterprise stage in words ("start-up"), lower case inside an English sentence."""
+    return lower_first(label_of(Stage, stage))
 
 
 def _clamp(value: float) -> float:
@@ -104,12 +116,12 @@ def centred_fit(position: float) -> float:
 
 def _where(position: float) -> str:
     if position < 0.2:
-        return "near the lower end of"
+        return gettext("near the lower end of")
     if position > 0.8:
-        return "near the upper end of"
+        return gettext("near the upper end of")
     if 0.35 <= position <= 0.65:
-        return "in the middle of"
-    return "well inside"
+        return gettext("in the middle of")
+    return gettext("well inside")
 
 
 # A factor returns (fraction from 0 to 1, value, text); the text is a callable, only written out for
@@ -125,8 +137,17 @@ def amount_fit(product, tranche, ctx, facts):
         centred_fit(position),
         round(position, 3),
         lambda: (
-            f"{yuan(tranche.amount)} is {_where(position)} the product's {yuan(product.min_amount)} – "
-            f"{yuan(product.max_amount)} range ({position:.0%} of the way, log scale)."
+            gettext(
+                "%(amount)s is %(where)s the product's %(low)s – %(high)s range "
+                "(%(position)s of the way, log scale)."
+            )
+            % {
+                "amount": yuan(tranche.amount),
+                "where": _where(position),
+                "low": yuan(product.min_amount),
+                "high": yuan(product.max_amount),
+                "position": f"{position:.0%}",
+            }
         ),
     )
 
@@ -138,8 +159,13 @@ def term_fit(product, tranche, ctx, facts):
         centred_fit(position),
         round(position, 3),
         lambda: (
-            f"{term} months is {_where(position)} the product's "
-            f"{product.min_term_months}–{product.max_term_months} month range."
+            gettext("%(term)s months is %(where)s the product's %(low)s–%(high)s month range.")
+            % {
+                "term": term,
+                "where": _where(position),
+                "low": product.min_term_months,
+                "high": product.max_term_months,
+            }
         ),
     )
 
@@ -147,19 +173,29 @@ def term_fit(product, tranche, ctx, facts):
 def innovation_credit(product, tranche, ctx, facts):
     credit = ctx.credit
     if credit is None:
-        return 0.0, None, lambda: "No innovation credit score yet: counted as 0."
+        return 0.0, None, lambda: gettext("No innovation credit score yet: counted as 0.")
 
     def text() -> str:
-        words = f"Innovation credit {credit.total} of 100 under model {credit.version} for {credit.year}"
+        words = gettext("Innovation credit %(total)s of 100 under model %(version)s for %(year)s") % {
+            "total": credit.total,
+            "version": credit.version,
+            "year": credit.year,
+        }
         if credit.percentile is not None:
-            province, _, stage = credit.cohort.partition(":")
-            words += (
-                f", {ordinal(int(credit.percentile))} percentile among {credit.cohort_size} {stage}-stage "
-                f"enterprises of region {province}"
-            )
+            province, _sep, stage = credit.cohort.partition(":")
+            words += gettext(
+                ", %(ordinal)s percentile among %(size)s %(stage)s-stage enterprises of region %(region)s"
+            ) % {
+                "ordinal": ordinal(int(credit.percentile)),
+                "size": credit.cohort_size,
+                "stage": stage_label(stage),
+                "region": province,
+            }
         if product.min_credit_score > 0:
-            words += f"; the product asks for at least {product.min_credit_score}"
-        return words + "."
+            words += gettext("; the product asks for at least %(minimum)s") % {
+                "minimum": product.min_credit_score
+            }
+        return words + gettext(".")
 
     return float(credit.total) / 100, float(credit.total), text
 
@@ -167,33 +203,55 @@ def innovation_credit(product, tranche, ctx, facts):
 def hard_tech(product, tranche, ctx, facts):
     hard = [f.name for f in ctx.fields if f.hard_tech]
     if not hard:
-        return 0.0, False, lambda: "The enterprise works in no hard-technology field."
-    names = ", ".join(hard)
+        return 0.0, False, lambda: gettext("The enterprise works in no hard-technology field.")
     if facts.targets_hard_tech:
-        return 1.0, True, lambda: f"Hard-technology field ({names}) that this product is aimed at."
-    return 0.6, True, lambda: f"Hard-technology field ({names}); the product is open to every field."
+        return (
+            1.0,
+            True,
+            lambda: (
+                gettext("Hard-technology field (%(names)s) that this product is aimed at.")
+                % {"names": gettext(", ").join(hard)}
+            ),
+        )
+    return (
+        0.6,
+        True,
+        lambda: (
+            gettext("Hard-technology field (%(names)s); the product is open to every field.")
+            % {"names": gettext(", ").join(hard)}
+        ),
+    )
 
 
 def major_task(product, tranche, ctx, facts):
     task = ctx.request.major_task
     if task is None:
-        return 0.0, None, lambda: "Not part of a major S&T task."
+        return 0.0, None, lambda: gettext("Not part of a major S&T task.")
+    words = {"code": task.code, "title": task.title}
     if task.is_national:
-        return 1.0, "national", lambda: f"Finances national major task {task.code} ({task.title})."
-    return 0.6, task.level, lambda: f"Finances provincial major task {task.code} ({task.title})."
+        return 1.0, "national", lambda: gettext("Finances national major task %(code)s (%(title)s).") % words
+    return 0.6, task.level, lambda: gettext("Finances provincial major task %(code)s (%(title)s).") % words
 
 
 def local_pilot(product, tranche, ctx, facts):
-    place = ctx.enterprise.region.name
+    words = {"institution": product.institution, "place": ctx.enterprise.region.name}
     if not facts.institution_local:
-        return 0.0, "nationwide", lambda: f"{product.institution} is not a local institution of {place}."
+        return (
+            0.0,
+            "nationwide",
+            lambda: gettext("%(institution)s is not a local institution of %(place)s.") % words,
+        )
     if ctx.pilot_zone:
         return (
             1.0,
             "local_pilot",
-            lambda: f"{product.institution} serves {place} locally, an S&T finance pilot zone.",
+            lambda: gettext("%(institution)s serves %(place)s locally, an S&T finance pilot zone.") % words,
         )
-    return 0.5, "local", lambda: f"{product.institution} serves {place} locally (not a pilot zone)."
+    return (
+        0.5,
+        "local",
+        lambda: gettext("%(institution)s serves %(place)s locally (not a pilot zone).") % words,
+    )
 
 
 def offer_rate(product, tranche, ctx, facts):
@@ -203,8 +261,11 @@ def offer_rate(product, tranche, ctx, facts):
             0.5,
             None,
             lambda: (
-                f"{product.institution} decided {record.decided_in_field} referrals in this field in the "
-                f"last 12 months, too few to judge: counted as average."
+                gettext(
+                    "%(institution)s decided %(decided)s referrals in this field in the last 12 months, "
+                    "too few to judge: counted as average."
+                )
+                % {"institution": product.institution, "decided": record.decided_in_field}
             ),
         )
     rate = record.offered_in_field / record.decided_in_field
@@ -212,8 +273,15 @@ def offer_rate(product, tranche, ctx, facts):
         rate,
         round(rate, 3),
         lambda: (
-            f"{product.institution} made an offer on {record.offered_in_field} of the "
-            f"{record.decided_in_field} referrals it decided in this field in the last 12 months."
+            gettext(
+                "%(institution)s made an offer on %(offered)s of the %(decided)s referrals it decided in "
+                "this field in the last 12 months."
+            )
+            % {
+                "institution": product.institution,
+                "offered": record.offered_in_field,
+                "decided": record.decided_in_field,
+            }
         ),
     )
 
@@ -221,14 +289,29 @@ def offer_rate(product, tranche, ctx, facts):
 def response_time(product, tranche, ctx, facts):
     days = facts.record.avg_response_days
     if days is None:
-        return 0.5, None, lambda: f"{product.institution} has no response on record yet: counted as average."
+        return (
+            0.5,
+            None,
+            lambda: (
+                gettext("%(institution)s has no response on record yet: counted as average.")
+                % {"institution": product.institution}
+            ),
+        )
     fraction = _clamp((SLOW_RESPONSE_DAYS - days) / (SLOW_RESPONSE_DAYS - FAST_RESPONSE_DAYS))
     return (
         fraction,
         round(days, 1),
         lambda: (
-            f"{product.institution} takes {days:.1f} days on average to act on a referral "
-            f"(full points within {FAST_RESPONSE_DAYS:.0f}, none after {SLOW_RESPONSE_DAYS:.0f})."
+            gettext(
+                "%(institution)s takes %(days)s days on average to act on a referral "
+                "(full points within %(fast)s, none after %(slow)s)."
+            )
+            % {
+                "institution": product.institution,
+                "days": f"{days:.1f}",
+                "fast": f"{FAST_RESPONSE_DAYS:.0f}",
+                "slow": f"{SLOW_RESPONSE_DAYS:.0f}",
+            }
         ),
     )
 
@@ -236,12 +319,19 @@ def response_time(product, tranche, ctx, facts):
 def policy_support(product, tranche, ctx, facts):
     if product.instrument in RELENDING_INSTRUMENTS:
         if not product.institution.relending_eligible:
-            return 0.0, None, lambda: f"{product.institution} is not eligible for sci-tech re-lending."
-        if not ctx.on_relending_list:
             return (
                 0.0,
                 None,
                 lambda: (
+                    gettext("%(institution)s is not eligible for sci-tech re-lending.")
+                    % {"institution": product.institution}
+                ),
+            )
+        if not ctx.on_relending_list:
+            return (
+                0.0,
+                None,
+                lambda: gettext(
                     "The enterprise is not on the re-lending list (no tech-SME registration, high-tech "
                     "certificate or specialised status)."
                 ),
@@ -251,8 +341,11 @@ def policy_support(product, tranche, ctx, facts):
             1.0,
             "relending",
             lambda: (
-                f"The central bank's sci-tech re-lending can refinance {share:.0%} of this loan: "
-                f"{product.institution} is eligible and the enterprise is on the list."
+                gettext(
+                    "The central bank's sci-tech re-lending can refinance %(share)s of this loan: "
+                    "%(institution)s is eligible and the enterprise is on the list."
+                )
+                % {"share": f"{share:.0%}", "institution": product.institution}
             ),
         )
     if product.instrument in GUARANTEE_INSTRUMENTS:
@@ -261,19 +354,25 @@ def policy_support(product, tranche, ctx, facts):
                 1.0,
                 "guarantee_programme",
                 lambda: (
-                    f"Innovation credit {ctx.credit_score} reaches {GUARANTEE_PROGRAMME_MIN_SCORE}: the "
-                    f"credit-linked guarantee programme (model 2.0) shares the risk."
+                    gettext(
+                        "Innovation credit %(score)s reaches %(threshold)s: the credit-linked guarantee "
+                        "programme (model 2.0) shares the risk."
+                    )
+                    % {"score": ctx.credit_score, "threshold": GUARANTEE_PROGRAMME_MIN_SCORE}
                 ),
             )
         return (
             0.0,
             None,
             lambda: (
-                f"Innovation credit {ctx.credit_score} is below {GUARANTEE_PROGRAMME_MIN_SCORE}, the "
-                f"credit-linked guarantee programme's threshold."
+                gettext(
+                    "Innovation credit %(score)s is below %(threshold)s, the credit-linked guarantee "
+                    "programme's threshold."
+                )
+                % {"score": ctx.credit_score, "threshold": GUARANTEE_PROGRAMME_MIN_SCORE}
             ),
         )
-    return 0.0, None, lambda: "No re-lending or guarantee programme applies to this instrument."
+    return 0.0, None, lambda: gettext("No re-lending or guarantee programme applies to this instrument.")
 
 
 def capacity(product, tranche, ctx, facts):
@@ -282,11 +381,20 @@ def capacity(product, tranche, ctx, facts):
     fraction = _clamp(float((headroom - 1) / (FULL_HEADROOM - 1)))
 
     def text() -> str:
-        pending = f", {yuan(facts.pending)} of it waiting on other referrals" if facts.pending else ""
-        return (
-            f"{yuan(product.capacity_left)} of this year's capacity left{pending}: "
-            f"{headroom:.1f} times this tranche."
-        )
+        words = {
+            "left": yuan(product.capacity_left),
+            "pending": yuan(facts.pending),
+            "times": f"{headroom:.1f}",
+        }
+        if facts.pending:
+            return (
+                gettext(
+                    "%(left)s of this year's capacity left, %(pending)s of it waiting on other referrals: "
+                    "%(times)s times this tranche."
+                )
+                % words
+            )
+        return gettext("%(left)s of this year's capacity left: %(times)s times this tranche.") % words
 
     return fraction, float(headroom.quantize(Decimal("0.1"))), text
 
@@ -345,7 +453,7 @@ def score_candidate(
             explanation.append(
                 {
                     "factor": key,
-                    "label": LABELS[key],
+                    "label": str(LABELS[key]),
                     "value": value,
                     "weight": weights[key],
                     "points": points,

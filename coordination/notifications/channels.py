@@ -38,15 +38,15 @@ def render_email(user, items: list[dict]) -> EmailMultiAlternatives:
         {"title": title_for(p["topic"], language, p), "body": body_for(p["topic"], language, p), "payload": p}
         for p in items
     ]
-    context = {"user": user, "entries": entries, "site_url": settings.SITE_URL}
+    context = {"user": user, "entries": entries, "site_url": settings.SITE_URL, "language": language}
     with translation.override(language):
         subject = (
             entries[0]["title"]
             if len(entries) == 1
-            else render_to_string(f"emails/{language}/digest_subject.txt", context).strip()
+            else render_to_string("emails/digest_subject.txt", context).strip()
         )
-        text = render_to_string(f"emails/{language}/notification.txt", context)
-        html = render_to_string(f"emails/{language}/notification.html", context)
+        text = render_to_string("emails/notification.txt", context)
+        html = render_to_string("emails/notification.html", context)
     email = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
     email.attach_alternative(html, "text/html")
     return email

@@ -1,113 +1,99 @@
-"""What a notification says, in each supported language."""
+"""What a notification says, in the reader's language (the catalogues in locale/ hold the words).
 
-TITLES: dict[str, dict[str, str]] = {
-    "financing_request.submit": {
-        "en": "Request {reference} submitted",
-        "zh-hans": "融资需求 {reference} 已提交",
-    },
-    "financing_request.screen_pass": {
-        "en": "Request {reference} passed screening and awaits triage",
-        "zh-hans": "融资需求 {reference} 已通过初审，等待分诊",
-    },
-    "financing_request.screen_fail": {
-        "en": "Request {reference}: information missing",
-        "zh-hans": "融资需求 {reference}：材料不全",
-    },
-    "financing_request.request_info": {
-        "en": "Request {reference}: more information requested",
-        "zh-hans": "融资需求 {reference}：请补充材料",
-    },
-    "financing_request.reject": {
-        "en": "Request {reference} rejected",
-        "zh-hans": "融资需求 {reference} 未获通过",
-    },
-    "financing_request.route": {
-        "en": "Request {reference} sent to financial institutions",
-        "zh-hans": "融资需求 {reference} 已推送至金融机构",
-    },
-    "financing_request.return_to_triage": {
-        "en": "Request {reference} needs re-routing",
-        "zh-hans": "融资需求 {reference} 需重新匹配",
-    },
-    "financing_request.all_tranches_accepted": {
-        "en": "Request {reference}: offers accepted, awaiting approval",
-        "zh-hans": "融资需求 {reference}：已接受报价，等待审批",
-    },
-    "financing_request.accept_partial_package": {
-        "en": "Request {reference}: partial package accepted",
-        "zh-hans": "融资需求 {reference}：部分方案已确认",
-    },
-    "financing_request.propose_approval": {
-        "en": "Request {reference}: approval awaits your confirmation",
-        "zh-hans": "融资需求 {reference}：审批待您复核",
-    },
-    "financing_request.approve": {
-        "en": "Request {reference} approved",
-        "zh-hans": "融资需求 {reference} 已审批通过",
-    },
-    "financing_request.confirm_approval": {
-        "en": "Request {reference} approved",
-        "zh-hans": "融资需求 {reference} 已审批通过",
-    },
-    "financing_request.record_funding": {
-        "en": "Request {reference}: funding recorded",
-        "zh-hans": "融资需求 {reference}：已放款",
-    },
-    "financing_request.close": {"en": "Request {reference} closed", "zh-hans": "融资需求 {reference} 已办结"},
-    "financing_request.withdraw": {
-        "en": "Request {reference} withdrawn",
-        "zh-hans": "融资需求 {reference} 已撤回",
-    },
-    "financing_request.expire": {
-        "en": "Request {reference} expired",
-        "zh-hans": "融资需求 {reference} 已过期",
-    },
-    "referral.route": {"en": "New referral: {reference}", "zh-hans": "新的融资推荐：{reference}"},
-    "referral.request_info": {
-        "en": "{reference}: an institution asks for information",
-        "zh-hans": "{reference}：金融机构请求补充信息",
-    },
-    "referral.provide_info": {
-        "en": "{reference}: the applicant answered",
-        "zh-hans": "{reference}：申请企业已补充信息",
-    },
-    "referral.withdraw": {"en": "{reference}: referral withdrawn", "zh-hans": "{reference}：推荐已撤回"},
-    "referral.supersede": {
-        "en": "{reference}: another offer was accepted",
-        "zh-hans": "{reference}：企业已接受其他机构报价",
-    },
-    "offer.make": {"en": "{reference}: you received an offer", "zh-hans": "{reference}：您收到一份融资报价"},
-    "offer.withdraw": {"en": "{reference}: an offer was withdrawn", "zh-hans": "{reference}：报价已撤回"},
-    "offer.expire": {"en": "{reference}: an offer expired", "zh-hans": "{reference}：报价已过期"},
-    "offer.accept": {
-        "en": "{reference}: your offer was accepted",
-        "zh-hans": "{reference}：您的报价已被接受",
-    },
-    "offer.supersede": {
-        "en": "{reference}: your offer was not taken",
-        "zh-hans": "{reference}：您的报价未被采纳",
-    },
-    "deadline.remind": {"en": "{reference}: due soon", "zh-hans": "{reference}：即将到期"},
-    "deadline.escalate": {"en": "{reference}: overdue", "zh-hans": "{reference}：已逾期"},
+A notification is written when it is delivered, in the language of the user it goes to
+(`NotificationSetting.language`): the title names what happened, the body the change in words — the
+status labels of the choices, never their codes — with the note and the deadline in Asia/Shanghai time.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import OfferStatus, ReferralStatus, RequestStatus, Stage, label_of
+
+TITLES: dict[str, Promise] = {
+    "financing_request.submit": _("Request %(reference)s submitted"),
+    "financing_request.screen_pass": _("Request %(reference)s passed screening and awaits triage"),
+    "financing_request.screen_fail": _("Request %(reference)s: information missing"),
+    "financing_request.request_info": _("Request %(reference)s: more information requested"),
+    "financing_request.reject": _("Request %(reference)s rejected"),
+    "financing_request.route": _("Request %(reference)s sent to financial institutions"),
+    "financing_request.return_to_triage": _("Request %(reference)s needs re-routing"),
+    "financing_request.all_tranches_accepted": _("Request %(reference)s: offers accepted, awaiting approval"),
+    "financing_request.accept_partial_package": _("Request %(reference)s: partial package accepted"),
+    "financing_request.propose_approval": _("Request %(reference)s: approval awaits your confirmation"),
+    "financing_request.approve": _("Request %(reference)s approved"),
+    "financing_request.confirm_approval": _("Request %(reference)s approved"),
+    "financing_request.record_funding": _("Request %(reference)s: funding recorded"),
+    "financing_request.close": _("Request %(reference)s closed"),
+    "financing_request.withdraw": _("Request %(reference)s withdrawn"),
+    "financing_request.expire": _("Request %(reference)s expired"),
+    "referral.route": _("New referral: %(reference)s"),
+    "referral.request_info": _("%(reference)s: an institution asks for information"),
+    "referral.provide_info": _("%(reference)s: the applicant answered"),
+    "referral.withdraw": _("%(reference)s: referral withdrawn"),
+    "referral.supersede": _("%(reference)s: another offer was accepted"),
+    "offer.make": _("%(reference)s: you received an offer"),
+    "offer.withdraw": _("%(reference)s: an offer was withdrawn"),
+    "offer.expire": _("%(reference)s: an offer expired"),
+    "offer.accept": _("%(reference)s: your offer was accepted"),
+    "offer.supersede": _("%(reference)s: your offer was not taken"),
+    "deadline.remind": _("%(reference)s: due soon"),
+    "deadline.escalate": _("%(reference)s: overdue"),
 }
-FALLBACK = {"en": "{reference}: {topic}", "zh-hans": "{reference}：{topic}"}
+FALLBACK = _("%(reference)s: an update")
+
+# The status choices of each object the workflow moves (payload["object_type"]).
+STATUSES = {"financing_request": RequestStatus, "referral": ReferralStatus, "offer": OfferStatus}
 
 
-def title_for(topic: str, language: str, payload: dict) -> str:
-    language = language if language in ("en", "zh-hans") else "zh-hans"
-    template = TITLES.get(topic, FALLBACK)[language]
-    return template.format(reference=payload.get("reference", ""), topic=topic)
+def reader_language(language: str | None) -> str:
+    """One of LANGUAGES; anything else reads in the default language."""
+    known = {code for code, _name in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE
 
 
-def body_for(topic: str, language: str, payload: dict) -> str:
-    lines = []
-    if payload.get("from_status") or payload.get("to_status"):
-        label = "Status" if language == "en" else "状态"
-        lines.append(f"{label}: {payload.get('from_status') or '—'} → {payload.get('to_status')}")
-    if payload.get("reason"):
-        label = "Note" if language == "en" else "说明"
-        lines.append(f"{label}: {payload['reason']}")
-    if payload.get("due_at"):
-        label = "Due" if language == "en" else "截止时间"
-        lines.append(f"{label}: {payload['due_at']}")
-    return "\n".join(lines)
+def status_label(object_type: str | None, status: str | None) -> str:
+    """The status in words ("Information requested"), in the active language; the code when unknown."""
+    return label_of(STATUSES.get(object_type or "", RequestStatus), status)
+
+
+def local_time(value: str) -> str:
+    """An ISO time from the payload as Asia/Shanghai wall time ("2025-03-04 17:30")."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if timezone.is_naive(moment):
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def title_for(topic: str, language: str | None, payload: dict) -> str:
+    with translation.override(reader_language(language)):
+        return str(TITLES.get(topic, FALLBACK)) % {"reference": payload.get("reference", "")}
+
+
+def body_for(topic: str, language: str | None, payload: dict) -> str:
+    with translation.override(reader_language(language)):
+        lines = []
+        if payload.get("from_status") or payload.get("to_status"):
+            object_type = payload.get("object_type")
+            lines.append(
+                gettext("Status: %(from)s → %(to)s")
+                % {
+                    "from": status_label(object_type, payload.get("from_status")),
+                    "to": status_label(object_type, payload.get("to_status")),
+                }
+            )
+        if payload.get("stage"):
+            lines.append(gettext("Stage: %(stage)s") % {"stage": label_of(Stage, payload["stage"])})
+        if payload.get("reason"):
+            lines.append(gettext("Note: %(reason)s") % {"reason": payload["reason"]})
+        if payload.get("due_at"):
+            lines.append(gettext("Due: %(due)s (Beijing time)") % {"due": local_time(payload["due_at"])})
+        return "\n".join(lines)

@@ -11,10 +11,11 @@ import zipfile
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
 
-from ..choices import RequestStatus, Role
+from ..choices import RequestStatus, Role, label_of
 from ..errors import Conflict, NotFound, PayloadTooLarge, PermissionDenied, UnsupportedMediaType
 from ..models import RequestDocument
 from ..selectors import roles_on_request
@@ -50,8 +51,8 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # a refused file is answered
 
 def _refused(name: str, reason) -> UnsupportedMediaType:
     return UnsupportedMediaType(
-        "Only PDF, PNG, JPEG, DOCX and XLSX files whose content matches their name are accepted.",
-        fields={"file": [f"'{name}': {reason}"]},
+        _("Only PDF, PNG, JPEG, DOCX and XLSX files whose content matches their name are accepted."),
+        fields={"file": [f"“{name}”: {reason}"]},
     )
 
 
@@ -112,17 +113,24 @@ def upload_document(*, request_id: int, user, kind: str, upload) -> RequestDocum
         if not roles:
             raise NotFound()
         if Role.APPLICANT not in roles:
-            raise PermissionDenied("Only the applicant adds documents to a request.")
+            raise PermissionDenied(_("Only the applicant adds documents to a request."))
         if request.status not in EDITABLE:
             raise Conflict(
-                f"Documents can be added while the request is draft or information is requested, "
-                f"not {request.status}.",
+                gettext(
+                    "Documents can be added while the request is a draft or information is requested, "
+                    "not while it is “%(status)s”."
+                )
+                % {"status": label_of(RequestStatus, request.status)},
                 code="invalid_state",
             )
         if upload.size > settings.DOCUMENT_MAX_BYTES:
             raise PayloadTooLarge(
-                "The file is too large.",
-                fields={"file": [f"At most {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."]},
+                _("The file is too large."),
+                fields={
+                    "file": [
+                        gettext("At most %(mb)s MB.") % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
+                    ]
+                },
             )
         content_type = check_content(upload)
         return RequestDocument.objects.create(

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..errors import IdempotencyMismatch, NotFound
 from ..models import FinancingRequest, Offer, Referral
@@ -87,8 +89,8 @@ def with_idempotency(
             return run()
         if (record.action, record.object_type, record.object_id) != (action, object_type, object_id):
             raise IdempotencyMismatch(
-                "This Idempotency-Key was already used for a different action.",
-                fields={"idempotency_key": ["already used for another action"]},
+                _("This Idempotency-Key was already used for a different action."),
+                fields={"idempotency_key": [gettext("already used for another action")]},
             )
         return replay()
 

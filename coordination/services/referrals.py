@@ -4,8 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from ..choices import DeclineReason, RequestStatus
+from ..choices import DeclineReason, RequestStatus, label_of
 from ..errors import Conflict, ValidationFailed
 from ..models import Offer, Referral
 from ..workflow import engine
@@ -21,7 +23,9 @@ def _act(action: str, object_type: str, object_id: int, user, key: str, locker, 
         if obj.request.status != RequestStatus.ROUTED and action not in {"expire"}:
             engine.authorise(obj, action, user)
             raise Conflict(
-                f"The financing request is {obj.request.status}, not routed.", code="request_not_routed"
+                gettext("The financing request is “%(status)s”, not routed.")
+                % {"status": label_of(RequestStatus, obj.request.status)},
+                code="request_not_routed",
             )
         result = body(obj)
         return result if result is not None else obj
@@ -65,8 +69,12 @@ def decline_referral(
 ) -> Referral:
     if reason_code not in DeclineReason.values:
         raise ValidationFailed(
-            "Unknown decline reason.",
-            fields={"reason_code": [f"Must be one of: {', '.join(DeclineReason.values)}."]},
+            _("Unknown decline reason."),
+            fields={
+                "reason_code": [
+                    gettext("Must be one of: %(codes)s.") % {"codes": ", ".join(DeclineReason.values)}
+                ]
+            },
         )
 
     def body(referral):
@@ -85,7 +93,7 @@ def decline_referral(
 
 def expire_referral(*, referral_id: int) -> Referral:
     def body(referral):
-        engine.transition(referral, "expire", reason="review deadline passed")
+        engine.transition(referral, "expire", reason=gettext("The review deadline passed."))
 
     return _act("expire", "referral", referral_id, None, "", lock_referral, body)
 
@@ -105,15 +113,19 @@ def make_offer(
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     if not isinstance(valid_until, date) or valid_until < today:
-        errors["valid_until"] = ["Must be a date from today on."]
+        errors["valid_until"] = [gettext("Must be a date from today on.")]
     elif (valid_until - today).days > MAX_OFFER_VALIDITY_DAYS:
-        errors["valid_until"] = [f"An offer may stay valid for at most {MAX_OFFER_VALIDITY_DAYS} days."]
+        errors["valid_until"] = [
+            gettext("An offer may stay valid for at most %(days)s days.") % {"days": MAX_OFFER_VALIDITY_DAYS}
+        ]
     if annual_rate is not None and not Decimal("0") <= Decimal(str(annual_rate)) < Decimal("1"):
-        errors["annual_rate"] = ["A yearly rate as a fraction, from 0 to below 1 (0.035 is 3.5%)."]
+        errors["annual_rate"] = [
+            gettext("A yearly rate as a fraction, from 0 to below 1 (0.035 means 3.5 per cent).")
+        ]
     if term_months is not None and not (isinstance(term_months, int) and 1 <= term_months <= 600):
-        errors["term_months"] = ["Must be a whole number of months from 1 to 600."]
+        errors["term_months"] = [gettext("Must be a whole number of months from 1 to 600.")]
     if errors:
-        raise ValidationFailed("The offer is not valid.", fields=errors)
+        raise ValidationFailed(_("The offer is not valid."), fields=errors)
 
     def body(referral):
         engine.transition(
@@ -125,8 +137,12 @@ def make_offer(
         )
         if amount > referral.tranche.amount:
             raise ValidationFailed(
-                "The offer exceeds the tranche.",
-                fields={"amount": [f"At most the tranche's {referral.tranche.amount}."]},
+                _("The offer exceeds the tranche."),
+                fields={
+                    "amount": [
+                        gettext("At most the tranche's %(amount)s.") % {"amount": referral.tranche.amount}
+                    ]
+                },
             )
         offer = Offer.objects.create(
             referral=referral,
@@ -155,7 +171,7 @@ def withdraw_offer(*, offer_id: int, user, reason: str = "", idempotency_key: st
 
 def expire_offer(*, offer_id: int) -> Offer:
     def body(offer):
-        engine.transition(offer, "expire", reason="offer validity passed")
+        engine.transition(offer, "expire", reason=gettext("The offer's validity passed."))
 
     return _act("expire", "offer", offer_id, None, "", lock_offer, body)
 

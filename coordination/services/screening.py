@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from projects.domain.credit_code import check_credit_code
 from projects.domain.size_class import SIZE_LABELS
 from projects.evaluation import evaluate_year, size_class_for_year
 
+from ..choices import DocumentKind, label_of, lower_first
 from ..models import FinancingRequest
 
 # Financials older than this many fiscal years do not describe the enterprise any more.
@@ -17,36 +19,42 @@ def screen(request: FinancingRequest) -> dict:
     missing: list[str] = []
     enterprise = request.enterprise
     if not request.purpose.strip():
-        missing.append("purpose: describe what the financing is for")
+        missing.append(gettext("purpose: describe what the financing is for"))
     credit = check_credit_code(enterprise.credit_code)
     if not credit.valid:
-        missing.append(f"enterprise credit code: {credit.reason}")
+        missing.append(gettext("enterprise credit code: %(reason)s") % {"reason": credit.reason})
     tranches = list(request.tranches.all())
     if not tranches:
-        missing.append("tranches: at least one instrument and amount")
+        missing.append(gettext("tranches: at least one instrument and amount"))
     elif sum(t.amount for t in tranches) != request.amount:
-        missing.append("tranches: must add up to the requested amount")
+        missing.append(gettext("tranches: must add up to the requested amount"))
     task = request.major_task
     if task is not None and not (
         task.lead_enterprise_id == enterprise.pk or task.participants.filter(pk=enterprise.pk).exists()
     ):
-        missing.append("major task: the enterprise neither leads nor takes part in it")
+        missing.append(gettext("major task: the enterprise neither leads nor takes part in it"))
     present = set(request.documents.values_list("kind", flat=True))
     missing_documents = [kind for kind in settings.SCREENING_REQUIRED_DOCUMENTS if kind not in present]
-    missing.extend(f"document: {kind.replace('_', ' ')}" for kind in missing_documents)
+    missing.extend(
+        gettext("document: %(kind)s") % {"kind": lower_first(label_of(DocumentKind, kind))}
+        for kind in missing_documents
+    )
     this_year = timezone.localdate().year
     financials = (
         enterprise.financials.filter(year__gte=this_year - FINANCIALS_MAX_AGE_YEARS).order_by("-year").first()
     )
     result: dict = {"checked_at": timezone.now().isoformat()}
     if financials is None:
-        missing.append(f"financials: figures for {this_year - 1} (or {this_year - FINANCIALS_MAX_AGE_YEARS})")
+        missing.append(
+            gettext("financials: figures for %(last)s (or %(earliest)s)")
+            % {"last": this_year - 1, "earliest": this_year - FINANCIALS_MAX_AGE_YEARS}
+        )
     else:
         size = size_class_for_year(financials)
         result.update(
             financials_year=financials.year,
             size_class=size.value,
-            size_class_label=SIZE_LABELS[size],
+            size_class_label=str(SIZE_LABELS[size]),
             tech_sme=evaluate_year(financials).as_dict(),
         )
     result["missing"] = missing

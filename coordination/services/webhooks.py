@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lenders.models import Institution
@@ -31,14 +32,17 @@ def subscribe(
     check_url(url)
     unknown = sorted(set(topics) - set(TITLES))
     if unknown:
-        raise ValidationFailed("Unknown topics.", fields={"topics": [f"unknown: {', '.join(unknown)}"]})
+        raise ValidationFailed(
+            _("Unknown topics."),
+            fields={"topics": [gettext("unknown: %(topics)s") % {"topics": ", ".join(unknown)}]},
+        )
     owner = {}
     if party == "enterprise":
         enterprises = Enterprise.objects.all() if user.is_superuser else user.enterprises.all()
         enterprise = enterprises.filter(pk=party_id).first() if party_id else None
         if enterprise is None:
             raise ValidationFailed(
-                "Unknown enterprise.", fields={"party_id": ["Not an enterprise of yours."]}
+                _("Unknown enterprise."), fields={"party_id": [gettext("Not an enterprise of yours.")]}
             )
         owner["enterprise"] = enterprise
     elif party == "institution":
@@ -49,12 +53,12 @@ def subscribe(
             institution = mine.filter(pk=party_id).first() if party_id else mine.first()
         if institution is None:
             raise ValidationFailed(
-                "Unknown institution.", fields={"party_id": ["Not an institution of yours."]}
+                _("Unknown institution."), fields={"party_id": [gettext("Not an institution of yours.")]}
             )
         owner["institution"] = institution
     else:
         if coordinator_scope(user) is None:
-            raise PermissionDenied("Only coordinators subscribe for a coordinator scope.")
+            raise PermissionDenied(_("Only coordinators subscribe for a coordinator scope."))
         owner["coordinator"] = user
     return WebhookSubscription.objects.create(
         url=url, topics=sorted(set(topics)), secret=secrets.token_urlsafe(32), created_by=user, **owner

@@ -8,10 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import TextChoices
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
-from ..choices import Role
+from ..choices import (
+    Action,
+    ObjectType,
+    OfferStatus,
+    ReferralStatus,
+    RequestStatus,
+    Role,
+    label_of,
+    lower_first,
+)
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from ..models import FinancingRequest, Offer, Referral, TransitionEvent
 from . import rules
@@ -56,6 +68,12 @@ MACHINES = {FinancingRequest: REQUEST, Referral: REFERRAL, Offer: OFFER}
 ROLE_PREFERENCE = (Role.COORDINATOR, Role.INSTITUTION, Role.APPLICANT)
 
 
+def status_label(object_type: str, status: str) -> str:
+    """A status in words, in the active language (the labels of the object's status choices)."""
+    statuses: dict[str, type[TextChoices]] = {"referral": ReferralStatus, "offer": OfferStatus}
+    return label_of(statuses.get(object_type, RequestStatus), status)
+
+
 def machine_for(obj: Subject) -> Machine:
     return MACHINES[type(obj)]
 
@@ -71,11 +89,15 @@ def authorise(
     transition = machine.transitions.get(action)
     if transition is None:
         raise ValidationFailed(
-            f"Unknown action '{action}' for a {machine.object_type}.", fields={"action": ["unknown"]}
+            gettext("Unknown action “%(action)s” for a %(object)s.")
+            % {"action": action, "object": label_of(ObjectType, machine.object_type)},
+            fields={"action": [gettext("unknown")]},
         )
     if user is None:
         if Role.SYSTEM not in transition.roles:
-            raise PermissionDenied(f"'{action}' is not a system action.")
+            raise PermissionDenied(
+                gettext("“%(action)s” is not a system action.") % {"action": label_of(Action, action)}
+            )
         return transition, Role.SYSTEM
     if viewer is None:
         scope = rules.current_scope(user)  # every role below is judged on the powers held now
@@ -90,8 +112,12 @@ def authorise(
     allowed = [role for role in ROLE_PREFERENCE if role in roles and role in transition.roles]
     if not allowed:
         raise PermissionDenied(
-            f"Only {', '.join(sorted(str(r) for r in transition.roles))} may {action.replace('_', ' ')} "
-            f"this {machine.object_type.replace('_', ' ')}."
+            gettext("Only %(roles)s may %(action)s this %(object)s.")
+            % {
+                "roles": gettext(", ").join(sorted(lower_first(label_of(Role, r)) for r in transition.roles)),
+                "object": label_of(ObjectType, machine.object_type),
+                "action": lower_first(label_of(Action, action)),
+            }
         )
     for permit in transition.permits:
         getattr(rules, permit)(obj, user, allowed[0])
@@ -107,13 +133,18 @@ def check(
     spec, acting_role = authorise(obj, action, user, viewer)
     if obj.status not in spec.sources:
         raise Conflict(
-            f"Cannot {action.replace('_', ' ')} a {machine.object_type.replace('_', ' ')} "
-            f"that is {obj.status}.",
+            gettext("Cannot %(action)s: the %(object)s is “%(status)s”.")
+            % {
+                "action": lower_first(label_of(Action, action)),
+                "object": label_of(ObjectType, machine.object_type),
+                "status": status_label(machine.object_type, obj.status),
+            },
             code="invalid_transition",
         )
     if spec.reason_required and not reason.strip():
         raise ValidationFailed(
-            "A reason is required.", fields={"reason": ["This field is required for this action."]}
+            _("A reason is required."),
+            fields={"reason": [gettext("This field is required for this action.")]},
         )
     for guard in spec.guards:
         getattr(rules, guard)(obj, user, acting_role)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lenders.services import capacity
 
@@ -59,7 +61,7 @@ def escalated_needs_national(obj: Subject, user, role: str) -> None:
     # The engine has just read the actor's scope (and cached it on the user): no second read.
     scope = selectors.coordinator_scope(user)
     if role == Role.COORDINATOR and request_of(obj).escalated and not (scope and scope.national):
-        raise PermissionDenied("This request is escalated to national coordinators.")
+        raise PermissionDenied(_("This request is escalated to national coordinators."))
 
 
 # --- maker-checker (DESIGN.md §3: two different national coordinators approve an escalated request) --
@@ -67,32 +69,35 @@ def escalated_needs_national(obj: Subject, user, role: str) -> None:
 
 def single_approval(obj: FinancingRequest, user, role: str) -> None:
     if obj.escalated:
-        raise Conflict("The request was escalated meanwhile; approval now takes two coordinators.")
+        raise Conflict(_("The request was escalated meanwhile; approval now takes two coordinators."))
 
 
 def maker_proposes(obj: FinancingRequest, user, role: str) -> None:
     if not obj.escalated:
-        raise Conflict("One coordinator approves this request: approve it.", code="not_escalated")
+        raise Conflict(_("One coordinator approves this request: approve it."), code="not_escalated")
     if obj.approval_proposed_by_id is not None:
         raise Conflict(
-            "Another coordinator proposed approval meanwhile; review and confirm it.", code="already_proposed"
+            _("Another coordinator proposed approval meanwhile; review and confirm it."),
+            code="already_proposed",
         )
 
 
 def proposal_pending(obj: FinancingRequest, user, role: str) -> None:
     if obj.approval_proposed_by_id is None:
-        raise Conflict("There is no pending approval proposal.", code="no_proposal")
+        raise Conflict(_("There is no pending approval proposal."), code="no_proposal")
 
 
 def checker_confirms(obj: FinancingRequest, user, role: str) -> None:
     if obj.approval_proposed_by_id is None:
-        raise Conflict("The approval proposal was cancelled meanwhile.", code="no_proposal")
+        raise Conflict(_("The approval proposal was cancelled meanwhile."), code="no_proposal")
     if obj.approval_proposed_by_id == user.pk:
-        raise PermissionDenied("Nobody confirms their own proposal: a second coordinator must confirm.")
+        raise PermissionDenied(_("Nobody confirms their own proposal: a second coordinator must confirm."))
     if not holds_national_scope(obj.approval_proposed_by_id):
         raise Conflict(
-            "The coordinator who proposed this approval is no longer a national coordinator; "
-            "cancel the proposal and propose it again.",
+            _(
+                "The coordinator who proposed this approval is no longer a national coordinator; "
+                "cancel the proposal and propose it again."
+            ),
             code="proposer_lost_powers",
         )
 
@@ -110,9 +115,9 @@ def funds_own_tranche(obj: FinancingRequest, user, role: str) -> None:
     """Only the institution of an accepted offer records its disbursement, once."""
     mine = own_accepted_tranches(obj, user)
     if not mine:
-        raise PermissionDenied("Your institution has no accepted offer on this request.")
+        raise PermissionDenied(_("Your institution has no accepted offer on this request."))
     if all(t.funded_on is not None for t in mine):
-        raise Conflict("Funding is already recorded for your tranche.", code="already_funded")
+        raise Conflict(_("Funding is already recorded for your tranche."), code="already_funded")
 
 
 # --- capacity -------------------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def take_capacity(offer: Offer, apply: Apply) -> None:
     try:
         capacity.take_capacity(product_id=offer.referral.product_id, amount=offer.amount)
     except capacity.CapacityError as error:
-        raise Conflict("The product has no capacity left for this amount.", code="no_capacity") from error
+        raise Conflict(_("The product has no capacity left for this amount."), code="no_capacity") from error
 
 
 def release_capacity(request: FinancingRequest, apply: Apply) -> None:
@@ -143,9 +148,14 @@ def claim_tranche(offer: Offer, apply: Apply) -> None:
     """One accepted offer per tranche."""
     tranche = offer.tranche
     if tranche.accepted_offer_id is not None:
-        raise Conflict("Another offer was already accepted for this tranche.", code="tranche_taken")
+        raise Conflict(_("Another offer was already accepted for this tranche."), code="tranche_taken")
     tranche.accepted_offer = offer
     tranche.save(update_fields=["accepted_offer"])
+
+
+def accepted_elsewhere(offer: Offer) -> str:
+    """The reason recorded on the rivals an accepted offer supersedes (audit and notification)."""
+    return gettext("Offer %(offer)s was accepted for this tranche.") % {"offer": offer.pk}
 
 
 def supersede_rivals(offer: Offer, apply: Apply) -> None:
@@ -154,12 +164,12 @@ def supersede_rivals(offer: Offer, apply: Apply) -> None:
     tranche = offer.tranche
     for other in Offer.objects.filter(tranche=tranche, status=OfferStatus.OPEN).exclude(pk=offer.pk):
         other.request = request
-        apply(other, "supersede", reason=f"offer {offer.pk} accepted")
+        apply(other, "supersede", reason=accepted_elsewhere(offer))
     for referral in tranche.referrals.exclude(pk=offer.referral_id).filter(
         status__in=[*LIVE_REFERRAL, ReferralStatus.OFFERED]
     ):
         referral.request = request
-        apply(referral, "supersede", reason=f"offer {offer.pk} accepted")
+        apply(referral, "supersede", reason=accepted_elsewhere(offer))
 
 
 def complete_package(offer: Offer, apply: Apply) -> None:
@@ -199,5 +209,8 @@ def reroute_if_stalled(obj: Referral | Offer, apply: Apply) -> None:
         )
         if not waiting:
             request.needs_rerouting = True
-            apply(request, "return_to_triage", reason=f"tranche {tranche.position} has no live referral")
+            reason = gettext("Tranche %(position)s has no live referral left.") % {
+                "position": tranche.position
+            }
+            apply(request, "return_to_triage", reason=reason)
             return

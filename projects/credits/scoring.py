@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 from config.api.domain_errors import ValidationFailed
 
 from .choices import Curve, IndicatorGroup, Metric
@@ -41,9 +43,11 @@ def _dec(value, what: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise CurveError(f"{what} must be a number, not {value!r}") from None
+        raise CurveError(
+            gettext("%(what)s must be a number, not %(value)r") % {"what": what, "value": value}
+        ) from None
     if not number.is_finite():
-        raise CurveError(f"{what} must be a finite number")
+        raise CurveError(gettext("%(what)s must be a finite number") % {"what": what})
     return number
 
 
@@ -58,42 +62,42 @@ def _clamp(fraction: Decimal) -> Decimal:
 def validate_curve(curve: str, params: Mapping) -> None:
     """Raise CurveError unless `params` describe a curve of kind `curve`."""
     if not isinstance(params, Mapping):
-        raise CurveError("params must be an object")
+        raise CurveError(gettext("params must be an object"))
     if curve in (Curve.LINEAR, Curve.LOG):
         if "zero" not in params or "full" not in params:
-            raise CurveError(f"a {curve} curve needs 'zero' and 'full'")
+            raise CurveError(gettext("a %(curve)s curve needs 'zero' and 'full'") % {"curve": curve})
         zero, full = _dec(params["zero"], "zero"), _dec(params["full"], "full")
         if zero == full:
-            raise CurveError("'zero' and 'full' must differ")
+            raise CurveError(gettext("'zero' and 'full' must differ"))
         if curve == Curve.LOG and (zero < 0 or full < 0):
-            raise CurveError("a log curve takes values from 0 up")
+            raise CurveError(gettext("a log curve takes values from 0 up"))
     elif curve == Curve.BANDS:
         bands = params.get("bands")
         if not isinstance(bands, list) or not bands:
-            raise CurveError("a bands curve needs a non-empty list 'bands' of [threshold, points]")
+            raise CurveError(gettext("a bands curve needs a non-empty list 'bands' of [threshold, points]"))
         previous = None
         for item in bands:
             if not isinstance(item, list | tuple) or len(item) != 2:
-                raise CurveError("each band is [threshold, points]")
+                raise CurveError(gettext("each band is [threshold, points]"))
             threshold, points = _dec(item[0], "threshold"), _dec(item[1], "points")
             if not 0 <= points <= 100:
-                raise CurveError("band points must be from 0 to 100")
+                raise CurveError(gettext("band points must be from 0 to 100"))
             if previous is not None and threshold <= previous:
-                raise CurveError("band thresholds must be ascending")
+                raise CurveError(gettext("band thresholds must be ascending"))
             previous = threshold
     elif curve == Curve.BOOLEAN:
         for key in ("true", "false"):
             if key in params and not 0 <= _dec(params[key], key) <= 100:
-                raise CurveError(f"'{key}' points must be from 0 to 100")
+                raise CurveError(gettext("'%(key)s' points must be from 0 to 100") % {"key": key})
     elif curve == Curve.CHOICE:
         choices = params.get("points")
         if not isinstance(choices, Mapping) or not choices:
-            raise CurveError("a choice curve needs an object 'points' of value: points")
+            raise CurveError(gettext("a choice curve needs an object 'points' of value: points"))
         for key, value in choices.items():
             if not 0 <= _dec(value, f"points[{key}]") <= 100:
-                raise CurveError("choice points must be from 0 to 100")
+                raise CurveError(gettext("choice points must be from 0 to 100"))
     else:
-        raise CurveError(f"unknown curve {curve!r}")
+        raise CurveError(gettext("unknown curve %(curve)r") % {"curve": curve})
 
 
 # ln at a fixed precision: the same digits on every platform, and fast enough for batches.
@@ -117,7 +121,7 @@ class CompiledCurve:
             if curve == Curve.LOG:
                 self.low, self.high = _ln(self.zero), _ln(self.full)
         else:
-            raise CurveError(f"unknown curve {curve!r}")
+            raise CurveError(gettext("unknown curve %(curve)r") % {"curve": curve})
 
     def __call__(self, value) -> Decimal:
         if value is None:
@@ -217,26 +221,33 @@ def check_weights(indicators: Iterable[IndicatorSpec]) -> list[str]:
     specs = list(indicators)
     problems = []
     if not specs:
-        problems.append("a model needs at least one indicator")
+        problems.append(gettext("a model needs at least one indicator"))
     for stage in STAGES:
         total = sum((Decimal(s.weights.get(stage, 0)) for s in specs), Decimal(0))
         if total != HUNDRED:
-            problems.append(f"weights for the {stage} stage add up to {total}, not 100")
+            problems.append(
+                gettext("weights for the %(stage)s stage add up to %(total)s, not 100")
+                % {"stage": stage, "total": total}
+            )
     codes = [s.code for s in specs]
     if len(codes) != len(set(codes)):
-        problems.append("indicator codes must be unique")
+        problems.append(gettext("indicator codes must be unique"))
     for s in specs:
         if s.metric not in Metric.values:
-            problems.append(f"{s.code}: unknown metric {s.metric!r}")
+            problems.append(
+                gettext("%(code)s: unknown metric %(metric)r") % {"code": s.code, "metric": s.metric}
+            )
         if s.group not in IndicatorGroup.values:
-            problems.append(f"{s.code}: unknown group {s.group!r}")
+            problems.append(gettext("%(code)s: unknown group %(group)r") % {"code": s.code, "group": s.group})
         try:
             validate_curve(s.curve, s.params)
         except CurveError as error:
             problems.append(f"{s.code}: {error}")
         for stage, weight in s.weights.items():
             if Decimal(weight) < 0:
-                problems.append(f"{s.code}: negative weight for {stage}")
+                problems.append(
+                    gettext("%(code)s: negative weight for %(stage)s") % {"code": s.code, "stage": stage}
+                )
     return problems
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from config.api.domain_errors import Conflict
 
@@ -75,11 +76,16 @@ def publish_model(*, model_id: int) -> CreditModel:
     with transaction.atomic():
         model = CreditModel.objects.select_for_update().get(pk=model_id)
         if model.is_published:
-            raise CreditModelError(f"Model {model.version} is already published.")
+            raise CreditModelError(
+                gettext("Model %(version)s is already published.") % {"version": model.version}
+            )
         specs = model.specs()
         problems = check_weights(specs)
         if problems:
-            raise CreditModelError(f"Model {model.version} cannot be published: " + "; ".join(problems))
+            raise CreditModelError(
+                gettext("Model %(version)s cannot be published: %(problems)s")
+                % {"version": model.version, "problems": "; ".join(problems)}
+            )
         now = timezone.now()
         digest = fingerprint(specs)
         CreditModel.objects.filter(pk=model.pk, status=ModelStatus.DRAFT).update(
@@ -170,7 +176,10 @@ def metric_input(enterprise: Enterprise, year: int, rows: list[EnterpriseFinanci
 def _published(model_id: int) -> CreditModel:
     model = CreditModel.objects.get(pk=model_id)
     if not model.is_published:
-        raise CreditModelError(f"Model {model.version} is a draft: publish it before scoring with it.")
+        raise CreditModelError(
+            gettext("Model %(version)s is a draft: publish it before scoring with it.")
+            % {"version": model.version}
+        )
     return model
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 # The standard drops I, O, S, V and Z so they cannot be confused with 1, 0, 5, U and 2.
 ALPHABET: str = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 FORBIDDEN_LETTERS: frozenset[str] = frozenset("IOSVZ")
@@ -36,10 +38,14 @@ def _character_problem(code: str) -> str | None:
         if char in _VALUES:
             continue
         if char in FORBIDDEN_LETTERS:
-            return (
-                f"character '{char}' at position {position} is not allowed (I, O, S, V and Z are never used)"
-            )
-        return f"character '{char}' at position {position} is not allowed"
+            return gettext(
+                "character '%(char)s' at position %(position)s is not allowed "
+                "(I, O, S, V and Z are never used)"
+            ) % {"char": char, "position": position}
+        return gettext("character '%(char)s' at position %(position)s is not allowed") % {
+            "char": char,
+            "position": position,
+        }
     return None
 
 
@@ -66,16 +72,27 @@ def make_credit_code(body17: str) -> str:
 
 def check_credit_code(raw: str) -> CreditCodeCheck:
     if not isinstance(raw, str):
-        return CreditCodeCheck(False, "", f"must be a string, got {type(raw).__name__}")
+        return CreditCodeCheck(
+            False, "", gettext("must be a string, got %(type)s") % {"type": type(raw).__name__}
+        )
     code = normalise_credit_code(raw)
     if not code:
-        return CreditCodeCheck(False, code, "is empty")
+        return CreditCodeCheck(False, code, gettext("is empty"))
     if len(code) != CODE_LENGTH:
-        return CreditCodeCheck(False, code, f"must be {CODE_LENGTH} characters, got {len(code)}")
+        return CreditCodeCheck(
+            False,
+            code,
+            gettext("must be %(length)s characters, got %(got)s") % {"length": CODE_LENGTH, "got": len(code)},
+        )
     problem = _character_problem(code)
     if problem is not None:
         return CreditCodeCheck(False, code, problem)
     expected = _check_character_for(code[:BODY_LENGTH])
     if code[-1] != expected:
-        return CreditCodeCheck(False, code, f"check character should be '{expected}', got '{code[-1]}'")
+        return CreditCodeCheck(
+            False,
+            code,
+            gettext("check character should be '%(expected)s', got '%(got)s'")
+            % {"expected": expected, "got": code[-1]},
+        )
     return CreditCodeCheck(True, code, None)

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class SizeClass(StrEnum):
     LARGE = "large"
@@ -19,12 +22,13 @@ class SizeClass(StrEnum):
     NOT_CLASSIFIED = "not_classified"
 
 
-SIZE_LABELS: dict[SizeClass, str] = {
-    SizeClass.LARGE: "大型",
-    SizeClass.MEDIUM: "中型",
-    SizeClass.SMALL: "小型",
-    SizeClass.MICRO: "微型",
-    SizeClass.NOT_CLASSIFIED: "未分类",
+# In words, in the reader's language (大型, 中型, 小型, 微型 and 未分类 in Chinese).
+SIZE_LABELS: dict[SizeClass, Promise] = {
+    SizeClass.LARGE: _("Large"),
+    SizeClass.MEDIUM: _("Medium"),
+    SizeClass.SMALL: _("Small"),
+    SizeClass.MICRO: _("Micro"),
+    SizeClass.NOT_CLASSIFIED: _("Not classified"),
 }
 
 

@@ -11,6 +11,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import gettext
+
 MAX_EMPLOYEES = 500
 MAX_REVENUE = Decimal("200000000")
 MAX_TOTAL_ASSETS = Decimal("200000000")
@@ -134,15 +136,24 @@ def ip_score(data: TechSmeInput) -> int:
 def basic_condition_failures(data: TechSmeInput) -> tuple[str, ...]:
     failures: list[str] = []
     if data.employees > MAX_EMPLOYEES:
-        failures.append(f"more than {MAX_EMPLOYEES} employees ({data.employees})")
+        failures.append(
+            gettext("more than %(limit)s employees (%(value)s)")
+            % {"limit": MAX_EMPLOYEES, "value": data.employees}
+        )
     if data.revenue > MAX_REVENUE:
-        failures.append(f"annual revenue above {MAX_REVENUE:,} yuan ({data.revenue:,})")
+        failures.append(
+            gettext("annual revenue above %(limit)s yuan (%(value)s)")
+            % {"limit": f"{MAX_REVENUE:,}", "value": f"{data.revenue:,}"}
+        )
     if data.total_assets > MAX_TOTAL_ASSETS:
-        failures.append(f"total assets above {MAX_TOTAL_ASSETS:,} yuan ({data.total_assets:,})")
+        failures.append(
+            gettext("total assets above %(limit)s yuan (%(value)s)")
+            % {"limit": f"{MAX_TOTAL_ASSETS:,}", "value": f"{data.total_assets:,}"}
+        )
     if not data.registered_in_mainland:
-        failures.append("not registered in mainland China")
+        failures.append(gettext("not registered in mainland China"))
     if data.serious_dishonesty:
-        failures.append("serious dishonesty on record")
+        failures.append(gettext("serious dishonesty on record"))
     return tuple(failures)
 
 

@@ -141,7 +141,10 @@ def test_muted_channel_and_daily_digest_follow_the_users_preferences(world):
     assert relay.send_digests() == 0
 
 
-def test_email_is_written_in_each_users_language(world):
+def test_email_is_written_in_each_users_language(world, settings):
+    """Given an applicant who reads English and a coordinator without a setting, when both are e-mailed,
+    then each mail is in its reader's language: the coordinator's in the site's default, zh-hans."""
+    settings.LANGUAGE_CODE = "zh-hans"  # the product's default (the suite's settings read English)
     NotificationSetting.objects.create(user=world.applicant_a, language="en")
     submitted(world)
     relay_everything()

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from projects.domain.size_class import SIZE_LABELS, SizeClass, classify_size
 
@@ -72,7 +73,9 @@ def test_given_the_same_firm_when_classified_under_each_industry_then_thresholds
 
 
 def test_given_each_size_class_then_it_has_a_chinese_label():
-    assert SIZE_LABELS == {
+    with translation.override("zh-hans"):
+        labels = {size: str(label) for size, label in SIZE_LABELS.items()}
+    assert labels == {
         SizeClass.LARGE: "大型",
         SizeClass.MEDIUM: "中型",
         SizeClass.SMALL: "小型",
