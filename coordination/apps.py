@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -16,3 +17,12 @@ class CoordinationConfig(AppConfig):
         # A sign-in (pages, admin) brings back the language the user chose.
         user_logged_in.connect(remember_language_on_sign_in, dispatch_uid="coordination.language_on_sign_in")
         from .notifications import checks  # noqa: F401 - registers the system checks
+
+
+class ConsoleAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the coordinator's console as its site (coordination/admin/site.py)."""
+
+    # Imported as a module attribute, not a name: a second AppConfig named here would be a candidate for
+    # the "coordination" entry; `default = False` keeps CoordinationConfig the only one.
+    default = False
+    default_site = "coordination.admin.site.console_site"

@@ -15,6 +15,9 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     # The request record itself stays read-only in the admin; this permission opens its action pages.
     "coordination.change_financingrequest",
     "coordination.view_financingrequest",
+    # The request's tranches (with their accepted offers) and documents, shown on its change page.
+    "coordination.view_tranche",
+    "coordination.view_requestdocument",
     "coordination.view_referral",
     "coordination.view_offer",
     "coordination.view_transitionevent",

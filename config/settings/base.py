@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{host_of(S
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "coordination.apps.ConsoleAdminConfig",  # django.contrib.admin, its site the coordinator's console
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

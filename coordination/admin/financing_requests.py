@@ -1,12 +1,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
@@ -16,10 +15,21 @@ from ..matching.proposal import proposal_for_coordinator
 from ..models import (
     FinancingRequest,
     Referral,
+    Tranche,
 )
 from ..workflow import engine
+from ..workflow.labels import event_words
 from ..workflow.tables import REQUEST_TRANSITIONS
-from .display import ObjectLabels, explain_lines, local_time, money, pretty_json, transition_label
+from .display import (
+    ObjectLabels,
+    local_time,
+    money,
+    offer_terms,
+    percent,
+    screening_html,
+    top_factors,
+    transition_label,
+)
 from .inlines import (
     DocumentInline,
     OfferInline,
@@ -30,8 +40,11 @@ from .inlines import (
 )
 from .request_actions import (
     REQUEST_ACTIONS,
+    AcceptedOffer,
     ActionRow,
     InnovationCenterFilter,
+    ProposedCandidate,
+    ProposedTranche,
     QueueFilter,
     RequestAction,
     _changelist_action,
@@ -121,9 +134,10 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
 
     @admin.display(description=_("screening result"))
     def screening_display(self, obj: FinancingRequest) -> str:
-        return pretty_json(obj.screening)
+        return screening_html(obj.screening)
 
-    # URLs: /<id>/actions/<name>/ (one request), /actions/<name>/ (selected ones), /<id>/timeline/
+    # URLs: /<id>/actions/<name>/ (one request), /actions/<name>/ (selected ones), /<id>/timeline/,
+    # /<id>/documents/<document id>/ (a document of a request in scope; any other is a 404)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -136,6 +150,11 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
                 name="{}_{}_object_action".format(*info),
             ),
             path("<path:object_id>/timeline/", wrap(self.timeline_view), name="{}_{}_timeline".format(*info)),
+            path(
+                "<path:object_id>/documents/<int:document_id>/",
+                wrap(self.document_view),
+                name="{}_{}_document".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -153,6 +172,25 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         extra_context = {**(extra_context or {}), "coordination_tools": tools}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # Shown in the browser where it can show them safely; anything else is downloaded.
+    INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+    def document_view(self, request: HttpRequest, object_id: str, document_id: int) -> HttpResponse:
+        """A document of a request the user may see (the same scoping as the API's download): else 404."""
+        obj = self.get_object(request, object_id)
+        may_read = request.user.has_perm("coordination.view_requestdocument")
+        if not (may_read and self.has_view_permission(request, obj)):
+            raise PermissionDenied
+        document = obj.documents.filter(pk=document_id).first()
+        if document is None:
+            raise Http404(_("Not found."))
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=document.content_type not in self.INLINE_TYPES,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+
     def timeline_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self.get_object(request, object_id)
         labels = ObjectLabels()
@@ -162,9 +200,10 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
                 "time": local_time(event.created_at),
                 "kind": _("event"),
                 "object": labels(obj.pk, event.object_type, event.object_id),
-                "what": event.action,
-                "detail": transition_label(event.from_status, event.to_status),
-                "who": f"{event.actor or _('system')} ({event.get_actor_role_display()})",
+                "what": event_words(event.object_type, event.action),
+                "detail": transition_label(event.object_type, event.from_status, event.to_status),
+                "who": gettext("%(actor)s (%(role)s)")
+                % {"actor": event.actor or gettext("system"), "role": event.get_actor_role_display()},
                 "reason": event.reason,
             }
             for event in obj.events.select_related("actor")
@@ -175,7 +214,8 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
                 "time": local_time(deadline.due_at),
                 "kind": _("deadline"),
                 "object": labels(obj.pk, deadline.object_type, deadline.object_id),
-                "what": f"{deadline.get_stage_display()}: {deadline.get_kind_display()}",
+                "what": gettext("%(stage)s: %(kind)s")
+                % {"stage": deadline.get_stage_display(), "kind": deadline.get_kind_display()},
                 "detail": deadline.get_state_display(),
                 "who": "",
                 "reason": "",
@@ -227,15 +267,26 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         kwargs = {"reason_required": spec.needs_reason()}
         shared_form = None if spec.per_request else spec.form_class(data, **kwargs)
         rows = []
+        accepted = self._accepted_offers(objects) if spec.name in self.SHOWS_ACCEPTED_OFFERS else {}
         for obj in objects:
             row = ActionRow(
-                obj=obj, label=spec.label_for(obj), amount=money(obj.amount, obj.currency), form=shared_form
+                obj=obj,
+                label=spec.label_for(obj),
+                amount=money(obj.amount, obj.currency),
+                form=shared_form,
+                accepted=accepted.get(obj.pk, []),
+                proposed_at=local_time(obj.approval_proposed_at) if obj.approval_proposed_at else "",
             )
             if spec.per_request:
-                choices, proposed, row.reports = self._proposal(obj)
+                choices, proposed, row.reports, row.proposal = self._proposal(obj)
                 row.form = spec.form_class(
                     data, prefix=f"r{obj.pk}", choices=choices, proposed=proposed, **kwargs
                 )
+                ticked = {str(value) for value in row.form["products"].value() or []}
+                for tranche_rows in row.proposal:
+                    for candidate in tranche_rows.candidates:
+                        candidate.checked = str(candidate.pk) in ticked
+                row.checkbox_name = row.form.add_prefix("products")
                 referrals = Prefetch("referrals", queryset=Referral.objects.select_related("institution"))
                 tranches = obj.tranches.prefetch_related(referrals)
                 row.tranches = [
@@ -299,39 +350,90 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
             return self._url("change", objects[0].pk)
         return self._url("changelist")
 
+    # The pages that decide on the accepted offers show them: what is approved (DESIGN §9).
+    SHOWS_ACCEPTED_OFFERS = frozenset({"approve", "cancel_approval"})
+
     @staticmethod
-    def _proposal(obj: FinancingRequest) -> tuple[list[tuple[int, str]], list[int], list[str]]:
-        """The matcher's run for the coordinator: every eligible product (one checkbox each, naming the
-        tranches it would take), the proposed ones to pre-check, and why a tranche gets nobody new."""
+    def _accepted_offers(objects: list[FinancingRequest]) -> dict[int, list[AcceptedOffer]]:
+        """Each tranche's accepted offer — institution, product, amount, rate, term, further terms — of
+        every request on the page, read in one query."""
+        tranches = (
+            Tranche.objects.filter(request__in=[obj.pk for obj in objects])
+            .select_related("accepted_offer__referral__institution", "accepted_offer__referral__product")
+            .order_by("request_id", "position")
+        )
+        found: dict[int, list[AcceptedOffer]] = {}
+        for tranche in tranches:
+            offer = tranche.accepted_offer
+            found.setdefault(tranche.request_id, []).append(
+                AcceptedOffer(
+                    tranche=f"{tranche.position} · {tranche.get_instrument_display()}",
+                    requested=money(tranche.amount),
+                    institution=str(offer.referral.institution) if offer else "",
+                    product=str(offer.referral.product.name) if offer else "",
+                    amount=money(offer.amount) if offer else "",
+                    rate=percent(offer.annual_rate) if offer else "",
+                    term=(
+                        gettext("%(months)s months") % {"months": offer.term_months}
+                        if offer and offer.term_months
+                        else "—"
+                    ),
+                    terms=offer_terms(offer) if offer else [],
+                    valid_until=offer.valid_until if offer else None,
+                )
+            )
+        return found
+
+    @staticmethod
+    def _proposal(
+        obj: FinancingRequest,
+    ) -> tuple[list[tuple[int, str]], list[int], list[str], list[ProposedTranche]]:
+        """The matcher's run for the coordinator: every eligible product (the form's choices), the proposed
+        ones to pre-check, why a tranche gets nobody new, and the table the page shows — per tranche, each
+        candidate with its score, its top factors and the rest behind an "expand"."""
         if obj.status not in REQUEST_TRANSITIONS["route"].sources:
-            return [], [], []
+            return [], [], [], []
         proposal = proposal_for_coordinator(obj)
-        found: dict[int, list] = {}
+        choices: dict[int, str] = {}
+        proposed: list[int] = []
+        table = []
         for tranche_proposal in proposal.tranches:
             tranche = tranche_proposal.tranche
+            rows = []
             for candidate in tranche_proposal.candidates:
-                entry = found.setdefault(candidate.product.pk, [candidate, [], False])
-                entry[1].append(f"{tranche.position} {tranche.get_instrument_display()}")
-                entry[2] = entry[2] or candidate.selected
-        choices = [
-            (
-                pk,
-                format_html(
-                    "{} (#{}) — {} {} — {} {}{}<br><small>{}</small>",
-                    candidate.product,
-                    pk,
-                    _("tranche"),
-                    ", ".join(tranches),
-                    _("score"),
-                    candidate.score,
-                    f" — {candidate.note}" if candidate.note else "",
-                    format_html_join(
-                        mark_safe("<br>"), "{}", ((line,) for line in explain_lines(candidate.explanation))
-                    ),
-                ),
+                pk = candidate.product.pk
+                top, more = top_factors(candidate.explanation)
+                rows.append(
+                    ProposedCandidate(
+                        pk=pk,
+                        rank=candidate.rank,
+                        institution=str(candidate.product.institution.name),
+                        product=str(candidate.product.name),
+                        score=candidate.score,
+                        selected=candidate.selected,
+                        note=str(candidate.note),
+                        top=top,
+                        more=more,
+                        first=pk not in choices,
+                    )
+                )
+                if pk not in choices:
+                    choices[pk] = f"{candidate.product.institution.name} · {candidate.product.name} (#{pk})"
+                if candidate.selected and pk not in proposed:
+                    proposed.append(pk)
+            table.append(
+                ProposedTranche(
+                    title=gettext("Tranche %(position)s · %(instrument)s · %(amount)s")
+                    % {
+                        "position": tranche.position,
+                        "instrument": tranche_proposal.instrument_label,
+                        "amount": money(tranche.amount),
+                    },
+                    limit=tranche_proposal.limit,
+                    waiting=tranche_proposal.waiting,
+                    report=str(tranche_proposal.report),
+                    candidates=rows,
+                )
             )
-            for pk, (candidate, tranches, _selected) in found.items()
-        ]
-        proposed = [pk for pk, (_candidate, _tranches, selected) in found.items() if selected]
-        reports = [t.report for t in proposal.tranches if t.report]
-        return choices, proposed, reports
+        reports = [str(t.report) for t in proposal.tranches if t.report]
+        return list(choices.items()), proposed, reports, table

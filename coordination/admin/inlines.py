@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
@@ -11,7 +14,16 @@ from ..models import (
     Tranche,
     TransitionEvent,
 )
-from .display import ObjectLabels, explanation_html, local_time, money, transition_label
+from ..workflow.labels import event_words
+from .display import (
+    ObjectLabels,
+    explanation_summary_html,
+    local_time,
+    money,
+    offer_terms,
+    percent,
+    transition_label,
+)
 from .scoping import ScopedAdmin
 
 
@@ -23,6 +35,7 @@ class RequestScopedAdmin(ScopedAdmin):
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+    classes = ["console-readonly"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -36,7 +49,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TrancheInline(ReadOnlyInline):
     model = Tranche
-    fields = ["position", "instrument", "amount_display", "accepted_offer", "funded_display", "funded_on"]
+    fields = ["position", "instrument", "amount_display", "accepted_display", "funded_display", "funded_on"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -55,6 +68,13 @@ class TrancheInline(ReadOnlyInline):
     @admin.display(description=_("funded amount"))
     def funded_display(self, obj: Tranche) -> str:
         return money(obj.funded_amount)
+
+    @admin.display(description=_("accepted offer"))
+    def accepted_display(self, obj: Tranche) -> str:
+        offer = obj.accepted_offer
+        if offer is None:
+            return "—"
+        return f"{offer.referral.institution} · {money(offer.amount)} · {percent(offer.annual_rate)}"
 
 
 class ReferralInline(ReadOnlyInline):
@@ -87,9 +107,9 @@ class ReferralInline(ReadOnlyInline):
     def tranche_display(self, obj: Referral) -> str:
         return f"{obj.tranche.position} · {obj.tranche.get_instrument_display()}"
 
-    @admin.display(description=_("match explanation"))
+    @admin.display(description=_("match explanation (top factors)"))
     def explanation_display(self, obj: Referral) -> str:
-        return explanation_html(obj.explanation)
+        return explanation_summary_html(obj.explanation)
 
     @admin.display(description=_("decline"))
     def decline_display(self, obj: Referral) -> str:
@@ -106,7 +126,7 @@ class OfferInline(ReadOnlyInline):
         "institution",
         "status",
         "amount_display",
-        "annual_rate",
+        "rate_display",
         "term_months",
         "terms_display",
         "valid_until",
@@ -136,26 +156,43 @@ class OfferInline(ReadOnlyInline):
     def amount_display(self, obj: Offer) -> str:
         return money(obj.amount)
 
+    @admin.display(description=_("annual rate / premium rate / fee"))
+    def rate_display(self, obj: Offer) -> str:
+        return percent(obj.annual_rate)
+
     @admin.display(description=_("terms"))
     def terms_display(self, obj: Offer) -> str:
-        return ", ".join(f"{k}: {v}" for k, v in obj.terms.items()) or "—"
+        return format_html_join("", "<div>{}: {}</div>", offer_terms(obj)) or "—"
 
 
 class DocumentInline(ReadOnlyInline):
     model = RequestDocument
-    # The file itself is not linked: downloads go through the scoped download view, not the media URL.
-    fields = ["kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    # Never the media URL: the link opens the scoped document view (FinancingRequestAdmin.document_view).
+    fields = ["kind", "document_link", "content_type", "size_display", "uploaded_by", "uploaded"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("document"))
+    def document_link(self, obj: RequestDocument) -> str:
+        url = reverse("admin:coordination_financingrequest_document", args=[obj.request_id, obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj.original_name)
+
+    @admin.display(description=_("size"))
+    def size_display(self, obj: RequestDocument) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description=_("uploaded at (Asia/Shanghai)"))
+    def uploaded(self, obj: RequestDocument) -> str:
+        return local_time(obj.uploaded_at)
 
 
 class TimelineEventInline(ReadOnlyInline):
     model = TransitionEvent
     verbose_name = _("timeline event")
     verbose_name_plural = _("timeline: events")
-    fields = ["time", "object", "action", "transition", "actor", "actor_role", "reason"]
+    fields = ["time", "object", "what", "transition", "actor", "actor_role", "reason"]
     readonly_fields = fields
 
     def __init__(self, *args, **kwargs):
@@ -173,9 +210,13 @@ class TimelineEventInline(ReadOnlyInline):
     def object(self, obj: TransitionEvent) -> str:
         return self.labels(obj.request_id, obj.object_type, obj.object_id)
 
+    @admin.display(description=_("what happened"))
+    def what(self, obj: TransitionEvent) -> str:
+        return event_words(obj.object_type, obj.action)
+
     @admin.display(description=_("from → to"))
     def transition(self, obj: TransitionEvent) -> str:
-        return transition_label(obj.from_status, obj.to_status)
+        return transition_label(obj.object_type, obj.from_status, obj.to_status)
 
 
 class TimelineDeadlineInline(ReadOnlyInline):

@@ -24,6 +24,7 @@ from projects.models import (
     TechField,
 )
 
+from .display import tech_sme_lines
 from .scoping import GrantAdmin, ReferenceDataAdmin, ScopedAdmin
 
 
@@ -69,15 +70,7 @@ class FinancialsInline(admin.TabularInline):
     def tech_sme_evaluation(self, obj: EnterpriseFinancials) -> str:
         if not obj.pk:
             return "—"
-        result = evaluate_year(obj)
-        verdict = _("qualified") if result.qualified else _("not qualified")
-        parts = [
-            f"{verdict}: {result.total}/100 (staff {result.staff_score}, R&D {result.rnd_score} "
-            f"by {result.rnd_basis}, IP {result.ip_score})"
-        ]
-        if result.direct_qualification:
-            parts.append(_("direct: %s") % ", ".join(result.direct_qualification))
-        parts.extend(result.basic_condition_failures)
+        parts = tech_sme_lines(evaluate_year(obj).as_dict())
         return format_html_join("", "<div>{}</div>", ((p,) for p in parts))
 
 

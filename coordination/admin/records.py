@@ -6,14 +6,15 @@ from ..models import (
     OutboxMessage,
     TransitionEvent,
 )
-from .display import local_time, pretty_json, transition_label
+from ..workflow.labels import event_words
+from .display import local_time, object_label, pretty_json, transition_label
 from .inlines import RequestScopedAdmin
 from .scoping import ReadOnlyAdmin
 
 
 @admin.register(TransitionEvent)
 class TransitionEventAdmin(ReadOnlyAdmin, RequestScopedAdmin):
-    list_display = ["time", "request", "object", "action", "transition", "actor", "actor_role", "reason"]
+    list_display = ["time", "request", "object", "what", "transition", "actor", "actor_role", "reason"]
     list_filter = ["action", "object_type", "actor_role"]
     search_fields = ["request__reference"]
     list_select_related = ["request", "actor"]
@@ -22,6 +23,7 @@ class TransitionEventAdmin(ReadOnlyAdmin, RequestScopedAdmin):
         "object_type",
         "object_id",
         "action",
+        "what",
         "from_status",
         "to_status",
         "actor",
@@ -39,11 +41,15 @@ class TransitionEventAdmin(ReadOnlyAdmin, RequestScopedAdmin):
 
     @admin.display(description=_("object"))
     def object(self, obj: TransitionEvent) -> str:
-        return f"{obj.object_type} #{obj.object_id}"
+        return object_label(obj.object_type, obj.object_id)
+
+    @admin.display(description=_("what happened"), ordering="action")
+    def what(self, obj: TransitionEvent) -> str:
+        return event_words(obj.object_type, obj.action)
 
     @admin.display(description=_("from → to"))
     def transition(self, obj: TransitionEvent) -> str:
-        return transition_label(obj.from_status, obj.to_status)
+        return transition_label(obj.object_type, obj.from_status, obj.to_status)
 
     @admin.display(description=_("data"))
     def data_display(self, obj: TransitionEvent) -> str:
@@ -61,7 +67,7 @@ class DeadlineAdmin(ReadOnlyAdmin, RequestScopedAdmin):
 
     @admin.display(description=_("object"))
     def object(self, obj: Deadline) -> str:
-        return f"{obj.object_type} #{obj.object_id}"
+        return object_label(obj.object_type, obj.object_id)
 
     @admin.display(description=_("due at (Asia/Shanghai)"), ordering="due_at")
     def due(self, obj: Deadline) -> str:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
@@ -6,7 +7,7 @@ from ..models import (
     Offer,
     Referral,
 )
-from .display import explanation_html, money, pretty_json
+from .display import explanation_html, money, offer_terms, percent
 from .scoping import ReadOnlyAdmin, ScopedAdmin
 
 
@@ -72,7 +73,7 @@ class OfferAdmin(ReadOnlyAdmin, ScopedAdmin):
         "referral",
         "status",
         "amount_display",
-        "annual_rate",
+        "rate_display",
         "term_months",
         "terms_display",
         "valid_until",
@@ -92,6 +93,10 @@ class OfferAdmin(ReadOnlyAdmin, ScopedAdmin):
     def amount_display(self, obj: Offer) -> str:
         return money(obj.amount)
 
+    @admin.display(description=_("annual rate / premium rate / fee"))
+    def rate_display(self, obj: Offer) -> str:
+        return percent(obj.annual_rate)
+
     @admin.display(description=_("terms"))
     def terms_display(self, obj: Offer) -> str:
-        return pretty_json(obj.terms)
+        return format_html_join("", "<div>{}: {}</div>", offer_terms(obj)) or "—"

@@ -1,5 +1,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,9 @@ from ..models import (
 )
 from ..services import financing_requests as request_services
 from ..services.admin_queues import QUEUES, in_queue
+from ..workflow.labels import action_verb
 from ..workflow.tables import REQUEST_TRANSITIONS
+from .display import Factor
 from .forms import ActionForm, ExtendDeadlineForm, RouteForm
 
 if TYPE_CHECKING:
@@ -89,7 +93,7 @@ class RequestAction:
         """A table row without a use case of its own: the transition itself, with a reason if it needs one."""
         return cls(
             action,
-            action.replace("_", " ").capitalize(),
+            action_verb(action),
             partial(request_services.take_action, action=action),
             action,
         )
@@ -188,6 +192,47 @@ def _changelist_action(spec: RequestAction):
 
 
 @dataclass
+class ProposedCandidate:
+    """One row of the route page's proposal table."""
+
+    pk: int
+    rank: int
+    institution: str
+    product: str
+    score: Decimal
+    selected: bool
+    note: str
+    top: list[Factor]
+    more: list[Factor]
+    first: bool = True  # a product fitting two tranches is ticked once, where it first appears
+    checked: bool = False
+
+
+@dataclass
+class ProposedTranche:
+    title: str
+    limit: int
+    waiting: int
+    report: str
+    candidates: list[ProposedCandidate]
+
+
+@dataclass(frozen=True)
+class AcceptedOffer:
+    """What approving a tranche approves: the accepted offer's institution and terms."""
+
+    tranche: str
+    requested: str
+    institution: str
+    product: str
+    amount: str
+    rate: str
+    term: str
+    terms: list[tuple[str, str]]
+    valid_until: date | None
+
+
+@dataclass
 class ActionRow:
     obj: FinancingRequest
     label: str
@@ -195,3 +240,7 @@ class ActionRow:
     form: ActionForm | None = None
     tranches: list | None = None
     reports: list[str] = field(default_factory=list)
+    proposal: list[ProposedTranche] = field(default_factory=list)
+    checkbox_name: str = ""
+    accepted: list[AcceptedOffer] = field(default_factory=list)
+    proposed_at: str = ""

@@ -33,19 +33,25 @@ class CoordinatorScope(models.Model):
 class IdempotencyRecord(models.Model):
     """The first result of an action taken with an idempotency key, so a retry changes nothing."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=20)
-    object_id = models.BigIntegerField()
-    fingerprint = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("actor")
+    )
+    key = models.CharField(max_length=100, verbose_name=_("idempotency key"))
+    action = models.CharField(max_length=40, verbose_name=_("action"))
+    object_type = models.CharField(max_length=20, verbose_name=_("object type"))
+    object_id = models.BigIntegerField(verbose_name=_("object id"))
+    fingerprint = models.CharField(max_length=64, blank=True, verbose_name=_("fingerprint"))
     # The first response's body as sent (text, not jsonb, which would reorder its keys), so a replay
     # is the same bytes.
-    response = models.TextField(blank=True, default="")
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    response = models.TextField(blank=True, default="", verbose_name=_("response"))
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("response status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_key_per_actor")]
 
     def __str__(self) -> str:
@@ -61,17 +67,19 @@ class IdempotencyRecord(models.Model):
 class ApiToken(models.Model):
     """A revocable API token. Only its hash is stored; the key is shown once when it is made."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=100, default="login")
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("key hash"))
     integration = models.BooleanField(
         _("integration token"), default=False, help_text=_("Made for another system; acts as its user.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last used at"))
     expires_at = models.DateTimeField(_("expires at"), editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         ordering = ["-created_at"]

@@ -17,7 +17,9 @@ class ServiceLevel(models.Model):
     """Business days allowed for a waiting stage; a row with a region overrides the default."""
 
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("region")
+    )
     business_days = models.PositiveSmallIntegerField(_("business days"))
     remind_days_before = models.PositiveSmallIntegerField(_("remind business days before due"), default=1)
 
@@ -54,19 +56,24 @@ class Holiday(models.Model):
 
 
 class Deadline(models.Model):
-    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="deadlines")
-    object_type = models.CharField(max_length=20)
-    object_id = models.BigIntegerField()
+    request = models.ForeignKey(
+        FinancingRequest,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+        verbose_name=_("financing request"),
+    )
+    object_type = models.CharField(max_length=20, verbose_name=_("object type"))
+    object_id = models.BigIntegerField(verbose_name=_("object id"))
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=DeadlineKind.choices)
     due_at = models.DateTimeField(_("due at"))
     state = models.CharField(
         _("state"), max_length=10, choices=DeadlineState.choices, default=DeadlineState.PENDING
     )
-    fired_at = models.DateTimeField(null=True, blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fired at"))
     # A sweep claims due rows for a short lease, so a second sweep running at once skips them.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -79,4 +86,5 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.object_type}#{self.object_id} at {self.due_at}"
+        due = timezone.localtime(self.due_at).strftime("%Y-%m-%d %H:%M")
+        return f"{self.get_kind_display()} · {self.get_stage_display()} · {due}"

@@ -38,7 +38,7 @@ class FinancingRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.DRAFT, editable=False
     )
-    version = models.PositiveIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("version"))
     escalated = models.BooleanField(_("escalated to national level"), default=False, editable=False)
     needs_rerouting = models.BooleanField(_("needs re-routing"), default=False, editable=False)
     overdue = models.BooleanField(_("overdue"), default=False, editable=False)
@@ -51,15 +51,22 @@ class FinancingRequest(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=_("approval proposed by"),
     )
-    approval_proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approval_proposed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("approval proposed at")
+    )
     partial_package_reason = models.TextField(_("partial package reason"), blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("submitted at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -76,12 +83,23 @@ class FinancingRequest(models.Model):
 
 
 class Tranche(models.Model):
-    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="tranches")
+    request = models.ForeignKey(
+        FinancingRequest,
+        on_delete=models.CASCADE,
+        related_name="tranches",
+        verbose_name=_("financing request"),
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     instrument = models.CharField(_("instrument"), max_length=32, choices=Instrument.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     accepted_offer = models.OneToOneField(
-        "Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        "Offer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("accepted offer"),
     )
     funded_amount = models.DecimalField(_("funded amount"), **MONEY, null=True, blank=True, editable=False)
     funded_on = models.DateField(_("funded on"), null=True, blank=True, editable=False)
@@ -96,16 +114,27 @@ class Tranche(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request.reference}/{self.position} {self.instrument}"
+        return f"{self.request.reference}/{self.position} {self.get_instrument_display()}"
 
 
 class Referral(models.Model):
     """One tranche routed to one institution's product."""
 
-    tranche = models.ForeignKey(Tranche, on_delete=models.CASCADE, related_name="referrals")
-    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="referrals")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="referrals")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="referrals")
+    tranche = models.ForeignKey(
+        Tranche, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("tranche")
+    )
+    request = models.ForeignKey(
+        FinancingRequest,
+        on_delete=models.CASCADE,
+        related_name="referrals",
+        verbose_name=_("financing request"),
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("product")
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("institution")
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -113,7 +142,7 @@ class Referral(models.Model):
         default=ReferralStatus.SENT,
         editable=False,
     )
-    version = models.PositiveIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("version"))
     score = models.DecimalField(_("match score"), max_digits=6, decimal_places=2, default=0)
     explanation = models.JSONField(_("match explanation"), default=list, blank=True)
     decline_reason = models.CharField(
@@ -123,8 +152,8 @@ class Referral(models.Model):
     info_request = models.TextField(_("information requested"), blank=True, editable=False)
     internal_note = models.TextField(_("institution's internal note"), blank=True)
     overdue = models.BooleanField(_("overdue"), default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["request", "tranche__position", "-score", "id"]
@@ -141,13 +170,19 @@ class Referral(models.Model):
 
 
 class Offer(models.Model):
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers")
-    tranche = models.ForeignKey(Tranche, on_delete=models.CASCADE, related_name="offers")
-    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="offers")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="offers", verbose_name=_("referral")
+    )
+    tranche = models.ForeignKey(
+        Tranche, on_delete=models.CASCADE, related_name="offers", verbose_name=_("tranche")
+    )
+    request = models.ForeignKey(
+        FinancingRequest, on_delete=models.CASCADE, related_name="offers", verbose_name=_("financing request")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=OfferStatus.choices, default=OfferStatus.OPEN, editable=False
     )
-    version = models.PositiveIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("version"))
     amount = models.DecimalField(_("amount"), **MONEY)
     annual_rate = models.DecimalField(
         _("annual rate / premium rate / fee"), max_digits=7, decimal_places=4, null=True
@@ -155,8 +190,10 @@ class Offer(models.Model):
     term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True)
     terms = models.JSONField(_("terms"), default=dict, blank=True)
     valid_until = models.DateField(_("valid until"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -170,18 +207,25 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Offer {self.pk} on {self.referral}"
+        return _("offer %(id)s on %(referral)s") % {"id": self.pk, "referral": self.referral}
 
 
 class RequestDocument(models.Model):
-    request = models.ForeignKey(FinancingRequest, on_delete=models.CASCADE, related_name="documents")
+    request = models.ForeignKey(
+        FinancingRequest,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("financing request"),
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
     file = models.FileField(_("file"), upload_to="requests/%Y/%m/")
     original_name = models.CharField(_("original name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         ordering = ["request", "kind", "uploaded_at"]
@@ -203,14 +247,21 @@ class AppendOnlyQuerySet(models.QuerySet):
 class TransitionEvent(models.Model):
     """Append-only audit of every state change (and of decisions that keep the state, such as proposals)."""
 
-    request = models.ForeignKey(FinancingRequest, on_delete=models.PROTECT, related_name="events")
+    request = models.ForeignKey(
+        FinancingRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("financing request")
+    )
     object_type = models.CharField(_("object type"), max_length=20)
     object_id = models.BigIntegerField(_("object id"))
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(_("from"), max_length=20)
     to_status = models.CharField(_("to"), max_length=20)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     reason = models.TextField(_("reason"), blank=True)
@@ -241,8 +292,12 @@ class TransitionEvent(models.Model):
 class ReferenceCounter(models.Model):
     """Yearly sequence behind the human references FR-2026-000123."""
 
-    year = models.PositiveSmallIntegerField(unique=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(unique=True, verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"

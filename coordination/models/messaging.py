@@ -20,15 +20,20 @@ class OutboxMessage(models.Model):
 
     topic = models.CharField(_("topic"), max_length=60)
     request = models.ForeignKey(
-        FinancingRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_messages"
+        FinancingRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+        verbose_name=_("financing request"),
     )
     payload = models.JSONField(_("payload"), default=dict)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
     # The id of the request (or task) that caused the message, so the relay logs under it too.
     correlation_id = models.CharField(_("request id"), max_length=64, blank=True, default="", editable=False)
 
@@ -48,7 +53,10 @@ class NotificationSetting(models.Model):
     """Language, digest choice and muted "channel:topic" pairs (e.g. "email:offer.make", "email:*")."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_setting"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_setting",
+        verbose_name=_("user"),
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     email_digest = models.BooleanField(_("daily e-mail digest instead of single e-mails"), default=False)
@@ -68,16 +76,26 @@ class NotificationSetting(models.Model):
 class Notification(models.Model):
     """The in-app inbox."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
     topic = models.CharField(_("topic"), max_length=60)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     request = models.ForeignKey(
-        FinancingRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        FinancingRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("financing request"),
     )
-    delivery_key = models.CharField(max_length=120, unique=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    delivery_key = models.CharField(max_length=120, unique=True, verbose_name=_("delivery key"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,10 +111,20 @@ class WebhookSubscription(models.Model):
     """A party's endpoint; it only carries events that party may see."""
 
     institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"
+        Institution,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("institution"),
     )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"
+        Enterprise,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("enterprise"),
     )
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,13 +133,16 @@ class WebhookSubscription(models.Model):
         blank=True,
         related_name="webhooks",
         help_text=_("A coordinator: events in that coordinator's scope."),
+        verbose_name=_("coordinator"),
     )
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
     topics = models.JSONField(_("topics"), default=list, blank=True, help_text=_("Empty means every topic."))
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["id"]
@@ -150,24 +181,38 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         DEAD = "dead", _("Dead letter")
 
-    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.ForeignKey(
+        OutboxMessage, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("outbox message")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
     subscription = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("webhook subscription"),
     )
-    key = models.CharField(max_length=120, unique=True)
-    payload = models.JSONField(default=dict)
+    key = models.CharField(max_length=120, unique=True, verbose_name=_("delivery key"))
+    payload = models.JSONField(default=dict, verbose_name=_("payload"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("leased until"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("response status")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -188,18 +233,24 @@ class Delivery(models.Model):
 class DeliveryAttempt(models.Model):
     """The delivery log: each try, its outcome and the receiver's answer."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
-    at = models.DateTimeField(default=timezone.now)
-    ok = models.BooleanField()
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("time"))
+    ok = models.BooleanField(verbose_name=_("succeeded"))
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("response status")
+    )
     response_excerpt = models.CharField(
         _("response excerpt"), max_length=256, blank=True, help_text=_("The first characters of the answer.")
     )
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration (ms)"))
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
 
     def __str__(self) -> str:
         return f"{self.delivery} at {self.at}: {'ok' if self.ok else self.error}"

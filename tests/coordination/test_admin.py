@@ -140,7 +140,7 @@ def test_major_task_package_goes_from_draft_to_closed_through_the_admin(staff):
     proposed = {c.product.pk for candidates in propose(request).values() for c in candidates}
     assert {w.loan_x.pk, w.equity.pk} <= proposed <= eligible
     assert set(form.initial["products"]) == proposed  # the matcher's proposal comes pre-checked
-    assert "Bank X — X tech loan" in page.content.decode()
+    assert "<strong>Bank X</strong><br>X tech loan" in page.content.decode()  # the proposal table
     # And keeps bank X only, adding the VC's product by id
     prefix = f"r{request.pk}"
     response = submit(
@@ -201,12 +201,19 @@ def test_major_task_package_goes_from_draft_to_closed_through_the_admin(staff):
     # And the change page's timeline and the timeline page show the events and deadlines
     change = national.get(change_url(request))
     assert change.status_code == 200
-    for text in ("propose_approval", "confirm_approval", "Disbursed in full", "national-2", "offer_accepted"):
+    for text in (
+        "approval proposed (maker)",
+        "approval confirmed (checker)",
+        "Disbursed in full",
+        "national-2",
+        "Offer accepted",
+    ):
         assert text in change.content.decode()
     timeline = national.get(reverse("admin:coordination_financingrequest_timeline", args=[request.pk]))
     body = timeline.content.decode()
     assert timeline.status_code == 200
-    assert body.index("propose_approval") < body.index("confirm_approval") < body.index(">close<")
+    proposed, confirmed = body.index("approval proposed (maker)"), body.index("approval confirmed (checker)")
+    assert proposed < confirmed < body.index(">closed<")
     assert "Package fits the task&#x27;s financing gap" in body
     assert f"referral #{request.referrals.get(institution=w.vc).pk} · VC" in body
     assert "Cancelled" in body  # deadlines of the stages left behind
