@@ -13,6 +13,8 @@ urlpatterns = [
     path("metrics", metrics.export, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("coordination.api.urls", "api"), namespace="api")),
+    # The applicant's pages (DESIGN.md §9).
+    path("sme/", include("coordination.views.sme_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"
