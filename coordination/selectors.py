@@ -21,6 +21,8 @@ from .models import (
     NotificationSetting,
     Offer,
     Referral,
+    RequestDocument,
+    Tranche,
     TransitionEvent,
     WebhookSubscription,
 )
@@ -399,10 +401,10 @@ def applicant_major_tasks(user: User) -> QuerySet[MajorTask]:
 class RequestParts:
     """A request's tranches, referrals, offers and documents, each read once, linked in memory."""
 
-    tranches: list
+    tranches: list[Tranche]
     referrals: list[Referral]
     offers: list[Offer]
-    documents: list
+    documents: list[RequestDocument]
 
 
 def applicant_request_parts(request: FinancingRequest) -> RequestParts:
@@ -416,9 +418,12 @@ def applicant_request_parts(request: FinancingRequest) -> RequestParts:
     )
     by_id = {referral.pk: referral for referral in referrals}
     offers = list(Offer.objects.filter(request=request).order_by("created_at", "id"))
-    for part in [*tranches, *referrals, *offers]:
-        part.request = request
+    for tranche in tranches:
+        tranche.request = request
+    for referral in referrals:
+        referral.request = request
     for offer in offers:
+        offer.request = request
         offer.referral = by_id[offer.referral_id]
     documents = list(request.documents.order_by("kind", "uploaded_at", "id"))
     return RequestParts(tranches, referrals, offers, documents)
@@ -439,20 +444,19 @@ def unread_notifications(user: User) -> int:
     return user.notifications.filter(read_at__isnull=True).count()
 
 
-def part_institution_names(request_ids: list[int]) -> dict[tuple[str, int], str]:
-    """The institution behind each referral and offer of these requests (what their deadlines wait on)."""
-    names: dict[tuple[str, int], str] = {
-        ("referral", pk): name
-        for pk, name in Referral.objects.filter(request_id__in=request_ids).values_list(
-            "pk", "institution__name"
-        )
-    }
-    names.update(
-        {
-            ("offer", pk): name
-            for pk, name in Offer.objects.filter(request_id__in=request_ids).values_list(
-                "pk", "referral__institution__name"
-            )
-        }
-    )
-    return names
+def applicant_events(request: FinancingRequest) -> list[TransitionEvent]:
+    """The request's timeline as its applicant reads it (one query): every part's events, and only the
+    reasons meant for the applicant (`applicant_reads_reason`); the others' words stay with them."""
+    events = list(TransitionEvent.objects.filter(request=request).order_by("created_at", "id"))
+    for event in events:
+        if not applicant_reads_reason(f"{event.object_type}.{event.action}", event.actor_role):
+            event.reason = ""
+    return events
+
+
+def applicant_viewer(user: User, request: FinancingRequest) -> Viewer:
+    """The viewer for `engine.available_actions` on the applicant's page of a request it may see (one of
+    `applicant_requests`): a member of its enterprise, with the coordinator scope already read for this
+    user (a coordinator never acts as an applicant). Institution roles are left out: these pages offer
+    only the applicant's actions."""
+    return Viewer(user, coordinator_scope(user), frozenset({request.enterprise_id}), frozenset())

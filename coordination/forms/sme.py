@@ -80,7 +80,8 @@ class DocumentsMixin:
 
 
 class RequestForm(StyledMixin, DocumentsMixin, forms.Form):
-    enterprise = forms.ModelChoiceField(queryset=None, label=_("Enterprise"), empty_label=None)
+    # Choices from lists the view read once (a model choice field would query again at each rendering).
+    enterprise = forms.TypedChoiceField(label=_("Enterprise"), coerce=int)
     amount = forms.DecimalField(
         label=_("Amount (yuan)"),
         max_digits=18,
@@ -104,8 +105,9 @@ class RequestForm(StyledMixin, DocumentsMixin, forms.Form):
         help_text=_("Optional: the date by which the money is needed."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    major_task = forms.ModelChoiceField(
-        queryset=None,
+    major_task = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
         required=False,
         label=_("Major S&T task (optional)"),
         help_text=_(
@@ -115,16 +117,13 @@ class RequestForm(StyledMixin, DocumentsMixin, forms.Form):
 
     def __init__(self, *args, enterprises, major_tasks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = enterprises  # type: ignore[attr-defined]
-        self.fields["major_task"].queryset = major_tasks  # type: ignore[attr-defined]
+        self.fields["enterprise"].choices = [(e.pk, e.name) for e in enterprises]  # type: ignore[attr-defined]
+        self.fields["major_task"].choices = [  # type: ignore[attr-defined]
+            ("", _("None")),
+            *((task.pk, f"{task.code} {task.title}") for task in major_tasks),
+        ]
         self.add_document_fields()
         self.style()
-
-    def request_fields(self):
-        return [
-            self[name]
-            for name in ("enterprise", "amount", "term_months", "purpose", "needed_by", "major_task")
-        ]
 
 
 class TrancheForm(StyledMixin, forms.Form):

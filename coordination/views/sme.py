@@ -70,9 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.applicant_requests(user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [row.pk for row in rows]
-    dues = display.next_due_by_request(
-        selectors.pending_deadlines(ids), selectors.part_institution_names(ids)
-    )
+    # The home names no institution ("the institution reviews…"); the request's page does.
+    dues = display.next_due_by_request(selectors.pending_deadlines(ids))
     context = {
         "enterprises": list(selectors.applicant_enterprises(user)),
         "page": page,
@@ -115,8 +114,8 @@ def _put_errors(error: DomainError, form: RequestForm, tranches, filled) -> list
 @login_required
 def request_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    enterprises = selectors.applicant_enterprises(user)
-    major_tasks = selectors.applicant_major_tasks(user)
+    enterprises = list(selectors.applicant_enterprises(user))
+    major_tasks = list(selectors.applicant_major_tasks(user))
     tranche_errors: list[str] = []
     files_dropped = False
     if request.method == "POST":
@@ -130,12 +129,12 @@ def request_new(request: HttpRequest) -> HttpResponse:
             try:
                 created = filing.file_request(
                     user=user,
-                    enterprise_id=data["enterprise"].pk,
+                    enterprise_id=data["enterprise"],
                     purpose=data["purpose"],
                     amount=data["amount"],
                     term_months=data["term_months"],
                     needed_by=data["needed_by"],
-                    major_task_id=data["major_task"].pk if data["major_task"] else None,
+                    major_task_id=data["major_task"],
                     tranches=[
                         TrancheInput(f.cleaned_data["instrument"], f.cleaned_data["amount"]) for f in filled
                     ],
@@ -158,19 +157,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 return redirect("sme:request", reference=created.reference)
         files_dropped = bool(request.FILES)
     else:
-        first = enterprises.first()
-        form = RequestForm(
-            enterprises=enterprises,
-            major_tasks=major_tasks,
-            initial={"enterprise": first.pk if first else None},
-        )
+        form = RequestForm(enterprises=enterprises, major_tasks=major_tasks)
         tranches = TrancheFormSet(prefix=TRANCHE_PREFIX)
     context = {
         "form": form,
         "tranches": tranches,
         "tranche_errors": tranche_errors,
         "files_dropped": files_dropped,
-        "has_enterprise": bool(form.fields["enterprise"].queryset),  # type: ignore[attr-defined]
+        "has_enterprise": bool(enterprises),
         "enterprise_new_url": ENTERPRISE_NEW_URL,
         "instrument_labels": Instrument.choices,
     }
@@ -200,10 +194,10 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
     financing_request = _scoped_request(request, reference)
     parts = selectors.applicant_request_parts(financing_request)
-    events = selectors.events_visible_to(user, financing_request)
+    events = selectors.applicant_events(financing_request)
     names = display.institution_names(parts.referrals, parts.offers)
     upcoming, dues = display.request_dues(selectors.pending_deadlines([financing_request.pk]), names)
-    viewer = selectors.Viewer.of(user)
+    viewer = selectors.applicant_viewer(user, financing_request)
     actions = {
         ("financing_request", financing_request.pk): engine.available_actions(financing_request, user, viewer)
     }

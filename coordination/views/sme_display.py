@@ -104,7 +104,13 @@ STAGE_WAITING_ON: dict[str, Promise] = {
     Stage.OFFER_VALIDITY: _("you may accept the offer of %(institution)s"),
 }
 
-LOAN_LIKE = {Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN, Instrument.SCI_TECH_BOND}
+# The same, where the page names no institution (the home's list).
+STAGE_WAITING_ON_UNNAMED: dict[str, Promise] = {
+    **STAGE_WAITING_ON,
+    Stage.INSTITUTION_REVIEW: _("an institution reviews the request"),
+    Stage.OFFER_VALIDITY: _("you may accept an open offer"),
+}
+
 INSURANCE = {Instrument.RD_INSURANCE, Instrument.FIRST_SET_INSURANCE, Instrument.LOAN_GUARANTEE_INSURANCE}
 
 
@@ -146,10 +152,10 @@ def calendar_for_deadlines(deadlines: list[Deadline], today: date) -> BusinessCa
 
 
 def due_of(deadline: Deadline, calendar: BusinessCalendar, today: date, institution: str = "") -> Due:
-    waiting = STAGE_WAITING_ON.get(deadline.stage)
+    waiting = (STAGE_WAITING_ON if institution else STAGE_WAITING_ON_UNNAMED).get(deadline.stage)
     return Due(
         label=Stage(deadline.stage).label if deadline.stage in Stage.values else deadline.stage,
-        waiting_on=(str(waiting) % {"institution": institution or _t("the institution")}) if waiting else "",
+        waiting_on=(str(waiting) % {"institution": institution}) if waiting else "",
         due_at=deadline.due_at,
         business_days_left=calendar.count_business_days(
             today, timezone.localtime(deadline.due_at, SHANGHAI).date()
@@ -162,17 +168,14 @@ def answer_deadlines(deadlines: list[Deadline]) -> list[Deadline]:
     return [d for d in deadlines if d.kind != DeadlineKind.REMIND]
 
 
-def next_due_by_request(
-    deadlines: list[Deadline], institutions: dict[tuple[str, int], str]
-) -> dict[int, Due]:
+def next_due_by_request(deadlines: list[Deadline]) -> dict[int, Due]:
     """Each request's soonest deadline (the request's own or one of its parts')."""
     today = timezone.localdate()
     calendar = calendar_for_deadlines(deadlines, today)
     soonest: dict[int, Due] = {}
     for deadline in answer_deadlines(deadlines):
         if deadline.request_id not in soonest:
-            institution = institutions.get((deadline.object_type, deadline.object_id), "")
-            soonest[deadline.request_id] = due_of(deadline, calendar, today, institution)
+            soonest[deadline.request_id] = due_of(deadline, calendar, today)
     return soonest
 
 
