@@ -222,7 +222,6 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "documents": parts.documents,
         "has_offers": bool(parts.offers),
         "has_referrals": bool(parts.referrals),
-        "missing": (financing_request.screening or {}).get("missing", []),
         "submit_form": SubmitForm(prefix="submit") if "submit" in own else None,
         "answer_form": AnswerForm(prefix="answer") if "resubmit" in own else None,
         "withdraw_form": ReasonForm(prefix="withdraw") if "withdraw" in own else None,
