@@ -1,5 +1,8 @@
-"""The project's URLs plus one bare DRF endpoint, for bench/api.py only (ROOT_URLCONF=bench.bench_urls)."""
+"""The project's URLs plus two baselines (ROOT_URLCONF=bench.bench_urls): a bare DRF endpoint for bench/api.py
+and a bare page for bench/pages.py."""
 
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,4 +20,14 @@ class BareView(APIView):
         return Response(BODY)
 
 
-urlpatterns = [path("bench/bare/", BareView.as_view()), *project_urlpatterns]
+@login_required
+def bare_page(request):
+    """A page's fixed costs and nothing else: the session and user behind `login_required`, base.html."""
+    return render(request, "base.html")
+
+
+urlpatterns = [
+    path("bench/bare/", BareView.as_view()),
+    path("bench/bare-page/", bare_page),
+    *project_urlpatterns,
+]

@@ -55,6 +55,17 @@ class BusinessCalendar:
                 counted += 1
         return day
 
+    def count_business_days(self, start: date, end: date) -> int:
+        """Business days after `start` up to and including `end`: 0 when `end` is `start` (due today),
+        negative when `end` has passed (that many business days overdue). The calendar must span both."""
+        low, high, sign = (start, end, 1) if end >= start else (end, start, -1)
+        day, counted = low, 0
+        while day < high:
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                counted += 1
+        return sign * counted
+
     def subtract_business_days(self, end: date, days: int) -> date:
         day, counted = end, 0
         while counted < days:

@@ -185,3 +185,28 @@ def test_an_offer_expires_at_the_end_of_its_last_valid_day(world):
         )
     # Then its only deadline is expiry at 23:59:59 that day, in Shanghai
     assert _due("offer", offer.pk) == {"expire": datetime(2026, 2, 28, 23, 59, 59, tzinfo=SHANGHAI)}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # Due the same day: none left.
+        (date(2026, 2, 10), date(2026, 2, 10), 0),
+        # Tue 02-10 to Mon 03-02: the ten business days of the table above.
+        (date(2026, 2, 10), date(2026, 3, 2), 10),
+        # Across Spring Festival: Fri 02-13 to Tue 02-24 is Sat 02-14 (make-up) and 02-24.
+        (date(2026, 2, 13), date(2026, 2, 24), 2),
+        # Passed: from Tue 02-24 back to Fri 02-13 is two business days overdue.
+        (date(2026, 2, 24), date(2026, 2, 13), -2),
+        # Across National Day: Wed 09-30 to Sat 10-10 (make-up) is 10-08, 10-09, 10-10.
+        (date(2026, 9, 30), date(2026, 10, 10), 3),
+    ],
+    ids=lambda value: str(value),
+)
+def test_count_business_days_inverts_adding_them(start, end, expected):
+    """Given two days, when the business days between them are counted, then they follow the calendar
+    (the day after `start` up to `end`; negative when `end` has passed), as `add_business_days` does."""
+    low, high = min(start, end), max(start, end)
+    assert calendar_for(low, (high - low).days + 1).count_business_days(start, end) == expected
+    if expected > 0:
+        assert add_business_days(start, expected) == end

@@ -1,0 +1,3 @@
+"""The pages' forms, one module per area.
+
+Shape only (types, lengths, choices): the rules are the services'."""
