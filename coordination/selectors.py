@@ -438,6 +438,8 @@ def applicant_requests(user: User) -> QuerySet[FinancingRequest]:
 
 def account_exists_with_email(email: str) -> bool:
     return Account.objects.filter(email__iexact=email.strip()).exists()
+
+
 def applicant_major_tasks(user: User) -> QuerySet[MajorTask]:
     """The major tasks the user's enterprises lead or take part in (what a request may name)."""
     if not user.is_authenticated:
