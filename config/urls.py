@@ -13,6 +13,7 @@ urlpatterns = [
     path("metrics", metrics.export, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("coordination.api.urls", "api"), namespace="api")),
+    path("inbox/", include("coordination.views.inbox_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"

@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # `unread_count` for the pages' header (lazy: only a template that shows it queries).
+                "coordination.views.inbox.unread_count",
             ],
         },
     },
