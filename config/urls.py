@@ -20,6 +20,7 @@ urlpatterns = [
     # Django's set_language at its usual address (contract: /i18n/setlang/, what django.conf.urls.i18n
     # mounts), wrapped to keep a signed-in user's choice.
     path("i18n/setlang/", language.set_language, name="set_language"),
+    path("inbox/", include("coordination.views.inbox_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from . import deadline_sweep
 from .notifications import relay
+from .services import digests
 
 
 @shared_task(name="coordination.relay_message", ignore_result=True)
@@ -44,4 +45,5 @@ def sweep_deadlines() -> dict:
 
 @shared_task(name="coordination.send_digests", ignore_result=True)
 def send_digests() -> int:
-    return relay.send_digests()
+    """Daily (config/celery.py's beat schedule); at most one digest per user and day however often it runs."""
+    return digests.send_daily_digests()

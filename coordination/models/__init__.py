@@ -17,6 +17,7 @@ from .financing import (
 from .messaging import (
     Delivery,
     DeliveryAttempt,
+    EmailDigest,
     Notification,
     NotificationSetting,
     OutboxMessage,
@@ -30,6 +31,7 @@ __all__ = [
     "Deadline",
     "Delivery",
     "DeliveryAttempt",
+    "EmailDigest",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",

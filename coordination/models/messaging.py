@@ -107,6 +107,28 @@ class Notification(models.Model):
         return self.title
 
 
+class EmailDigest(models.Model):
+    """A daily digest e-mail that went out: one per user and day (Asia/Shanghai), whoever runs the task.
+
+    The unique (user, day) row is written in the transaction that sends the digest, so a second run
+    the same day, or a second worker at the same moment, finds it and sends nothing.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    items = models.PositiveIntegerField(_("items"), default=0)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        verbose_name = _("e-mail digest")
+        verbose_name_plural = _("e-mail digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="email_digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
+
+
 class WebhookSubscription(models.Model):
     """A party's endpoint; it only carries events that party may see."""
 
@@ -179,6 +201,8 @@ class Delivery(models.Model):
         SENDING = "sending", _("Sending")
         DIGEST = "digest", _("Waiting for the daily digest")
         SENT = "sent", _("Sent")
+        # A digest e-mail item the user had already read in the inbox when the digest went out.
+        SKIPPED = "skipped", _("Not sent: already read in the inbox")
         DEAD = "dead", _("Dead letter")
 
     message = models.ForeignKey(

@@ -215,27 +215,3 @@ def resend(delivery_ids: list[int]) -> int:
     )
     transaction.on_commit(lambda: dispatch(list(delivery_ids)))
     return count
-
-
-def send_digests() -> int:
-    """One e-mail per user with everything waiting for the digest; marks those deliveries sent."""
-    from .channels import render_email
-
-    sent = 0
-    users = Delivery.objects.filter(state=Delivery.State.DIGEST).values_list("user_id", flat=True).distinct()
-    for user_id in list(users):
-        with transaction.atomic():
-            rows = list(
-                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(user_id=user_id, state=Delivery.State.DIGEST)
-                .select_related("user__notification_setting")
-                .order_by("created_at")
-            )
-            if not rows:
-                continue
-            render_email(rows[0].user, [row.payload for row in rows]).send()
-            Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
-                state=Delivery.State.SENT, delivered_at=timezone.now()
-            )
-            sent += 1
-    return sent

@@ -17,6 +17,7 @@ from coordination.models import (
     WebhookSubscription,
 )
 from coordination.notifications import relay, signing
+from coordination.services import digests
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests.factories import draft_request
@@ -135,10 +136,10 @@ def test_muted_channel_and_daily_digest_follow_the_users_preferences(world):
         "financing_request.screen_pass"
     ]
     assert [m.to[0] for m in mail.outbox] == ["coord@example.cn"]
-    assert relay.send_digests() == 1
+    assert digests.send_daily_digests() == 1
     digest = mail.outbox[-1]
     assert digest.to == ["a@example.cn"] and digest.subject == "TechFin Coordination: 2 updates"
-    assert relay.send_digests() == 0
+    assert digests.send_daily_digests() == 0
 
 
 def test_email_is_written_in_each_users_language(world, settings):

@@ -25,7 +25,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
     pagination_class = NewestFirstCursor
 
     def get_queryset(self):
-        return Notification.objects.filter(user=self.request.user)
+        return selectors.notifications_visible_to(self.request.user)
 
     @extend_schema(request=s.MarkReadSerializer, responses={200: s.MarkReadResultSerializer, **WRITE_ERRORS})
     @action(detail=False, methods=["post"], url_path="mark-read")

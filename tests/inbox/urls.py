@@ -1,0 +1,20 @@
+"""The project's URLs plus stand-ins for the pages other areas are building, so that links can be checked."""
+
+from django.http import HttpResponse
+from django.urls import include, path
+
+from config.urls import urlpatterns as project_urls
+
+
+def stand_in(request, key):
+    return HttpResponse(str(key))
+
+
+sme = ([path("requests/<str:reference>/", stand_in, name="request_detail")], "sme")
+institution = ([path("referrals/<int:pk>/", stand_in, name="referral_detail")], "institution")
+
+urlpatterns = [
+    *project_urls,
+    path("sme/", include(sme)),
+    path("institution/", include(institution)),
+]
