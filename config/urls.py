@@ -13,6 +13,8 @@ urlpatterns = [
     path("metrics", metrics.export, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("coordination.api.urls", "api"), namespace="api")),
+    # Enterprise onboarding pages (DESIGN.md §9): /sme/enterprises/new/ and /sme/enterprises/<id>/.
+    path("sme/enterprises/", include("coordination.views.enterprises_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"

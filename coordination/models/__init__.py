@@ -2,7 +2,7 @@
 offer, document, transition event), access (scopes, tokens, idempotency), calendar (service levels,
 holidays, deadlines) and messaging (outbox, notifications, webhooks)."""
 
-from .access import ApiToken, CoordinatorScope, IdempotencyRecord
+from .access import ApiToken, CoordinatorScope, EnterpriseJoinRequest, IdempotencyRecord
 from .calendar import Deadline, Holiday, ServiceLevel
 from .financing import (
     AppendOnlyQuerySet,
@@ -30,6 +30,7 @@ __all__ = [
     "Deadline",
     "Delivery",
     "DeliveryAttempt",
+    "EnterpriseJoinRequest",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",

@@ -87,6 +87,19 @@ TITLES: dict[str, dict[str, str]] = {
         "en": "{reference}: your offer was not taken",
         "zh-hans": "{reference}：您的报价未被采纳",
     },
+    # Joining an enterprise (DESIGN §1): `reference` is the enterprise's name.
+    "enterprise.join_requested": {
+        "en": "{reference}: a user asks to join",
+        "zh-hans": "{reference}：有用户申请加入",
+    },
+    "enterprise.join_approved": {
+        "en": "{reference}: your request to join was approved",
+        "zh-hans": "{reference}：您的加入申请已获批准",
+    },
+    "enterprise.join_refused": {
+        "en": "{reference}: your request to join was refused",
+        "zh-hans": "{reference}：您的加入申请未获批准",
+    },
     "deadline.remind": {"en": "{reference}: due soon", "zh-hans": "{reference}：即将到期"},
     "deadline.escalate": {"en": "{reference}: overdue", "zh-hans": "{reference}：已逾期"},
 }
@@ -104,6 +117,12 @@ def body_for(topic: str, language: str, payload: dict) -> str:
     if payload.get("from_status") or payload.get("to_status"):
         label = "Status" if language == "en" else "状态"
         lines.append(f"{label}: {payload.get('from_status') or '—'} → {payload.get('to_status')}")
+    if payload.get("applicant"):
+        label = "Applicant" if language == "en" else "申请人"
+        lines.append(f"{label}: {payload['applicant']}")
+    if payload.get("message"):
+        label = "Message" if language == "en" else "留言"
+        lines.append(f"{label}: {payload['message']}")
     if payload.get("reason"):
         label = "Note" if language == "en" else "说明"
         lines.append(f"{label}: {payload['reason']}")
