@@ -18,7 +18,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,7 +36,7 @@ from ..selectors import coordinator_scope
 from ..workflow import outbox
 from ..workflow.rules import current_scope
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = Account | AnonymousUser
 TWO_PLACES = Decimal("0.01")
 # The earliest fiscal year the service takes figures for (the People's Republic's founding).
 EARLIEST_YEAR = 1949
@@ -96,15 +97,10 @@ def _refuse_coordinator(user: AnyUser, what: Message) -> None:
         raise PermissionDenied(what, code="coordinator_refused")
 
 
-def _require_signed_in(user: AnyUser) -> None:
-    if not user.is_authenticated:
+def _signed_in(user: AnyUser) -> Account:
+    if not isinstance(user, Account) or not user.is_authenticated:
         raise PermissionDenied(_("Sign in first."), code="not_authenticated")
-
-
-def credit_code_problem(raw: str) -> str | None:
-    """Why `raw` is not a valid unified social credit code (GB 32100-2015), or None when it is."""
-    check = check_credit_code(raw)
-    return None if check.valid else str(check.reason)
+    return user
 
 
 # --- registering and joining -----------------------------------------------------------------------
@@ -133,8 +129,8 @@ def register_enterprise(
     The credit code is checked first (a wrong one is refused naming `credit_code`, and nothing is
     created). A code already registered creates no duplicate: the caller's request to join that
     enterprise is made instead (or the pending one returned) and its managers are notified."""
-    _require_signed_in(user)
-    _refuse_coordinator(user, _("Coordinators do not register enterprises."))
+    account = _signed_in(user)
+    _refuse_coordinator(account, _("Coordinators do not register enterprises."))
     check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
     if not check.valid:
         raise ValidationFailed(
@@ -145,7 +141,7 @@ def register_enterprise(
     code = check.normalised
     existing = Enterprise.objects.filter(credit_code=code).first()
     if existing is not None:
-        return Registration(existing, _ask_to_join(user=user, enterprise=existing, message=join_message))
+        return Registration(existing, _ask_to_join(user=account, enterprise=existing, message=join_message))
     enterprise, fields = _new_enterprise(
         credit_code=code,
         name=name,
@@ -163,17 +159,17 @@ def register_enterprise(
     )
     try:
         with transaction.atomic():
-            enterprise._history_user = user  # type: ignore[attr-defined]  # simple-history's hook
+            enterprise._history_user = account  # type: ignore[attr-defined]  # simple-history's hook
             enterprise.save()
             enterprise.fields.set(fields)
-            enterprise.members.add(user)
-            enterprise.managers.add(user)
+            enterprise.members.add(account)
+            enterprise.managers.add(account)
     except IntegrityError:
         # Registered by someone else between the check and the insert: join it instead.
         existing = Enterprise.objects.filter(credit_code=code).first()
         if existing is None:
             raise
-        return Registration(existing, _ask_to_join(user=user, enterprise=existing, message=join_message))
+        return Registration(existing, _ask_to_join(user=account, enterprise=existing, message=join_message))
     return Registration(enterprise)
 
 
@@ -262,8 +258,8 @@ def request_to_join(*, user: AnyUser, credit_code: str, message: str = "") -> En
     """Ask to join the enterprise registered under `credit_code`; its managers are notified.
 
     Asking again while a request is pending returns that request (nobody is notified twice)."""
-    _require_signed_in(user)
-    _refuse_coordinator(user, _("Coordinators do not join enterprises."))
+    account = _signed_in(user)
+    _refuse_coordinator(account, _("Coordinators do not join enterprises."))
     check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
     if not check.valid:
         raise ValidationFailed(
@@ -277,10 +273,10 @@ def request_to_join(*, user: AnyUser, credit_code: str, message: str = "") -> En
             _("No enterprise is registered under this credit code: register it instead."),
             fields={"credit_code": [str(_("Not registered yet."))]},
         )
-    return _ask_to_join(user=user, enterprise=enterprise, message=message)
+    return _ask_to_join(user=account, enterprise=enterprise, message=message)
 
 
-def _ask_to_join(*, user: AnyUser, enterprise: Enterprise, message: str) -> EnterpriseJoinRequest:
+def _ask_to_join(*, user: Account, enterprise: Enterprise, message: str) -> EnterpriseJoinRequest:
     message = (message or "").strip()
     if len(message) > MESSAGE_MAX:
         raise ValidationFailed(
@@ -330,7 +326,7 @@ def may_decide(user: AnyUser, join_request: EnterpriseJoinRequest, *, manager: b
     """Whether `user` may approve or refuse this request now: the rule `decide_join_request` applies, so a
     page shows its buttons only then. `manager`: whether the user manages the enterprise, when the caller
     already knows (no query); the coordinator check reads the user's cached scope."""
-    if not user.is_authenticated or join_request.user_id == user.pk:
+    if not isinstance(user, Account) or not user.is_authenticated or join_request.user_id == user.pk:
         return False
     if join_request.status != EnterpriseJoinRequest.Status.PENDING or coordinator_scope(user) is not None:
         return False
@@ -349,7 +345,7 @@ def decide_join_request(
     Out of the caller's sight (neither a manager of that enterprise, the applicant nor a superuser): not
     found. The applicant deciding their own request, or a coordinator deciding any: refused (403). Already
     decided: a conflict. Approving makes the applicant a member (not a manager)."""
-    _require_signed_in(user)
+    account = _signed_in(user)
     reason = (reason or "").strip()
     if len(reason) > MESSAGE_MAX:
         raise ValidationFailed(
@@ -366,13 +362,13 @@ def decide_join_request(
         if join_request is None:
             raise NotFound()
         enterprise = join_request.enterprise
-        manager = enterprise.managers.filter(pk=user.pk).exists()
-        superuser = bool(getattr(user, "is_superuser", False))
-        if not (manager or superuser or join_request.user_id == user.pk):
+        manager = enterprise.managers.filter(pk=account.pk).exists()
+        superuser = bool(getattr(account, "is_superuser", False))
+        if not (manager or superuser or join_request.user_id == account.pk):
             raise NotFound()
-        if join_request.user_id == user.pk:
+        if join_request.user_id == account.pk:
             raise PermissionDenied(_("Nobody approves their own request to join."), code="own_request")
-        _refuse_coordinator(user, _("Coordinators never grant memberships."))
+        _refuse_coordinator(account, _("Coordinators never grant memberships."))
         if join_request.status != EnterpriseJoinRequest.Status.PENDING:
             raise Conflict(
                 _("This request to join was already %(status)s.")
@@ -383,13 +379,13 @@ def decide_join_request(
         join_request.status = (
             EnterpriseJoinRequest.Status.APPROVED if approve else EnterpriseJoinRequest.Status.REFUSED
         )
-        join_request.decided_by = user  # type: ignore[assignment]
+        join_request.decided_by = account
         join_request.decided_at = now
         join_request.reason = reason
-        join_request._history_user = user  # type: ignore[attr-defined]
+        join_request._history_user = account  # type: ignore[attr-defined]
         join_request.save()
         if approve:
-            enterprise._history_user = user  # type: ignore[attr-defined]
+            enterprise._history_user = account  # type: ignore[attr-defined]
             enterprise.members.add(join_request.user)
         outbox.enqueue(
             topic=TOPIC_JOIN_APPROVED if approve else TOPIC_JOIN_REFUSED,
@@ -405,17 +401,17 @@ def decide_join_request(
 
 def _managed_enterprise(user: AnyUser, enterprise_id: int) -> Enterprise:
     """The enterprise, locked, when `user` manages it; not found when they are not even a member."""
-    _require_signed_in(user)
+    account = _signed_in(user)
     enterprise = Enterprise.objects.select_for_update(of=("self",)).filter(pk=enterprise_id).first()
     if enterprise is None:
         raise NotFound()
-    if not enterprise.managers.filter(pk=user.pk).exists():
-        if enterprise.members.filter(pk=user.pk).exists() or current_scope(user) is not None:
+    if not enterprise.managers.filter(pk=account.pk).exists():
+        if enterprise.members.filter(pk=account.pk).exists() or current_scope(account) is not None:
             raise PermissionDenied(
                 _("Only the enterprise's managers keep its yearly financials."), code="not_manager"
             )
         raise NotFound()
-    _refuse_coordinator(user, _("Coordinators do not act for an enterprise."))
+    _refuse_coordinator(account, _("Coordinators do not act for an enterprise."))
     return enterprise
 
 
@@ -511,7 +507,6 @@ __all__ = [
     "Registration",
     "YearFigures",
     "add_financials",
-    "credit_code_problem",
     "decide_join_request",
     "may_decide",
     "register_enterprise",

@@ -14,6 +14,7 @@ from ..choices import SpecialisedStatus, Stage
 from .choices import IndicatorGroup, Metric
 
 TEN_THOUSAND = Decimal(10000)
+TWO_PLACES = Decimal("0.01")
 RATIO_METRICS = frozenset(
     {
         Metric.RND_INTENSITY,
@@ -50,6 +51,16 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _or_zero(value) -> Decimal:
+    number = _decimal(value)
+    return Decimal("0") if number is None else number
+
+
+def plain(number: Decimal) -> str:
+    """A number without trailing zeros or exponent: 100.00 → "100", 84.10 → "84.1"."""
+    return format(number.normalize(), "f")
+
+
 def format_value(metric: str, value) -> str:
     """A metric's raw value as a reader expects it: shares as percentages, money in 万元, yes / no."""
     if value is None:
@@ -67,7 +78,7 @@ def format_value(metric: str, value) -> str:
     if metric in MONEY_METRICS:
         amount = (number / TEN_THOUSAND).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return f"{amount:,} 万元"
-    return f"{number.normalize():f}" if number == number.to_integral_value() else str(number)
+    return plain(number)
 
 
 def explain_line(line: Mapping) -> CreditLine:
@@ -76,9 +87,9 @@ def explain_line(line: Mapping) -> CreditLine:
     metric = line.get("metric", "")
     labels = dict(Metric.choices)
     what = str(labels.get(metric, line.get("name", metric)))
-    points = _decimal(line.get("points")) or Decimal("0")
-    weight = _decimal(line.get("weight")) or Decimal("0")
-    contribution = _decimal(line.get("contribution")) or Decimal("0")
+    points = _or_zero(line.get("points"))
+    weight = _or_zero(line.get("weight"))
+    contribution = _or_zero(line.get("contribution")).quantize(TWO_PLACES)
     if line.get("no_data"):
         text = gettext("%(what)s: no data → 0 points.") % {"what": what}
     else:
@@ -87,8 +98,8 @@ def explain_line(line: Mapping) -> CreditLine:
         ) % {
             "what": what,
             "value": format_value(metric, line.get("value")),
-            "points": points.normalize() if points == points.to_integral_value() else points,
-            "weight": weight.normalize() if weight == weight.to_integral_value() else weight,
+            "points": plain(points),
+            "weight": plain(weight),
             "contribution": contribution,
         }
     group = line.get("group", "")
@@ -119,12 +130,12 @@ def explain_percentile(*, percentile, cohort: str, cohort_size: int | None) -> s
     number = _decimal(percentile)
     if number is None or not cohort_size:
         return gettext(
-            "No percentile yet: it is computed when the scores of the whole cohort (province %(province)s,"
-            " %(stage)s stage) are."
+            "No percentile yet: it is computed with the scores of the whole cohort (province %(province)s,"
+            " stage: %(stage)s)."
         ) % {"province": province, "stage": stage_label}
     return gettext(
-        "Percentile %(percentile)s: ahead of about %(percentile)s%% of the %(size)s %(stage)s-stage"
-        " enterprises scored in province %(province)s (ties count half)."
+        "Percentile %(percentile)s: ahead of about %(percentile)s%% of the %(size)s enterprises scored in"
+        " its cohort (province %(province)s, stage: %(stage)s; ties count half)."
     ) % {
         "percentile": number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
         "size": cohort_size,

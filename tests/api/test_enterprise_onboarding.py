@@ -58,7 +58,11 @@ def test_the_documented_example_registers(world, api):
 def test_a_wrong_check_character_is_a_400_naming_credit_code_and_nothing_is_created(world, api):
     """Given the example enterprise with its last character mistyped; when posted; then 400 whose
     `fields.credit_code` gives the reason, and no enterprise, request to join or outbox message exists."""
-    counts = (Enterprise.objects.count(), EnterpriseJoinRequest.objects.count(), OutboxMessage.objects.count())
+    counts = (
+        Enterprise.objects.count(),
+        EnterpriseJoinRequest.objects.count(),
+        OutboxMessage.objects.count(),
+    )
 
     response = api(f.UserFactory()).post("/api/v1/enterprises/", MISTYPED_REQUEST, format="json")
 
@@ -98,7 +102,9 @@ def test_a_registered_code_answers_202_with_a_request_to_join(world, api):
 
     assert response.status_code == 202, response.content
     data = response.json()
-    assert data["status"] == "pending" and data["applicant"] == "li.wei" and data["message"] == "I run finance"
+    assert (
+        data["status"] == "pending" and data["applicant"] == "li.wei" and data["message"] == "I run finance"
+    )
     assert response["Location"] == f"/api/v1/enterprise-join-requests/{data['id']}/"
     assert Enterprise.objects.filter(credit_code=EXAMPLE_ENTERPRISE_CREDIT_CODE).count() == 1
     assert OutboxMessage.objects.filter(topic="enterprise.join_requested").count() == 1
@@ -158,10 +164,14 @@ def test_applicant_b_sees_nothing_of_a_s_enterprise(world, api):
     join_id, enterprise_id = join.json()["id"], world.enterprise_a.pk
     assert b.get(f"/api/v1/enterprises/{enterprise_id}/").status_code == 404
     assert b.get(f"/api/v1/enterprise-join-requests/{join_id}/").status_code == 404
-    assert b.post(f"/api/v1/enterprise-join-requests/{join_id}/approve/", {}, format="json").status_code == 404
+    assert (
+        b.post(f"/api/v1/enterprise-join-requests/{join_id}/approve/", {}, format="json").status_code == 404
+    )
     figures = {"year": 2024, "revenue": "1", "total_assets": "1", "total_costs": "1", "rnd_expense": "0"}
     figures |= {"staff": 1, "st_staff": 0}
-    assert b.post(f"/api/v1/enterprises/{enterprise_id}/financials/", figures, format="json").status_code == 404
+    assert (
+        b.post(f"/api/v1/enterprises/{enterprise_id}/financials/", figures, format="json").status_code == 404
+    )
 
 
 def test_a_manager_adds_and_corrects_a_year(world, api):

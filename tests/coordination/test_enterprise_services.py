@@ -131,7 +131,7 @@ def test_asking_again_while_pending_returns_the_same_request_and_notifies_once(f
 
 
 def test_a_member_asking_to_join_is_told_so(founder):
-    """Given the founder; when they ask to join their own enterprise; then a conflict says they are a member."""
+    """Given the founder; when they ask to join their own enterprise; then a conflict: already a member."""
     _, manager = founder
     with pytest.raises(Conflict) as conflict:
         svc.request_to_join(user=manager, credit_code=CODE)
@@ -276,7 +276,9 @@ def test_a_year_already_there_is_a_conflict_and_an_update_corrects_it(founder):
     svc.update_financials(
         user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures(rnd_expense=Decimal("2710000"))
     )
-    assert EnterpriseFinancials.objects.get(enterprise=enterprise, year=2025).rnd_expense == Decimal("2710000")
+    assert EnterpriseFinancials.objects.get(enterprise=enterprise, year=2025).rnd_expense == Decimal(
+        "2710000"
+    )
     with pytest.raises(NotFound):
         svc.update_financials(user=manager, enterprise_id=enterprise.pk, year=2024, figures=figures())
 
