@@ -21,6 +21,8 @@ urlpatterns = [
     # mounts), wrapped to keep a signed-in user's choice.
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("inbox/", include("coordination.views.inbox_urls")),
+    # Enterprise onboarding pages (DESIGN.md §9): /sme/enterprises/new/ and /sme/enterprises/<id>/.
+    path("sme/enterprises/", include("coordination.views.enterprises_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"

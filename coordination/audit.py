@@ -8,9 +8,16 @@ from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from lenders.models import Institution, Product, RelendingPolicy
-from projects.models import CreditModel, Enterprise, Region, TechField
+from projects.models import CreditModel, Enterprise, EnterpriseFinancials, Region, TechField
 
-from .models import ApiToken, CoordinatorScope, Holiday, ServiceLevel, WebhookSubscription
+from .models import (
+    ApiToken,
+    CoordinatorScope,
+    EnterpriseJoinRequest,
+    Holiday,
+    ServiceLevel,
+    WebhookSubscription,
+)
 
 
 class GrantHistory(HistoricalRecords):
@@ -42,7 +49,8 @@ def _track(model, *, m2m_fields: tuple[str, ...] = (), excluded_fields: tuple[st
 # Grants: who holds which power.
 _track(CoordinatorScope, m2m_fields=("regions",))
 _track(Institution, m2m_fields=("members", "regions"))
-_track(Enterprise, m2m_fields=("members",))
+_track(Enterprise, m2m_fields=("members", "managers"))
+_track(EnterpriseJoinRequest)
 _track(ApiToken, excluded_fields=("key_hash", "last_used_at"))
 _track(WebhookSubscription, excluded_fields=("secret",))
 # Configuration.
@@ -53,3 +61,5 @@ _track(TechField)
 _track(ServiceLevel)
 _track(Holiday)
 _track(CreditModel)
+# Figures the innovation credit and the tech-SME evaluation are computed from.
+_track(EnterpriseFinancials)

@@ -19,7 +19,7 @@ from django.db.models import (
 )
 
 from projects.credits.selectors import current_credit_prefetch
-from projects.models import Enterprise, InnovationCreditScore, MajorTask, Region
+from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
 from projects.regions import covered_q, covers
 
 from .choices import DeadlineState, Role
@@ -28,6 +28,7 @@ from .models import (
     CoordinatorScope,
     Deadline,
     Delivery,
+    EnterpriseJoinRequest,
     FinancingRequest,
     Notification,
     NotificationSetting,
@@ -100,6 +101,79 @@ def enterprises_visible_to(user: User) -> QuerySet[Enterprise]:
     if scope:
         query |= region_q(scope, "region__code")
     return Enterprise.objects.filter(query)
+
+
+# --- enterprises' own people: members, managers and requests to join (DESIGN §1, the one rule) -------
+
+
+def member_enterprise(user: User, enterprise_id: int) -> Enterprise | None:
+    """An enterprise of which `user` is a member, loaded for its page (a fixed number of queries whatever
+    its years, fields or members); None otherwise, whoever the user is (coordinators included: the
+    enterprise's page is its members')."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Enterprise.objects.filter(pk=enterprise_id, members=user)
+        .select_related("region")
+        .prefetch_related(
+            "fields",
+            Prefetch("financials", queryset=EnterpriseFinancials.objects.order_by("-year")),
+            current_credit_prefetch(),
+        )
+        .first()
+    )
+
+
+def manages(user: User, enterprise: Enterprise) -> bool:
+    return user.is_authenticated and enterprise.managers.filter(pk=user.pk).exists()
+
+
+def enterprise_people(enterprise: Enterprise) -> list[tuple[Account, bool]]:
+    """Its members, each with whether they manage it. One query."""
+    manager_ids = Enterprise.managers.through.objects.filter(enterprise_id=enterprise.pk).values("user_id")
+    members = (
+        enterprise.members.annotate(is_manager=Exists(manager_ids.filter(user_id=OuterRef("pk"))))
+        .order_by("username")
+        .only("pk", "username", "first_name", "last_name")
+    )
+    return [(member, member.is_manager) for member in members]
+
+
+def registered_enterprise(credit_code: str) -> Enterprise | None:
+    """The enterprise registered under this (normalised) credit code, if any."""
+    return Enterprise.objects.filter(credit_code=credit_code).first() if credit_code else None
+
+
+def join_requests_visible_to(user: User) -> QuerySet[EnterpriseJoinRequest]:
+    """A request to join is seen by its applicant, the enterprise's managers and superusers; by nobody else
+    (coordinators included: they never grant memberships)."""
+    if not user.is_authenticated:
+        return EnterpriseJoinRequest.objects.none()
+    if user.is_superuser:
+        return EnterpriseJoinRequest.objects.all()
+    managed = Enterprise.managers.through.objects.filter(user_id=user.pk).values("enterprise_id")
+    return EnterpriseJoinRequest.objects.filter(Q(user_id=user.pk) | Q(enterprise_id__in=managed))
+
+
+def pending_join_requests(enterprise: Enterprise) -> QuerySet[EnterpriseJoinRequest]:
+    return (
+        EnterpriseJoinRequest.objects.filter(
+            enterprise=enterprise, status=EnterpriseJoinRequest.Status.PENDING
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def own_join_requests(user: User) -> QuerySet[EnterpriseJoinRequest]:
+    """The user's own requests to join, newest first."""
+    if not user.is_authenticated:
+        return EnterpriseJoinRequest.objects.none()
+    return (
+        EnterpriseJoinRequest.objects.filter(user_id=user.pk)
+        .select_related("enterprise")
+        .order_by("-created_at", "-id")
+    )
 
 
 def requests_visible_to(user: User) -> QuerySet[FinancingRequest]:

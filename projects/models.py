@@ -105,6 +105,15 @@ class Enterprise(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="enterprises", verbose_name=_("members")
     )
+    # DESIGN §1: who may let others join and keep the enterprise's figures. Always a subset of `members`
+    # (coordination/services/enterprises.py keeps it so); the user who registers the enterprise is its first.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_enterprises",
+        verbose_name=_("managers"),
+        help_text=_("Members who approve requests to join and keep the yearly financials."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -99,6 +99,13 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
             self.members.add(*extracted)
 
     @factory.post_generation
+    def managers(self, create, extracted, **kwargs):
+        """Managers are members too (coordination/services/enterprises.py keeps managers ⊆ members)."""
+        if create and extracted:
+            self.members.add(*extracted)
+            self.managers.add(*extracted)
+
+    @factory.post_generation
     def financials(self, create, extracted, **kwargs):
         if create and extracted is not False:
             FinancialsFactory(enterprise=self, year=2025)

@@ -22,6 +22,49 @@ Table = Mapping[str, Transition]
 
 # Shown in the schema's examples; tests/api/test_api_docs.py checks that it passes the GB 32100 checksum.
 EXAMPLE_CREDIT_CODE = "91310115MA1K4PQR70"
+# The enterprise registered in the onboarding examples (passes too), and the same code mistyped in its
+# last character (fails: "check character should be '7', got '0'"); tests/api/test_enterprise_onboarding.py.
+EXAMPLE_ENTERPRISE_CREDIT_CODE = "91310115MA1H7XKC37"
+EXAMPLE_MISTYPED_CREDIT_CODE = "91310115MA1H7XKC30"
+
+REGISTER_ENTERPRISE = (
+    "Register an enterprise; you become its first member and **manager** (DESIGN §1: the user who "
+    "registers a new enterprise is its first manager; managers let others join and keep the yearly "
+    "financials).\n\n"
+    "The credit code is checked first (GB 32100-2015: 18 characters, no I, O, S, V or Z, and the 18th a "
+    "check character computed from the first 17). A wrong code is a **400** whose `error.fields.credit_code` "
+    "says why (for example `check character should be '7', got '0'`), and **nothing is created**.\n\n"
+    "**A code already registered creates no duplicate.** The call answers **202 Accepted** with a "
+    "*request to join* that enterprise (the `JoinRequest` below, `status: pending`, your `message` passed "
+    "on) and its managers are notified; one of them (or a superuser) approves or refuses it. `Location` "
+    "names the request to join; calling again while it is pending returns the same request. So: 201 = a "
+    "new enterprise is yours; 202 = you asked to join an existing one (follow it at "
+    "`GET /api/v1/enterprise-join-requests/{id}/`); 409 `already_member` = you are already a member.\n\n"
+    "**Who:** any signed-in user except coordinators (403: coordinators never act as an applicant)."
+)
+
+JOIN_REQUESTS = (
+    "Requests to join an enterprise: you see your own, those for the enterprises you manage, and "
+    "(superusers) "
+    "all. Anyone else, coordinators included, gets a 404 for a request of theirs."
+)
+
+DECIDE_JOIN_REQUEST = (
+    "{verb} a pending request to join.\n\n"
+    "**Who:** a manager of the enterprise, or a superuser; never the applicant (403 `own_request`), never a "
+    "coordinator (a coordinator who manages nothing gets a 404; one who does, a 403). {effect}\n\n"
+    "Errors: 404 when the request does not exist or is outside your sight; 409 `already_decided` when it "
+    "was approved or refused before (the first decision stands)."
+)
+
+FINANCIALS = (
+    "{what} The enterprise's innovation credit for that year, and for the next year if it has figures "
+    "(its growth rates change), is recomputed at once under the current published model.\n\n"
+    "Amounts in yuan as decimal strings; `st_staff` at most `staff`; the year from the founding year to "
+    "this year.\n\n"
+    "**Who:** a manager of the enterprise. A member who is not a manager, or a coordinator in scope: 403 "
+    "`not_manager`. Anyone else: 404."
+)
 
 MACHINES: tuple[tuple[str, str, Table, frozenset[str]], ...] = (
     ("financing_request", "Financing request", REQUEST_TRANSITIONS, REQUEST_TERMINAL),

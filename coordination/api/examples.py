@@ -5,7 +5,7 @@ GB 32100 checksum (docs.EXAMPLE_CREDIT_CODE, checked by a test)."""
 
 from drf_spectacular.utils import OpenApiExample
 
-from .docs import EXAMPLE_CREDIT_CODE
+from .docs import EXAMPLE_CREDIT_CODE, EXAMPLE_ENTERPRISE_CREDIT_CODE, EXAMPLE_MISTYPED_CREDIT_CODE
 
 CREATE_REQUEST = OpenApiExample(
     "A working-capital loan with an R&D insurance tranche",
@@ -133,4 +133,129 @@ INSTITUTION = OpenApiExample(
         "regions": ["310000"],
         "relending_eligible": True,
     },
+)
+
+
+# --- onboarding --------------------------------------------------------------------------------------
+
+_NEW_ENTERPRISE = {
+    "credit_code": EXAMPLE_ENTERPRISE_CREDIT_CODE,
+    "name": "上海芯材科技有限公司",
+    "region": "310115",
+    "fields": ["new-materials"],
+    "founded_on": "2019-04-16",
+    "stage": "growth",
+    "industry": "industry",
+    "employees": 86,
+    "high_tech_certificate_no": "GR202331004512",
+    "high_tech_valid_until": "2026-12-11",
+    "tech_sme_registration_no": "202531011503214",
+    "tech_sme_registration_year": 2025,
+    "specialised_status": "provincial",
+}
+
+REGISTER_ENTERPRISE = OpenApiExample(
+    "A growth-stage materials company in Pudong",
+    request_only=True,
+    value={**_NEW_ENTERPRISE, "message": "I run finance at 芯材; please add me."},
+)
+
+_FIGURES_2025 = {
+    "year": 2025,
+    "revenue": "42800000.00",
+    "total_assets": "61500000.00",
+    "total_costs": "39100000.00",
+    "rnd_expense": "2650000.00",
+    "staff": 86,
+    "st_staff": 29,
+    "invention_patents": 3,
+    "other_class_i_ip": 0,
+    "class_ii_ip": 11,
+    "tech_contract_turnover": "1200000.00",
+    "vc_received": "0.00",
+}
+
+ENTERPRISE_REGISTERED = OpenApiExample(
+    "Registered: you are its first manager",
+    response_only=True,
+    status_codes=[201],
+    value={
+        "id": 12,
+        **{k: v for k, v in _NEW_ENTERPRISE.items()},
+        "financials": [],
+        "tech_sme_evaluation": None,
+        "size_class": None,
+        "innovation_credit": None,
+    },
+)
+
+JOIN_REQUEST = {
+    "id": 5,
+    "enterprise": 12,
+    "enterprise_name": "上海芯材科技有限公司",
+    "credit_code": EXAMPLE_ENTERPRISE_CREDIT_CODE,
+    "applicant": "li.wei",
+    "message": "I run finance at 芯材; please add me.",
+    "status": "pending",
+    "reason": "",
+    "decided_by": None,
+    "decided_at": None,
+    "created_at": "2026-01-20T02:10:00Z",
+}
+
+ASKED_TO_JOIN = OpenApiExample(
+    "Already registered: you asked to join",
+    response_only=True,
+    status_codes=[202],
+    value=JOIN_REQUEST,
+)
+
+CREDIT_CODE_MISTYPED = OpenApiExample(
+    "The last character mistyped",
+    response_only=True,
+    status_codes=[400],
+    value={
+        "error": {
+            "code": "invalid_credit_code",
+            "message": "The unified social credit code is not valid.",
+            "fields": {"credit_code": ["check character should be '7', got '0'"]},
+        }
+    },
+)
+# The request that gets the answer above: the example enterprise's code with a wrong last character.
+MISTYPED_REQUEST = {**_NEW_ENTERPRISE, "credit_code": EXAMPLE_MISTYPED_CREDIT_CODE}
+
+JOIN_APPROVED = OpenApiExample(
+    "Approved by a manager",
+    response_only=True,
+    value={
+        **JOIN_REQUEST,
+        "status": "approved",
+        "decided_by": "zhang.min",
+        "decided_at": "2026-01-20T03:40:00Z",
+    },
+)
+
+JOIN_REFUSED = OpenApiExample(
+    "Refused, with the reason the applicant reads",
+    response_only=True,
+    value={
+        **JOIN_REQUEST,
+        "status": "refused",
+        "reason": "We do not know you; ask your department head to write to us.",
+        "decided_by": "zhang.min",
+        "decided_at": "2026-01-20T03:40:00Z",
+    },
+)
+
+ADD_FINANCIALS = OpenApiExample("The 2025 figures", request_only=True, value=_FIGURES_2025)
+
+FINANCIALS_ADDED = OpenApiExample(
+    "The year as stored", response_only=True, status_codes=[201, 200], value=_FIGURES_2025
+)
+
+CORRECT_FINANCIALS = OpenApiExample(
+    "R&D expense corrected after the audit",
+    request_only=True,
+    value={k: v for k, v in {**_FIGURES_2025, "rnd_expense": "2710000.00"}.items() if k != "year"},
 )

@@ -10,6 +10,9 @@ router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("fields", views.TechFieldViewSet, basename="field")
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
+router.register(
+    "enterprise-join-requests", views.EnterpriseJoinRequestViewSet, basename="enterprise-join-request"
+)
 router.register("major-tasks", views.MajorTaskViewSet, basename="major-task")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
 router.register("products", views.ProductViewSet, basename="product")

@@ -2,7 +2,7 @@
 offer, document, transition event), access (scopes, tokens, idempotency), calendar (service levels,
 holidays, deadlines) and messaging (outbox, notifications, webhooks)."""
 
-from .access import ApiToken, CoordinatorScope, IdempotencyRecord
+from .access import ApiToken, CoordinatorScope, EnterpriseJoinRequest, IdempotencyRecord
 from .calendar import Deadline, Holiday, ServiceLevel
 from .financing import (
     AppendOnlyQuerySet,
@@ -32,6 +32,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "EmailDigest",
+    "EnterpriseJoinRequest",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",

@@ -2,10 +2,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Region
+from projects.models import Enterprise, Region
 
 
 class CoordinatorScope(models.Model):
@@ -95,3 +96,61 @@ class ApiToken(models.Model):
             ttl = settings.API_INTEGRATION_TOKEN_TTL_DAYS if self.integration else settings.API_TOKEN_TTL_DAYS
             self.expires_at = timezone.now() + timedelta(days=ttl)
         super().save(*args, **kwargs)
+
+
+class EnterpriseJoinRequest(models.Model):
+    """A user asks to become a member of an enterprise already registered (DESIGN §1, the one rule): one of
+    the enterprise's managers (or a superuser) approves or refuses it; never a coordinator, never the
+    applicant. Changed only by coordination/services/enterprises.py; its history records every decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("enterprise")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enterprise_join_requests",
+        verbose_name=_("applicant"),
+    )
+    message = models.CharField(_("message to the managers"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("request to join an enterprise")
+        verbose_name_plural = _("requests to join an enterprise")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "user"],
+                condition=Q(status="pending"),
+                name="joinrequest_one_pending_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="joinrequest_decided_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["enterprise", "status"], name="joinrequest_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.enterprise} ({self.status})"

@@ -50,7 +50,25 @@ class Audience:
         return payload
 
 
+# About an enterprise rather than a request (coordination/services/enterprises.py): to its managers, or
+# to the user who asked to join. Never to webhooks: joining is a person's matter.
+JOIN_REQUESTED = "enterprise.join_requested"
+JOIN_DECIDED = frozenset({"enterprise.join_approved", "enterprise.join_refused"})
+
+
+def _enterprise_audiences(message: OutboxMessage) -> list[Audience]:
+    payload = message.payload
+    if message.topic == JOIN_REQUESTED:
+        managers = User.objects.filter(
+            managed_enterprises=payload.get("enterprise_id"), is_active=True
+        ).exclude(pk=payload.get("user_id"))
+        return [Audience("enterprise_manager", list(managers))]
+    return [Audience("join_applicant", list(User.objects.filter(pk=payload.get("user_id"), is_active=True)))]
+
+
 def audiences_for(message: OutboxMessage) -> list[Audience]:
+    if message.topic == JOIN_REQUESTED or message.topic in JOIN_DECIDED:
+        return _enterprise_audiences(message)
     request = (
         FinancingRequest.objects.select_related("enterprise__region").filter(pk=message.request_id).first()
     )

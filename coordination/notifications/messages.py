@@ -42,6 +42,10 @@ TITLES: dict[str, Promise] = {
     "offer.expire": _("%(reference)s: an offer expired"),
     "offer.accept": _("%(reference)s: your offer was accepted"),
     "offer.supersede": _("%(reference)s: your offer was not taken"),
+    # Joining an enterprise (DESIGN §1): `reference` is the enterprise's name.
+    "enterprise.join_requested": _("%(reference)s: a user asks to join"),
+    "enterprise.join_approved": _("%(reference)s: your request to join was approved"),
+    "enterprise.join_refused": _("%(reference)s: your request to join was refused"),
     "deadline.remind": _("%(reference)s: due soon"),
     "deadline.escalate": _("%(reference)s: overdue"),
 }
@@ -92,6 +96,10 @@ def body_for(topic: str, language: str | None, payload: dict) -> str:
             )
         if payload.get("stage"):
             lines.append(gettext("Stage: %(stage)s") % {"stage": label_of(Stage, payload["stage"])})
+        if payload.get("applicant"):
+            lines.append(gettext("Applicant: %(applicant)s") % {"applicant": payload["applicant"]})
+        if payload.get("message"):
+            lines.append(gettext("Message: %(message)s") % {"message": payload["message"]})
         if payload.get("reason"):
             lines.append(gettext("Note: %(reason)s") % {"reason": payload["reason"]})
         if payload.get("due_at"):

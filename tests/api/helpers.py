@@ -11,7 +11,8 @@
 - `routed_b`    applicant B's request routed to bank X and bank Y: X declined with a note (`ref_xb`),
                 Y's referral is still `sent` (`ref_yb`)
 
-plus one in-app notification each for applicant A and bank X, one webhook each for enterprise A
+plus applicant A as the manager of enterprise A and applicant B's pending request to join it (`join_b_to_a`),
+one in-app notification each for applicant A and bank X, one webhook each for enterprise A
 and bank X, one innovation-credit score each for enterprises A and B, and a spare API token of
 applicant A's (`token_a`).
 """
@@ -28,6 +29,7 @@ from django.utils import timezone
 from coordination.models import Notification, Offer, Referral, WebhookSubscription
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services.enterprises import request_to_join
 from coordination.services.tokens import issue_token
 from tests import factories as f
 from tests.conftest import World
@@ -172,7 +174,11 @@ def build_state() -> State:
     )
     credit_a = credit_score(world.enterprise_a)
     credit_b = credit_score(world.enterprise_b)
+    # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
+    world.enterprise_a.managers.add(a)
+    join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
     state.ids.update(
+        join_b_to_a=join_b_to_a.pk,
         credit_a=credit_a.pk,
         credit_b=credit_b.pk,
         enterprise_a=world.enterprise_a.pk,

@@ -62,11 +62,13 @@ def client_for(state: State, role: str) -> APIClient:
 
 def call(state: State, role: str, method: str, path: str, body=None, multipart: bool = False):
     client = client_for(state, role)
-    url = "/api/v1/" + path.format(FR=FR, **state.ids, **state.codes)
+    url = "/api/v1/" + path.format(FR=FR, JR=JR, **state.ids, **state.codes)
     if method == "GET":
         return client.get(url)
     if method == "DELETE":
         return client.delete(url)
+    if method == "PUT":
+        return client.put(url, body if body is not None else {}, format="json")
     return client.post(url, body if body is not None else {}, format="multipart" if multipart else "json")
 
 
@@ -83,7 +85,8 @@ class Endpoint:
 
     @property
     def name(self) -> str:
-        return f"{self.method} {self.path.replace('{FR}', FR)}".replace("{", "").replace("}", "")
+        path = self.path.replace("{FR}", FR).replace("{JR}", JR)
+        return f"{self.method} {path}".replace("{", "").replace("}", "")
 
 
 def E(method, path, expect, *, anonymous=401, body=None, multipart=False):  # noqa: N802
@@ -135,7 +138,37 @@ def _decline(state: State, role: str) -> dict:
     return {"reason_code": "outside_appetite", "note": "not for us"}
 
 
+def _enterprise(state: State, role: str) -> dict:
+    from projects.domain.credit_code import make_credit_code
+
+    return {
+        "credit_code": make_credit_code("91310115MA1H7XKC3"),
+        "name": "New enterprise",
+        "region": "310115",
+        "founded_on": "2020-01-01",
+        "stage": "startup",
+        "industry": "software_it",
+        "employees": 12,
+    }
+
+
+def _figures(state: State, role: str) -> dict:
+    return {
+        "revenue": "5000000",
+        "total_assets": "8000000",
+        "total_costs": "4000000",
+        "rnd_expense": "600000",
+        "staff": 20,
+        "st_staff": 8,
+    }
+
+
+def _year_figures(state: State, role: str) -> dict:
+    return {"year": 2024, **_figures(state, role)}
+
+
 FR = "financing-requests"
+JR = "enterprise-join-requests"
 
 # fmt: off
 ENDPOINTS = [
@@ -157,6 +190,14 @@ ENDPOINTS = [
     E("GET", "enterprises/", "200 200 200 200 200 200"),
     E("GET", "enterprises/{enterprise_a}/", "200 404 404 404 200 200"),
     E("GET", "enterprises/{enterprise_b}/", "404 200 404 404 404 200"),
+    E("POST", "enterprises/", "201 201 201 201 403 403", body=_enterprise),
+    E("POST", "enterprises/{enterprise_a}/financials/", "201 404 404 404 403 403", body=_year_figures),
+    E("POST", "enterprises/{enterprise_b}/financials/", "404 403 404 404 404 403", body=_year_figures),
+    E("PUT", "enterprises/{enterprise_a}/financials/2025/", "200 404 404 404 403 403", body=_figures),
+    E("GET", "{JR}/", "200 200 200 200 200 200"),
+    E("GET", "{JR}/{join_b_to_a}/", "200 200 404 404 404 404"),
+    E("POST", "{JR}/{join_b_to_a}/approve/", "200 403 404 404 404 404"),
+    E("POST", "{JR}/{join_b_to_a}/refuse/", "200 403 404 404 404 404", body=_reason),
     E("GET", "major-tasks/", "200 200 200 200 200 200"),
     E("GET", "major-tasks/{major_task}/", "200 404 404 404 200 200"),
     E("GET", "{FR}/", "200 200 200 200 200 200"),
@@ -257,7 +298,7 @@ def test_the_table_covers_every_route_and_method_of_the_api(state):
 
     expected, covered = set(), set()
     for endpoint in ENDPOINTS:
-        match = resolve("/api/v1/" + endpoint.path.format(FR=FR, **state.ids, **state.codes))
+        match = resolve("/api/v1/" + endpoint.path.format(FR=FR, JR=JR, **state.ids, **state.codes))
         view = match.func
         methods = (set(getattr(view, "actions", None) or {}) - {"head", "options"}) or {
             m for m in ("get", "post", "put", "patch", "delete") if hasattr(view.view_class, m)
@@ -350,6 +391,14 @@ LIST_IDS = {
         "applicant_a": {"notification_a"},
         "applicant_b": set(),
         "bank_x": {"notification_x"},
+        "bank_y": set(),
+        "coordinator": set(),
+        "national": set(),
+    },
+    "enterprise-join-requests": {
+        "applicant_a": {"join_b_to_a"},
+        "applicant_b": {"join_b_to_a"},
+        "bank_x": set(),
         "bank_y": set(),
         "coordinator": set(),
         "national": set(),

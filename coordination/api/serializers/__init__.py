@@ -37,14 +37,19 @@ from .messaging import (  # noqa: F401
     WebhookSerializer,
 )
 from .parties import (  # noqa: F401
+    DecisionSerializer,
+    EnterpriseCreateSerializer,
     EnterpriseSerializer,
+    FiguresSerializer,
     FinancialsSerializer,
     InstitutionSerializer,
+    JoinRequestSerializer,
     MajorTaskSerializer,
     ProductSerializer,
     RegionSerializer,
     TechFieldSerializer,
     TechSmeEvaluationSerializer,
+    YearFiguresSerializer,
 )
 from .referrals import (  # noqa: F401
     DeclineSerializer,

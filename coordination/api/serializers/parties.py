@@ -1,11 +1,15 @@
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lenders.models import Institution, Product
+from projects.choices import Industry, SpecialisedStatus, Stage
 from projects.domain.size_class import SizeClass
 from projects.evaluation import evaluate_year, latest_financials, size_class_for_year
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
 
+from ...models import EnterpriseJoinRequest
 from .actions import RATE_HELP
 
 
@@ -179,3 +183,113 @@ class ProductSerializer(serializers.ModelSerializer):
             "is_active",
         ]
         extra_kwargs = {"rate_min": {"help_text": RATE_HELP}, "rate_max": {"help_text": RATE_HELP}}
+
+
+# --- onboarding: registering, joining, yearly figures (coordination/services/enterprises.py) ---------
+
+
+class EnterpriseCreateSerializer(serializers.Serializer):
+    """What registering an enterprise takes. Shapes only: the credit code, region and fields are checked
+    by the service, which names each field that is wrong."""
+
+    credit_code = serializers.CharField(
+        max_length=40,
+        help_text="The 18-character unified social credit code (GB 32100-2015); spaces are ignored, "
+        "letters may be lower case. The 18th character is a check character: a wrong one is a 400 naming "
+        "`credit_code` with the reason.",
+    )
+    name = serializers.CharField(max_length=200)
+    region = serializers.CharField(max_length=6, help_text="GB/T 2260 six-digit code (see `regions`).")
+    fields = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Technology field codes (see `fields`).",
+    )
+    founded_on = serializers.DateField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    industry = serializers.ChoiceField(
+        choices=Industry.choices, help_text="Decides which size-class thresholds apply."
+    )
+    employees = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    high_tech_certificate_no = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    high_tech_valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    tech_sme_registration_no = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    tech_sme_registration_year = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=2017, max_value=2100
+    )
+    specialised_status = serializers.ChoiceField(
+        choices=SpecialisedStatus.choices, required=False, default=SpecialisedStatus.NONE
+    )
+    message = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Sent to the enterprise's managers when the credit code is already registered (the call "
+        "then asks to join instead).",
+    )
+
+
+class JoinRequestSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    credit_code = serializers.CharField(source="enterprise.credit_code", read_only=True)
+    applicant = serializers.CharField(source="user.username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = EnterpriseJoinRequest
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "credit_code",
+            "applicant",
+            "message",
+            "status",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Shown to the applicant.",
+    )
+
+
+MONEY_INPUT = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class FiguresSerializer(serializers.Serializer):
+    """One fiscal year's figures: amounts in yuan (decimal strings), people and counts as integers."""
+
+    revenue = serializers.DecimalField(**MONEY_INPUT)
+    total_assets = serializers.DecimalField(**MONEY_INPUT)
+    total_costs = serializers.DecimalField(**MONEY_INPUT)
+    rnd_expense = serializers.DecimalField(**MONEY_INPUT)
+    staff = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    st_staff = serializers.IntegerField(min_value=0, max_value=10_000_000, help_text="At most `staff`.")
+    invention_patents = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+    other_class_i_ip = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+    class_ii_ip = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+    tech_contract_turnover = serializers.DecimalField(**MONEY_INPUT, required=False, default=Decimal("0"))
+    vc_received = serializers.DecimalField(**MONEY_INPUT, required=False, default=Decimal("0"))
+
+
+class YearFiguresSerializer(FiguresSerializer):
+    year = serializers.IntegerField(
+        min_value=1949, max_value=2100, help_text="The fiscal year; from the founding year to this year."
+    )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coordination', '0007_nodes_outbox_request_id'),
+        ('coordination', '0008_verbose_names_translated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
