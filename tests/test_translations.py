@@ -245,7 +245,7 @@ def test_a_notification_reads_in_words_in_the_readers_language(language, title, 
     ("language", "words"),
     [
         ("zh-hans", "无法执行“驳回”：该融资需求当前状态为“草稿”。"),
-        ("en", "Cannot reject: the financing request is “Draft”."),
+        ("en", "Cannot reject: the financing request is “draft”."),
     ],
 )
 @pytest.mark.django_db
