@@ -245,7 +245,7 @@ def test_a_notification_reads_in_words_in_the_readers_language(language, title, 
     ("language", "words"),
     [
         ("zh-hans", "无法执行“驳回”：该融资需求当前状态为“草稿”。"),
-        ("en", "Cannot reject: the financing request is “Draft”."),
+        ("en", "Cannot reject: the financing request is “draft”."),
     ],
 )
 @pytest.mark.django_db
@@ -261,7 +261,7 @@ def test_a_workflow_error_reads_in_the_callers_language(world, language, words):
 
 
 @pytest.mark.parametrize(
-    ("language", "words"), [("zh-hans", "3,000,000元（300万元）"), ("en", "3,000,000 yuan (300万元)")]
+    ("language", "words"), [("zh-hans", "300万元（3,000,000元）"), ("en", "3,000,000 yuan (300万元)")]
 )
 def test_money_in_match_explanations_reads_in_the_active_language(language, words):
     from decimal import Decimal

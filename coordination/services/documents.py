@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
 
-from ..choices import RequestStatus, Role, label_of
+from ..choices import RequestStatus, Role, label_of, lower_first
 from ..errors import Conflict, NotFound, PayloadTooLarge, PermissionDenied, UnsupportedMediaType
 from ..models import RequestDocument
 from ..selectors import roles_on_request
@@ -120,7 +120,7 @@ def upload_document(*, request_id: int, user, kind: str, upload) -> RequestDocum
                     "Documents can be added while the request is a draft or information is requested, "
                     "not while it is “%(status)s”."
                 )
-                % {"status": label_of(RequestStatus, request.status)},
+                % {"status": lower_first(label_of(RequestStatus, request.status))},
                 code="invalid_state",
             )
         if upload.size > settings.DOCUMENT_MAX_BYTES:

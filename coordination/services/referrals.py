@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import DeclineReason, RequestStatus, label_of
+from ..choices import DeclineReason, RequestStatus, label_of, lower_first
 from ..errors import Conflict, ValidationFailed
 from ..models import Offer, Referral
 from ..workflow import engine
@@ -24,7 +24,7 @@ def _act(action: str, object_type: str, object_id: int, user, key: str, locker, 
             engine.authorise(obj, action, user)
             raise Conflict(
                 gettext("The financing request is “%(status)s”, not routed.")
-                % {"status": label_of(RequestStatus, obj.request.status)},
+                % {"status": lower_first(label_of(RequestStatus, obj.request.status))},
                 code="request_not_routed",
             )
         result = body(obj)

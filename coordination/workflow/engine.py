@@ -137,7 +137,7 @@ def check(
             % {
                 "action": lower_first(label_of(Action, action)),
                 "object": label_of(ObjectType, machine.object_type),
-                "status": status_label(machine.object_type, obj.status),
+                "status": lower_first(status_label(machine.object_type, obj.status)),
             },
             code="invalid_transition",
         )

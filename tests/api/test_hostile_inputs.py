@@ -214,7 +214,7 @@ def test_a_nested_body_is_refused_before_authentication_in_production_settings(t
         "import django, json; django.setup()\n"
         "from django.test import Client\n"
         "r = Client(raise_request_exception=False).post('/api/v1/auth/token/', '[' * 10000 + ']' * 10000,"
-        " content_type='application/json', secure=True)\n"
+        " content_type='application/json', secure=True, HTTP_ACCEPT_LANGUAGE='en')\n"
         "print(r.status_code, json.dumps(r.json()))\n"
     )
     env = {
