@@ -30,10 +30,11 @@ PAGE_SIZE = 20
 
 # Where a notification leads, by the role it is read in: the URL names tried in turn, reversed with the
 # target's key (a request's reference, a referral's id, a request's id). A page that does not exist (yet)
-# leaves the notification as plain text. The one place to change when the pages' names settle.
+# leaves the notification as plain text. The one place to change if the pages' names change (the names
+# here are those of branches smereq and inst).
 TARGET_PAGES: dict[str, tuple[str, ...]] = {
-    Role.APPLICANT: ("sme:request_detail", "sme:request"),
-    Role.INSTITUTION: ("institution:referral_detail", "institution:referral"),
+    Role.APPLICANT: ("sme:request",),
+    Role.INSTITUTION: ("institution:referral",),
     Role.COORDINATOR: ("admin:coordination_financingrequest_change",),
 }
 STATUSES = {"financing_request": RequestStatus, "referral": ReferralStatus, "offer": OfferStatus}

@@ -1,4 +1,5 @@
-"""The project's URLs plus stand-ins for the pages other areas are building, so that links can be checked."""
+"""The project's URLs plus stand-ins for the pages other areas are building (their names as in branches
+smereq and inst), so that the inbox's links can be checked before those pages land."""
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -10,8 +11,8 @@ def stand_in(request, key):
     return HttpResponse(str(key))
 
 
-sme = ([path("requests/<str:reference>/", stand_in, name="request_detail")], "sme")
-institution = ([path("referrals/<int:pk>/", stand_in, name="referral_detail")], "institution")
+sme = ([path("requests/<str:reference>/", stand_in, name="request")], "sme")
+institution = ([path("referrals/<int:pk>/", stand_in, name="referral")], "institution")
 
 urlpatterns = [
     *project_urls,
