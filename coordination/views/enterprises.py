@@ -129,7 +129,8 @@ def new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def credit_code_feedback(request: HttpRequest) -> HttpResponse:
     """The credit code's check as it is typed: a fragment saying what is wrong, that the code is taken
-    (and that submitting asks to join), or that it is fine. The form's submit checks again."""
+    (and that submitting offers to ask to join; whose it is shows only then), or that it is fine. The
+    form's submit checks again."""
     raw = request.GET.get("credit_code", "")
     check = check_credit_code(raw)
     taken = selectors.registered_enterprise(check.normalised) if check.valid else None

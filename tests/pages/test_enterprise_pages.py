@@ -107,12 +107,13 @@ def test_a_wrong_check_character_shows_the_reason_and_creates_nothing(client, wo
 
 def test_the_code_is_checked_as_typed(client, world):
     """Given a signed-in user; when the page asks about a mistyped, a taken and a free code; then it
-    says why, whose it is, and that it is fine."""
+    says why, that it is taken, and that it is fine."""
     client = signed_in(client, f.UserFactory())
     url = "/sme/enterprises/credit-code-check/"
     assert b'data-state="invalid"' in client.get(url, {"credit_code": MISTYPED}).content
     taken = client.get(url, {"credit_code": world.enterprise_a.credit_code}).content.decode()
-    assert 'data-state="taken"' in taken and world.enterprise_a.name in taken
+    # Taken, but not whose: the name appears only once the user submits that code to ask to join.
+    assert 'data-state="taken"' in taken and world.enterprise_a.name not in taken
     assert b'data-state="valid"' in client.get(url, {"credit_code": CODE}).content
 
 
