@@ -414,3 +414,20 @@ def test_an_institutions_question_is_answered_on_the_page(world):
     )
     referral.refresh_from_db()
     assert referral.status == "reviewing"
+
+
+def test_a_coordinator_who_is_a_member_gets_no_applicants_button(world):
+    """Given a coordinator who is also a member of A's enterprise, when they open A's routed request, then
+    they see it (a member) but the engine offers them no applicant's action: no button, and a posted accept
+    is refused with a message."""
+    request, offer_x, _ = _routed_with_offers(world)
+    world.enterprise_a.members.add(world.coordinator)
+    client = client_for(world.coordinator)
+    shown = page(client, request)
+    assert shown.status_code == 200
+    assert shown.context["withdraw_form"] is None
+    assert not any(row.can_accept for block in shown.context["blocks"] for row in block.offers)
+    response = post(client, request, f"offers/{offer_x.pk}/accept/")
+    assert "alert-danger" in response.content.decode()
+    offer_x.refresh_from_db()
+    assert offer_x.status == "open"
