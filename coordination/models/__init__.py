@@ -1,9 +1,11 @@
 """The mechanism's models, one module per concern (DESIGN §7): financing (request, tranche, referral,
-offer, document, transition event), access (scopes, tokens, idempotency), calendar (service levels,
-holidays, deadlines) and messaging (outbox, notifications, webhooks)."""
+offer, document, transition event), disclosure (what institutions were shown of an applicant), access
+(scopes, tokens, idempotency), calendar (service levels, holidays, deadlines) and messaging (outbox,
+notifications, webhooks)."""
 
 from .access import ApiToken, CoordinatorScope, IdempotencyRecord
 from .calendar import Deadline, Holiday, ServiceLevel
+from .disclosure import DisclosedData, Disclosure, DisclosureAction
 from .financing import (
     AppendOnlyQuerySet,
     FinancingRequest,
@@ -30,6 +32,9 @@ __all__ = [
     "Deadline",
     "Delivery",
     "DeliveryAttempt",
+    "DisclosedData",
+    "Disclosure",
+    "DisclosureAction",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",

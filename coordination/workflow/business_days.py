@@ -55,6 +55,15 @@ class BusinessCalendar:
                 counted += 1
         return day
 
+    def business_days_between(self, start: date, end: date) -> int:
+        """Business days after `start` up to and including `end`: what is left until a deadline on `end`
+        seen on `start`. Negative when `end` has passed: minus the business days since, `start` counted."""
+        if end < start:
+            return -self.business_days_between(end, start)
+        return sum(
+            1 for n in range(1, (end - start).days + 1) if self.is_business_day(start + timedelta(days=n))
+        )
+
     def subtract_business_days(self, end: date, days: int) -> date:
         day, counted = end, 0
         while counted < days:

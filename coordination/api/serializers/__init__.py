@@ -53,4 +53,6 @@ from .referrals import (  # noqa: F401
     OfferSerializer,
     ReferralSerializer,
     ScopedReferralSerializer,
+    TeaserReferralSerializer,
+    TeaserSerializer,
 )
