@@ -1,0 +1,1 @@
+"""The pages' forms, one module per area (DESIGN §9): shapes only; the rules are the services'."""
