@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from config import metrics, two_factor
 from coordination import health
+from coordination.views import disclosures as disclosure_views
 from coordination.views import home as home_views
 from coordination.views import language
 
@@ -23,6 +24,9 @@ urlpatterns = [
     path("inbox/", include("coordination.views.inbox_urls")),
     # Enterprise onboarding pages (DESIGN.md §9): /sme/enterprises/new/ and /sme/enterprises/<id>/.
     path("sme/enterprises/", include("coordination.views.enterprises_urls")),
+    # Institution workbench and the applicant's disclosure log (issue 13; DESIGN §1, §9).
+    path("institution/", include("coordination.views.institution_urls")),
+    path("sme/disclosures/", disclosure_views.disclosure_log, name="sme-disclosures"),
 ]
 
 handler400 = "config.api.errors.bad_request"

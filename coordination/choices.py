@@ -53,6 +53,14 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class TechSmeStatus(models.TextChoices):
+    """An enterprise's tech-SME standing as the referral teaser shows it (DESIGN §1)."""
+
+    REGISTERED = "registered", _("Registered tech-SME")
+    QUALIFIES = "qualifies", _("Meets the tech-SME criteria, not registered")
+    NO = "no", _("Not a tech-SME")
+
+
 class Stage(models.TextChoices):
     """Waiting stages that carry a service-level time (DESIGN.md §4)."""
 

@@ -352,6 +352,7 @@ SPECTACULAR_SETTINGS = {
         "InstitutionKindEnum": "lenders.choices.InstitutionKind",
         "DocumentKindEnum": "coordination.choices.DocumentKind",
         "DeclineReasonEnum": "coordination.choices.DeclineReason",
+        "InstrumentEnum": "lenders.choices.Instrument",
     },
 }
 # The schema and Swagger UI: open to anyone unless this is off (production's default).

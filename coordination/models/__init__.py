@@ -1,9 +1,11 @@
 """The mechanism's models, one module per concern (DESIGN §7): financing (request, tranche, referral,
-offer, document, transition event), access (scopes, tokens, idempotency), calendar (service levels,
-holidays, deadlines) and messaging (outbox, notifications, webhooks)."""
+offer, document, transition event), disclosure (what institutions were shown of an applicant), access
+(scopes, tokens, idempotency), calendar (service levels, holidays, deadlines) and messaging (outbox,
+notifications, webhooks)."""
 
 from .access import ApiToken, CoordinatorScope, EnterpriseJoinRequest, IdempotencyRecord
 from .calendar import Deadline, Holiday, ServiceLevel
+from .disclosure import DisclosedData, Disclosure, DisclosureAction
 from .financing import (
     AppendOnlyQuerySet,
     FinancingRequest,
@@ -33,6 +35,9 @@ __all__ = [
     "DeliveryAttempt",
     "EmailDigest",
     "EnterpriseJoinRequest",
+    "DisclosedData",
+    "Disclosure",
+    "DisclosureAction",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",

@@ -152,6 +152,8 @@ class Referral(models.Model):
     info_request = models.TextField(_("information requested"), blank=True, editable=False)
     internal_note = models.TextField(_("institution's internal note"), blank=True)
     overdue = models.BooleanField(_("overdue"), default=False, editable=False)
+    # When the institution first opened it (DESIGN §1): until then it sees the anonymised teaser only.
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 
 from ..choices import RequestStatus, Role, label_of, lower_first
 from ..errors import Conflict, NotFound, PayloadTooLarge, PermissionDenied, UnsupportedMediaType
-from ..models import RequestDocument
-from ..selectors import roles_on_request
+from ..models import DisclosedData, Disclosure, DisclosureAction, FinancingRequest, RequestDocument
+from ..selectors import opened_referrals_of, roles_on_request
 from .locking import lock_request
 
 # Signature bytes of what we accept: a renamed executable is refused whatever its name says.
@@ -142,3 +142,35 @@ def upload_document(*, request_id: int, user, kind: str, upload) -> RequestDocum
             size=upload.size,
             uploaded_by=user,
         )
+
+
+def document_for_download(*, request_id: int, document_id: int, user) -> RequestDocument:
+    """A document of the request, for a user in scope; anything else is NotFound.
+
+    An institution reads a request's documents only once it has opened one of its referrals on it
+    (DESIGN §1: until then it reads the anonymised teaser), and each of its downloads is written to
+    the applicant's disclosure log. The applicant's own and the coordinators' reads are not disclosures.
+    """
+    with transaction.atomic():
+        request = FinancingRequest.objects.select_related("enterprise__region").filter(pk=request_id).first()
+        roles = roles_on_request(user, request) if request is not None else set()
+        document = request.documents.filter(pk=document_id).first() if request is not None and roles else None
+        if request is None or document is None:
+            raise NotFound()
+        if roles == {Role.INSTITUTION}:
+            referral = opened_referrals_of(user).filter(request=request).order_by("opened_at", "pk").first()
+            assert referral is not None, (
+                "an institution holds a role on a request only through an opened referral"
+            )
+            Disclosure.objects.create(
+                user=user,
+                institution_id=referral.institution_id,
+                enterprise_id=request.enterprise_id,
+                request=request,
+                referral=referral,
+                action=DisclosureAction.DOWNLOAD,
+                categories=[DisclosedData.DOCUMENTS],
+                document=document,
+                document_name=document.original_name,
+            )
+        return document

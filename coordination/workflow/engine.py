@@ -189,7 +189,7 @@ def transition(
         idempotency_key=idempotency_key,
     )
     for effect in spec.effects:
-        getattr(rules, effect)(obj, apply=transition)
+        getattr(rules, effect)(obj, apply=transition, event=event)
     return event
 
 

@@ -4,7 +4,8 @@ A permit decides whether this user, in the role the engine chose, may take the a
 runs before the state is checked); a guard decides whether the action may happen now, on this
 object (after the state); an effect follows the status change in the same transaction. Guards and
 permits only read, so `engine.available_actions` can ask them without side effects. Effects receive
-the engine's `transition` as `apply`, so that this module needs no import of the engine.
+the engine's `transition` as `apply`, so that this module needs no import of the engine, and the
+`event` that recorded the change (its actor and time).
 """
 
 from collections.abc import Callable
@@ -19,7 +20,17 @@ from lenders.services import capacity
 from .. import selectors
 from ..choices import OfferStatus, ReferralStatus, RequestStatus, Role
 from ..errors import Conflict, PermissionDenied
-from ..models import CoordinatorScope, FinancingRequest, Offer, Referral, Tranche
+from ..models import (
+    CoordinatorScope,
+    DisclosedData,
+    Disclosure,
+    DisclosureAction,
+    FinancingRequest,
+    Offer,
+    Referral,
+    Tranche,
+    TransitionEvent,
+)
 
 Apply = Callable[..., Any]
 # What the workflow's tables move: each has a status, a version and its request.
@@ -123,7 +134,7 @@ def funds_own_tranche(obj: FinancingRequest, user, role: str) -> None:
 # --- capacity -------------------------------------------------------------------------------------
 
 
-def take_capacity(offer: Offer, apply: Apply) -> None:
+def take_capacity(offer: Offer, apply: Apply, event: TransitionEvent) -> None:
     """An accepted offer takes its amount from the product's yearly capacity, or fails as a whole."""
     try:
         capacity.take_capacity(product_id=offer.referral.product_id, amount=offer.amount)
@@ -131,7 +142,7 @@ def take_capacity(offer: Offer, apply: Apply) -> None:
         raise Conflict(_("The product has no capacity left for this amount."), code="no_capacity") from error
 
 
-def release_capacity(request: FinancingRequest, apply: Apply) -> None:
+def release_capacity(request: FinancingRequest, apply: Apply, event: TransitionEvent) -> None:
     """A request that ends before funding gives back the capacity its accepted offers took."""
     for tranche in request.tranches.filter(
         accepted_offer__isnull=False, funded_on__isnull=True
@@ -144,7 +155,7 @@ def release_capacity(request: FinancingRequest, apply: Apply) -> None:
 # --- tranches, rivals and re-routing --------------------------------------------------------------
 
 
-def claim_tranche(offer: Offer, apply: Apply) -> None:
+def claim_tranche(offer: Offer, apply: Apply, event: TransitionEvent) -> None:
     """One accepted offer per tranche."""
     tranche = offer.tranche
     if tranche.accepted_offer_id is not None:
@@ -158,7 +169,7 @@ def accepted_elsewhere(offer: Offer) -> str:
     return gettext("Offer %(offer)s was accepted for this tranche.") % {"offer": offer.pk}
 
 
-def supersede_rivals(offer: Offer, apply: Apply) -> None:
+def supersede_rivals(offer: Offer, apply: Apply, event: TransitionEvent) -> None:
     """The tranche's other open offers and waiting referrals lose to the accepted offer."""
     request = offer.request
     tranche = offer.tranche
@@ -172,14 +183,14 @@ def supersede_rivals(offer: Offer, apply: Apply) -> None:
         apply(referral, "supersede", reason=accepted_elsewhere(offer))
 
 
-def complete_package(offer: Offer, apply: Apply) -> None:
+def complete_package(offer: Offer, apply: Apply, event: TransitionEvent) -> None:
     """Once every tranche has an accepted offer the request moves on by itself."""
     request = offer.request
     if not request.tranches.filter(accepted_offer__isnull=True).exists():
         apply(request, "all_tranches_accepted")
 
 
-def close_open_parts(request: FinancingRequest, apply: Apply) -> None:
+def close_open_parts(request: FinancingRequest, apply: Apply, event: TransitionEvent) -> None:
     """Withdraw what still waits on a request that has ended or been settled: open offers, live referrals."""
     for offer in Offer.objects.filter(request=request, status=OfferStatus.OPEN).select_for_update(
         of=("self",)
@@ -197,7 +208,7 @@ def close_open_parts(request: FinancingRequest, apply: Apply) -> None:
         apply(referral, "withdraw")
 
 
-def reroute_if_stalled(obj: Referral | Offer, apply: Apply) -> None:
+def reroute_if_stalled(obj: Referral | Offer, apply: Apply, event: TransitionEvent) -> None:
     """Back to triage when an open tranche has nothing left waiting (all referrals closed without offer)."""
     request = obj.request
     if request.status != RequestStatus.ROUTED:
@@ -214,3 +225,26 @@ def reroute_if_stalled(obj: Referral | Offer, apply: Apply) -> None:
             }
             apply(request, "return_to_triage", reason=reason)
             return
+
+
+# --- disclosure (DESIGN.md §1: anonymised until opened, every opening logged for the applicant) -----
+
+
+def disclose_to_institution(referral: Referral, apply: Apply, event: TransitionEvent) -> None:
+    """Opening a referral reveals the applicant's profile and financials to the institution: from now on it
+    reads them (`opened_at`), and the applicant reads who saw them, when, in its disclosure log."""
+    assert event.actor is not None, "an institution member opens a referral, never the system"
+    if referral.opened_at is not None:
+        return
+    referral.opened_at = event.created_at
+    referral.save(update_fields=["opened_at"])
+    Disclosure.objects.create(
+        user=event.actor,
+        institution_id=referral.institution_id,
+        enterprise_id=referral.request.enterprise_id,
+        request=referral.request,
+        referral=referral,
+        action=DisclosureAction.OPEN,
+        categories=[DisclosedData.PROFILE, DisclosedData.FINANCIALS],
+        created_at=event.created_at,
+    )

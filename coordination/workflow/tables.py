@@ -114,7 +114,7 @@ F = ReferralStatus
 REFERRAL_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("open", {F.SENT}, F.REVIEWING, {I}),
+        _t("open", {F.SENT}, F.REVIEWING, {I}, effects=("disclose_to_institution",)),
         _t("request_info", {F.REVIEWING}, F.INFO_REQUESTED, {I}, reason=True, notify={A}),
         _t("provide_info", {F.INFO_REQUESTED}, F.REVIEWING, {A}, notify={I}),
         _t("offer", {F.REVIEWING}, F.OFFERED, {I}),

@@ -73,6 +73,21 @@ def prefetched_current_credit(enterprise: Enterprise) -> InnovationCreditScore |
     return rows[0] if rows else None
 
 
+def credit_band(total: Decimal | None) -> str | None:
+    """A score as its band of ten points, as the anonymised referral teaser shows it (DESIGN §1):
+    73.5 -> "70–79", 100 -> "90–100"; None without a score."""
+    if total is None:
+        return None
+    low = min(int(Decimal(total) // 10) * 10, 90)
+    return f"{low}–{100 if low == 90 else low + 9}"
+
+
+def prefetched_current_credit_band(enterprise: Enterprise) -> str | None:
+    """The band of the enterprise's current credit (from `current_credit_prefetch` when the page has it)."""
+    score = prefetched_current_credit(enterprise)
+    return credit_band(score.total if score is not None else None)
+
+
 def current_credits(enterprise_ids: Iterable[int]) -> dict[int, InnovationCreditScore]:
     """The current credit of each of these enterprises that has one, by enterprise id. One query."""
     rows = current_credit_rows().filter(enterprise_id__in=list(enterprise_ids))
@@ -89,6 +104,7 @@ def with_current_credit(enterprises: QuerySet[Enterprise]) -> QuerySet[Enterpris
 __all__ = [
     "CURRENT_FIRST",
     "PREFETCHED_ATTR",
+    "credit_band",
     "current_credit",
     "current_credit_prefetch",
     "current_credit_of",
@@ -96,5 +112,6 @@ __all__ = [
     "current_credit_value",
     "current_credits",
     "prefetched_current_credit",
+    "prefetched_current_credit_band",
     "with_current_credit",
 ]

@@ -51,9 +51,10 @@ def seed_enterprises(world, n):
         _enterprise(world)
 
 
-def seed_routed(world, n):
-    """`n` requests of applicant A's (each of its own enterprise), each referred to bank X with an offer."""
-    for _ in range(n):
+def seed_routed(world, n, *, mixed=False):
+    """`n` requests of applicant A's (each of its own enterprise), each referred to bank X with an offer
+    and opened by it; `mixed`: only every other one (the first included) opened, the rest teasers to it."""
+    for i in range(n):
         enterprise = _enterprise(world)
         request = FinancingRequest.objects.create(
             enterprise=enterprise,
@@ -77,6 +78,7 @@ def seed_routed(world, n):
                 score=Decimal("70"),
                 explanation=[{"factor": "fit", "text": "fits"}],
                 internal_note="note",
+                opened_at=None if mixed and i % 2 else timezone.now(),
             )
             Offer.objects.create(
                 referral=referral,
@@ -88,6 +90,10 @@ def seed_routed(world, n):
                 valid_until=timezone.localdate() + timedelta(days=30),
                 created_by=world.bank_x_user,
             )
+
+
+def seed_mixed(world, n):
+    seed_routed(world, n, mixed=True)
 
 
 def seed_notifications(world, n):
@@ -160,7 +166,7 @@ LISTS = {
     "innovation-credits": (seed_credits, ("applicant_a", "national")),
     "enterprises": (seed_enterprises, ("applicant_a", "coordinator", "national")),
     "financing-requests": (seed_routed, ("applicant_a", "bank_x", "coordinator", "national")),
-    "referrals": (seed_routed, ("applicant_a", "bank_x", "coordinator", "national")),
+    "referrals": (seed_mixed, ("applicant_a", "bank_x", "coordinator", "national")),
     "offers": (seed_routed, ("applicant_a", "bank_x", "national")),
     "notifications": (seed_notifications, ("applicant_a",)),
     "webhooks": (seed_webhooks, ("applicant_a",)),

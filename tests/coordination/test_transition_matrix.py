@@ -52,7 +52,7 @@ class States:
     world: World
     users: dict[str, object]
     objects: dict[str, dict[str, int]]  # table -> status -> pk
-    bank_x_on_request: set[int]  # requests that have a referral to bank X
+    bank_x_on_request: set[int]  # requests on which bank X has opened a referral
 
 
 def _in_days(days: int):
@@ -181,10 +181,11 @@ def _build_states(w: World) -> States:
         "national": w.national,
         "system": None,
     }
+    # DESIGN §1: an institution holds a role on a request once it has opened a referral on it.
     with_x = set(
-        Referral.objects.filter(institution=w.bank_x, request_id__in=requests.values()).values_list(
-            "request_id", flat=True
-        )
+        Referral.objects.filter(
+            institution=w.bank_x, request_id__in=requests.values(), opened_at__isnull=False
+        ).values_list("request_id", flat=True)
     )
     return States(w, users, {"request": requests, "referral": referrals, "offer": offers}, with_x)
 
@@ -205,7 +206,7 @@ def _roles(states: States, table: str, obj, actor: str) -> set[str] | None:
     if actor in {"coordinator", "national"}:
         return {Role.COORDINATOR}  # none of these requests is escalated: the Shanghai one is in scope
     if actor == "bank X":
-        # Every referral and offer here is bank X's; a request is X's once it was routed to X.
+        # Every referral and offer here is bank X's; a request is X's once X opened its referral on it.
         return {Role.INSTITUTION} if table != "request" or obj.pk in states.bank_x_on_request else set()
     return set()  # applicant B (Beijing) and bank Y never had anything to do with these
 

@@ -58,4 +58,6 @@ from .referrals import (  # noqa: F401
     OfferSerializer,
     ReferralSerializer,
     ScopedReferralSerializer,
+    TeaserReferralSerializer,
+    TeaserSerializer,
 )

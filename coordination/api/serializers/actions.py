@@ -20,15 +20,22 @@ class AvailableActionsMixin(serializers.Serializer):
         help_text=_("Actions the caller may take now, by the workflow's tables and rules.")
     )
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_available_actions(self, obj) -> list[str]:
+    def viewer(self) -> selectors.Viewer | None:
+        """The caller, read once per API request: the list's rows share the root serializer's context."""
         request = self.context.get("request")
         if request is None:
-            return []
+            return None
         viewer = self.context.get("viewer")
-        if viewer is None:  # once per API request: the list's rows share the root serializer's context
+        if viewer is None:
             viewer = self.context["viewer"] = selectors.Viewer.of(request.user)
-        return engine.available_actions(obj, request.user, viewer)
+        return viewer
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, obj) -> list[str]:
+        viewer = self.viewer()
+        if viewer is None:
+            return []
+        return engine.available_actions(obj, viewer.user, viewer)
 
 
 class ReasonSerializer(serializers.Serializer):

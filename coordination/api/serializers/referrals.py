@@ -1,10 +1,16 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import AsciiDecimalField, MoneyField
+from lenders.choices import Instrument
+from projects.choices import Stage
+from projects.domain.size_class import SizeClass
 
-from ...choices import DeclineReason
+from ... import selectors
+from ...choices import DeclineReason, TechSmeStatus
 from ...models import (
     Offer,
     Referral,
@@ -52,8 +58,71 @@ class ReferralSerializer(AvailableActionsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InstitutionReferralSerializer(ReferralSerializer):
-    """What the institution itself (and coordinators) see: its internal note and the applicant's data."""
+class TeaserSerializer(serializers.Serializer):
+    """The anonymised teaser of DESIGN §1 (`selectors.referral_teaser`): nothing that names the applicant."""
+
+    province = serializers.CharField(source="province_code", help_text=_("GB/T 2260 code of the province."))
+    province_name = serializers.CharField(source="province")
+    fields = serializers.ListField(
+        source="field_codes", child=serializers.CharField(), help_text=_("Technology field codes.")
+    )
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    size_class = serializers.ChoiceField(choices=[c.value for c in SizeClass], allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text=_("The whole request, in yuan.")
+    )
+    tranche_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    term_months = serializers.IntegerField()
+    instruments = serializers.ListField(child=serializers.ChoiceField(choices=Instrument.choices))
+    innovation_credit_band = serializers.CharField(
+        allow_null=True,
+        help_text=_('The current innovation credit as a band of ten points, such as "70–79".'),
+    )
+    tech_sme_status = serializers.ChoiceField(choices=TechSmeStatus.choices)
+
+
+class DisclosureMixin(AvailableActionsMixin):
+    """Whether the caller reads the applicant's data on this referral, and the teaser (always there)."""
+
+    disclosed = serializers.SerializerMethodField(
+        help_text=_(
+            "False while the referral has not been opened by its institution: its people then read the "
+            "teaser only, without the applicant's name, credit code, documents or financials."
+        )
+    )
+    teaser = serializers.SerializerMethodField()
+
+    def get_disclosed(self, obj) -> bool:
+        viewer = self.viewer()
+        return viewer is None or not selectors.sees_teaser_only(viewer, obj)
+
+    @extend_schema_field(TeaserSerializer)
+    def get_teaser(self, obj):
+        return TeaserSerializer(selectors.referral_teaser(obj)).data
+
+
+class TeaserReferralSerializer(DisclosureMixin, ReferralSerializer):
+    """A referral its institution has not opened yet, as its people read it (DESIGN §1): the teaser and the
+    referral's own state, without the match explanation (its words name places and tasks)."""
+
+    term_months = serializers.IntegerField(source="request.term_months", read_only=True)
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [
+            *(name for name in ReferralSerializer.Meta.fields if name != "explanation"),
+            "opened_at",
+            "decline_note",
+            "internal_note",
+            "term_months",
+            "disclosed",
+            "teaser",
+        ]
+        read_only_fields = fields
+
+
+class InstitutionReferralSerializer(DisclosureMixin, ReferralSerializer):
+    """What the institution itself (once it has opened the referral) and coordinators see: its internal
+    note and the applicant's data. Before the opening its people get `TeaserReferralSerializer`'s fields."""
 
     enterprise = EnterpriseSerializer(source="request.enterprise", read_only=True)
     purpose = serializers.CharField(source="request.purpose", read_only=True)
@@ -62,25 +131,43 @@ class InstitutionReferralSerializer(ReferralSerializer):
     class Meta(ReferralSerializer.Meta):
         fields = [
             *ReferralSerializer.Meta.fields,
+            "opened_at",
             "decline_note",
             "internal_note",
             "enterprise",
             "purpose",
             "term_months",
+            "disclosed",
+            "teaser",
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        viewer = self.viewer()
+        if viewer is not None and selectors.sees_teaser_only(viewer, instance):
+            return TeaserReferralSerializer(instance, context=self.context).data
+        return super().to_representation(instance)
+
 
 class ScopedReferralSerializer(InstitutionReferralSerializer):
-    """Schema only: a referral as /referrals/ returns it. The institution and coordinators get every field;
-    the applicant gets the referral without decline_note, internal_note, enterprise, purpose, term_months."""
+    """Schema only: a referral as /referrals/ returns it. Coordinators, and the institution once it has
+    opened the referral, get every field; before that the institution gets no `explanation`, `enterprise`
+    or `purpose` (`disclosed` is false, `teaser` says what the referral is about); the applicant gets the
+    referral without opened_at, decline_note, internal_note, enterprise, purpose, term_months, disclosed,
+    teaser."""
 
     # Documented but not required (not read-only, so the schema does not mark them required).
+    explanation = serializers.JSONField(
+        required=False, help_text=_("The match explanation: one item per factor, with its points and words.")
+    )
+    opened_at = serializers.DateTimeField(allow_null=True, required=False)
     decline_note = serializers.CharField(allow_blank=True, required=False)
     internal_note = serializers.CharField(allow_blank=True, required=False)
     enterprise = EnterpriseSerializer(source="request.enterprise", required=False)
     purpose = serializers.CharField(source="request.purpose", required=False)
     term_months = serializers.IntegerField(source="request.term_months", required=False)
+    disclosed = serializers.BooleanField(required=False)
+    teaser = TeaserSerializer(required=False)
 
 
 class OfferSerializer(AvailableActionsMixin, serializers.ModelSerializer):

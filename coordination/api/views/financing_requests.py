@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ... import selectors
-from ...errors import Conflict, NotFound, PermissionDenied
+from ...errors import Conflict, PermissionDenied
 from ...matching.proposal import proposal_for_coordinator
 from ...models import FinancingRequest
 from ...services import documents as document_services
@@ -271,9 +271,10 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)/download")
     def download(self, request, pk=None, document_id=None):
         obj = self.get_object()
-        document = obj.documents.filter(pk=document_id).first()
-        if document is None:
-            raise NotFound()
+        # In scope, and for an institution logged in the applicant's disclosure log (DESIGN §1).
+        document = document_services.document_for_download(
+            request_id=obj.pk, document_id=int(document_id), user=request.user
+        )
         return FileResponse(
             document.file.open("rb"),
             as_attachment=True,

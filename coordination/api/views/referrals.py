@@ -1,3 +1,4 @@
+from django.db.models import Case, F, Value, When
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -62,17 +63,27 @@ def _referral_action(
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = Referral.objects.none()
     filterset_class = f.ReferralFilter
-    search_fields = ["request__reference", "request__enterprise__name"]
+    # The applicant's name is searched only where the caller may read it (DESIGN §1: not in a teaser).
+    search_fields = ["request__reference", "disclosed_enterprise_name"]
     pagination_class = NewestFirstCursor
 
+    def viewer(self) -> selectors.Viewer:
+        """The caller, read once per API request (scope, enterprises, institutions)."""
+        if not hasattr(self, "_viewer"):
+            self._viewer = selectors.Viewer.of(self.request.user)
+        return self._viewer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "viewer": self.viewer()}
+
     def get_queryset(self):
-        return (
-            selectors.referrals_visible_to(self.request.user)
-            .select_related("institution", "product", "tranche", "request__enterprise__region")
-            .prefetch_related(
-                "request__enterprise__fields",
-                "request__enterprise__financials",
-                *selectors.credit_prefetches("request__enterprise__"),
+        referrals = selectors.with_teaser_data(selectors.referrals_visible_to(self.request.user))
+        return referrals.select_related(
+            "institution", "product", "tranche", "request__enterprise__region"
+        ).annotate(
+            disclosed_enterprise_name=Case(
+                When(selectors.teaser_only_q(self.viewer()), then=Value("")),
+                default=F("request__enterprise__name"),
             )
         )
 
@@ -87,7 +98,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         None,
         referral_services.open_referral,
         what="Start reviewing a referral your institution received. A referral is opened before it can be "
-        "offered on, declined after review or asked about.",
+        "offered on, declined after review or asked about. Until it is opened your institution reads the "
+        "anonymised `teaser` only (`disclosed` is false: no name, credit code, documents or financials); "
+        "opening it discloses the applicant to you and is recorded in the applicant's disclosure log.",
     )
     request_info = _referral_action(
         "request_info",
