@@ -140,7 +140,7 @@ class InsuranceOfferForm(OfferForm):
     kind = "insurance"
     amount = wan_field(_("Cover (万元)"))
     annual_rate = percent_field(
-        _("Premium rate (% a year)"), help_text=_("0.8 for 0.8% of the cover a year.")
+        _("Premium rate (% a year)"), help_text=_("Enter 0.8 for 0.8 per cent of the cover a year.")
     )
     term_months = term_field(_("Period of cover (months)"))
 
@@ -149,7 +149,7 @@ class GuaranteeOfferForm(OfferForm):
     kind = "guarantee"
     amount = wan_field(_("Guaranteed amount (万元)"))
     annual_rate = percent_field(
-        _("Guarantee fee (% a year)"), help_text=_("1.0 for 1% of the amount a year.")
+        _("Guarantee fee (% a year)"), help_text=_("Enter 1.0 for 1 per cent of the amount a year.")
     )
     term_months = term_field()
 

@@ -83,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
             }
             for row in rows
         ],
-        "unread": selectors.unread_notifications(user),
+        "unread": selectors.unread_notification_count(user),
         "inbox_url": _url_or_none("inbox:home") or "/inbox/",
         "enterprise_new_url": ENTERPRISE_NEW_URL,
         "disclosures_url": DISCLOSURES_URL,

@@ -1,0 +1,416 @@
+from dataclasses import dataclass, field
+from typing import cast
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
+from django.db.models import (
+    Exists,
+    OneToOneRel,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+
+from projects.credits.selectors import current_credit_prefetch
+from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
+from projects.regions import covered_q, covers
+
+from ..choices import Role
+from ..models import (
+    ApiToken,
+    CoordinatorScope,
+    Deadline,
+    Delivery,
+    EnterpriseJoinRequest,
+    FinancingRequest,
+    NotificationSetting,
+    Offer,
+    Referral,
+    TransitionEvent,
+    WebhookSubscription,
+)
+
+User = Account | AnonymousUser
+
+
+EnterpriseMembers = Enterprise.members.through
+
+
+def coordinator_scope(user: User) -> CoordinatorScope | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.coordinator_scope
+    except CoordinatorScope.DoesNotExist:
+        return None
+
+
+def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorScope | None:
+    """The scope as the database holds it now, not as an earlier read cached it on the user.
+
+    With `lock` (inside a transaction) the row stays as read until the caller commits, so a power
+    withdrawn or granted meanwhile waits for the action rather than racing it. The fresh value
+    replaces the user's cached one, so every later check in the same action sees it too.
+    """
+    if not user.is_authenticated:
+        return None
+    scopes = CoordinatorScope.objects.filter(user_id=user.pk).prefetch_related("regions")
+    scope = (scopes.select_for_update(of=("self",)) if lock else scopes).first()
+    # The stubs' plugin types this reverse relation as its descriptor; Django returns the OneToOneRel.
+    relation = cast(OneToOneRel, user._meta.get_field("coordinator_scope"))
+    relation.set_cached_value(user, scope)
+    return scope
+
+
+def region_q(scope: CoordinatorScope, field: str) -> Q:
+    return Q() if scope.national else covered_q(field, scope.regions.all())
+
+
+def scope_covers_region(scope: CoordinatorScope, region: Region) -> bool:
+    return scope.national or any(covers(own, region) for own in scope.regions.all())
+
+
+def governs_region(user: User, region: Region | None) -> bool:
+    """A coordinator's own configuration is its regions' overrides; the defaults (no region) are national."""
+    scope = coordinator_scope(user)
+    if scope is None:
+        return False
+    return scope.national if region is None else scope_covers_region(scope, region)
+
+
+def regions_governed_by(user: User) -> QuerySet[Region]:
+    scope = coordinator_scope(user)
+    return Region.objects.filter(region_q(scope, "code")) if scope else Region.objects.none()
+
+
+def enterprises_visible_to(user: User) -> QuerySet[Enterprise]:
+    if not user.is_authenticated:
+        return Enterprise.objects.none()
+    scope = coordinator_scope(user)
+    if scope and scope.national:
+        return Enterprise.objects.all()
+    query = Q(pk__in=Enterprise.objects.filter(members=user).values("pk"))
+    if scope:
+        query |= region_q(scope, "region__code")
+    return Enterprise.objects.filter(query)
+
+
+def member_enterprise(user: User, enterprise_id: int) -> Enterprise | None:
+    """An enterprise of which `user` is a member, loaded for its page (a fixed number of queries whatever
+    its years, fields or members); None otherwise, whoever the user is (coordinators included: the
+    enterprise's page is its members')."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Enterprise.objects.filter(pk=enterprise_id, members=user)
+        .select_related("region")
+        .prefetch_related(
+            "fields",
+            Prefetch("financials", queryset=EnterpriseFinancials.objects.order_by("-year")),
+            current_credit_prefetch(),
+        )
+        .first()
+    )
+
+
+def manages(user: User, enterprise: Enterprise) -> bool:
+    return user.is_authenticated and enterprise.managers.filter(pk=user.pk).exists()
+
+
+def enterprise_people(enterprise: Enterprise) -> list[tuple[Account, bool]]:
+    """Its members, each with whether they manage it. One query."""
+    manager_ids = Enterprise.managers.through.objects.filter(enterprise_id=enterprise.pk).values("user_id")
+    members = (
+        enterprise.members.annotate(is_manager=Exists(manager_ids.filter(user_id=OuterRef("pk"))))
+        .order_by("username")
+        .only("pk", "username", "first_name", "last_name")
+    )
+    return [(member, member.is_manager) for member in members]
+
+
+def registered_enterprise(credit_code: str) -> Enterprise | None:
+    """The enterprise registered under this (normalised) credit code, if any."""
+    return Enterprise.objects.filter(credit_code=credit_code).first() if credit_code else None
+
+
+def join_requests_visible_to(user: User) -> QuerySet[EnterpriseJoinRequest]:
+    """A request to join is seen by its applicant, the enterprise's managers and superusers; by nobody else
+    (coordinators included: they never grant memberships)."""
+    if not user.is_authenticated:
+        return EnterpriseJoinRequest.objects.none()
+    if user.is_superuser:
+        return EnterpriseJoinRequest.objects.all()
+    managed = Enterprise.managers.through.objects.filter(user_id=user.pk).values("enterprise_id")
+    return EnterpriseJoinRequest.objects.filter(Q(user_id=user.pk) | Q(enterprise_id__in=managed))
+
+
+def pending_join_requests(enterprise: Enterprise) -> QuerySet[EnterpriseJoinRequest]:
+    return (
+        EnterpriseJoinRequest.objects.filter(
+            enterprise=enterprise, status=EnterpriseJoinRequest.Status.PENDING
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def own_join_requests(user: User) -> QuerySet[EnterpriseJoinRequest]:
+    """The user's own requests to join, newest first."""
+    if not user.is_authenticated:
+        return EnterpriseJoinRequest.objects.none()
+    return (
+        EnterpriseJoinRequest.objects.filter(user_id=user.pk)
+        .select_related("enterprise")
+        .order_by("-created_at", "-id")
+    )
+
+
+def requests_visible_to(user: User) -> QuerySet[FinancingRequest]:
+    if not user.is_authenticated:
+        return FinancingRequest.objects.none()
+    scope = coordinator_scope(user)
+    if scope and scope.national:
+        return FinancingRequest.objects.all()
+    # EXISTS rather than IN (… UNION …): the planner stops at the first match per row. An institution
+    # reads the request (its applicant, documents, timeline) once it has opened a referral on it (DESIGN §1).
+    query = Q(
+        Exists(EnterpriseMembers.objects.filter(enterprise_id=OuterRef("enterprise_id"), user_id=user.pk))
+    ) | Q(Exists(opened_referrals_of(user).filter(request_id=OuterRef("pk"))))
+    if scope:
+        query |= region_q(scope, "enterprise__region__code")
+    return FinancingRequest.objects.filter(query)
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    if not user.is_authenticated:
+        return Referral.objects.none()
+    scope = coordinator_scope(user)
+    if scope and scope.national:
+        return Referral.objects.all()
+    query = Q(institution__members=user) | Q(request__enterprise__members=user)
+    if scope:
+        query |= region_q(scope, "request__enterprise__region__code")
+    return Referral.objects.filter(pk__in=Referral.objects.filter(query).values("pk"))
+
+
+def offers_visible_to(user: User) -> QuerySet[Offer]:
+    return Offer.objects.filter(referral__in=referrals_visible_to(user).values("pk"))
+
+
+def roles_on_request(user: User, request: FinancingRequest) -> set[str]:
+    """The roles `user` holds towards this request; empty means it is out of their scope."""
+    if not user.is_authenticated:
+        return set()
+    roles: set[str] = set()
+    if request.enterprise.members.filter(pk=user.pk).exists():
+        roles.add(Role.APPLICANT)
+    scope = coordinator_scope(user)
+    if scope and scope_covers_region(scope, request.enterprise.region):
+        roles.add(Role.COORDINATOR)
+    if opened_referrals_of(user).filter(request=request).exists():
+        roles.add(Role.INSTITUTION)
+    return roles
+
+
+@dataclass
+class Viewer:
+    """Who a user is, read once, so that the roles on many loaded objects cost no query each.
+
+    Gives the same roles as `roles_on_request` / `roles_on_referral` for objects loaded with their
+    request's enterprise and region; the API's payloads use it to list `available_actions`, and
+    `sees_teaser_only` to decide what of a referral it shows.
+    """
+
+    user: User
+    scope: CoordinatorScope | None
+    enterprise_ids: frozenset[int]
+    institution_ids: frozenset[int]
+    _institution_request_ids: frozenset[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, user: User) -> "Viewer":
+        if not user.is_authenticated:
+            return cls(user, None, frozenset(), frozenset())
+        return cls(
+            user,
+            current_coordinator_scope(user),
+            frozenset(user.enterprises.values_list("pk", flat=True)),
+            frozenset(user.institutions.values_list("pk", flat=True)),
+        )
+
+    def institution_request_ids(self) -> frozenset[int]:
+        if self._institution_request_ids is None:
+            self._institution_request_ids = frozenset(
+                Referral.objects.filter(
+                    institution_id__in=self.institution_ids, opened_at__isnull=False
+                ).values_list("request_id", flat=True)
+                if self.institution_ids
+                else ()
+            )
+        return self._institution_request_ids
+
+    def roles_on(self, obj: FinancingRequest | Referral | Offer) -> set[str]:
+        if isinstance(obj, FinancingRequest):
+            return self._roles_on_request(obj)
+        institution_id = obj.institution_id if isinstance(obj, Referral) else obj.referral.institution_id
+        roles = self._roles_on_request(obj.request) - {Role.INSTITUTION}
+        if institution_id in self.institution_ids:
+            roles.add(Role.INSTITUTION)
+        return roles
+
+    def _roles_on_request(self, request: FinancingRequest) -> set[str]:
+        roles: set[str] = set()
+        if request.enterprise_id in self.enterprise_ids:
+            roles.add(Role.APPLICANT)
+        scope = self.scope
+        if scope and (scope.national or scope_covers_region(scope, request.enterprise.region)):
+            roles.add(Role.COORDINATOR)
+        if self.institution_ids and request.pk in self.institution_request_ids():
+            roles.add(Role.INSTITUTION)
+        return roles
+
+
+def roles_on_referral(user: User, referral: Referral) -> set[str]:
+    roles = roles_on_request(user, referral.request) - {Role.INSTITUTION}
+    if user.is_authenticated and referral.institution.members.filter(pk=user.pk).exists():
+        roles.add(Role.INSTITUTION)
+    return roles
+
+
+def is_applicant_only(user: User) -> bool:
+    return (
+        user.is_authenticated
+        and not user.is_superuser
+        and coordinator_scope(user) is None
+        and not user.institutions.exists()
+    )
+
+
+def major_tasks_visible_to(user: Account) -> QuerySet[MajorTask]:
+    scope = coordinator_scope(user)
+    if scope and scope.national:
+        return MajorTask.objects.all()
+    enterprises = enterprises_visible_to(user).values("pk")
+    query = Q(lead_enterprise__in=enterprises) | Q(participants__in=enterprises)
+    institution_tasks = opened_referrals_of(user).values("request__major_task")
+    return MajorTask.objects.filter(
+        pk__in=MajorTask.objects.filter(query | Q(pk__in=institution_tasks)).values("pk")
+    )
+
+
+# Reasons written to the applicant; every other party's reason (an institution's decline note or offer
+# withdrawal, a coordinator's routing or approval note, the system's bookkeeping) is internal to it.
+REASONS_FOR_APPLICANT = frozenset(
+    {
+        "financing_request.screen_fail",  # what is missing
+        "financing_request.request_info",
+        "financing_request.reject",
+        "financing_request.accept_partial_package",  # also on the request itself
+        "referral.request_info",  # the institution's question, also on the referral
+    }
+)
+
+
+def applicant_reads_reason(topic: str, actor_role: str | None) -> bool:
+    """Whether an applicant reads the reason of an event `topic` ("object_type.action") taken by `actor_role`.
+
+    The one rule for every view of the applicant: the API timeline, its notifications and webhooks, pages.
+    """
+    return topic in REASONS_FOR_APPLICANT or actor_role == Role.APPLICANT
+
+
+def _parts_visible_to(user: Account, request: FinancingRequest, roles: set[str]) -> Q | None:
+    """Which of the request's parts (the request, its referrals, their offers) `user` reads; None: all.
+
+    An institution reads the request and its own referrals and offers, never a rival's (their events,
+    deadlines, reasons).
+    """
+    if user.is_superuser or roles & {Role.COORDINATOR, Role.APPLICANT}:
+        return None
+    own_referrals = list(request.referrals.filter(institution__members=user).values_list("pk", flat=True))
+    own_offers = list(Offer.objects.filter(referral__in=own_referrals).values_list("pk", flat=True))
+    return (
+        Q(object_type="financing_request")
+        | Q(object_type="referral", object_id__in=own_referrals)
+        | Q(object_type="offer", object_id__in=own_offers)
+    )
+
+
+def _reads_as_applicant(user: User, roles: set[str]) -> bool:
+    return Role.APPLICANT in roles and Role.COORDINATOR not in roles and not user.is_superuser
+
+
+def events_visible_to(user: Account, request: FinancingRequest) -> list[TransitionEvent]:
+    """The request's timeline as this user may see it: its own parts, and only the reasons meant for it."""
+    roles = roles_on_request(user, request)
+    events = (
+        TransitionEvent.objects.filter(request=request).select_related("actor").order_by("created_at", "id")
+    )
+    parts = _parts_visible_to(user, request, roles)
+    visible = list(events if parts is None else events.filter(parts))
+    if _reads_as_applicant(user, roles):
+        for event in visible:
+            if not applicant_reads_reason(f"{event.object_type}.{event.action}", event.actor_role):
+                event.reason = ""
+    return visible
+
+
+def deadlines_visible_to(user: Account, request: FinancingRequest) -> QuerySet[Deadline]:
+    """The request's deadlines this user may see: a rival institution's referral and offer dates are not."""
+    deadlines = Deadline.objects.filter(request=request).order_by("due_at", "id")
+    parts = _parts_visible_to(user, request, roles_on_request(user, request))
+    return deadlines if parts is None else deadlines.filter(parts)
+
+
+def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
+    if not user.is_authenticated:
+        return WebhookSubscription.objects.none()
+    return WebhookSubscription.objects.filter(
+        Q(enterprise__members=user) | Q(institution__members=user) | Q(coordinator=user)
+    ).distinct()
+
+
+def credit_prefetches(prefix: str = "") -> list[Prefetch]:
+    """What the enterprise payload's innovation credit reads: each one's current score, once per page."""
+    return [current_credit_prefetch(f"{prefix}credit_scores")]
+
+
+def coordinator_scopes_visible_to(user: User) -> QuerySet[CoordinatorScope]:
+    """A coordinator reads its own scope; only superusers see (and grant) the others."""
+    return (
+        CoordinatorScope.objects.filter(user_id=user.pk)
+        if user.is_authenticated
+        else CoordinatorScope.objects.none()
+    )
+
+
+def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """Tokens are their owner's alone: nobody else sees that one exists."""
+    return ApiToken.objects.filter(user_id=user.pk) if user.is_authenticated else ApiToken.objects.none()
+
+
+def notification_settings_visible_to(user: User) -> QuerySet[NotificationSetting]:
+    if not user.is_authenticated:
+        return NotificationSetting.objects.none()
+    return NotificationSetting.objects.filter(user_id=user.pk)
+
+
+def deliveries_visible_to(user: User) -> QuerySet[Delivery]:
+    """Deliveries addressed to the user or to a webhook of a party the user belongs to."""
+    if not user.is_authenticated:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(
+        Q(user_id=user.pk) | Q(subscription__in=webhooks_visible_to(user).values("pk"))
+    )
+
+
+def credit_scores_visible_to(user: User) -> QuerySet[InnovationCreditScore]:
+    return InnovationCreditScore.objects.filter(enterprise__in=enterprises_visible_to(user).values("pk"))
+
+
+def opened_referrals_of(user: User) -> QuerySet[Referral]:
+    """The referrals of the user's institutions that they have opened: what discloses a request to them."""
+    if not user.is_authenticated:
+        return Referral.objects.none()
+    return Referral.objects.filter(institution__members=user.pk, opened_at__isnull=False)
