@@ -83,8 +83,9 @@ def test_each_role_sees_only_its_own_notifications_each_linked_to_its_page(clien
         assert page(client, outsider).context["items"] == []
 
 
-def test_links_are_plain_text_while_the_target_page_does_not_exist(client, world, journey):
-    # Given the project's URLs as they are (no SME request page yet) / When A opens the inbox
+def test_links_are_plain_text_while_the_target_page_does_not_exist(client, world, journey, settings):
+    # Given URLs without the SME and institution pages / When A opens the inbox
+    settings.ROOT_URLCONF = "tests.support.urls_without_pages"
     items = page(client, world.applicant_a).context["items"]
     # Then every notification shows, none linked to a page that would 404
     assert items and all(item.url is None for item in items)

@@ -304,7 +304,7 @@ def test_a_refused_answer_keeps_nothing_and_says_why(world):
     request.refresh_from_db()
     assert request.status == "info_requested" and request.documents.count() == 0
     html = response.content.decode()
-    assert "Business plan: &#x27;plan.pdf&#x27;" in html and "choose them again" in html
+    assert "Business plan: “plan.pdf”" in html and "choose them again" in html
 
 
 def test_withdraw(world):

@@ -1,0 +1,3 @@
+from tests.support.urlconfs import without
+
+urlpatterns = without("inbox/")
