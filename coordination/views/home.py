@@ -11,7 +11,7 @@ from .links import first_url
 HOMES: dict[str, tuple[str, ...]] = {
     "superuser": ("admin:index",),
     "coordinator": ("admin:index",),
-    "institution": ("institution:home", "home"),
+    "institution": ("institution:queue", "home"),
     "applicant": ("sme:home",),
     "none": ("sme:home",),
 }

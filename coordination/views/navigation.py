@@ -38,7 +38,7 @@ def links_for(request: HttpRequest) -> list[NavLink]:
     if Role.APPLICANT in roles or not (roles or user.is_superuser):
         wanted.append(("sme:home", _("My enterprises")))
     if Role.INSTITUTION in roles:
-        wanted.append(("institution:home", _("Referrals")))
+        wanted.append(("institution:queue", _("Referrals")))
     if user.is_staff:
         wanted.append(("admin:index", _("Coordinator console")))
     links = [

@@ -178,7 +178,7 @@ def test_the_language_switch_changes_the_page_and_is_kept_across_sign_ins(
         ("applicant-a", "/sme/"),
         ("coord-sh", "/admin/"),
         ("national-1", "/admin/"),
-        ("bank-x", url_or_none("institution:home") or "/"),
+        ("bank-x", url_or_none("institution:queue") or "/"),
     ],
 )
 def test_each_role_signs_in_through_the_form_and_lands_on_its_home(

@@ -112,7 +112,7 @@ def test_given_english_chosen_then_the_front_page_is_english():
         ("national-1", "/admin/"),
         ("superuser", "/admin/"),
         ("nobody-yet", "/sme/"),
-        ("bank-x", url_or_none("institution:home") or "/"),
+        ("bank-x", url_or_none("institution:queue") or "/"),
     ],
 )
 def test_given_each_role_when_it_signs_in_through_the_form_then_it_lands_on_its_home(world, who, expected):
@@ -443,7 +443,7 @@ def test_the_header_links_only_the_areas_of_the_users_roles(world):
     assert 'href="/sme/"' in applicant and 'href="/admin/"' not in applicant
     assert 'href="/admin/"' in coordinator and 'href="/sme/"' not in coordinator
     assert 'href="/sme/"' not in bank and 'href="/admin/"' not in bank
-    assert ('href="/institution/"' in bank) == (url_or_none("institution:home") is not None)
+    assert ('href="/institution/"' in bank) == (url_or_none("institution:queue") is not None)
 
 
 @override_settings(ROOT_URLCONF="tests.pages.urls_with_inbox")
@@ -488,8 +488,8 @@ def test_the_admin_pays_no_query_for_the_pages_header(world):
     [
         ("demo-applicant", "/sme/"),
         ("demo-applicant-2", "/sme/"),
-        ("demo-bank", url_or_none("institution:home") or "/"),
-        ("demo-vc", url_or_none("institution:home") or "/"),
+        ("demo-bank", url_or_none("institution:queue") or "/"),
+        ("demo-vc", url_or_none("institution:queue") or "/"),
         ("demo-coordinator", "/admin/"),
         ("demo-national", "/admin/"),
         ("admin", "/admin/"),
