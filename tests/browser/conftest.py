@@ -126,13 +126,28 @@ def wait_for_path(browser, path: str) -> None:
 
 def submit_form(browser, button) -> None:
     """Click a submit button and wait for the page it posts to (the old page goes stale)."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    html = browser.find_element("tag name", "html")
+    # A mark on the old window, gone once the new document has loaded. Chromium can answer a
+    # staleness check mid-navigation with "node does not belong to the document" instead of a
+    # stale-element error, so the element itself is not what we wait on.
+    browser.execute_script("window.__before_submit = true;")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
-    WebDriverWait(browser, WAIT_SECONDS).until(expected_conditions.staleness_of(html))
+    WebDriverWait(browser, WAIT_SECONDS).until(_left_the_old_page)
+
+
+def _left_the_old_page(driver) -> bool:
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return bool(
+            driver.execute_script(
+                "return window.__before_submit === undefined && document.readyState === 'complete';"
+            )
+        )
+    except WebDriverException:  # mid-navigation; ask again
+        return False
 
 
 def fill(browser, field_id: str, value: str) -> None:
