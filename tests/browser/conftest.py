@@ -252,3 +252,8 @@ def reduced_motion(browser):
     )
     yield browser
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def follow(browser, link) -> None:
+    """Click a link and wait for the page it leads to, as `submit_form` does for a button."""
+    submit_form(browser, link)
