@@ -138,7 +138,8 @@ def test_every_figure_outside_is_named_at_once(world, loan_referral):
 
 def test_the_page_shows_an_out_of_range_rate_and_stake_on_their_fields(world, loan_referral, equity_referral):
     """Given the two opened referrals, when the institutions post offers past the rate and the stake ranges
-    through the page's forms, then each page comes back (400) with the error on the field typed in."""
+    through the page's forms, then each page comes back (400) with the error on the field typed in, under
+    a hint that states the product's ranges."""
     bank = Client(headers={"accept-language": "en"})
     bank.force_login(world.bank_x_user)
     valid_until = (timezone.localdate() + timedelta(days=20)).isoformat()
@@ -154,6 +155,7 @@ def test_the_page_shows_an_out_of_range_rate_and_stake_on_their_fields(world, lo
     assert response.status_code == 400
     assert list(response.context["offer_form"].errors) == ["annual_rate"]
     assert "2.45% to 4.50%" in response.context["offer_form"].errors["annual_rate"][0]
+    assert "Rate a year: 2.45% – 4.50%." in response.content.decode()  # the form's hint, before typing
     vc = Client(headers={"accept-language": "en"})
     vc.force_login(world.vc_user)
     response = vc.post(
@@ -167,4 +169,5 @@ def test_the_page_shows_an_out_of_range_rate_and_stake_on_their_fields(world, lo
     )
     assert response.status_code == 400
     assert list(response.context["offer_form"].errors) == ["stake"]
+    assert "Stake: 5.00% – 20.00%." in response.content.decode()
     assert not Offer.objects.exists()
