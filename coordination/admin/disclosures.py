@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
-from ..models import Disclosure, DisclosedData, EnterpriseJoinRequest
+from ..models import DisclosedData, Disclosure, EnterpriseJoinRequest
 from .display import local_time
 from .inlines import RequestScopedAdmin
 from .scoping import ReadOnlyAdmin, ScopedAdmin

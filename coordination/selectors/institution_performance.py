@@ -78,7 +78,9 @@ def _offer_rate(
     )
     own = records.get(institution_id) or InstitutionRecord()
     peer_rates = [
-        rate for rate in (offer_rate_of(records.get(pk) or InstitutionRecord()) for pk in peer_ids) if rate is not None
+        rate
+        for rate in (offer_rate_of(records.get(pk) or InstitutionRecord()) for pk in peer_ids)
+        if rate is not None
     ]
     return (
         OfferRate(

@@ -61,9 +61,7 @@ def outside_product_ranges(
     """The offer's figures that fall outside the product's ranges, by the field that carries them."""
     errors: Errors = {}
     if _outside(amount, product.min_amount, product.max_amount):
-        errors["amount"] = _refusal(
-            gettext("amount"), yuan(product.min_amount), yuan(product.max_amount)
-        )
+        errors["amount"] = _refusal(gettext("amount"), yuan(product.min_amount), yuan(product.max_amount))
     if term_months is not None and _outside(term_months, product.min_term_months, product.max_term_months):
         errors["term_months"] = _refusal(
             gettext("term in months"), str(product.min_term_months), str(product.max_term_months)

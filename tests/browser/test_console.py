@@ -68,7 +68,9 @@ def _action(browser, request, action: str) -> None:
 
 
 def _submit_action(browser) -> None:
-    submit_form(browser, browser.find_element(By.CSS_SELECTOR, "#coordination-action-form input[type=submit]"))
+    submit_form(
+        browser, browser.find_element(By.CSS_SELECTOR, "#coordination-action-form input[type=submit]")
+    )
 
 
 def test_a_national_coordinator_routes_and_two_approve_a_large_request(site, browser, large_request):
@@ -128,7 +130,9 @@ def test_a_national_coordinator_routes_and_two_approve_a_large_request(site, bro
     browser.delete_all_cookies()
     sign_in(browser, site, "national-2", PASSWORD)
     wait_for_path(browser, "/admin/")
-    assert _queue(browser, "awaiting_confirmation").find_element(By.CSS_SELECTOR, ".console-count").text == "1"
+    assert (
+        _queue(browser, "awaiting_confirmation").find_element(By.CSS_SELECTOR, ".console-count").text == "1"
+    )
     _to_the_request(browser, request, "awaiting_confirmation")
     _action(browser, request, "approve")
     _submit_action(browser)

@@ -92,7 +92,11 @@ def test_a_reviewer_opens_asks_and_offers_and_declines_another(site, browser, ax
     axe("referral with the offer form")
     submit_form(browser, _button(browser, reverse("institution:offer", args=[first.pk])))
     offer = Offer.objects.get(referral=first)
-    assert (offer.amount, offer.annual_rate, offer.term_months) == (Decimal("3000000.00"), Decimal("0.0345"), 24)
+    assert (offer.amount, offer.annual_rate, offer.term_months) == (
+        Decimal("3000000.00"),
+        Decimal("0.0345"),
+        24,
+    )
     assert "3.45%" in browser.find_element(By.ID, "main").text
 
     # Then on the second referral, without opening it, it declines with a reason code and a note

@@ -77,10 +77,9 @@ def test_requests_to_join_are_not_a_coordinators_business(world, logged):
     _shanghai, _beijing, join = logged
     national = client_for(world.national)
     assert national.get(reverse("admin:coordination_enterprisejoinrequest_changelist")).status_code == 403
-    assert (
-        national.get(reverse("admin:coordination_enterprisejoinrequest_change", args=[join.pk])).status_code
-        in {403, 404}
-    )
+    assert national.get(
+        reverse("admin:coordination_enterprisejoinrequest_change", args=[join.pk])
+    ).status_code in {403, 404}
     root = client_for(f.UserFactory(username="root", is_staff=True, is_superuser=True))
     listing = root.get(reverse("admin:coordination_enterprisejoinrequest_changelist"), {"status": "pending"})
     assert list(listing.context["cl"].result_list) == [join]
@@ -99,4 +98,7 @@ def test_an_enterprise_manager_who_is_staff_sees_only_the_requests_to_join_it(wo
     client = client_for(manager)
     listing = client.get(reverse("admin:coordination_enterprisejoinrequest_changelist"))
     assert listing.status_code == 200 and list(listing.context["cl"].result_list) == []
-    assert client.get(reverse("admin:coordination_enterprisejoinrequest_change", args=[join.pk])).status_code == 404
+    assert (
+        client.get(reverse("admin:coordination_enterprisejoinrequest_change", args=[join.pk])).status_code
+        == 404
+    )

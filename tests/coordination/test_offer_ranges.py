@@ -121,7 +121,9 @@ def test_an_equity_offer_at_each_edge_of_the_stake_range(world, equity_referral,
 def test_a_bound_the_product_leaves_blank_does_not_apply(world, loan_referral):
     """Given a product with no upper rate, when bank X offers 9%, then the offer is made."""
     Product.objects.filter(pk=world.loan_x.pk).update(rate_max=None)
-    assert _offer(loan_referral, world.bank_x_user, annual_rate=Decimal("0.09")).annual_rate == Decimal("0.09")
+    assert _offer(loan_referral, world.bank_x_user, annual_rate=Decimal("0.09")).annual_rate == Decimal(
+        "0.09"
+    )
 
 
 def test_every_figure_outside_is_named_at_once(world, loan_referral):

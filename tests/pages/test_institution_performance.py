@@ -81,8 +81,7 @@ def test_the_page_shows_the_figures_and_points_the_matcher_scores(world, history
     performance, body = _performance(world.bank_x_user)
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     explanation = {
-        row["factor"]: row
-        for row in candidate_for(world.loan_x, request.tranches.get(), request).explanation
+        row["factor"]: row for row in candidate_for(world.loan_x, request.tranches.get(), request).explanation
     }
     (in_field,) = performance.by_field
     assert in_field.field == history
