@@ -24,6 +24,8 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     "coordination.view_deadline",
     "coordination.view_outboxmessage",
     "coordination.view_delivery",
+    # Who has seen which applicant's data (DESIGN §1), for the requests in their regions.
+    "coordination.view_disclosure",
     "coordination.view_servicelevel",
     # Service levels of their own regions (the admin refuses any other row).
     "coordination.add_servicelevel",

@@ -10,6 +10,7 @@ coordinator scopes and referrals, which only this layer may know.
 from . import (  # noqa: F401  (each module registers its ModelAdmins)
     access,
     calendar,
+    disclosures,
     financing_requests,
     lenders,
     notifications,

@@ -185,11 +185,22 @@ def _seconds_between(later: str, earlier: str) -> str:
 def referral_history(
     ctx: MatchContext, institution_ids: list[int]
 ) -> tuple[dict[int, InstitutionRecord], dict[int, Decimal]]:
-    """One grouped query over the candidate institutions' referrals, per (institution, product):
+    """The candidate institutions' records in the request's enterprise's fields (see institution_history)."""
+    return institution_history(institution_ids, field_ids=ctx.field_ids)
+
+
+def institution_history(
+    institution_ids: list[int], *, field_ids: list[int]
+) -> tuple[dict[int, InstitutionRecord], dict[int, Decimal]]:
+    """One grouped query over the institutions' referrals, per (institution, product):
 
     * the institution's record over the last twelve months — referrals decided and offered in the
-      enterprise's fields, the mean time to its first action — and how many wait on it now;
+      fields `field_ids` (none: in every field), the mean time to its first action — and how many
+      wait on it now;
     * per product, the tranche amounts of referrals still waiting on it (its pending exposure).
+
+    The matcher reads it for its candidates, and the institution's performance page for the
+    institution and its peers (coordination/selectors/institution_performance.py): one rule.
 
     Plain SQL (portable between PostgreSQL and SQLite): the same query through the ORM's expressions
     cost several times its execution in Python on every request. Runs even without candidates (on an
@@ -206,12 +217,12 @@ def referral_history(
     )
     offer, event = Offer._meta.db_table, TransitionEvent._meta.db_table
     enterprise_fields = Enterprise.fields.through._meta.db_table
-    if ctx.field_ids:
+    if field_ids:
         in_field = (
             f"EXISTS (SELECT 1 FROM {enterprise_fields} ef WHERE ef.enterprise_id = q.enterprise_id "
-            f"AND ef.techfield_id IN ({_placeholders(ctx.field_ids)}))"
+            f"AND ef.techfield_id IN ({_placeholders(field_ids)}))"
         )
-        field_params = list(ctx.field_ids)
+        field_params = list(field_ids)
     else:
         in_field, field_params = "1 = 1", []  # an enterprise without fields: the whole record counts
     sql = f"""

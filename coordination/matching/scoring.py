@@ -254,11 +254,33 @@ def local_pilot(product, tranche, ctx, facts):
     )
 
 
+def offer_rate_of(record: InstitutionRecord) -> float | None:
+    """Offers over referrals decided in the field; None with too few decided to judge."""
+    if record.decided_in_field < MIN_DECIDED_FOR_RATE:
+        return None
+    return record.offered_in_field / record.decided_in_field
+
+
+def offer_rate_fraction(record: InstitutionRecord) -> float:
+    """The offer-rate factor's share of its weight: the rate, or average (0.5) when it cannot be judged."""
+    rate = offer_rate_of(record)
+    return 0.5 if rate is None else rate
+
+
+def response_time_fraction(days: float | None) -> float:
+    """The response-time factor's share of its weight: full within FAST_RESPONSE_DAYS, none after
+    SLOW_RESPONSE_DAYS, average (0.5) without a response on record."""
+    if days is None:
+        return 0.5
+    return _clamp((SLOW_RESPONSE_DAYS - days) / (SLOW_RESPONSE_DAYS - FAST_RESPONSE_DAYS))
+
+
 def offer_rate(product, tranche, ctx, facts):
     record = facts.record
-    if record.decided_in_field < MIN_DECIDED_FOR_RATE:
+    rate = offer_rate_of(record)
+    if rate is None:
         return (
-            0.5,
+            offer_rate_fraction(record),
             None,
             lambda: (
                 gettext(
@@ -268,9 +290,8 @@ def offer_rate(product, tranche, ctx, facts):
                 % {"institution": product.institution, "decided": record.decided_in_field}
             ),
         )
-    rate = record.offered_in_field / record.decided_in_field
     return (
-        rate,
+        offer_rate_fraction(record),
         round(rate, 3),
         lambda: (
             gettext(
@@ -288,16 +309,16 @@ def offer_rate(product, tranche, ctx, facts):
 
 def response_time(product, tranche, ctx, facts):
     days = facts.record.avg_response_days
+    fraction = response_time_fraction(days)
     if days is None:
         return (
-            0.5,
+            fraction,
             None,
             lambda: (
                 gettext("%(institution)s has no response on record yet: counted as average.")
                 % {"institution": product.institution}
             ),
         )
-    fraction = _clamp((SLOW_RESPONSE_DAYS - days) / (SLOW_RESPONSE_DAYS - FAST_RESPONSE_DAYS))
     return (
         fraction,
         round(days, 1),

@@ -2,7 +2,9 @@
 
 By area: `scoping` (the one visibility function per model, roles, the viewer), `accounts` (roles and
 language of a user), `applicant` (the SME pages), `institution` (the teaser rule and the workbench queue),
-`inbox`. The package re-exports each, so callers keep writing `selectors.requests_visible_to`."""
+`inbox`. The package re-exports each, so callers keep writing `selectors.requests_visible_to`; except
+`institution_performance` (an institution's record as the matcher scores it), imported from its module
+so that reading the selectors does not load the matcher."""
 
 from .accounts import (  # noqa: F401
     account_exists_with_email,

@@ -13,6 +13,7 @@ from ..models import Offer, Referral
 from ..workflow import engine
 from .amounts import as_money
 from .locking import lock_offer, lock_referral, with_idempotency
+from .offer_ranges import outside_product_ranges
 
 MAX_OFFER_VALIDITY_DAYS = 180
 
@@ -144,6 +145,15 @@ def make_offer(
                     ]
                 },
             )
+        outside = outside_product_ranges(
+            referral.product,
+            amount=amount,
+            term_months=term_months,
+            annual_rate=annual_rate,
+            terms=terms or {},
+        )
+        if outside:
+            raise ValidationFailed(_("The offer falls outside the product's ranges."), fields=outside)
         offer = Offer.objects.create(
             referral=referral,
             tranche=referral.tranche,

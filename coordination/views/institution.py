@@ -242,8 +242,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _attach(form, error: ValidationFailed) -> None:
-    """The service's errors on the fields they name (the forms name theirs like the services' arguments)."""
-    for name, problems in error.fields.items():
+    """The service's errors on the fields they name (the forms name theirs like the services' arguments,
+    an offer's terms by their key)."""
+    for path, problems in error.fields.items():
+        name = path.rpartition(".")[2]  # "terms.stake": the form's `stake`
         form.add_error(name if name in form.fields else None, problems)
     if not error.fields:
         form.add_error(None, str(error.message))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import institution
+from . import institution, institution_performance
 
 app_name = "institution"
 
@@ -20,4 +20,5 @@ urlpatterns = [
         name="withdraw-offer",
     ),
     path("referrals/<int:pk>/documents/<int:document_id>/", institution.download, name="document"),
+    path("performance/", institution_performance.performance, name="performance"),
 ]

@@ -39,13 +39,13 @@ def links_for(request: HttpRequest) -> list[NavLink]:
         wanted.append(("sme:home", _("My enterprises")))
     if Role.INSTITUTION in roles:
         wanted.append(("institution:queue", _("Referrals")))
+        wanted.append(("institution:performance", _("Performance")))
     if user.is_staff:
         wanted.append(("admin:index", _("Coordinator console")))
-    links = [
-        NavLink(str(label), url, _is_current(request, url))
-        for name, label in wanted
-        if (url := url_or_none(name)) is not None
-    ]
+    found = [(str(label), url) for name, label in wanted if (url := url_or_none(name)) is not None]
+    # The deepest link that holds the page is the current one (/institution/performance/, not /institution/).
+    current = max((url for _label, url in found if _is_current(request, url)), key=len, default=None)
+    links = [NavLink(label, url, url == current) for label, url in found]
     inbox = url_or_none("inbox:home")
     if inbox is not None:
         unread = selectors.unread_notification_count(user)

@@ -240,3 +240,20 @@ def pytest_runtest_makereport(item: pytest.Item, call):
             except Exception as error:  # the browser may be what failed
                 report.sections.append(("browser", f"no screenshot: {error!r}"))
     return report
+
+
+@pytest.fixture
+def reduced_motion(browser):
+    """Bootstrap scrolls smoothly unless the user prefers reduced motion: a click right after
+    `scrollIntoView` would land where the element was mid-scroll. Asking for reduced motion makes
+    every scroll instant, on every page of the test."""
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}
+    )
+    yield browser
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def follow(browser, link) -> None:
+    """Click a link and wait for the page it leads to, as `submit_form` does for a button."""
+    submit_form(browser, link)
