@@ -170,6 +170,9 @@ def test_each_demo_user_has_its_membership_or_scope(seeded):
     assert all(SHANGHAI in region_codes_up(e.region) for e in applicant_enterprises)
     (beijing_enterprise,) = users["demo-applicant-2"].enterprises.select_related("region__parent")
     assert BEIJING in region_codes_up(beijing_enterprise.region)
+    # Each demo applicant manages its enterprises (DESIGN §1: managers keep the figures and decide who joins).
+    assert set(users["demo-applicant"].managed_enterprises.all()) == set(applicant_enterprises)
+    assert list(users["demo-applicant-2"].managed_enterprises.all()) == [beijing_enterprise]
 
     bank, bank_2 = (users[name].institutions.get() for name in ("demo-bank", "demo-bank-2"))
     assert bank.kind == bank_2.kind == InstitutionKind.BANK and bank != bank_2
@@ -293,3 +296,16 @@ def test_given_a_reference_region_is_missing_then_seeding_names_it_and_writes_no
     with pytest.raises(ValueError, match=r"migrate.*440305"):
         seed_demo(scale=1, password=PASSWORD)
     assert not Region.objects.filter(code="440305").exists() and not Enterprise.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_applicants_keep_their_enterprises_figures_in_the_pages(seeded, client):
+    """Given the demo data, when each demo applicant opens the yearly-figures form (managers only) of its
+    enterprises, then the page opens: they manage them; another enterprise's is a 404."""
+    for username in ("demo-applicant", "demo-applicant-2"):
+        user = get_user_model().objects.get(username=username)
+        client.force_login(user)
+        for enterprise in user.enterprises.all():
+            assert client.get(f"/sme/enterprises/{enterprise.pk}/financials/add/").status_code == 200
+        other = Enterprise.objects.exclude(members=user).first()
+        assert client.get(f"/sme/enterprises/{other.pk}/financials/add/").status_code == 404
