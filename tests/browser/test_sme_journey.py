@@ -5,6 +5,7 @@ with a document and resubmit, follow each referral's progress, accept one offer 
 English. The applicant acts only through the pages; the coordinator and the institutions act through the
 services, as their own pages are not under test here. axe-core checks every state the applicant sees."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -128,7 +129,8 @@ def register_enterprise(browser, site, looked_at) -> Enterprise:
     enterprise = Enterprise.objects.get(credit_code=valid_code)
     wait_for_path(browser, f"/sme/enterprises/{enterprise.pk}/")
     assert ENTERPRISE_NAME in css(browser, "h1").text
-    assert "你是其首位管理员" in css(browser, "[role=status], .alert-success").text or True
+    assert "您是其首位管理员" in css(browser, ".messages [role=status]").text
+    assert enterprise.managers.filter(username="founder").exists()
     looked_at("enterprise page, just registered")
     return enterprise
 
@@ -238,43 +240,52 @@ def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     assert "ip_certificates.pdf" in css(browser, "#documents").text
     looked_at("answered and resubmitted")
 
-    # The coordinator routes the loan to banks X and Y and the equity to the VC.
+    # The coordinator routes the loan to banks X, Y and Z and the equity to the VC.
+    bank_z_user = f.UserFactory(username="bank-z")
+    loan_z = f.ProductFactory(
+        institution=f.InstitutionFactory(name="Bank Z", kind="bank", members=[bank_z_user]), name="Z loan"
+    )
     request_services.route_request(
         request_id=financing_request.pk,
         user=world.coordinator,
-        product_ids=[world.loan_x.pk, world.loan_y.pk, world.equity.pk],
+        product_ids=[world.loan_x.pk, world.loan_y.pk, loan_z.pk, world.equity.pk],
     )
     site.go(page)
     referrals = {r.institution.name: r for r in Referral.objects.filter(request=financing_request)}
-    assert set(referrals) == {"Bank X", "Bank Y", "VC"}
+    assert set(referrals) == {"Bank X", "Bank Y", "Bank Z", "VC"}
     for referral in referrals.values():
         row = css(browser, f"#referral-{referral.pk}")
         assert "已推送" in row.text and "尚未查看" in row.text
     looked_at("routed, nothing opened yet")
 
-    # Bank X offers, bank Y declines, the VC asks a question.
-    x, y, vc = referrals["Bank X"], referrals["Bank Y"], referrals["VC"]
-    referral_services.open_referral(referral_id=x.pk, user=world.bank_x_user)
-    referral_services.make_offer(
-        referral_id=x.pk,
-        user=world.bank_x_user,
-        amount=Decimal("3000000"),
-        annual_rate=Decimal("0.031"),
-        term_months=36,
-        valid_until=in_days(30),
-    )
-    referral_services.open_referral(referral_id=y.pk, user=world.bank_y_user)
-    referral_services.decline_referral(
-        referral_id=y.pk, user=world.bank_y_user, reason_code="outside_appetite"
-    )
+    # Banks X and Y offer, bank Z declines, the VC asks a question.
+    x, y, z, vc = (referrals[name] for name in ("Bank X", "Bank Y", "Bank Z", "VC"))
+    for referral, user, rate in ((x, world.bank_x_user, "0.031"), (y, world.bank_y_user, "0.034")):
+        referral_services.open_referral(referral_id=referral.pk, user=user)
+        referral_services.make_offer(
+            referral_id=referral.pk,
+            user=user,
+            amount=Decimal("3000000"),
+            annual_rate=Decimal(rate),
+            term_months=36,
+            valid_until=in_days(30),
+        )
+    referral_services.open_referral(referral_id=z.pk, user=bank_z_user)
+    referral_services.decline_referral(referral_id=z.pk, user=bank_z_user, reason_code="outside_appetite")
     referral_services.open_referral(referral_id=vc.pk, user=world.vc_user)
     referral_services.request_referral_info(referral_id=vc.pk, user=world.vc_user, reason=VC_QUESTION)
     site.go(page)
     assert "已查看" in css(browser, f"#referral-{x.pk}").text
-    assert "超出风险偏好" in css(browser, f"#referral-{y.pk} .decline-reason").text
+    assert "超出风险偏好" in css(browser, f"#referral-{z.pk} .decline-reason").text
     assert "已要求补充信息" in css(browser, f"#referral-{vc.pk}").text
+    assert re.search(r"剩余 \d+ 个工作日", css(browser, f"#referral-{vc.pk}").text)  # the answer's deadline
     assert VC_QUESTION in browser.find_element(By.ID, "main").text
-    looked_at("referrals in progress: an offer, a decline, a question")
+    looked_at("referrals in progress: offers, a decline, a question")
+    press(browser, "#main a[href='/sme/disclosures/']")
+    disclosures = browser.find_element(By.ID, "main").text
+    assert all(name in disclosures for name in ("Bank X", "Bank Y", "Bank Z", "VC"))
+    looked_at("who has opened the enterprise's data")
+    site.go(page)
 
     fill(browser, f"id_referral-{vc.pk}-note", "估值参考最近一轮投后估值及同行业可比公司。")
     press(browser, f"#answer-referral-{vc.pk}")
@@ -283,16 +294,28 @@ def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     looked_at("the VC's question answered")
 
     referral_services.make_offer(
-        referral_id=vc.pk, user=world.vc_user, amount=Decimal("2000000"), valid_until=in_days(20)
+        referral_id=vc.pk,
+        user=world.vc_user,
+        amount=Decimal("2000000"),
+        terms={"stake": "0.05", "valuation": "40000000"},
+        valid_until=in_days(20),
     )
     site.go(page)
-    loan_offer = Offer.objects.get(referral=x)
+    loan_offer, rival_offer = (Offer.objects.get(referral=referral) for referral in (x, y))
     equity_offer = Offer.objects.get(referral=vc)
-    assert css(browser, f"#offer-{loan_offer.pk}").is_displayed()
-    looked_at("an offer on each tranche")
+    loan_offers = css(browser, "#tranche-1 table.offers")
+    assert [row.get_attribute("id") for row in loan_offers.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
+        f"offer-{loan_offer.pk}",
+        f"offer-{rival_offer.pk}",
+    ]
+    assert "3.10%" in css(browser, f"#offer-{loan_offer.pk}").text
+    assert "5.00%" in css(browser, f"#offer-{equity_offer.pk}").text  # the VC's stake
+    looked_at("offers side by side on each tranche")
 
     press(browser, f"#accept-offer-{loan_offer.pk}")
     assert css(browser, f"#offer-{loan_offer.pk}").get_attribute("data-status") == "accepted"
+    assert css(browser, f"#offer-{rival_offer.pk}").get_attribute("data-status") == "superseded"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#tranche-1 .accept-offer")  # one offer per tranche
     assert css(browser, "#request-status").get_attribute("data-status") == "routed"
     looked_at("the loan's offer accepted")
     press(browser, f"#accept-offer-{equity_offer.pk}")
@@ -306,4 +329,9 @@ def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     assert site.path() == page and html_lang(browser) == "en"
     assert css(browser, "h1").text == f"Financing request {reference}"
     assert css(browser, "#request-status").text == "Offer accepted"
+    assert "Outside risk appetite" in css(browser, f"#referral-{z.pk} .decline-reason").text
     looked_at("the request's page in English")
+    press(browser, "#main a[href='/sme/']")
+    assert reference in css(browser, "#sme-requests").text
+    assert "Offer accepted" in css(browser, "#sme-requests").text
+    looked_at("SME home in English")

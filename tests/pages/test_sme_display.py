@@ -80,3 +80,20 @@ def test_a_deadline_in_words(left, due_in, expected):
     with time_machine.travel(now, tick=False):
         due = Due(label="Triage", waiting_on="", due_at=now + due_in, business_days_left=left)
         assert due.in_words == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "due_in", "expected"),
+    [
+        (15, timedelta(days=21), "剩余 15 个工作日"),
+        (1, timedelta(days=1), "剩余 1 个工作日"),
+        (-2, -timedelta(days=3), "已逾期 2 个工作日"),
+    ],
+)
+def test_a_deadline_in_words_reads_in_chinese_under_zh_hans(left, due_in, expected):
+    """Given a deadline, when shown under zh-hans, then in the catalogue's Chinese words (the institution's
+    pages' own: the strings are extracted, unlike those of a gettext imported under another name)."""
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(now, tick=False), translation.override("zh-hans"):
+        due = Due(label="Triage", waiting_on="", due_at=now + due_in, business_days_left=left)
+        assert due.in_words == expected
