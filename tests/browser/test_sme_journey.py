@@ -7,14 +7,14 @@ services, as their own pages are not under test here. axe-core checks every stat
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from coordination.models import FinancingRequest, Offer, Referral
 from coordination.services import financing_requests as request_services
@@ -23,7 +23,7 @@ from projects.domain.credit_code import ALPHABET
 from projects.models import Enterprise
 from tests import factories as f
 
-from .conftest import VIEWPORTS, fill, sign_in, submit_form, wait_for_path
+from .conftest import VIEWPORTS, WAIT_SECONDS, fill, sign_in, submit_form, wait_for_path
 from .test_accounts import html_lang, switch_language
 
 pytestmark = pytest.mark.browser
@@ -32,6 +32,8 @@ PASSWORD = "pw-for-tests"
 ENTERPRISE_NAME = "上海星衡半导体科技有限公司"
 QUESTION = "请补充近两年的知识产权证书。"
 VC_QUESTION = "请说明本轮融资的估值依据。"
+# The order of a date field's parts follows Chromium's own locale, not the page's language.
+DATE_PARTS = "return new Intl.DateTimeFormat().formatToParts(new Date()).map(p => p.type)"
 
 
 @dataclass
@@ -70,19 +72,20 @@ def css(browser, selector: str):
 
 
 def press(browser, selector: str) -> None:
+    """Press a button or follow a link, and wait for the page it leads to."""
     submit_form(browser, css(browser, selector))
+
+
+def in_days(days: int) -> date:
+    return timezone.localdate() + timedelta(days=days)
 
 
 def wrong_check_character(code: str) -> str:
     return code[:-1] + next(char for char in ALPHABET if char != code[-1])
 
 
-DATE_PARTS = "return new Intl.DateTimeFormat().formatToParts(new Date()).map(p => p.type)"
-
-
-def type_date(browser, field_id: str, value) -> None:
-    """Type a date into a date field as a person does: its parts in the order the browser shows them
-    (Chromium follows its own locale, e.g. month/day/year, whatever the page's language)."""
+def type_date(browser, field_id: str, value: date) -> None:
+    """Type a date into a date field as a person does: its parts in the order the browser shows them."""
     element = browser.find_element(By.ID, field_id)
     parts = {"year": f"{value:%Y}", "month": f"{value:%m}", "day": f"{value:%d}"}
     for part in (p for p in browser.execute_script(DATE_PARTS) if p in parts):
@@ -103,7 +106,7 @@ def register_enterprise(browser, site, looked_at) -> Enterprise:
     fill(browser, "id_credit_code", wrong_code)
     fill(browser, "id_name", ENTERPRISE_NAME)
     Select(browser.find_element(By.ID, "id_region")).select_by_value("310115")
-    type_date(browser, "id_founded_on", timezone.localdate().replace(year=2019, month=5, day=20))
+    type_date(browser, "id_founded_on", date(2019, 5, 20))
     Select(browser.find_element(By.ID, "id_stage")).select_by_value("growth")
     Select(browser.find_element(By.ID, "id_industry")).select_by_value("software_it")
     fill(browser, "id_employees", "85")
@@ -111,9 +114,7 @@ def register_enterprise(browser, site, looked_at) -> Enterprise:
     fill(browser, "id_tech_sme_registration_year", "2025")
     # Checked as typed: the reason shows under the field before anything is sent.
     feedback = css(browser, "#credit-code-feedback")
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, 10).until(lambda _: feedback.text)
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda _: feedback.text)
     assert "校验码应为" in feedback.text
     press(browser, "main form button[name=action][value=register]")
 
@@ -137,7 +138,7 @@ def register_enterprise(browser, site, looked_at) -> Enterprise:
 
 def add_last_years_figures(browser, site, looked_at, enterprise: Enterprise) -> None:
     """From the enterprise's page, "Add a year": last year's figures, which screening asks for."""
-    press_link(browser, f"a[href='/sme/enterprises/{enterprise.pk}/financials/add/']")
+    press(browser, f"a[href='/sme/enterprises/{enterprise.pk}/financials/add/']")
     looked_at("add a year's figures")
     year = timezone.localdate().year - 1
     for field_id, value in (
@@ -158,16 +159,12 @@ def add_last_years_figures(browser, site, looked_at, enterprise: Enterprise) -> 
     looked_at("enterprise page with its figures")
 
 
-def press_link(browser, selector: str) -> None:
-    press(browser, selector)
-
-
 def ask_for_a_two_tranche_package(browser, site, looked_at, pdfs: Files) -> FinancingRequest:
     """/sme/ → "Ask for financing": 500万元 over 36 months, a loan of 300万 and equity of 200万, the two
     documents screening requires, submitted (consent stated above the button)."""
     site.go("/sme/")
     looked_at("SME home with one enterprise")
-    press_link(browser, "a[href='/sme/requests/new/']")
+    press(browser, "a[href='/sme/requests/new/']")
     assert site.path() == "/sme/requests/new/"
     looked_at("new request, empty")
     fill(browser, "id_amount", "5000000")
@@ -177,7 +174,7 @@ def ask_for_a_two_tranche_package(browser, site, looked_at, pdfs: Files) -> Fina
     fill(browser, "id_tranches-0-amount", "3000000")
     Select(browser.find_element(By.ID, "id_tranches-1-instrument")).select_by_value("equity")
     fill(browser, "id_tranches-1-amount", "2000000")
-    assert "500" in css(browser, "#tranche-sum").text  # the sum, live, in 万元
+    assert "500.00 万元" in css(browser, "#tranche-sum").text  # the sum, live
     browser.find_element(By.ID, "id_document_business_plan").send_keys(pdfs.business_plan)
     browser.find_element(By.ID, "id_document_financial_statements").send_keys(pdfs.financial_statements)
     assert css(browser, "#consent-statement").is_displayed()
@@ -193,21 +190,17 @@ def ask_for_a_two_tranche_package(browser, site, looked_at, pdfs: Files) -> Fina
     return financing_request
 
 
-# --- the others' steps, through the services ------------------------------------------------------------
-
-
-def in_days(days: int):
-    return timezone.localdate() + timedelta(days=days)
+# --- the journey: the applicant in the pages, the others through the services -----------------------------
 
 
 def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     site, browser, looked_at, committed_world, pdfs
 ):
-    """Given a new SME user with an account, banks X and Y, a VC and the Shanghai coordinator; when the
+    """Given a new SME user with an account, banks X, Y and Z, a VC and the Shanghai coordinator; when the
     user registers its enterprise, adds its figures, submits a two-tranche package, answers the
-    coordinator's question, follows the referrals and accepts one offer per tranche — all in the pages, in
-    Chinese — then the request is offer_accepted with the chosen offers, every page state passes axe, and
-    the request's page reads in English after the language switch."""
+    coordinator's question and the VC's, follows the referrals and accepts one offer per tranche — all in
+    the pages, in Chinese — then the request is offer_accepted with the chosen offers, every page state
+    passes axe and fits the phone, and the pages read in English after the language switch."""
     world = committed_world
     f.UserFactory(username="founder")
     sign_in(browser, site, "founder", PASSWORD)
