@@ -305,7 +305,15 @@ def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     assert "5.00%" in css(browser, f"#offer-{equity_offer.pk}").text  # the VC's stake
     looked_at("offers side by side on each tranche")
 
+    # Bank X's offer is accepted in a second tab; the first, still showing bank Y's button, is refused.
+    first_tab = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    site.go(page)
     press(browser, f"#accept-offer-{loan_offer.pk}")
+    browser.close()
+    browser.switch_to.window(first_tab)
+    press(browser, f"#accept-offer-{rival_offer.pk}")
+    assert "已被取代" in css(browser, ".messages [role=alert]").text  # the engine's reason, in words
     assert css(browser, f"#offer-{loan_offer.pk}").get_attribute("data-status") == "accepted"
     assert css(browser, f"#offer-{rival_offer.pk}").get_attribute("data-status") == "superseded"
     assert not browser.find_elements(By.CSS_SELECTOR, "#tranche-1 .accept-offer")  # one offer per tranche
