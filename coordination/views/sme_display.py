@@ -238,7 +238,7 @@ class ReferralRow:
     status: Promise | str
     opened: bool
     asked: bool
-    answered: bool
+    answer: Promise | str  # how the institution answered, whatever became of it since; "" before it did
     decline_reason: Promise | str
     question: str
     can_answer: bool
@@ -279,6 +279,16 @@ def timeline(events: list[TransitionEvent], names: dict[tuple[str, int], str]) -
     return entries
 
 
+def _answer(steps: set[str]) -> Promise | str:
+    """From the referral's events, not its status: an offer stays the institution's answer after the
+    tranche went to another (the referral is superseded then) or the request ended."""
+    if "offer" in steps:
+        return REFERRAL_STATUS_WORDS[F.OFFERED]
+    if "decline" in steps:
+        return REFERRAL_STATUS_WORDS[F.DECLINED]
+    return ""
+
+
 def tranche_blocks(
     tranches: list[Tranche],
     referrals: list[Referral],
@@ -303,7 +313,7 @@ def tranche_blocks(
                 status=REFERRAL_STATUS_WORDS.get(referral.status, referral.status),
                 opened="open" in steps,
                 asked="request_info" in steps,
-                answered=referral.status in {F.OFFERED, F.DECLINED},
+                answer=_answer(steps),
                 # The reason's category only: the institution's own words (its note) stay with it.
                 decline_reason=DeclineReason(referral.decline_reason).label
                 if referral.decline_reason in DeclineReason.values

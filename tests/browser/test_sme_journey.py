@@ -316,6 +316,9 @@ def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     assert "已被取代" in css(browser, ".messages [role=alert]").text  # the engine's reason, in words
     assert css(browser, f"#offer-{loan_offer.pk}").get_attribute("data-status") == "accepted"
     assert css(browser, f"#offer-{rival_offer.pk}").get_attribute("data-status") == "superseded"
+    rival = css(browser, f"#referral-{y.pk}")
+    assert rival.get_attribute("data-status") == "superseded"
+    assert "已出具报价" in rival.text and "尚未答复" not in rival.text  # its answer stays on record
     assert not browser.find_elements(By.CSS_SELECTOR, "#tranche-1 .accept-offer")  # one offer per tranche
     assert css(browser, "#request-status").get_attribute("data-status") == "routed"
     looked_at("the loan's offer accepted")
