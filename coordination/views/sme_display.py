@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import Instrument
@@ -134,15 +134,16 @@ class Due:
     @property
     def in_words(self) -> str:
         days = self.business_days_left
+        # The institution's pages say the same (templates/institution/deadline.html): one set of words.
         if self.overdue:
             if days >= 0:
-                return _t("overdue")
-            return _t("overdue by %(days)d business days") % {"days": -days}
+                return gettext("overdue")
+            return ngettext(
+                "overdue by %(days)s business day", "overdue by %(days)s business days", -days
+            ) % {"days": -days}
         if days <= 0:
-            return _t("due today")
-        if days == 1:
-            return _t("1 business day left")
-        return _t("%(days)d business days left") % {"days": days}
+            return gettext("due today")
+        return ngettext("%(days)s business day left", "%(days)s business days left", days) % {"days": days}
 
 
 def calendar_for_deadlines(deadlines: list[Deadline], today: date) -> BusinessCalendar:
@@ -198,19 +199,21 @@ def price_of(offer: Offer, instrument: str) -> str:
         parts = []
         if stake is not None:
             # A fraction like the rates (0.08 = 8%); a number above 1 is read as a percentage already.
-            parts.append(_t("stake %(stake)s") % {"stake": percent(stake if stake <= 1 else stake / 100)})
+            parts.append(
+                gettext("stake %(stake)s") % {"stake": percent(stake if stake <= 1 else stake / 100)}
+            )
         valuation = _number(terms.get("valuation"))
         if valuation is not None:
-            parts.append(_t("valuation %(valuation)s") % {"valuation": wan(valuation)})
+            parts.append(gettext("valuation %(valuation)s") % {"valuation": wan(valuation)})
         return ", ".join(parts) or "—"
     if offer.annual_rate is None:
         return "—"
     rate = percent(offer.annual_rate)
     if instrument in INSURANCE:
-        return _t("premium rate %(rate)s") % {"rate": rate}
+        return gettext("premium rate %(rate)s") % {"rate": rate}
     if instrument == Instrument.GUARANTEE:
-        return _t("guarantee fee %(rate)s a year") % {"rate": rate}
-    return _t("%(rate)s a year") % {"rate": rate}
+        return gettext("guarantee fee %(rate)s a year") % {"rate": rate}
+    return gettext("%(rate)s a year") % {"rate": rate}
 
 
 # --- the request page ---------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ class ReferralRow:
     status: Promise | str
     opened: bool
     asked: bool
-    answered: bool
+    answer: Promise | str  # how the institution answered, whatever became of it since; "" before it did
     decline_reason: Promise | str
     question: str
     can_answer: bool
@@ -269,11 +272,21 @@ def timeline(events: list[TransitionEvent], names: dict[tuple[str, int], str]) -
     entries = []
     for event in events:
         words = EVENT_WORDS.get((event.object_type, event.action))
-        institution = names.get((event.object_type, event.object_id), _t("an institution"))
+        institution = names.get((event.object_type, event.object_id), gettext("an institution"))
         text = str(words) % {"institution": institution} if words else event.action.replace("_", " ")
         role = Role(event.actor_role).label if event.actor_role in Role.values else event.actor_role
         entries.append(TimelineEntry(event.created_at, text, role, event.reason))
     return entries
+
+
+def _answer(steps: set[str]) -> Promise | str:
+    """From the referral's events, not its status: an offer stays the institution's answer after the
+    tranche went to another (the referral is superseded then) or the request ended."""
+    if "offer" in steps:
+        return REFERRAL_STATUS_WORDS[F.OFFERED]
+    if "decline" in steps:
+        return REFERRAL_STATUS_WORDS[F.DECLINED]
+    return ""
 
 
 def tranche_blocks(
@@ -300,7 +313,7 @@ def tranche_blocks(
                 status=REFERRAL_STATUS_WORDS.get(referral.status, referral.status),
                 opened="open" in steps,
                 asked="request_info" in steps,
-                answered=referral.status in {F.OFFERED, F.DECLINED},
+                answer=_answer(steps),
                 # The reason's category only: the institution's own words (its note) stay with it.
                 decline_reason=DeclineReason(referral.decline_reason).label
                 if referral.decline_reason in DeclineReason.values

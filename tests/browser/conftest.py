@@ -132,7 +132,8 @@ def submit_form(browser, button) -> None:
     # staleness check mid-navigation with "node does not belong to the document" instead of a
     # stale-element error, so the element itself is not what we wait on.
     browser.execute_script("window.__before_submit = true;")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    # Instant: Bootstrap makes scrolling smooth, and a click mid-scroll lands on whatever passes under it.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
     button.click()
     WebDriverWait(browser, WAIT_SECONDS).until(_left_the_old_page)
 

@@ -1,23 +1,29 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
+from django.test import Client
+from django.utils import timezone
 
 from coordination.demo.seed import DEMO_USERNAMES, seed_demo
-from coordination.models import CoordinatorScope
+from coordination.models import CoordinatorScope, FinancingRequest
 from coordination.permissions import COORDINATOR_GROUP
+from coordination.services import financing_requests as request_services
+from coordination.services import referrals as referral_services
 from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind, Instrument
 from lenders.models import STAGE_FLAGS, Institution, Product, RelendingPolicy
 from projects.choices import TaskLevel
 from projects.domain.tech_sme import TechSmeInput, evaluate_tech_sme
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
 from projects.validators import validate_credit_code
+from tests.factories import pdf_bytes
 
 PASSWORD = "test-demo-pass"
 SHANGHAI, BEIJING = "310000", "110000"
@@ -170,6 +176,9 @@ def test_each_demo_user_has_its_membership_or_scope(seeded):
     assert all(SHANGHAI in region_codes_up(e.region) for e in applicant_enterprises)
     (beijing_enterprise,) = users["demo-applicant-2"].enterprises.select_related("region__parent")
     assert BEIJING in region_codes_up(beijing_enterprise.region)
+    # Each demo applicant manages its enterprises (DESIGN §1: managers keep the figures and decide who joins).
+    assert set(users["demo-applicant"].managed_enterprises.all()) == set(applicant_enterprises)
+    assert list(users["demo-applicant-2"].managed_enterprises.all()) == [beijing_enterprise]
 
     bank, bank_2 = (users[name].institutions.get() for name in ("demo-bank", "demo-bank-2"))
     assert bank.kind == bank_2.kind == InstitutionKind.BANK and bank != bank_2
@@ -293,3 +302,75 @@ def test_given_a_reference_region_is_missing_then_seeding_names_it_and_writes_no
     with pytest.raises(ValueError, match=r"migrate.*440305"):
         seed_demo(scale=1, password=PASSWORD)
     assert not Region.objects.filter(code="440305").exists() and not Enterprise.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_applicants_keep_their_enterprises_figures_in_the_pages(seeded, client):
+    """Given the demo data, when each demo applicant opens the yearly-figures form (managers only) of its
+    enterprises, then the page opens: they manage them; another enterprise's is a 404."""
+    for username in ("demo-applicant", "demo-applicant-2"):
+        user = get_user_model().objects.get(username=username)
+        client.force_login(user)
+        for enterprise in user.enterprises.all():
+            assert client.get(f"/sme/enterprises/{enterprise.pk}/financials/add/").status_code == 200
+        other = Enterprise.objects.exclude(members=user).first()
+        assert client.get(f"/sme/enterprises/{other.pk}/financials/add/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_demo_applicant_asks_for_financing_in_the_pages_and_accepts_the_demo_banks_offer(seeded):
+    """Given the demo data (DESIGN.md §8), when demo-applicant signs in and submits a 300万元 credit-loan
+    request with its documents at /sme/requests/new/, the demo coordinator routes it as the matcher proposes
+    and demo-bank offers, then the request passes screening, reaches demo-bank, and the applicant accepts
+    the offer on its request's page."""
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=DEMO_USERNAMES)}
+    enterprise = users["demo-applicant"].managed_enterprises.order_by("pk").first()
+    client = Client()
+    assert (
+        client.post("/accounts/login/", {"username": "demo-applicant", "password": PASSWORD}).status_code
+        == 302
+    )
+    response = client.post(
+        "/sme/requests/new/",
+        {
+            "enterprise": str(enterprise.pk),
+            "amount": "3000000",
+            "term_months": "24",
+            "purpose": "第二代产品中试线",
+            "tranches-TOTAL_FORMS": "1",
+            "tranches-INITIAL_FORMS": "0",
+            "tranches-MIN_NUM_FORMS": "1",
+            "tranches-MAX_NUM_FORMS": "10",
+            "tranches-0-instrument": "credit_loan",
+            "tranches-0-amount": "3000000",
+            **{
+                f"document_{kind}": SimpleUploadedFile(f"{kind}.pdf", pdf_bytes(), "application/pdf")
+                for kind in ("business_plan", "financial_statements")
+            },
+            "intent": "submit",
+        },
+    )
+    request = FinancingRequest.objects.get(enterprise=enterprise)
+    assert response["Location"] == f"/sme/requests/{request.reference}/"
+    assert request.status == "triage", request.screening
+
+    routed = request_services.route_request(request_id=request.pk, user=users["demo-coordinator"])
+    bank = users["demo-bank"].institutions.get()
+    referral = routed.referrals.get(institution=bank)
+    referral_services.open_referral(referral_id=referral.pk, user=users["demo-bank"])
+    offer = referral_services.make_offer(
+        referral_id=referral.pk,
+        user=users["demo-bank"],
+        amount=Decimal("3000000"),
+        annual_rate=Decimal("0.032"),
+        term_months=24,
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )
+    page = client.get(f"/sme/requests/{request.reference}/").content.decode()
+    key = re.search(rf'name="offer-{offer.pk}-form_key" value="(\w+)"', page).group(1)
+    client.post(
+        f"/sme/requests/{request.reference}/offers/{offer.pk}/accept/", {f"offer-{offer.pk}-form_key": key}
+    )
+
+    request.refresh_from_db()
+    assert request.status == "offer_accepted"

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from coordination.models import Offer
+from coordination.models import Offer, Referral, Tranche, TransitionEvent
 from coordination.templatetags.money import percent, wan, yuan
-from coordination.views.sme_display import Due, price_of
+from coordination.views.sme_display import Due, price_of, tranche_blocks
+from lenders.models import Institution, Product
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -80,3 +81,50 @@ def test_a_deadline_in_words(left, due_in, expected):
     with time_machine.travel(now, tick=False):
         due = Due(label="Triage", waiting_on="", due_at=now + due_in, business_days_left=left)
         assert due.in_words == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "due_in", "expected"),
+    [
+        (15, timedelta(days=21), "剩余 15 个工作日"),
+        (1, timedelta(days=1), "剩余 1 个工作日"),
+        (-2, -timedelta(days=3), "已逾期 2 个工作日"),
+    ],
+)
+def test_a_deadline_in_words_reads_in_chinese_under_zh_hans(left, due_in, expected):
+    """Given a deadline, when shown under zh-hans, then in the catalogue's Chinese words (the institution's
+    pages' own: the strings are extracted, unlike those of a gettext imported under another name)."""
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(now, tick=False), translation.override("zh-hans"):
+        due = Due(label="Triage", waiting_on="", due_at=now + due_in, business_days_left=left)
+        assert due.in_words == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "actions", "answer"),
+    [
+        ("sent", [], ""),
+        ("reviewing", ["open"], ""),
+        ("offered", ["open", "offer"], "Made an offer"),
+        ("superseded", ["open", "offer", "supersede"], "Made an offer"),
+        ("declined", ["open", "decline"], "Declined"),
+        ("superseded", ["supersede"], ""),
+    ],
+)
+def test_a_referrals_answer_is_what_the_institution_did_not_what_became_of_it(status, actions, answer):
+    """Given a referral and its events, when its progress is shown, then its answer is the offer or the
+    decline it made — an offer stays its answer once another offer won the tranche — and none without."""
+    tranche = Tranche(pk=1, position=1, instrument="credit_loan", amount=Decimal("3000000"))
+    referral = Referral(
+        pk=7,
+        tranche=tranche,
+        institution=Institution(name="Bank Y"),
+        product=Product(name="Y loan"),
+        status=status,
+    )
+    events = [TransitionEvent(object_type="referral", object_id=7, action=action) for action in actions]
+
+    (block,) = tranche_blocks([tranche], [referral], [], events, {}, {})
+
+    (row,) = block.referrals
+    assert str(row.answer) == answer

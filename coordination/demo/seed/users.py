@@ -92,15 +92,12 @@ def seed_users(
         user_model.objects.bulk_update(users.values(), ["password", "is_active", "is_staff", "is_superuser"])
     user_ids = dict(user_model.objects.filter(username__in=DEMO_USERNAMES).values_list("username", "id"))
 
-    link_pairs(
-        Enterprise,
-        "members",
-        (
-            (enterprise_ids[index], user_ids[demo.username])
-            for demo in DEMO_USERS
-            for index in demo.enterprises
-        ),
-    )
+    # The demo applicants manage their enterprises (DESIGN §1): they keep the figures and decide who joins.
+    applicant_pairs = [
+        (enterprise_ids[index], user_ids[demo.username]) for demo in DEMO_USERS for index in demo.enterprises
+    ]
+    link_pairs(Enterprise, "members", applicant_pairs)
+    link_pairs(Enterprise, "managers", applicant_pairs)
     link_pairs(
         Institution,
         "members",
