@@ -39,13 +39,14 @@ def links_for(request: HttpRequest) -> list[NavLink]:
         wanted.append(("sme:home", _("My enterprises")))
     if Role.INSTITUTION in roles:
         wanted.append(("institution:queue", _("Referrals")))
+        if selectors.manages_an_institution(user):
+            wanted += [("institution:products", _("Products")), ("institution:team", _("Team"))]
     if user.is_staff:
         wanted.append(("admin:index", _("Coordinator console")))
-    links = [
-        NavLink(str(label), url, _is_current(request, url))
-        for name, label in wanted
-        if (url := url_or_none(name)) is not None
-    ]
+    urls = [(label, url) for name, label in wanted if (url := url_or_none(name)) is not None]
+    # One link is the current one: the deepest that holds the page (/institution/team/, not /institution/).
+    current = max((url for _label, url in urls if _is_current(request, url)), key=len, default=None)
+    links = [NavLink(str(label), url, url == current) for label, url in urls]
     inbox = url_or_none("inbox:home")
     if inbox is not None:
         unread = selectors.unread_notification_count(user)
