@@ -1,7 +1,7 @@
 """An institution manager's catalogue in a real Chromium, in zh-hans (DESIGN §9, issue 13): the manager signs in,
 opens the products from the header, exports the catalogue as CSV, uploads it with a new row whose maximum is
 below its minimum (refused: its row number and reason shown, nothing saved), fixes the row, uploads again,
-confirms, and sees the new product in the catalogue. axe-core finds nothing serious on any of the pages."""
+confirms, and sees the new product in the catalogue; an empty product form shows its errors by the fields. axe-core finds nothing serious on any of the pages."""
 
 import csv
 import io
@@ -54,9 +54,17 @@ def with_row(exported: Path, target: Path, row: dict) -> Path:
     return target
 
 
+def press(browser, element_id: str) -> None:
+    """Submit with the button, brought into view at once: Bootstrap scrolls smoothly, and a click while the
+    page still moves lands elsewhere."""
+    button = browser.find_element(By.ID, element_id)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
+    submit_form(browser, button)
+
+
 def upload(browser, path: Path) -> None:
     browser.find_element(By.ID, "id_file").send_keys(str(path))
-    submit_form(browser, browser.find_element(By.ID, "import-submit"))
+    press(browser, "import-submit")
 
 
 @pytest.mark.viewport("desktop")
@@ -95,10 +103,15 @@ def test_the_manager_exports_is_refused_a_bad_row_fixes_it_and_imports(site, bro
     ]
     assert statuses == ["unchanged", "new"]
     axe("import preview")
-    submit_form(browser, browser.find_element(By.ID, "import-confirm"))
+    press(browser, "import-confirm")
     assert site.path() == "/institution/products/"
     assert NEW_PRODUCT in browser.find_element(By.ID, "catalogue").text
     assert Product.objects.get(name=NEW_PRODUCT).institution == manager.bank_x
+
+    site.go("/institution/products/new/")
+    press(browser, "product-submit")  # empty: each required field says so
+    assert browser.find_elements(By.CSS_SELECTOR, "#id_name_error")
+    axe("product form with errors")
 
     site.go("/institution/team/")
     assert "bank-x" in browser.find_element(By.ID, "team").text
