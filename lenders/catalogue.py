@@ -1,4 +1,5 @@
-"""An institution's product catalogue as a spreadsheet (XLSX or CSV), read and written by django-import-export.
+"""An institution's product catalogue as a spreadsheet (XLSX or CSV), read and written with
+django-import-export.
 
 The file has one row per product and the columns of `COLUMNS`, the same both ways: what the export writes,
 the import reads back unchanged (a round trip). Amounts are in yuan, rates and stakes as fractions (0.0285),
@@ -94,7 +95,9 @@ class IdWidget(widgets.Widget):
         except InvalidOperation:
             number = Decimal("NaN")
         if not number.is_finite() or number != number.to_integral_value() or number <= 0:
-            raise ValueError(_("“%(value)s” is not a product id: leave it empty for a new product.") % {"value": value})
+            raise ValueError(
+                _("“%(value)s” is not a product id: leave it empty for a new product.") % {"value": value}
+            )
         return int(number)
 
 
@@ -366,7 +369,10 @@ def read_sheet(content: bytes, file_name: str) -> CatalogueSheet:
     missing = [name for name in COLUMNS if name not in header]
     if unknown or missing or len(set(header)) != len(header):
         raise CatalogueFileError(
-            _("The first row must name the columns %(columns)s, each once (unknown: %(unknown)s; missing: %(missing)s).")
+            _(
+                "The first row must name the columns %(columns)s, each once "
+                "(unknown: %(unknown)s; missing: %(missing)s)."
+            )
             % {
                 "columns": ", ".join(COLUMNS),
                 "unknown": ", ".join(unknown) or "—",
@@ -464,7 +470,9 @@ def import_report(sheet: CatalogueSheet, result: Result) -> ImportReport:
         name = str(values.get("name") or "").strip()
         product_id = outcome.object_id
         if outcome.validation_error is not None:
-            rows.append(ImportRow(number, RowStatus.BAD, name, None, _problem_lines(outcome.validation_error)))
+            rows.append(
+                ImportRow(number, RowStatus.BAD, name, None, _problem_lines(outcome.validation_error))
+            )
         elif outcome.errors:
             # Not a rule of ours but the database's (say, a value too long for its column).
             rows.append(ImportRow(number, RowStatus.BAD, name, None, (_("This row could not be saved."),)))

@@ -15,40 +15,42 @@ from .models import Product
 Problems = dict[str, list[str]]
 
 
+def _out_of_order(low, high) -> bool:
+    return low is not None and high is not None and low > high
+
+
 def _range_problems(product: Product) -> Problems:
     problems: Problems = {}
 
     def add(field: str, message: str) -> None:
         problems.setdefault(field, []).append(message)
 
-    def both(low: str, high: str) -> bool:
-        return getattr(product, low) is not None and getattr(product, high) is not None
-
     if product.min_amount is not None and product.min_amount <= 0:
         add("min_amount", _("Must be more than zero."))
-    if both("min_amount", "max_amount") and product.min_amount > product.max_amount:
+    if _out_of_order(product.min_amount, product.max_amount):
         add("max_amount", _("Must not be less than the minimum amount."))
     if product.min_term_months is not None and product.min_term_months <= 0:
         add("min_term_months", _("Must be at least one month."))
-    if both("min_term_months", "max_term_months") and product.min_term_months > product.max_term_months:
+    if _out_of_order(product.min_term_months, product.max_term_months):
         add("max_term_months", _("Must not be less than the minimum term."))
-    if both("rate_min", "rate_max") and product.rate_min > product.rate_max:
+    if _out_of_order(product.rate_min, product.rate_max):
         add("rate_max", _("Must not be less than the lowest rate."))
-    if both("stake_min", "stake_max") and product.stake_min > product.stake_max:
+    if _out_of_order(product.stake_min, product.stake_max):
         add("stake_max", _("Must not be less than the smallest stake."))
-    if product.yearly_capacity is not None:
-        if product.yearly_capacity <= 0:
+    capacity, used = product.yearly_capacity, product.capacity_used
+    if capacity is not None:
+        if capacity <= 0:
             add("yearly_capacity", _("Must be more than zero."))
-        elif product.capacity_used is not None and product.yearly_capacity < product.capacity_used:
+        elif used is not None and capacity < used:
             add(
                 "yearly_capacity",
                 _("Must not be less than the capacity already used (%(used)s yuan).")
-                % {"used": f"{product.capacity_used:,.2f}"},
+                % {"used": f"{used:,.2f}"},
             )
     score = product.min_credit_score
     if score is not None and not 0 <= score <= 100:
         add("min_credit_score", _("Must be from 0 to 100."))
-    if both("active_from", "active_until") and product.active_from > product.active_until:
+    if _out_of_order(product.active_from, product.active_until):
         add("active_until", _("Must not be before the start of the active window."))
     return problems
 

@@ -25,7 +25,16 @@ class ProductInline(admin.TabularInline):
 class InstitutionForm(forms.ModelForm):
     class Meta:
         model = Institution
-        fields = "__all__"
+        fields = [
+            "name",
+            "kind",
+            "credit_code",
+            "regions",
+            "relending_eligible",
+            "members",
+            "managers",
+            "is_active",
+        ]
 
     def clean(self):
         data = super().clean()

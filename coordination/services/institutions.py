@@ -101,7 +101,8 @@ def remove_member(*, user: AnyUser, institution_id: int, member_id: int) -> Acco
             raise NotFound()
         if member.pk == account.pk:
             raise PermissionDenied(
-                _("You cannot remove yourself: ask another manager of the institution."), code="own_membership"
+                _("You cannot remove yourself: ask another manager of the institution."),
+                code="own_membership",
             )
         institution._history_user = account  # type: ignore[attr-defined]
         institution.managers.remove(member)

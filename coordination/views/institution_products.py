@@ -1,5 +1,5 @@
-"""/institution/products/ (DESIGN §9): the catalogue of the institution the signed-in user manages, a product's
-form, and the catalogue as a file (XLSX or CSV) out and in.
+"""/institution/products/ (DESIGN §9): the catalogue of the institution the signed-in user manages, a
+product's form, and the catalogue as a file (XLSX or CSV) out and in.
 
 Only the institution's managers reach these pages; anyone else, its other members included, gets a 404, and
 so does another institution's product. An import is two steps: the upload shows what each row would do (new,
@@ -82,12 +82,16 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def _product_form(request: HttpRequest, institution: Institution, product: Product | None) -> HttpResponse:
-    initial = ProductForm.initial_for(product) if product is not None else {
-        "for_startup": True,
-        "for_growth": True,
-        "for_stable": True,
-        "active_from": timezone.localtime(timezone.now(), SHANGHAI).date(),
-    }
+    initial = (
+        ProductForm.initial_for(product)
+        if product is not None
+        else {
+            "for_startup": True,
+            "for_growth": True,
+            "for_stable": True,
+            "active_from": timezone.localtime(timezone.now(), SHANGHAI).date(),
+        }
+    )
     form = ProductForm(request.POST or None, institution=institution, initial=initial)
     status = 200
     if request.method == "POST":
@@ -125,7 +129,9 @@ def product_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     institution = _managed(request)
-    return _product_form(request, institution, get_object_or_404(selectors.catalogue_products(institution), pk=pk))
+    return _product_form(
+        request, institution, get_object_or_404(selectors.catalogue_products(institution), pk=pk)
+    )
 
 
 # --- the file ---------------------------------------------------------------------------------------
@@ -143,7 +149,12 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _preview(
-    request: HttpRequest, institution: Institution, report: ImportReport, file_name: str, token: str, status=200
+    request: HttpRequest,
+    institution: Institution,
+    report: ImportReport,
+    file_name: str,
+    token: str,
+    status=200,
 ) -> HttpResponse:
     return render(
         request,
@@ -162,7 +173,7 @@ def _preview(
 @login_required
 @require_POST
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """The file's rows as the import would take them; nothing saved. A file with no bad row can be confirmed."""
+    """The file's rows as the import would take them; nothing saved. Without a bad row it can be confirmed."""
     institution = _managed(request)
     form = CatalogueUploadForm(request.POST, request.FILES)
     if not form.is_valid():

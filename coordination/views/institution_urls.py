@@ -1,5 +1,5 @@
-"""/institution/ (namespace "institution"): the referral queue and a referral's page (DESIGN §9); the catalogue
-and the team, for the institution's managers."""
+"""/institution/ (namespace "institution"): the referral queue and a referral's page (DESIGN §9); the
+catalogue and the team, for the institution's managers."""
 
 from django.urls import path
 

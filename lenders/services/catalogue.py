@@ -81,7 +81,7 @@ SCALAR_FIELDS = (
 
 def _references(model: type[TechField] | type[Region], codes: Sequence[str], name: str, errors: dict) -> list:
     wanted = list(dict.fromkeys(codes))
-    rows = list(model.objects.filter(code__in=wanted))
+    rows: list[Any] = list(model.objects.filter(code__in=wanted))
     unknown = sorted(set(wanted) - {row.code for row in rows})
     if unknown:
         errors[name] = [_("Unknown codes: %(codes)s.") % {"codes": ", ".join(unknown)}]
@@ -149,9 +149,7 @@ class ImportRefused(ValidationFailed):
     def __init__(self, report: ImportReport):
         super().__init__(
             gettext_lazy("Some rows are not valid: nothing from this file was saved."),
-            fields={
-                f"row {row.number}": list(row.problems) for row in report.bad_rows
-            },
+            fields={f"row {row.number}": list(row.problems) for row in report.bad_rows},
         )
         self.report = report
 

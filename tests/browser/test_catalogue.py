@@ -1,7 +1,8 @@
-"""An institution manager's catalogue in a real Chromium, in zh-hans (DESIGN §9, issue 13): the manager signs in,
-opens the products from the header, exports the catalogue as CSV, uploads it with a new row whose maximum is
-below its minimum (refused: its row number and reason shown, nothing saved), fixes the row, uploads again,
-confirms, and sees the new product in the catalogue; an empty product form shows its errors by the fields. axe-core finds nothing serious on any of the pages."""
+"""An institution manager's catalogue in a real Chromium, in zh-hans (DESIGN §9, issue 13): the manager signs
+in, opens the products from the header, exports the catalogue as CSV, uploads it with a new row whose maximum
+is below its minimum (refused: its row number and reason shown, nothing saved), fixes the row, uploads again,
+confirms, and sees the new product in the catalogue; an empty product form shows its errors by the fields.
+axe-core finds nothing serious on any of the pages."""
 
 import csv
 import io
@@ -68,7 +69,9 @@ def upload(browser, path: Path) -> None:
 
 
 @pytest.mark.viewport("desktop")
-def test_the_manager_exports_is_refused_a_bad_row_fixes_it_and_imports(site, browser, axe, manager, downloads):
+def test_the_manager_exports_is_refused_a_bad_row_fixes_it_and_imports(
+    site, browser, axe, manager, downloads
+):
     sign_in(browser, site, "bank-x", PASSWORD)
     wait_for_path(browser, "/institution/")
     open_menu(browser)
@@ -91,15 +94,20 @@ def test_the_manager_exports_is_refused_a_bad_row_fixes_it_and_imports(site, bro
     refused = browser.find_element(By.CSS_SELECTOR, "#import-rows tr[data-status='bad']")
     assert refused.get_attribute("data-row") == "3"
     assert "max_amount" in refused.text and refused.find_element(By.CSS_SELECTOR, "td").text == "3"
-    assert browser.find_elements(By.ID, "import-refused") and not browser.find_elements(By.ID, "import-confirm")
+    assert browser.find_elements(By.ID, "import-refused") and not browser.find_elements(
+        By.ID, "import-confirm"
+    )
     assert not Product.objects.filter(name=NEW_PRODUCT).exists()
     axe("import refused")
 
     site.go("/institution/products/")
-    fixed = with_row(exported, downloads / "fixed.csv", {"id": "", "name": NEW_PRODUCT, "max_amount": "20000000"})
+    fixed = with_row(
+        exported, downloads / "fixed.csv", {"id": "", "name": NEW_PRODUCT, "max_amount": "20000000"}
+    )
     upload(browser, fixed)
     statuses = [
-        row.get_attribute("data-status") for row in browser.find_elements(By.CSS_SELECTOR, "#import-rows tbody tr")
+        row.get_attribute("data-status")
+        for row in browser.find_elements(By.CSS_SELECTOR, "#import-rows tbody tr")
     ]
     assert statuses == ["unchanged", "new"]
     axe("import preview")

@@ -39,7 +39,9 @@ def test_a_manager_adds_an_account_by_username(team):
 
 
 def test_a_manager_adds_an_account_by_email_whatever_its_case(team):
-    services.add_member(user=team.bank_x_user, institution_id=team.bank_x.pk, who=" new.comer@BANK-X.example.cn ")
+    services.add_member(
+        user=team.bank_x_user, institution_id=team.bank_x.pk, who=" new.comer@BANK-X.example.cn "
+    )
     assert "newcomer" in members(team.bank_x)
 
 
@@ -59,7 +61,9 @@ def test_an_unknown_account_is_refused_on_the_field(team, who, reason):
 def test_an_email_shared_by_two_accounts_asks_for_the_username(team):
     f.UserFactory(username="twin", email="new.comer@bank-x.example.cn")
     with pytest.raises(ValidationFailed) as refused:
-        services.add_member(user=team.bank_x_user, institution_id=team.bank_x.pk, who="new.comer@bank-x.example.cn")
+        services.add_member(
+            user=team.bank_x_user, institution_id=team.bank_x.pk, who="new.comer@bank-x.example.cn"
+        )
     assert "give the username" in refused.value.fields["who"][0]
 
 
@@ -101,14 +105,18 @@ def test_removing_a_manager_removes_the_role_too(team):
 
 def test_nobody_removes_themselves(team):
     with pytest.raises(PermissionDenied) as refused:
-        services.remove_member(user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_x_user.pk)
+        services.remove_member(
+            user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_x_user.pk
+        )
     assert refused.value.code == "own_membership"
     assert "bank-x" in members(team.bank_x)
 
 
 def test_removing_someone_who_is_not_a_member_is_not_found(team):
     with pytest.raises(NotFound):
-        services.remove_member(user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_y_user.pk)
+        services.remove_member(
+            user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_y_user.pk
+        )
 
 
 def test_team_changes_are_audited_with_the_acting_user(team):

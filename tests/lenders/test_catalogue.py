@@ -1,6 +1,6 @@
-"""The catalogue as a file (lenders/catalogue.py, lenders/services/catalogue.py): export and import read the same
-columns (a round trip, XLSX and CSV); an import is previewed row by row without saving, and applied all or
-nothing; a bad row is refused with its spreadsheet row number and the reason, on its column; a row cannot
+"""The catalogue as a file (lenders/catalogue.py, lenders/services/catalogue.py): export and import read the
+same columns (a round trip, XLSX and CSV); an import is previewed row by row without saving, and applied all
+or nothing; a bad row is refused with its spreadsheet row number and the reason, on its column; a row cannot
 reach another institution's product; every change is in the products' history with the acting user; and
 lenders/product_rules.py refuses, on a field, everything the database's check constraints would."""
 
@@ -214,7 +214,9 @@ def test_a_file_that_is_not_a_catalogue_is_refused_on_the_file(bank, content, na
 
 def test_a_gb18030_csv_from_a_chinese_excel_is_read(bank, world):
     content = csv_file([new_row(name="绿色信贷")]).decode().encode("gb18030")
-    report = catalogue.apply_import(institution=bank, user=world.bank_x_user, content=content, file_name="c.csv")
+    report = catalogue.apply_import(
+        institution=bank, user=world.bank_x_user, content=content, file_name="c.csv"
+    )
     assert [row.status for row in report.rows] == [RowStatus.NEW]
     assert Product.objects.get(name="绿色信贷").institution == bank
 
@@ -258,7 +260,9 @@ def test_save_product_refuses_every_problem_on_its_field_and_saves_nothing(bank,
         catalogue.save_product(
             institution=bank,
             user=world.bank_x_user,
-            values=values(max_term_months=3, rate_min=Decimal("0.05"), rate_max=Decimal("0.04"), region_codes=["999999"]),
+            values=values(
+                max_term_months=3, rate_min=Decimal("0.05"), rate_max=Decimal("0.04"), region_codes=["999999"]
+            ),
         )
     assert set(refused.value.fields) == {"max_term_months", "rate_max", "regions"}
     assert not Product.objects.filter(name="Form loan").exists()
@@ -266,7 +270,9 @@ def test_save_product_refuses_every_problem_on_its_field_and_saves_nothing(bank,
 
 def test_save_product_does_not_reach_another_institutions_product(bank, world):
     with pytest.raises(catalogue.NotFound):
-        catalogue.save_product(institution=bank, user=world.bank_x_user, values=values(), product_id=world.loan_y.pk)
+        catalogue.save_product(
+            institution=bank, user=world.bank_x_user, values=values(), product_id=world.loan_y.pk
+        )
 
 
 def test_a_yearly_capacity_below_what_is_used_is_refused(bank, world):

@@ -64,7 +64,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(people, name, args):
 
 
 def test_another_institutions_product_is_a_404_for_a_manager(people):
-    """Given bank Y's manager, when it opens or posts bank X's product, then 404 and the product is unchanged."""
+    """Given bank Y's manager, when it opens or posts bank X's product, then 404; the product is unchanged."""
     client = client_for(people.bank_y_user)
     url = reverse("institution:product", args=[people.loan_x.pk])
     assert client.get(url).status_code == 404
@@ -139,7 +139,11 @@ def test_the_manager_adds_a_product_in_the_pages_units(people):
     assert response.status_code == 302 and response["Location"] == reverse("institution:products")
     product = Product.objects.get(name="Page loan")
     assert product.institution == people.bank_x
-    assert (product.min_amount, product.max_amount, product.rate_min) == (1_000_000, 5_000_000, Decimal("0.031"))
+    assert (product.min_amount, product.max_amount, product.rate_min) == (
+        1_000_000,
+        5_000_000,
+        Decimal("0.031"),
+    )
     assert (product.for_stable, [r.code for r in product.regions.all()]) == (False, ["310000"])
     assert product.history.first().history_user == people.bank_x_user
 
@@ -163,7 +167,9 @@ def test_a_bank_is_offered_only_its_instruments(people):
     response = client_for(people.bank_x_user).get(reverse("institution:product-new"))
     choices = [value for value, _label in response.context["form"].fields["instrument"].choices]
     assert choices == ["credit_loan", "ip_pledge_loan", "sci_tech_bond"]
-    posted = client_for(people.bank_x_user).post(reverse("institution:product-new"), form_data(instrument="equity"))
+    posted = client_for(people.bank_x_user).post(
+        reverse("institution:product-new"), form_data(instrument="equity")
+    )
     assert posted.status_code == 400 and "instrument" in posted.context["form"].errors
 
 
@@ -202,9 +208,9 @@ def test_the_xlsx_export_is_a_workbook(people):
 
 
 def test_a_file_with_a_bad_row_is_previewed_with_its_row_number_and_cannot_be_confirmed(people):
-    """Given the export with a new row whose maximum is below its minimum, when uploaded, then 400: the preview
-    lists row 2 unchanged and row 3 refused with the column and reason, offers no confirmation, and nothing is
-    saved; a confirmation posted anyway imports nothing."""
+    """Given the export with a new row whose maximum is below its minimum, when uploaded, then 400: the
+    preview lists row 2 unchanged and row 3 refused with the column and reason, offers no confirmation, and
+    nothing is saved; a confirmation posted anyway imports nothing."""
     client = client_for(people.bank_x_user)
     rows = exported(client)
     bad = dict(rows[0], id="", name="Broken", min_amount="9000000", max_amount="100")
