@@ -297,3 +297,23 @@ def test_the_header_links_products_and_team_for_managers_only(people):
         assert f'href="{url}"' in manager and f'href="{url}"' not in member
     links = client_for(people.bank_x_user).get(reverse("institution:team")).context["nav_links"]
     assert [link.url for link in links if link.current] == [reverse("institution:team")]
+
+
+# --- the demo ------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_makes_each_institutions_reviewer_its_manager(db):
+    """Given the demo (DESIGN §8), then demo-bank manages its institution and sees its products, and each other
+    demo institution has its one demo reviewer as manager."""
+    from django.contrib.auth import get_user_model
+
+    from coordination.demo.seed import seed_demo
+
+    seed_demo(scale=1, password="test-demo-pass")
+    users = get_user_model().objects.filter(username__startswith="demo-")
+    for username in ("demo-bank", "demo-bank-2", "demo-insurer", "demo-vc", "demo-guarantor"):
+        user = users.get(username=username)
+        institution = user.institutions.get()
+        assert list(institution.managers.all()) == [user]
+    body = client_for(users.get(username="demo-bank")).get(reverse("institution:products")).content.decode()
+    assert "科创信用贷" in body and "重大任务科技贷" in body and "浦江科创贷" not in body
