@@ -110,6 +110,26 @@ def remove_member(*, user: AnyUser, institution_id: int, member_id: int) -> Acco
     return member
 
 
+def set_manager(*, user: AnyUser, institution_id: int, member_id: int, manager: bool) -> Account:
+    """A manager makes another member a manager too, or takes the role back. Nobody changes their own role
+    (so the institution keeps the manager who acts)."""
+    with transaction.atomic():
+        account, institution = _manager(user, institution_id, lock=True)
+        member = institution.members.filter(pk=member_id).first()
+        if member is None:
+            raise NotFound()
+        if member.pk == account.pk:
+            raise PermissionDenied(
+                _("You cannot change your own role: ask another manager of the institution."), code="own_role"
+            )
+        institution._history_user = account  # type: ignore[attr-defined]
+        if manager:
+            institution.managers.add(member)
+        else:
+            institution.managers.remove(member)
+    return member
+
+
 # --- the catalogue ----------------------------------------------------------------------------------
 
 
@@ -151,4 +171,5 @@ __all__ = [
     "preview_catalogue_import",
     "remove_member",
     "save_product",
+    "set_manager",
 ]

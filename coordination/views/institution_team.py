@@ -1,6 +1,7 @@
 """/institution/team/ (DESIGN §1's one rule): the managers of an institution add members (an existing account,
-by username or e-mail address) and remove them. Only the institution's managers reach the page; anyone else,
-its other members included, gets a 404. The rules and the audit are coordination/services/institutions.py's.
+by username or e-mail address), remove them, and make them managers or take the role back. Only the
+institution's managers reach the page; anyone else, its other members included, gets a 404. The rules and the
+audit are coordination/services/institutions.py's.
 """
 
 from __future__ import annotations
@@ -80,4 +81,23 @@ def remove_member(request: HttpRequest, member_id: int) -> HttpResponse:
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("%(name)s is no longer a member.") % {"name": member.get_username()})
+    return redirect("institution:team")
+
+
+@login_required
+@require_POST
+def set_manager(request: HttpRequest, member_id: int) -> HttpResponse:
+    institution = _managed(request)
+    manager = request.POST.get("manager") == "1"
+    try:
+        member = services.set_manager(
+            user=request.user, institution_id=institution.pk, member_id=member_id, manager=manager
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        done = _("%(name)s is now a manager.") if manager else _("%(name)s is no longer a manager.")
+        messages.success(request, done % {"name": member.get_username()})
     return redirect("institution:team")

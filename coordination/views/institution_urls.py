@@ -30,4 +30,5 @@ urlpatterns = [
     path("team/", institution_team.team, name="team"),
     path("team/add/", institution_team.add_member, name="team-add"),
     path("team/<int:member_id>/remove/", institution_team.remove_member, name="team-remove"),
+    path("team/<int:member_id>/manager/", institution_team.set_manager, name="team-manager"),
 ]

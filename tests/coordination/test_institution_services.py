@@ -150,3 +150,38 @@ def test_a_plain_member_cannot_change_the_catalogue_nor_an_outsider_reach_it(tea
     saved = services.save_product(user=team.bank_x_user, institution_id=team.bank_x.pk, values=values)
     assert saved.institution == team.bank_x
     assert Product.objects.get(pk=saved.pk).history.first().history_user == team.bank_x_user
+
+
+def test_a_manager_makes_a_member_a_manager_and_takes_the_role_back(team):
+    """Given bank X's manager, when it makes its plain member a manager, then the member manages bank X (and
+    may now add members); taking the role back leaves them a plain member. Both are in the history."""
+    services.set_manager(
+        user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_x_member.pk, manager=True
+    )
+    assert team.bank_x.managers.filter(pk=team.bank_x_member.pk).exists()
+    services.add_member(user=team.bank_x_member, institution_id=team.bank_x.pk, who="newcomer")
+    services.set_manager(
+        user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_x_member.pk, manager=False
+    )
+    assert not team.bank_x.managers.filter(pk=team.bank_x_member.pk).exists()
+    assert "bank-x-2" in members(team.bank_x)
+    assert team.bank_x.history.first().history_user == team.bank_x_user
+
+
+def test_nobody_changes_their_own_role_nor_a_non_members(team):
+    with pytest.raises(PermissionDenied):
+        services.set_manager(
+            user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.bank_x_user.pk, manager=False
+        )
+    with pytest.raises(NotFound):
+        services.set_manager(
+            user=team.bank_x_user, institution_id=team.bank_x.pk, member_id=team.newcomer.pk, manager=True
+        )
+    with pytest.raises(PermissionDenied):
+        services.set_manager(
+            user=team.bank_x_member,
+            institution_id=team.bank_x.pk,
+            member_id=team.bank_x_member.pk,
+            manager=True,
+        )
+    assert list(team.bank_x.managers.all()) == [team.bank_x_user]

@@ -79,6 +79,9 @@ def test_the_writes_are_404_for_anyone_but_the_manager(people, who):
     assert client.post(reverse("institution:team-add"), {"who": "applicant-b"}).status_code == 404
     remove = reverse("institution:team-remove", args=[people.bank_x_user.pk])
     assert client.post(remove).status_code == 404
+    demote = reverse("institution:team-manager", args=[people.bank_x_user.pk])
+    assert client.post(demote, {"manager": "0"}).status_code == 404
+    assert people.bank_x.managers.filter(pk=people.bank_x_user.pk).exists()
     assert people.bank_x.members.filter(pk=people.bank_x_user.pk).exists()
 
 
@@ -281,6 +284,17 @@ def test_the_manager_adds_and_removes_a_member(people):
     assert not people.bank_x.members.filter(pk=people.insurer_user.pk).exists()
 
 
+def test_the_manager_makes_a_member_a_manager_from_the_page(people):
+    client = client_for(people.bank_x_user)
+    url = reverse("institution:team-manager", args=[people.bank_x_member.pk])
+    assert url in client.get(reverse("institution:team")).content.decode()
+    response = client.post(url, {"manager": "1"}, follow=True)
+    assert "bank-x-2 is now a manager." in response.content.decode()
+    assert client_for(people.bank_x_member).get(reverse("institution:products")).status_code == 200
+    client.post(url, {"manager": "0"})
+    assert client_for(people.bank_x_member).get(reverse("institution:products")).status_code == 404
+
+
 def test_adding_an_unknown_account_says_why_on_the_field(people):
     response = client_for(people.bank_x_user).post(reverse("institution:team-add"), {"who": "ghost"})
     assert response.status_code == 400
@@ -299,12 +313,12 @@ def test_the_header_links_products_and_team_for_managers_only(people):
     assert [link.url for link in links if link.current] == [reverse("institution:team")]
 
 
-# --- the demo ------------------------------------------------------------------------------------------------
+# --- the demo -----------------------------------------------------------------------------------------------
 
 
 def test_the_demo_makes_each_institutions_reviewer_its_manager(db):
-    """Given the demo (DESIGN §8), then demo-bank manages its institution and sees its products, and each other
-    demo institution has its one demo reviewer as manager."""
+    """Given the demo (DESIGN §8), then demo-bank manages its institution and sees its products, and each
+    other demo institution has its one demo reviewer as manager."""
     from django.contrib.auth import get_user_model
 
     from coordination.demo.seed import seed_demo
