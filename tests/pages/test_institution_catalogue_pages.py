@@ -13,7 +13,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lenders.catalogue import COLUMNS
@@ -110,6 +112,23 @@ def test_the_catalogue_shows_eligibility_capacity_and_window(people):
     assert "人工智能" in body and "6–60 months" in body
     assert "300.00 万元 / 100,000.00 万元" in body and "99,700.00 万元 left" in body
     assert "2025-01-01 – open-ended" in body
+
+
+def test_the_catalogue_reads_the_same_queries_for_1_and_many_products(people):
+    client = client_for(people.bank_x_user)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("institution:products")).status_code == 200
+        return len(queries.captured_queries)
+
+    one = count()
+    ai = f.TechFieldFactory(code="ai", name="人工智能")
+    for _ in range(5):
+        product = f.ProductFactory(institution=people.bank_x)
+        product.fields.add(ai)
+        product.regions.add(people.shanghai)
+    assert count() == one
 
 
 def form_data(**changes) -> dict:
