@@ -62,7 +62,8 @@ def product_problems(product: Product) -> Problems:
     offers) come first; then the ranges and limits the check constraints hold."""
     problems: Problems = {}
     try:
-        product.full_clean(validate_unique=False, validate_constraints=False)
+        # The institution is the caller's, never typed in: checking that it exists would cost a query a row.
+        product.full_clean(exclude=["institution"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         problems = {name: [str(m) for m in messages] for name, messages in error.message_dict.items()}
     for name, messages in _range_problems(product).items():

@@ -126,11 +126,12 @@ def test_an_xlsx_edited_in_a_spreadsheet_imports_its_numbers_and_dates(bank, wor
 
 
 def test_the_preview_says_new_changed_and_unchanged_and_saves_nothing(bank, world):
-    """Given a file with the loan unchanged, the loan renamed and a new product, when it is previewed, then
+    """Given a file with one loan unchanged, another renamed and a new product, when it is previewed, then
     the rows read unchanged / changed / new with their spreadsheet numbers, and nothing is saved."""
-    exported = csv_rows(export_catalogue(bank, "csv"))[0]
-    renamed = dict(exported, name="X tech loan 2026")
-    content = csv_file([exported, renamed, new_row()])
+    f.ProductFactory(institution=bank, name="Z second loan")
+    kept, second = csv_rows(export_catalogue(bank, "csv"))
+    renamed = dict(second, name="Z second loan 2026")
+    content = csv_file([kept, renamed, new_row()])
     before = snapshot(bank)
     report = catalogue.preview_import(institution=bank, content=content, file_name="c.csv")
     assert [(row.number, row.status) for row in report.rows] == [
@@ -332,3 +333,19 @@ def test_every_check_constraint_is_covered_by_the_cases_above():
 
 def test_a_valid_product_has_no_problems(world):
     assert product_problems(Product(**_valid(world))) == {}
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused_before_any_row_is_read(bank, monkeypatch):
+    monkeypatch.setattr("lenders.catalogue.MAX_ROWS", 2)
+    content = csv_file([new_row(name=f"P{i}") for i in range(3)])
+    with pytest.raises(catalogue.ValidationFailed) as refused:
+        catalogue.preview_import(institution=bank, content=content, file_name="c.csv")
+    assert refused.value.fields["file"] == ["The file has more than 2 rows."]
+
+
+def test_a_product_named_by_two_rows_is_refused_on_the_second(bank, world):
+    exported = csv_rows(export_catalogue(bank, "csv"))[0]
+    content = csv_file([dict(exported, name="First"), dict(exported, name="Second")])
+    report = catalogue.preview_import(institution=bank, content=content, file_name="c.csv")
+    assert [(row.number, row.status) for row in report.rows] == [(2, RowStatus.CHANGED), (3, RowStatus.BAD)]
+    assert report.rows[1].problems == ("id: Another row of the file already changes this product.",)
