@@ -185,3 +185,23 @@ def test_nobody_changes_their_own_role_nor_a_non_members(team):
             manager=True,
         )
     assert list(team.bank_x.managers.all()) == [team.bank_x_user]
+
+
+def test_the_admin_refuses_a_manager_who_is_not_a_member(team):
+    """A superuser appoints the first manager in the admin: only among the institution's members."""
+    from coordination.admin.lenders import InstitutionForm
+
+    institution = team.bank_x
+    data = {
+        "name": institution.name,
+        "kind": institution.kind,
+        "credit_code": institution.credit_code,
+        "members": [team.bank_x_user.pk],
+        "managers": [team.bank_x_user.pk, team.newcomer.pk],
+        "is_active": "on",
+    }
+    form = InstitutionForm(data=data, instance=institution)
+    assert not form.is_valid()
+    assert form.errors["managers"] == ["Managers must be members too: newcomer."]
+    data["managers"] = [team.bank_x_user.pk]
+    assert InstitutionForm(data=data, instance=institution).is_valid()
