@@ -48,7 +48,7 @@ def _track(model, *, m2m_fields: tuple[str, ...] = (), excluded_fields: tuple[st
 
 # Grants: who holds which power.
 _track(CoordinatorScope, m2m_fields=("regions",))
-_track(Institution, m2m_fields=("members", "regions"))
+_track(Institution, m2m_fields=("members", "managers", "regions"))
 _track(Enterprise, m2m_fields=("members", "managers"))
 _track(EnterpriseJoinRequest)
 _track(ApiToken, excluded_fields=("key_hash", "last_used_at"))

@@ -32,6 +32,15 @@ class Institution(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="institutions", verbose_name=_("members")
     )
+    # DESIGN §1: who keeps the team and the catalogue. Always a subset of `members` (the team's services keep
+    # it so); the first is appointed by a superuser in the admin.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_institutions",
+        verbose_name=_("managers"),
+        help_text=_("Members who add and remove the institution's members and keep its products."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

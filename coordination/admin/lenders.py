@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,33 @@ class ProductInline(admin.TabularInline):
     show_change_link = True
 
 
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = [
+            "name",
+            "kind",
+            "credit_code",
+            "regions",
+            "relending_eligible",
+            "members",
+            "managers",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        # A manager is a member with a power (coordination/services/institutions.py keeps it so too).
+        outside = set(data.get("managers") or ()) - set(data.get("members") or ())
+        if outside:
+            self.add_error(
+                "managers",
+                _("Managers must be members too: %(names)s.")
+                % {"names": ", ".join(sorted(user.get_username() for user in outside))},
+            )
+        return data
+
+
 @admin.register(Institution)
 class InstitutionAdmin(GrantAdmin, ReferenceDataAdmin):
     """Every coordinator reads the institutions it routes to; the first manager and every later
@@ -30,7 +58,8 @@ class InstitutionAdmin(GrantAdmin, ReferenceDataAdmin):
     list_filter = ["kind", "relending_eligible", "is_active"]
     search_fields = ["name", "credit_code"]
     filter_horizontal = ["regions"]
-    autocomplete_fields = ["members"]
+    autocomplete_fields = ["members", "managers"]
+    form = InstitutionForm
     inlines = [ProductInline]
 
 

@@ -2,9 +2,10 @@
 
 By area: `scoping` (the one visibility function per model, roles, the viewer), `accounts` (roles and
 language of a user), `applicant` (the SME pages), `institution` (the teaser rule and the workbench queue),
-`inbox`. The package re-exports each, so callers keep writing `selectors.requests_visible_to`; except
-`institution_performance` (an institution's record as the matcher scores it), imported from its module
-so that reading the selectors does not load the matcher."""
+`catalogue` (what an institution's managers keep: team and products), `inbox`. The package re-exports
+each, so callers keep writing `selectors.requests_visible_to`; except `institution_performance` (an
+institution's record as the matcher scores it), imported from its module so that reading the selectors
+does not load the matcher."""
 
 from .accounts import (  # noqa: F401
     account_exists_with_email,
@@ -24,6 +25,12 @@ from .applicant import (  # noqa: F401
     applicant_viewer,
     disclosures_visible_to,
     pending_deadlines,
+)
+from .catalogue import (  # noqa: F401
+    catalogue_products,
+    institution_team,
+    managed_institution,
+    manages_an_institution,
 )
 from .inbox import (  # noqa: F401
     NotificationTarget,

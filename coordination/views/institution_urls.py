@@ -1,8 +1,9 @@
-"""/institution/ (namespace "institution"): the referral queue and a referral's page (DESIGN §9)."""
+"""/institution/ (namespace "institution"): the referral queue and a referral's page (DESIGN §9); the
+catalogue and the team, for the institution's managers."""
 
 from django.urls import path
 
-from . import institution, institution_performance
+from . import institution, institution_performance, institution_products, institution_team
 
 app_name = "institution"
 
@@ -21,4 +22,14 @@ urlpatterns = [
     ),
     path("referrals/<int:pk>/documents/<int:document_id>/", institution.download, name="document"),
     path("performance/", institution_performance.performance, name="performance"),
+    path("products/", institution_products.catalogue, name="products"),
+    path("products/new/", institution_products.product_new, name="product-new"),
+    path("products/<int:pk>/", institution_products.product_edit, name="product"),
+    path("products/export.<str:kind>", institution_products.export, name="products-export"),
+    path("products/import/", institution_products.import_upload, name="products-import"),
+    path("products/import/confirm/", institution_products.import_confirm, name="products-import-confirm"),
+    path("team/", institution_team.team, name="team"),
+    path("team/add/", institution_team.add_member, name="team-add"),
+    path("team/<int:member_id>/remove/", institution_team.remove_member, name="team-remove"),
+    path("team/<int:member_id>/manager/", institution_team.set_manager, name="team-manager"),
 ]

@@ -40,10 +40,12 @@ def links_for(request: HttpRequest) -> list[NavLink]:
     if Role.INSTITUTION in roles:
         wanted.append(("institution:queue", _("Referrals")))
         wanted.append(("institution:performance", _("Performance")))
+        if selectors.manages_an_institution(user):
+            wanted += [("institution:products", _("Products")), ("institution:team", _("Team"))]
     if user.is_staff:
         wanted.append(("admin:index", _("Coordinator console")))
     found = [(str(label), url) for name, label in wanted if (url := url_or_none(name)) is not None]
-    # The deepest link that holds the page is the current one (/institution/performance/, not /institution/).
+    # The deepest link that holds the page is the current one (/institution/team/, not /institution/).
     current = max((url for _label, url in found if _is_current(request, url)), key=len, default=None)
     links = [NavLink(label, url, url == current) for label, url in found]
     inbox = url_or_none("inbox:home")

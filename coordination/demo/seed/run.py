@@ -39,6 +39,7 @@ def demo_counts() -> dict[str, int]:
         (MajorTask, "participants"),
         (Institution, "regions"),
         (Institution, "members"),
+        (Institution, "managers"),
         (Product, "fields"),
         (Product, "regions"),
         (CoordinatorScope, "regions"),

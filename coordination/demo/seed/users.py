@@ -34,6 +34,8 @@ class DemoUser:
     is_superuser: bool = False
     enterprises: tuple[int, ...] = ()
     institution: int | None = None
+    # DESIGN §8: demo-bank manages its institution; so does each other institution's one demo reviewer.
+    manages_institution: bool = False
     # None: no coordinator scope; () with national=True: national; region codes otherwise.
     coordinator_regions: tuple[str, ...] | None = None
     national: bool = False
@@ -42,11 +44,11 @@ class DemoUser:
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-applicant", "演示申请人", enterprises=APPLICANT_ENTERPRISES),
     DemoUser("demo-applicant-2", "演示申请人二", enterprises=(APPLICANT_2_ENTERPRISE,)),
-    DemoUser("demo-bank", "演示银行审查员", institution=DEMO_BANK),
-    DemoUser("demo-bank-2", "演示银行审查员二", institution=DEMO_BANK_2),
-    DemoUser("demo-insurer", "演示保险审查员", institution=DEMO_INSURER),
-    DemoUser("demo-vc", "演示投资经理", institution=DEMO_VC),
-    DemoUser("demo-guarantor", "演示担保审查员", institution=DEMO_GUARANTOR),
+    DemoUser("demo-bank", "演示银行审查员", institution=DEMO_BANK, manages_institution=True),
+    DemoUser("demo-bank-2", "演示银行审查员二", institution=DEMO_BANK_2, manages_institution=True),
+    DemoUser("demo-insurer", "演示保险审查员", institution=DEMO_INSURER, manages_institution=True),
+    DemoUser("demo-vc", "演示投资经理", institution=DEMO_VC, manages_institution=True),
+    DemoUser("demo-guarantor", "演示担保审查员", institution=DEMO_GUARANTOR, manages_institution=True),
     DemoUser("demo-coordinator", "上海市协调员", is_staff=True, coordinator_regions=(SHANGHAI,)),
     DemoUser("demo-national", "国家协调员", is_staff=True, coordinator_regions=(), national=True),
     DemoUser("demo-national-2", "国家协调员二", is_staff=True, coordinator_regions=(), national=True),
@@ -105,6 +107,15 @@ def seed_users(
             (institution_ids[demo.institution], user_ids[demo.username])
             for demo in DEMO_USERS
             if demo.institution is not None
+        ),
+    )
+    link_pairs(
+        Institution,
+        "managers",
+        (
+            (institution_ids[demo.institution], user_ids[demo.username])
+            for demo in DEMO_USERS
+            if demo.institution is not None and demo.manages_institution
         ),
     )
 
