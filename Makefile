@@ -11,7 +11,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 MESSAGES_ARGS := --ignore=.venv --ignore=var --ignore=tests --ignore=node_modules \
 	--add-location file --no-obsolete
 
-.PHONY: run test install lint check clean messages
+.PHONY: run test install lint check clean messages typescript-example
 
 $(STAMP): pyproject.toml
 	@echo "Installing into $(VENV) (log: $(VENV)/install.log)…"
@@ -52,6 +52,17 @@ run: install
 
 test: install
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+# The bank's TypeScript example (docs/examples/typescript/) type-checked against types that openapi-typescript
+# generates from the schema: an API change that breaks a TypeScript integration fails here.
+TS_EXAMPLE := docs/examples/typescript
+typescript-example: $(STAMP)
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn \
+		--file var/openapi.yaml
+	npm ci --prefix $(TS_EXAMPLE) --no-audit --no-fund --loglevel=error
+	cd $(TS_EXAMPLE) && npx --no-install openapi-typescript ../../../var/openapi.yaml -o schema.d.ts \
+		&& npx --no-install tsc --noEmit -p .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

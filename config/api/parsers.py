@@ -2,17 +2,15 @@
 
 JSON: nested deeper than API_JSON_MAX_DEPTH (the standard library's parser recurses, so 10 000 levels
 would escape as a RecursionError), NUL characters or lone surrogates in any key or string value (PostgreSQL
-text cannot hold a NUL; UTF-8 cannot encode a surrogate). Forms: the same characters in any name or value.
+text cannot hold a NUL; UTF-8 cannot encode a surrogate). Multipart (uploads): NUL in any name or value.
 """
-
-import io
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ValidationError
 
-from config.text_checks import text_problem, urlencoded_problems
+from config.text_checks import text_problem
 
 
 def _refuse(field: str, reason) -> ValidationError:
@@ -55,15 +53,6 @@ class JSONParser(parsers.JSONParser):
             raise _too_deep() from None
         check_json(data, max_depth=settings.API_JSON_MAX_DEPTH)
         return data
-
-
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read()
-        problems = urlencoded_problems(raw, unnamed="body")
-        if problems:
-            raise ValidationError(problems)
-        return super().parse(io.BytesIO(raw), media_type, parser_context)
 
 
 class MultiPartParser(parsers.MultiPartParser):

@@ -5,11 +5,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lenders.models import Institution
 
 from ..errors import NotFound, SignInFailed, TooManyFailures
 from ..models import ApiToken
@@ -28,6 +30,20 @@ def issue_token(*, user, name: str = "login", integration: bool = False) -> tupl
         user=user, name=name, prefix=key[:8], key_hash=hash_key(key), integration=integration
     )
     return token, key
+
+
+def issue_sandbox_token(*, institution_id: int) -> tuple[ApiToken, str]:
+    """An integration token for a demo institution's sandbox user (docs/integrators.md): one user per
+    institution, made on first use without a password, a member of it and of nothing else."""
+    institution = Institution.objects.filter(pk=institution_id).first()
+    if institution is None:
+        raise NotFound(_("No institution with this id."))
+    user, created = get_user_model().objects.get_or_create(username=f"sandbox-{institution.pk}")
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    institution.members.add(user)
+    return issue_token(user=user, name="sandbox", integration=True)
 
 
 def sign_in(request, *, username: str, password: str, otp_token: str = "") -> tuple[ApiToken, str]:

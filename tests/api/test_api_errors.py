@@ -623,7 +623,10 @@ def test_upload_input_names_each_bad_field(world, api):
     said(fields_of(upload(client, request.pk, content=b"")), "file", "empty")
     url = f"{FR}{request.pk}/documents/"
     said(fields_of(client.post(url, {"kind": "other"}, format="multipart")), "file", "no file")
-    said(fields_of(client.post(url, {"kind": "other", "file": "text"}, format="json")), "file")
+    # An upload is multipart only, as the schema says: a JSON body is refused before any field is read.
+    assert error_of(client.post(url, {"kind": "other", "file": "text"}, format="json"), 415)["code"] == (
+        "unsupported_media_type"
+    )
 
 
 def test_only_the_applicant_uploads(world, api, routed):

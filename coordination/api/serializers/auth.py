@@ -1,6 +1,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from lenders.choices import InstitutionKind
+
 from ...choices import Role
 from ...models import (
     ApiToken,
@@ -29,13 +31,31 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MeEnterpriseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    credit_code = serializers.CharField()
+    region = serializers.CharField(help_text="GB/T 2260 code.")
+
+
+class MeInstitutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=InstitutionKind.choices)
+
+
+class MeCoordinatorScopeSerializer(serializers.Serializer):
+    national = serializers.BooleanField()
+    regions = serializers.ListField(child=serializers.CharField(), help_text="GB/T 2260 codes.")
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     role = serializers.ChoiceField(
         choices=[r.value for r in Role if r != Role.SYSTEM] + ["superuser", "none"]
     )
     roles = serializers.ListField(child=serializers.CharField())
-    enterprises = serializers.ListField(child=serializers.DictField())
-    institution = serializers.DictField(allow_null=True)
-    coordinator_scope = serializers.DictField(allow_null=True)
+    enterprises = MeEnterpriseSerializer(many=True)
+    institution = MeInstitutionSerializer(allow_null=True)
+    coordinator_scope = MeCoordinatorScopeSerializer(allow_null=True)
     language = serializers.CharField(default=settings.LANGUAGE_CODE)

@@ -34,6 +34,7 @@ class TokenView(APIView):
         # Without authenticators DRF turns AuthenticationFailed into a 403; wrong credentials are a 401.
         return 'Bearer realm="api"'
 
+    @extend_schema(operation_id="createAuthToken")
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request)
         token, key = token_services.sign_in(request, **data)
@@ -67,5 +68,6 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, GenericVi
 
 @extend_schema(responses={200: s.MeSerializer, **ERRORS(401)})
 class MeView(APIView):
+    @extend_schema(operation_id="getMe")
     def get(self, request):
         return Response(selectors.describe_user(request.user))

@@ -5,6 +5,8 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api.parsers import MultiPartParser
+
 from ... import selectors
 from ...errors import Conflict, PermissionDenied
 from ...matching.proposal import proposal_for_coordinator
@@ -244,10 +246,17 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     )
     @extend_schema(
         methods=["POST"],
+        operation_id="uploadFinancingRequestDocument",
         request={"multipart/form-data": s.DocumentUploadSerializer},
         responses={201: s.DocumentSerializer, **WRITE_ERRORS, **ERRORS(413, 415)},
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filter_backends=[],
+        parser_classes=[MultiPartParser],
+    )
     def documents(self, request, pk=None):
         obj = self.get_object()
         if request.method == "GET":
@@ -260,13 +269,18 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     @extend_schema(
         request=None,
+        # One binary response, so that generated clients keep it (they skip five alternatives); the file's
+        # own type comes in the Content-Type header and its name in Content-Disposition.
         responses={
-            **{
-                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
-                for content_type in sorted(set(document_services.EXTENSIONS.values()))
-            },
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file. Its type (one of "
+                + ", ".join(sorted(set(document_services.EXTENSIONS.values())))
+                + ") is in the `Content-Type` header, its name in `Content-Disposition`.",
+            ),
             **READ_ERRORS,
         },
+        operation_id="downloadFinancingRequestDocument",
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)/download")
     def download(self, request, pk=None, document_id=None):

@@ -27,7 +27,11 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
     def get_queryset(self):
         return selectors.notifications_visible_to(self.request.user)
 
-    @extend_schema(request=s.MarkReadSerializer, responses={200: s.MarkReadResultSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        operation_id="markNotificationsRead",
+        request=s.MarkReadSerializer,
+        responses={200: s.MarkReadResultSerializer, **WRITE_ERRORS},
+    )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
         data = validated(s.MarkReadSerializer, request)

@@ -30,6 +30,7 @@ def _referral_action(
     status_code=200,
     examples=(),
     url_path=None,
+    operation_id=None,
 ):
     def view(self, request, pk=None):
         data = validated(serializer_class, request) if serializer_class else {}
@@ -49,6 +50,7 @@ def _referral_action(
 
     view.__name__ = name
     return extend_schema(
+        operation_id=operation_id,
         request=serializer_class,
         responses={status_code: result, **WRITE_ERRORS},
         description=docs.describe_action(REFERRAL_TRANSITIONS, [name], what),
@@ -123,6 +125,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         "offer",
         s.OfferInputSerializer,
         referral_services.make_offer,
+        operation_id="offerOnReferral",
         result=s.OfferSerializer,
         status_code=201,
         fields={
