@@ -20,8 +20,8 @@ from .account_forms import LoginForm, PasswordResetForm, SignUpForm
 from .forms import add_domain_error
 from .links import first_url
 
-# Where a newly confirmed applicant goes after signing in: registering its enterprise, once that page exists.
-AFTER_CONFIRMATION = ("sme:enterprise_new", "sme:home")
+# Where a newly confirmed applicant goes after signing in: registering its enterprise.
+AFTER_CONFIRMATION = ("enterprises:new",)
 
 
 class LoginView(auth_views.LoginView):
