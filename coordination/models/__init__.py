@@ -25,6 +25,7 @@ from .messaging import (
     OutboxMessage,
     WebhookSubscription,
 )
+from .policy import PolicyProgramme
 
 __all__ = [
     "ApiToken",
@@ -45,6 +46,7 @@ __all__ = [
     "NotificationSetting",
     "Offer",
     "OutboxMessage",
+    "PolicyProgramme",
     "ReferenceCounter",
     "Referral",
     "RequestDocument",

@@ -44,6 +44,14 @@ from .institution import (  # noqa: F401
     tech_sme_status,
     with_teaser_data,
 )
+from .policy import (  # noqa: F401
+    credits_by_version,
+    enterprise_field_ids,
+    is_first_loan,
+    programme_terms,
+    programmes_in_force,
+    programmes_visible_to,
+)
 from .scoping import (  # noqa: F401
     REASONS_FOR_APPLICANT,
     EnterpriseMembers,
