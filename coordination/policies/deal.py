@@ -6,7 +6,7 @@ enterprise); the simulator and the tests build them by hand. Money is in yuan, r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -61,3 +61,9 @@ class Deal:
     def term_years(self) -> Decimal:
         """The offer's life in years (one year when the offer names no term)."""
         return Decimal(self.term_months) / YEAR_MONTHS if self.term_months else Decimal(1)
+
+
+def with_parents(fields: Iterable[tuple[int, int | None]]) -> frozenset[int]:
+    """Field ids with their parents' (from (id, parent id) pairs): a programme for a root field covers its
+    branches."""
+    return frozenset(i for pair in fields for i in pair if i is not None)

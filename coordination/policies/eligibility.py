@@ -31,7 +31,7 @@ def refusal(programme: Programme, deal: Deal) -> str | None:
     if programme.region_code and not covers(programme.region_code, deal.region_code):
         return gettext("The enterprise is not in %(region)s.") % {"region": programme.region_name}
     if deal.instrument not in instruments_of(programme):
-        return gettext("The programme does not cover a %(instrument)s.") % {
+        return gettext("The programme does not cover this instrument (%(instrument)s).") % {
             "instrument": lower_first(label_of(Instrument, deal.instrument))
         }
     if programme.max_amount is not None and deal.amount > programme.max_amount:

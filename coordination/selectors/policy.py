@@ -14,7 +14,7 @@ from projects.models import Enterprise, InnovationCreditScore
 from projects.regions import covered_q, covering_codes
 
 from ..models import PolicyProgramme, Tranche
-from ..policies.deal import Programme
+from ..policies.deal import Programme, with_parents
 from .scoping import User, coordinator_scope
 
 LOANS = (Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN)
@@ -109,7 +109,5 @@ def is_first_loan(enterprise_id: int, *, besides: int | None = None) -> bool:
 
 
 def enterprise_field_ids(enterprise: Enterprise) -> frozenset[int]:
-    """The enterprise's fields and the fields above them (a programme for a root field covers its
-    branches). One query."""
-    pairs = enterprise.fields.values_list("pk", "parent_id")
-    return frozenset(i for pair in pairs for i in pair if i is not None)
+    """The enterprise's fields and the fields above them. One query."""
+    return with_parents(enterprise.fields.values_list("pk", "parent_id"))
