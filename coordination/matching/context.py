@@ -10,7 +10,6 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from projects.choices import SpecialisedStatus
 from projects.credits.selectors import current_credit_of
 from projects.models import Enterprise, Region, TechField
 from projects.regions import covering_codes
@@ -18,6 +17,7 @@ from projects.regions import covering_codes
 from ..choices import ReferralStatus, Role
 from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
 from ..policies.deal import Deal, Programme, with_parents
+from ..policies.eligibility import on_relending_list, registered_tech_sme
 from ..selectors import policy as policy_selectors
 from ..workflow.tables import LIVE_REFERRAL
 
@@ -82,16 +82,11 @@ class MatchContext:
 
     @property
     def tech_sme(self) -> bool:
-        return bool(self.enterprise.tech_sme_registration_no)
+        return registered_tech_sme(self.enterprise)
 
     @property
     def on_relending_list(self) -> bool:
-        """Registered tech-SMEs, valid high-tech enterprises and specialised SMEs: the re-lending list."""
-        e = self.enterprise
-        high_tech = bool(e.high_tech_certificate_no) and (
-            e.high_tech_valid_until is None or e.high_tech_valid_until >= self.today
-        )
-        return self.tech_sme or high_tech or e.specialised_status != SpecialisedStatus.NONE
+        return on_relending_list(self.enterprise, self.today)
 
     def deal(self, tranche: Tranche, *, relending_bank: bool, annual_rate: Decimal | None = None) -> Deal:
         """The tranche as the policy programmes read a deal (the rate is the product's, indicative)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext
 
 from lenders.choices import Instrument
-from projects.choices import Stage
+from projects.choices import SpecialisedStatus, Stage
 from projects.regions import covers
 
 from ..choices import ProgrammeKind, label_of, lower_first
@@ -13,6 +13,22 @@ from .deal import Deal, Programme
 from .parameters import KIND_INSTRUMENTS
 
 RELENDING = ProgrammeKind.RELENDING
+
+
+def registered_tech_sme(enterprise) -> bool:
+    return bool(enterprise.tech_sme_registration_no)
+
+
+def on_relending_list(enterprise, day) -> bool:
+    """Registered tech-SMEs, valid high-tech enterprises and specialised SMEs: the re-lending list."""
+    high_tech = bool(enterprise.high_tech_certificate_no) and (
+        enterprise.high_tech_valid_until is None or enterprise.high_tech_valid_until >= day
+    )
+    return (
+        registered_tech_sme(enterprise)
+        or high_tech
+        or enterprise.specialised_status != SpecialisedStatus.NONE
+    )
 
 
 def in_window(programme: Programme, day) -> bool:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext
 
-from ..choices import ProgrammeKind
+from ..choices import ProgrammeKind, label_of
 from ..templatetags.money import percent, wan
 from .deal import Deal, Programme
 from .eligibility import qualifies
@@ -138,15 +138,15 @@ def risk_compensation(programme: Programme, deal: Deal) -> Support:
     share = p["share"] + (p["first_loan_bonus"] if deal.first_loan else Decimal(0))
     cover = _money(_capped(deal.amount * min(share, Decimal(1)), p["cap_per_loan"]))
     words = gettext(
-        "The risk pool %(where)s bears %(share)s of a principal loss on this %(who)s, up to %(cap)s, "
-        "for %(years)s years"
+        "The risk pool %(where)s bears %(share)s of a principal loss on this %(who)s, for %(years)s years"
     ) % {
         "where": _place(programme),
         "share": percent(share),
         "who": _borrower(programme, deal, first_loan_counts=bool(p["first_loan_bonus"])),
-        "cap": wan(cover),
         "years": p["cover_years"],
     }
+    if p["cap_per_loan"] is not None:
+        words += gettext(", at most %(cap)s a loan") % {"cap": wan(p["cap_per_loan"])}
     return Support(programme, cover, words)
 
 
@@ -192,3 +192,30 @@ def net_annual_rate(deal: Deal, found: Iterable[Support]) -> Decimal | None:
     relief = sum((s.cost_relief for s in found), Decimal(0))
     net = deal.annual_rate - relief / (deal.amount * deal.term_years)
     return max(net, Decimal(0)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class StoredSupport:
+    """One entry of an offer's stored `policy_support`, as pages show it."""
+
+    kind: str
+    label: str
+    amount: Decimal | None
+    explanation: str
+
+
+def stored_supports(stored) -> list[StoredSupport]:
+    """An offer's `policy_support` (as stored) for display; entries that are not well-formed are left out."""
+    lines = []
+    for entry in stored if isinstance(stored, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        kind = str(entry.get("kind", ""))
+        try:
+            amount: Decimal | None = Decimal(str(entry.get("amount")))
+        except (InvalidOperation, ValueError):
+            amount = None
+        lines.append(
+            StoredSupport(kind, label_of(ProgrammeKind, kind), amount, str(entry.get("explanation", "")))
+        )
+    return lines

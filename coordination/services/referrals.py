@@ -13,6 +13,7 @@ from ..models import Offer, Referral
 from ..workflow import engine
 from .amounts import as_money
 from .locking import lock_offer, lock_referral, with_idempotency
+from .policy_support import attach_policy_support
 
 MAX_OFFER_VALIDITY_DAYS = 180
 
@@ -156,6 +157,7 @@ def make_offer(
             created_by=user,
         )
         offer.referral = referral
+        attach_policy_support(offer)
         engine.record_creation(offer, "make", user=user, role="institution")
         return offer
 
