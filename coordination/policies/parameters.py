@@ -8,6 +8,7 @@ values back as Decimals and ints.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -131,7 +132,7 @@ def validated(kind: str, raw) -> tuple[dict, dict[str, str]]:
     return clean, errors
 
 
-def read(params: dict) -> dict:
+def read(params: Mapping) -> dict:
     """Normalised parameters as Python values: Decimals for shares, rates and money; ints for years."""
     return {
         name: Decimal(value) if isinstance(value, str) and name != "mode" else value

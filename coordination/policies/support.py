@@ -9,7 +9,7 @@ applicant's rate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -165,7 +165,7 @@ def relending(programme: Programme, deal: Deal) -> Support:
     return Support(programme, refinanced, words)
 
 
-BY_KIND = {
+BY_KIND: dict[str, Callable[[Programme, Deal], Support]] = {
     ProgrammeKind.INTEREST_SUBSIDY: interest_subsidy,
     ProgrammeKind.GUARANTEE_FEE_SUBSIDY: guarantee_fee_subsidy,
     ProgrammeKind.INSURANCE_PREMIUM_SUBSIDY: insurance_premium_subsidy,

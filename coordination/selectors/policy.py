@@ -42,6 +42,7 @@ def programmes_visible_to(user: User) -> QuerySet[PolicyProgramme]:
 
 def programme_terms(row: PolicyProgramme) -> Programme:
     """A programme row as the pure policy functions read it (its fields prefetched, or one query)."""
+    region = row.region
     return Programme(
         id=row.pk,
         code=row.code,
@@ -49,8 +50,8 @@ def programme_terms(row: PolicyProgramme) -> Programme:
         name=row.name,
         kind=row.kind,
         level=row.level,
-        region_code=row.region.code if row.region_id else None,
-        region_name=row.region.name if row.region_id else "",
+        region_code=region.code if region is not None else None,
+        region_name=region.name if region is not None else "",
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         budget=row.budget,
