@@ -164,3 +164,13 @@ class IssuerLevel(models.TextChoices):
     PROVINCIAL = "provincial", _("Provincial")
     MUNICIPAL = "municipal", _("Municipal")
     DISTRICT = "district", _("District pilot")
+
+
+class LedgerMovement(models.TextChoices):
+    """A movement on a policy programme's budget (DESIGN §10)."""
+
+    COMMIT = "commit", _("Commitment")
+    RELEASE = "release", _("Release")
+    CLAIM = "claim", _("Claim")
+    PAY = "pay", _("Payment")
+    REFUSED = "refused", _("Refused: over the budget")

@@ -25,7 +25,7 @@ from .messaging import (
     OutboxMessage,
     WebhookSubscription,
 )
-from .policy import PolicyProgramme
+from .policy import PolicyProgramme, ProgrammeLedgerEntry
 
 __all__ = [
     "ApiToken",
@@ -47,6 +47,7 @@ __all__ = [
     "Offer",
     "OutboxMessage",
     "PolicyProgramme",
+    "ProgrammeLedgerEntry",
     "ReferenceCounter",
     "Referral",
     "RequestDocument",

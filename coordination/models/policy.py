@@ -9,13 +9,15 @@ first day without touching it.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import Stage
 from projects.models import MONEY, Region, TechField
 
-from ..choices import IssuerLevel, ProgrammeKind
+from ..choices import IssuerLevel, LedgerMovement, ProgrammeKind
 from ..policies.parameters import KIND_INSTRUMENTS, validated
+from .financing import AppendOnlyQuerySet
 
 
 class PolicyProgramme(models.Model):
@@ -104,3 +106,52 @@ class PolicyProgramme(models.Model):
             errors["region"] = [_("A national programme has no region; any other level has one.")]
         if errors:
             raise ValidationError(errors)
+
+
+class ProgrammeLedgerEntry(models.Model):
+    """One movement on a programme's budget. Append-only: balances are the sums of the entries, so at every
+    moment budget = available + committed + paid (available = budget − committed − paid, never negative).
+
+    commit: committed +amount; release: committed −amount; claim: records a claim on a commitment (no
+    change until paid); pay: committed −amount, paid +amount; refused: what did not fit, with the reason.
+    """
+
+    programme = models.ForeignKey(
+        PolicyProgramme, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("policy programme")
+    )
+    tranche = models.ForeignKey(
+        "coordination.Tranche",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policy_ledger",
+        verbose_name=_("tranche"),
+    )
+    movement = models.CharField(_("movement"), max_length=16, choices=LedgerMovement.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    committed_change = models.DecimalField(_("change in committed"), **MONEY, default=0)
+    paid_change = models.DecimalField(_("change in paid"), **MONEY, default=0)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "created_at", "id"]
+        verbose_name = _("programme ledger entry")
+        verbose_name_plural = _("programme ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_non_negative"),
+            models.CheckConstraint(condition=Q(paid_change__gte=0), name="ledger_paid_never_returned"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.movement} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Ledger entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Ledger entries are append-only.")

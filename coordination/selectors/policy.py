@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from lenders.choices import Instrument
 from projects.credits.choices import ModelStatus
@@ -13,7 +14,8 @@ from projects.credits.selectors import CURRENT_FIRST
 from projects.models import Enterprise, InnovationCreditScore
 from projects.regions import covered_q, covering_codes
 
-from ..models import PolicyProgramme, Tranche
+from ..choices import LedgerMovement
+from ..models import PolicyProgramme, ProgrammeLedgerEntry, Tranche
 from ..policies.deal import Programme, with_parents
 from .scoping import User, coordinator_scope
 
@@ -112,3 +114,38 @@ def is_first_loan(enterprise_id: int, *, besides: int | None = None) -> bool:
 def enterprise_field_ids(enterprise: Enterprise) -> frozenset[int]:
     """The enterprise's fields and the fields above them. One query."""
     return with_parents(enterprise.fields.values_list("pk", "parent_id"))
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A programme's budget and where it is: budget = available + committed + paid."""
+
+    budget: Decimal
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.budget - self.committed - self.paid
+
+
+def programme_balance(programme_id: int, *, budget: Decimal | None = None) -> Balance:
+    """The programme's balances, summed from its ledger. One query (two without `budget`)."""
+    if budget is None:
+        budget = PolicyProgramme.objects.values_list("budget", flat=True).get(pk=programme_id)
+    sums = ProgrammeLedgerEntry.objects.filter(programme_id=programme_id).aggregate(
+        committed=Sum("committed_change"), paid=Sum("paid_change")
+    )
+    return Balance(budget=budget, committed=sums["committed"] or Decimal(0), paid=sums["paid"] or Decimal(0))
+
+
+def tranche_commitment(programme_id: int, tranche_id: int | None) -> tuple[Decimal, Decimal]:
+    """On one tranche under one programme: what is committed now, and how much of it is claimed and not
+    yet paid. One query."""
+    sums = ProgrammeLedgerEntry.objects.filter(programme_id=programme_id, tranche_id=tranche_id).aggregate(
+        committed=Sum("committed_change"),
+        claimed=Sum("amount", filter=Q(movement=LedgerMovement.CLAIM)),
+        paid=Sum("paid_change"),
+    )
+    zero = Decimal(0)
+    return sums["committed"] or zero, (sums["claimed"] or zero) - (sums["paid"] or zero)
