@@ -35,6 +35,7 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     "coordination.add_policyprogramme",
     "coordination.change_policyprogramme",
     "coordination.delete_policyprogramme",
+    "coordination.view_programmeledgerentry",
     # Their own scope, tokens, webhooks and settings: read-only here.
     "coordination.view_coordinatorscope",
     "coordination.view_apitoken",

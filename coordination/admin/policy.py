@@ -13,9 +13,11 @@ from projects.choices import Stage
 
 from .. import selectors
 from ..errors import DomainError
-from ..models import PolicyProgramme
+from ..models import PolicyProgramme, ProgrammeLedgerEntry
 from ..policies.parameters import KIND_PARAMETERS
 from ..services import programmes
+from .display import money
+from .inlines import ReadOnlyInline
 from .scoping import AuditedAdmin
 
 
@@ -73,6 +75,18 @@ class PolicyProgrammeForm(forms.ModelForm):
             self.fields["parameters"].required = False
 
 
+class LedgerInline(ReadOnlyInline):
+    """Every movement on the programme's budget, oldest first (append-only; written by the services)."""
+
+    model = ProgrammeLedgerEntry
+    fields = ["created_at", "movement", "amount", "tranche", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = _("ledger")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tranche__request")
+
+
 @admin.register(PolicyProgramme)
 class PolicyProgrammeAdmin(AuditedAdmin):
     form = PolicyProgrammeForm
@@ -93,14 +107,15 @@ class PolicyProgrammeAdmin(AuditedAdmin):
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     filter_horizontal = ["fields"]
-    readonly_fields = ["published_at", "created_at"]
+    readonly_fields = ["published_at", "created_at", "balance_display"]
+    inlines = [LedgerInline]
     actions = ["publish", "new_version"]
     fieldsets = [
         (
             None,
             {"fields": ["code", "version", "name", "level", "region", "kind", "published_at", "created_at"]},
         ),
-        (_("Window and budget"), {"fields": ["valid_from", "valid_until", "budget"]}),
+        (_("Window and budget"), {"fields": ["valid_from", "valid_until", "budget", "balance_display"]}),
         (
             _("Eligibility"),
             {
@@ -121,6 +136,13 @@ class PolicyProgrammeAdmin(AuditedAdmin):
 
     def scope(self, queryset, user):
         return queryset.filter(pk__in=selectors.programmes_visible_to(user).values("pk"))
+
+    @admin.display(description=_("available / committed / paid"))
+    def balance_display(self, obj: PolicyProgramme) -> str:
+        if obj.pk is None:
+            return "—"
+        balance = selectors.programme_balance(obj.pk, budget=obj.budget)
+        return " / ".join(money(amount) for amount in (balance.available, balance.committed, balance.paid))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and programmes.may_edit_programme(request.user, None)

@@ -10,6 +10,7 @@ from projects.choices import Stage
 
 from .. import selectors
 from ..models import PolicyProgramme
+from ..selectors.policy import with_balances
 from .base import IdCursor, ReadOnlyViewSet
 from .schema import READ_ERRORS
 
@@ -25,6 +26,13 @@ class PolicyProgrammeSerializer(serializers.ModelSerializer):
         help_text=_("The parameters of its kind (DESIGN §10), defaults filled in.")
     )
     published = serializers.BooleanField(source="is_published", read_only=True)
+    committed = serializers.DecimalField(
+        max_digits=18, decimal_places=2, read_only=True, help_text=_("Committed at funding, not yet paid.")
+    )
+    paid = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    available = serializers.DecimalField(
+        max_digits=18, decimal_places=2, read_only=True, help_text=_("budget − committed − paid")
+    )
 
     class Meta:
         model = PolicyProgramme
@@ -50,6 +58,9 @@ class PolicyProgrammeSerializer(serializers.ModelSerializer):
             "parameters",
             "published",
             "published_at",
+            "available",
+            "committed",
+            "paid",
         ]
         read_only_fields = fields
 
@@ -67,4 +78,4 @@ class PolicyProgrammeViewSet(ReadOnlyViewSet):
     filterset_fields = ["kind", "level", "code"]
 
     def get_queryset(self):
-        return selectors.programmes_visible_to(self.request.user).prefetch_related("fields")
+        return with_balances(selectors.programmes_visible_to(self.request.user)).prefetch_related("fields")

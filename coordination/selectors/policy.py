@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from lenders.choices import Instrument
 from projects.credits.choices import ModelStatus
@@ -142,10 +143,36 @@ def programme_balance(programme_id: int, *, budget: Decimal | None = None) -> Ba
 def tranche_commitment(programme_id: int, tranche_id: int | None) -> tuple[Decimal, Decimal]:
     """On one tranche under one programme: what is committed now, and how much of it is claimed and not
     yet paid. One query."""
-    sums = ProgrammeLedgerEntry.objects.filter(programme_id=programme_id, tranche_id=tranche_id).aggregate(
+    on_tranche = Q(tranche__isnull=True) if tranche_id is None else Q(tranche_id=tranche_id)
+    sums = ProgrammeLedgerEntry.objects.filter(on_tranche, programme_id=programme_id).aggregate(
         committed=Sum("committed_change"),
         claimed=Sum("amount", filter=Q(movement=LedgerMovement.CLAIM)),
         paid=Sum("paid_change"),
     )
     zero = Decimal(0)
     return sums["committed"] or zero, (sums["claimed"] or zero) - (sums["paid"] or zero)
+
+
+def with_balances(programmes: QuerySet[PolicyProgramme]) -> QuerySet[PolicyProgramme]:
+    """Annotate `committed`, `paid` and `available` (summed from the ledger) for lists."""
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
+    committed = Coalesce(
+        Subquery(_ledger_sum("committed_change"), output_field=DecimalField(max_digits=18, decimal_places=2)),
+        zero,
+    )
+    paid = Coalesce(
+        Subquery(_ledger_sum("paid_change"), output_field=DecimalField(max_digits=18, decimal_places=2)), zero
+    )
+    return programmes.annotate(committed=committed, paid=paid).annotate(
+        available=F("budget") - F("committed") - F("paid")
+    )
+
+
+def _ledger_sum(column: str):
+    return (
+        ProgrammeLedgerEntry.objects.filter(programme_id=OuterRef("pk"))
+        .order_by()
+        .values("programme_id")
+        .annotate(total=Sum(column))
+        .values("total")
+    )

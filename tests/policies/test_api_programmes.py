@@ -4,6 +4,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from coordination.services import policy_ledger as ledger
 from coordination.services.tokens import issue_token
 from tests.factories_policy import ProgrammeFactory
 
@@ -41,6 +42,10 @@ def test_a_national_coordinator_reads_every_programme_with_its_parameters(world,
     body = client.get(f"{URL}{programmes['shanghai'].pk}/").json()
     assert (body["kind"], body["region"], body["published"]) == ("interest_subsidy", "310000", True)
     assert body["parameters"]["share"] == "0.6" and body["parameters"]["first_loan_share"] == "0.7"
+    assert (body["available"], body["committed"], body["paid"]) == ("100000000.00", "0.00", "0.00")
+    ledger.commit(programme_id=programmes["shanghai"].pk, tranche_id=None, amount="2500")
+    body = client.get(f"{URL}{programmes['shanghai'].pk}/").json()
+    assert (body["available"], body["committed"]) == ("99997500.00", "2500.00")
     assert client.get(URL, {"kind": "relending"}).json()["results"][0]["region"] is None
 
 

@@ -14,6 +14,7 @@ from coordination.errors import Conflict, PermissionDenied
 from coordination.models import PolicyProgramme
 from coordination.permissions import sync_coordinator_group
 from coordination.policies.parameters import defaults, validated
+from coordination.services import policy_ledger as ledger
 from coordination.services.programmes import new_programme_version, publish_programme
 from tests import factories as f
 from tests.factories_policy import ProgrammeFactory
@@ -50,6 +51,9 @@ def form_data(region=None, **overrides) -> dict:
         "min_credit_version": "",
         "max_amount": "",
         "parameters": json.dumps({"share": "0.6"}),
+        # The read-only ledger inline's management form.
+        "ledger-TOTAL_FORMS": "0",
+        "ledger-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != []}
@@ -181,3 +185,14 @@ def test_the_admin_actions_publish_and_version(staff):
         assert response.status_code == 302
     assert PolicyProgramme.objects.get(pk=draft.pk).is_published
     assert PolicyProgramme.objects.filter(code=draft.code, version=2, published_at__isnull=True).exists()
+
+
+def test_the_change_page_shows_the_balance_and_the_ledger(staff):
+    """Given a programme with a commitment and a refusal, when a national coordinator opens it, then the
+    page shows available / committed / paid and both ledger entries."""
+    programme = ProgrammeFactory(budget=Decimal("1000"))
+    ledger.commit(programme_id=programme.pk, tranche_id=None, amount="600")
+    ledger.commit(programme_id=programme.pk, tranche_id=None, amount="500")
+    html = browser(staff.national).get(change_url(programme)).content.decode()
+    assert "400.00 CNY (0.04 万元) / 600.00 CNY (0.06 万元) / 0.00 CNY (0 万元)" in html
+    assert "Refused: over the budget" in html and "Commitment" in html
