@@ -219,3 +219,16 @@ def stored_supports(stored) -> list[StoredSupport]:
             StoredSupport(kind, label_of(ProgrammeKind, kind), amount, str(entry.get("explanation", "")))
         )
     return lines
+
+
+def claim_cap(
+    programme: Programme, *, loss: Decimal, first_loan: bool, other_public: Decimal = Decimal(0)
+) -> Decimal:
+    """What a risk pool pays on a principal loss (DESIGN §10): its share of the loss (+ the first-loan
+    bonus), at most its cap per loan, and never so much that all public compensation of the loss together
+    exceeds `public_total_cap` of it (`other_public`: what other programmes pay on the same loss)."""
+    p = read(programme.parameters)
+    share = min(p["share"] + (p["first_loan_bonus"] if first_loan else Decimal(0)), Decimal(1))
+    cap = _capped(loss * share, p["cap_per_loan"])
+    public_room = max(loss * p["public_total_cap"] - other_public, Decimal(0))
+    return _money(min(cap, public_room))

@@ -102,13 +102,16 @@ def credits_by_version(enterprise_id: int) -> dict[str, Decimal]:
     return credits
 
 
-def is_first_loan(enterprise_id: int, *, besides: int | None = None) -> bool:
-    """Whether the enterprise has had no loan funded here (首贷), leaving out tranche `besides`. One query."""
+def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:
+    """Whether the enterprise has had no loan funded here (首贷): leaving out tranche `besides`, and with
+    `by` counting only loans funded by that day. One query."""
     funded = Tranche.objects.filter(
         request__enterprise_id=enterprise_id, instrument__in=LOANS, funded_on__isnull=False
     )
     if besides is not None:
         funded = funded.exclude(pk=besides)
+    if by is not None:
+        funded = funded.filter(funded_on__lte=by)
     return not funded.exists()
 
 

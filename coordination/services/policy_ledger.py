@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from .. import selectors
-from ..choices import LedgerMovement
+from ..choices import LedgerMovement, ProgrammeKind
 from ..errors import NotFound, ValidationFailed
 from ..models import PolicyProgramme, ProgrammeLedgerEntry, Tranche
+from ..policies.support import claim_cap
 from ..selectors.policy import Balance
 
 CENTS = Decimal("0.01")
@@ -142,6 +143,41 @@ def claim(*, programme_id: int, tranche_id: int | None, amount, reason: str = ""
 
 
 @transaction.atomic
+def claim_loss(
+    *, programme_id: int, tranche_id: int, loss, other_public=ZERO, reason: str = ""
+) -> ProgrammeLedgerEntry:
+    """A default reported on a risk-compensated tranche becomes a claim on the pool within its caps (the
+    pool's share, its cap per loan, 80% of the loss from all public compensation), and within what is
+    committed on the tranche and not claimed yet."""
+    loss = _positive(loss)
+    programme = _locked_one(programme_id)
+    if programme.kind != ProgrammeKind.RISK_COMPENSATION:
+        raise ValidationFailed(
+            gettext("Only a risk-compensation programme takes loss claims."),
+            fields={"programme": [gettext("Not a risk-compensation programme.")]},
+        )
+    tranche = Tranche.objects.select_related("request").get(pk=tranche_id)
+    # First loan as it was when this one was funded (a later loan does not take the bonus away).
+    first_loan = selectors.is_first_loan(
+        tranche.request.enterprise_id, besides=tranche.pk, by=tranche.funded_on
+    )
+    cap = claim_cap(
+        selectors.programme_terms(programme),
+        loss=loss,
+        first_loan=first_loan,
+        other_public=Decimal(other_public),
+    )
+    committed, claimed = selectors.tranche_commitment(programme_id, tranche_id)
+    amount = min(cap, committed - claimed)
+    if amount <= 0:
+        raise ValidationFailed(
+            gettext("Nothing can be claimed."),
+            fields={"loss": [gettext("No unclaimed commitment or no room under the caps on this tranche.")]},
+        )
+    return _entry(programme, tranche_id, LedgerMovement.CLAIM, amount, reason=reason)
+
+
+@transaction.atomic
 def pay(*, programme_id: int, tranche_id: int | None, amount, reason: str = "") -> ProgrammeLedgerEntry:
     """Pay a claim: at most what is claimed and not paid; committed becomes paid."""
     amount = _positive(amount)
@@ -161,4 +197,4 @@ def pay(*, programme_id: int, tranche_id: int | None, amount, reason: str = "") 
     )
 
 
-__all__ = ["Balance", "claim", "commit", "commit_policy_support", "pay", "release"]
+__all__ = ["Balance", "claim", "claim_loss", "commit", "commit_policy_support", "pay", "release"]

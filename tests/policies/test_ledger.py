@@ -180,3 +180,21 @@ def test_random_walks_of_the_ledger_always_balance_and_never_go_negative(world, 
             raise _Rollback
     except _Rollback:
         pass
+
+
+@pytest.mark.django_db
+def test_a_reported_loss_is_claimed_within_the_caps_and_the_commitment(world):
+    """Given a funded first loan of 3 000 000 with the risk pool's 1 800 000 committed, when a loss of
+    2 000 000 is reported, then 60% of it, 1 200 000, is claimed; a second loss claims only what is left of
+    the commitment, and a third nothing (refused naming the loss)."""
+    pool = ProgrammeFactory(kind="risk_compensation")
+    request = accepted(world, world.enterprise_a)
+    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    tranche = request.tranches.get()
+    first = ledger.claim_loss(programme_id=pool.pk, tranche_id=tranche.pk, loss="2000000")
+    assert first.amount == Decimal("1200000.00")
+    second = ledger.claim_loss(programme_id=pool.pk, tranche_id=tranche.pk, loss="2000000")
+    assert second.amount == Decimal("600000.00")
+    with pytest.raises(ValidationFailed) as refused:
+        ledger.claim_loss(programme_id=pool.pk, tranche_id=tranche.pk, loss="1000")
+    assert "loss" in refused.value.fields

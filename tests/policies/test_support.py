@@ -198,3 +198,25 @@ def test_a_deal_meeting_every_condition_qualifies():
     )
     assert refusal(strict, deal(credits={"2.0": Decimal("60")})) is None
     assert net_annual_rate(deal(instrument="equity", annual_rate=None), []) is None
+
+
+@pytest.mark.parametrize(
+    ("loss", "first_loan", "other_public", "expected"),
+    [
+        ("1000000", False, "0", "550000.00"),  # the pool's share
+        ("1000000", True, "0", "600000.00"),  # + 5 points on a first loan
+        ("5000000", True, "0", "3000000.00"),  # exactly the cap per loan
+        ("5000000.02", True, "0", "3000000.00"),  # one step above: still the cap
+        ("1000000", False, "250000", "550000.00"),  # all public compensation exactly at 80% of the loss
+        ("1000000", False, "250000.01", "549999.99"),  # one step over: the pool gives way
+        ("1000000", False, "800000", "0.00"),  # others already pay 80%: nothing left
+    ],
+)
+def test_a_claim_never_exceeds_its_caps(loss, first_loan, other_public, expected):
+    """Given Shanghai's risk pool (55%, +5 on a first loan, 3 M a loan, 80% of the loss from all public
+    money), then a claim on a loss is at most each cap, at each cap's edge."""
+    from coordination.policies.support import claim_cap
+
+    pool = programme("risk_compensation", region="310000")
+    found = claim_cap(pool, loss=Decimal(loss), first_loan=first_loan, other_public=Decimal(other_public))
+    assert found == Decimal(expected)
