@@ -15,6 +15,7 @@ from .models import (
     CoordinatorScope,
     EnterpriseJoinRequest,
     Holiday,
+    PolicyProgramme,
     ServiceLevel,
     WebhookSubscription,
 )
@@ -61,5 +62,6 @@ _track(TechField)
 _track(ServiceLevel)
 _track(Holiday)
 _track(CreditModel)
+_track(PolicyProgramme, m2m_fields=("fields",))
 # Figures the innovation credit and the tech-SME evaluation are computed from.
 _track(EnterpriseFinancials)

@@ -147,3 +147,30 @@ def label_of(choices: type[models.TextChoices], value: str | None) -> str:
 def lower_first(text: str) -> str:
     """A label inside a sentence: "Reject" -> "reject" (no change for Chinese)."""
     return text[:1].lower() + text[1:]
+
+
+class ProgrammeKind(models.TextChoices):
+    """Policy programme kinds (DESIGN §10; the codes are a contract)."""
+
+    INTEREST_SUBSIDY = "interest_subsidy", _("Interest subsidy")
+    GUARANTEE_FEE_SUBSIDY = "guarantee_fee_subsidy", _("Guarantee-fee subsidy")
+    INSURANCE_PREMIUM_SUBSIDY = "insurance_premium_subsidy", _("Insurance-premium subsidy")
+    RISK_COMPENSATION = "risk_compensation", _("Risk compensation")
+    RELENDING = "relending", _("Re-lending")
+
+
+class IssuerLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    DISTRICT = "district", _("District pilot")
+
+
+class LedgerMovement(models.TextChoices):
+    """A movement on a policy programme's budget (DESIGN §10)."""
+
+    COMMIT = "commit", _("Commitment")
+    RELEASE = "release", _("Release")
+    CLAIM = "claim", _("Claim")
+    PAY = "pay", _("Payment")
+    REFUSED = "refused", _("Refused: over the budget")

@@ -32,6 +32,12 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     "coordination.change_servicelevel",
     "coordination.delete_servicelevel",
     "coordination.view_holiday",
+    # Policy programmes: drafts of their own regions (national: any); published versions stay read-only.
+    "coordination.view_policyprogramme",
+    "coordination.add_policyprogramme",
+    "coordination.change_policyprogramme",
+    "coordination.delete_policyprogramme",
+    "coordination.view_programmeledgerentry",
     # Their own scope, tokens, webhooks and settings: read-only here.
     "coordination.view_coordinatorscope",
     "coordination.view_apitoken",

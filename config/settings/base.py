@@ -351,6 +351,8 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "coordination.choices.DocumentKind",
         "DeclineReasonEnum": "coordination.choices.DeclineReason",
         "InstrumentEnum": "lenders.choices.Instrument",
+        "ProgrammeKindEnum": "coordination.choices.ProgrammeKind",
+        "StageEnum": "projects.choices.Stage",
     },
 }
 # The schema and Swagger UI: open to anyone unless this is off (production's default).

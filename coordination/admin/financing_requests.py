@@ -17,6 +17,7 @@ from ..models import (
     Referral,
     Tranche,
 )
+from ..policies.support import stored_supports
 from ..workflow import engine
 from ..workflow.labels import event_words
 from ..workflow.tables import REQUEST_TRANSITIONS
@@ -380,6 +381,8 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
                     ),
                     terms=offer_terms(offer) if offer else [],
                     valid_until=offer.valid_until if offer else None,
+                    net_rate=percent(offer.net_annual_rate) if offer else "",
+                    support=stored_supports(offer.policy_support) if offer else [],
                 )
             )
         return found

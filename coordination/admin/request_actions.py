@@ -20,6 +20,7 @@ from ..models import (
     Deadline,
     FinancingRequest,
 )
+from ..policies.support import StoredSupport
 from ..services import financing_requests as request_services
 from ..services.admin_queues import QUEUES, in_queue
 from ..workflow.labels import action_verb
@@ -230,6 +231,8 @@ class AcceptedOffer:
     term: str
     terms: list[tuple[str, str]]
     valid_until: date | None
+    net_rate: str = ""
+    support: list[StoredSupport] = field(default_factory=list)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from config.api.errors import not_found
 
-from . import credits, views
+from . import credits, policy, views
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
@@ -22,6 +22,7 @@ router.register("offers", views.OfferViewSet, basename="offer")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 router.register("innovation-credits", credits.InnovationCreditViewSet, basename="innovation-credit")
+router.register("policy-programmes", policy.PolicyProgrammeViewSet, basename="policy-programme")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [

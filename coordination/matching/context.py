@@ -10,20 +10,20 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from lenders.models import RelendingPolicy
-from projects.choices import SpecialisedStatus
 from projects.credits.selectors import current_credit_of
 from projects.models import Enterprise, Region, TechField
 from projects.regions import covering_codes
 
 from ..choices import ReferralStatus, Role
 from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
+from ..policies.deal import Deal, Programme, with_parents
+from ..policies.eligibility import on_relending_list, registered_tech_sme
+from ..selectors import policy as policy_selectors
 from ..workflow.tables import LIVE_REFERRAL
 
 # The institution's record looks back this far.
 RECORD_WINDOW_DAYS = 365
 WAITING = frozenset({*LIVE_REFERRAL, ReferralStatus.OFFERED})
-DEFAULT_REFINANCE_SHARE = Decimal("0.6")
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,12 @@ class MatchContext:
     pilot_zone: bool
     fields: list[TechField]
     credit: CreditSnapshot | None
-    refinance_share: Decimal | None
     referrals: list[dict] = field(default_factory=list)
+    # The policy programmes in force for the enterprise, and the facts they ask about it.
+    programmes: list[Programme] = field(default_factory=list)
+    credits_by_version: dict[str, Decimal] = field(default_factory=dict)
+    first_loan: bool = False
+    field_ids_with_parents: frozenset[int] = frozenset()
 
     @property
     def region_codes(self) -> list[str]:
@@ -78,16 +82,29 @@ class MatchContext:
 
     @property
     def tech_sme(self) -> bool:
-        return bool(self.enterprise.tech_sme_registration_no)
+        return registered_tech_sme(self.enterprise)
 
     @property
     def on_relending_list(self) -> bool:
-        """Registered tech-SMEs, valid high-tech enterprises and specialised SMEs: the re-lending list."""
-        e = self.enterprise
-        high_tech = bool(e.high_tech_certificate_no) and (
-            e.high_tech_valid_until is None or e.high_tech_valid_until >= self.today
+        return on_relending_list(self.enterprise, self.today)
+
+    def deal(self, tranche: Tranche, *, relending_bank: bool, annual_rate: Decimal | None = None) -> Deal:
+        """The tranche as the policy programmes read a deal (the rate is the product's, indicative)."""
+        return Deal(
+            day=self.today,
+            instrument=tranche.instrument,
+            amount=tranche.amount,
+            term_months=self.request.term_months,
+            annual_rate=annual_rate,
+            region_code=self.enterprise.region.code,
+            stage=self.enterprise.stage,
+            field_ids=self.field_ids_with_parents,
+            tech_sme=self.tech_sme,
+            on_relending_list=self.on_relending_list,
+            relending_bank=relending_bank,
+            first_loan=self.first_loan,
+            credits=self.credits_by_version,
         )
-        return self.tech_sme or high_tech or e.specialised_status != SpecialisedStatus.NONE
 
     @property
     def declined_institutions(self) -> set[int]:
@@ -103,13 +120,11 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
-def _enterprise_facts(
-    enterprise: Enterprise, today: date
-) -> tuple[CreditSnapshot | None, bool, Decimal | None]:
+def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, bool]:
     """One query: the enterprise's current innovation credit (the one rule,
-    projects.credits.selectors.current_credit_of, embedded as a subquery), whether its region or one
-    containing it is a pilot zone, and the re-lending share in force today."""
-    region, policy = Region._meta.db_table, RelendingPolicy._meta.db_table
+    projects.credits.selectors.current_credit_of, embedded as a subquery) and whether its region or one
+    containing it is a pilot zone."""
+    region = Region._meta.db_table
     codes = covering_codes(enterprise.region.code)
     current = current_credit_of(enterprise.pk).values(
         "total", "percentile", "cohort", "cohort_size", "year", version=F("model__version")
@@ -118,8 +133,6 @@ def _enterprise_facts(
     sql = f"""
         SELECT
             (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
-            (SELECT p.refinance_share FROM {policy} p WHERE p.effective_from <= %s
-              ORDER BY p.effective_from DESC LIMIT 1),
             c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version
         FROM (SELECT 1 AS one) base
         LEFT JOIN ({credit_sql}) c ON 1 = 1
@@ -127,9 +140,9 @@ def _enterprise_facts(
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [True, *codes, connection.ops.adapt_datefield_value(today), *credit_params],
+            [True, *codes, *credit_params],
         )
-        pilot, share, total, percentile, cohort, cohort_size, year, version = cursor.fetchone()
+        pilot, total, percentile, cohort, cohort_size, year, version = cursor.fetchone()
 
     def dec(value) -> Decimal | None:
         return None if value is None else Decimal(str(value))
@@ -144,16 +157,19 @@ def _enterprise_facts(
             year=year,
             version=version,
         )
-    return credit, bool(pilot), dec(share)
+    return credit, bool(pilot)
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Four queries, whatever the catalogue: the enterprise and its region; its current credit, pilot
-    zone and the re-lending share in force; its fields; the request's referrals so far."""
+    """Five queries, whatever the catalogue: the enterprise and its region; its current credit and pilot
+    zone; its fields; the request's referrals so far; the policy programmes in force for it. When a
+    programme is in force, up to three more: the programmes' fields, whether this is the enterprise's first
+    loan, and (when a programme sets a minimum credit) its scores by model version."""
     today = today or timezone.localdate()
     enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
-    credit, pilot_zone, share = _enterprise_facts(enterprise, today)
+    credit, pilot_zone = _enterprise_facts(enterprise)
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
+    programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
     referrals = list(
         Referral.objects.filter(request_id=request.pk)
         .order_by()
@@ -166,8 +182,15 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
         pilot_zone=pilot_zone,
         fields=fields,
         credit=credit,
-        refinance_share=share,
         referrals=referrals,
+        programmes=programmes,
+        credits_by_version=(
+            policy_selectors.credits_by_version(enterprise.pk)
+            if any(p.min_credit_score is not None for p in programmes)
+            else {}
+        ),
+        first_loan=bool(programmes) and policy_selectors.is_first_loan(enterprise.pk),
+        field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
     )
 
 

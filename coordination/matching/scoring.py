@@ -23,15 +23,13 @@ from projects.choices import Stage
 
 from ..choices import label_of, lower_first
 from ..models import Tranche
+from ..policies.support import supports
 from .candidates import Candidate
-from .context import DEFAULT_REFINANCE_SHARE, InstitutionRecord, MatchContext
+from .context import InstitutionRecord, MatchContext
 
 MIN_DECIDED_FOR_RATE = 3
 FAST_RESPONSE_DAYS, SLOW_RESPONSE_DAYS = 2.0, 10.0
 FULL_HEADROOM = Decimal(10)  # capacity left after pending referrals, in multiples of the tranche
-GUARANTEE_PROGRAMME_MIN_SCORE = Decimal(60)
-RELENDING_INSTRUMENTS = {Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN}
-GUARANTEE_INSTRUMENTS = {Instrument.GUARANTEE, Instrument.LOAN_GUARANTEE_INSURANCE}
 
 DEFAULT_WEIGHTS: dict[str, int] = {
     "amount_fit": 15,
@@ -338,62 +336,32 @@ def response_time(product, tranche, ctx, facts):
 
 
 def policy_support(product, tranche, ctx, facts):
-    if product.instrument in RELENDING_INSTRUMENTS:
-        if not product.institution.relending_eligible:
-            return (
-                0.0,
-                None,
-                lambda: (
-                    gettext("%(institution)s is not eligible for sci-tech re-lending.")
-                    % {"institution": product.institution}
-                ),
-            )
-        if not ctx.on_relending_list:
-            return (
-                0.0,
-                None,
-                lambda: gettext(
-                    "The enterprise is not on the re-lending list (no tech-SME registration, high-tech "
-                    "certificate or specialised status)."
-                ),
-            )
-        share = ctx.refinance_share if ctx.refinance_share is not None else DEFAULT_REFINANCE_SHARE
-        return (
-            1.0,
-            "relending",
-            lambda: (
-                gettext(
-                    "The central bank's sci-tech re-lending can refinance %(share)s of this loan: "
-                    "%(institution)s is eligible and the enterprise is on the list."
-                )
-                % {"share": f"{share:.0%}", "institution": product.institution}
-            ),
-        )
-    if product.instrument in GUARANTEE_INSTRUMENTS:
-        if ctx.credit_score >= GUARANTEE_PROGRAMME_MIN_SCORE:
-            return (
-                1.0,
-                "guarantee_programme",
-                lambda: (
-                    gettext(
-                        "Innovation credit %(score)s reaches %(threshold)s: the credit-linked guarantee "
-                        "programme (model 2.0) shares the risk."
-                    )
-                    % {"score": ctx.credit_score, "threshold": GUARANTEE_PROGRAMME_MIN_SCORE}
-                ),
-            )
+    """Every programme in force whose conditions the tranche meets with this institution (DESIGN §10):
+    subsidies, risk pools and re-lending alike; the amounts use the product's indicative rate."""
+    deal = ctx.deal(
+        tranche, relending_bank=product.institution.relending_eligible, annual_rate=product.rate_max
+    )
+    found = supports(ctx.programmes, deal)
+    if not found:
         return (
             0.0,
             None,
             lambda: (
-                gettext(
-                    "Innovation credit %(score)s is below %(threshold)s, the credit-linked guarantee "
-                    "programme's threshold."
-                )
-                % {"score": ctx.credit_score, "threshold": GUARANTEE_PROGRAMME_MIN_SCORE}
+                gettext("No policy programme in force applies to this %(instrument)s with %(institution)s.")
+                % {
+                    "instrument": lower_first(label_of(Instrument, tranche.instrument)),
+                    "institution": product.institution,
+                }
             ),
         )
-    return 0.0, None, lambda: gettext("No re-lending or guarantee programme applies to this instrument.")
+    return (
+        1.0,
+        sorted({s.programme.kind for s in found}),
+        lambda: " ".join(
+            gettext("%(programme)s: %(support)s.") % {"programme": s.programme.name, "support": s.explanation}
+            for s in found
+        ),
+    )
 
 
 def capacity(product, tranche, ctx, facts):

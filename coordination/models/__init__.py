@@ -25,6 +25,7 @@ from .messaging import (
     OutboxMessage,
     WebhookSubscription,
 )
+from .policy import PolicyProgramme, ProgrammeLedgerEntry
 
 __all__ = [
     "ApiToken",
@@ -45,6 +46,8 @@ __all__ = [
     "NotificationSetting",
     "Offer",
     "OutboxMessage",
+    "PolicyProgramme",
+    "ProgrammeLedgerEntry",
     "ReferenceCounter",
     "Referral",
     "RequestDocument",

@@ -191,6 +191,17 @@ class Offer(models.Model):
     )
     term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True)
     terms = models.JSONField(_("terms"), default=dict, blank=True)
+    # Computed when the offer is made (services/policy_support.py, DESIGN §10; both names are a contract):
+    # [{programme, kind, amount, explanation}] over the offer's life, and the yearly rate after subsidies.
+    policy_support = models.JSONField(_("policy support"), default=list, blank=True, editable=False)
+    net_annual_rate = models.DecimalField(
+        _("net annual rate after policy support"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     valid_until = models.DateField(_("valid until"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")

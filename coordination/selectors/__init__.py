@@ -53,6 +53,16 @@ from .institution import (  # noqa: F401
     tech_sme_status,
     with_teaser_data,
 )
+from .policy import (  # noqa: F401
+    credits_by_version,
+    enterprise_field_ids,
+    is_first_loan,
+    programme_balance,
+    programme_terms,
+    programmes_in_force,
+    programmes_visible_to,
+    tranche_commitment,
+)
 from .scoping import (  # noqa: F401
     REASONS_FOR_APPLICANT,
     EnterpriseMembers,

@@ -10,6 +10,7 @@ from ..workflow import engine, rules
 from .amounts import as_money
 from .funding import checked_funding
 from .locking import act_on_request
+from .policy_ledger import commit_policy_support
 
 
 def approve_request(
@@ -111,5 +112,6 @@ def record_funding(
             target=None if complete else request.status,
         )
         tranche.save(update_fields=["funded_amount", "funded_on"])
+        commit_policy_support(tranche=tranche)
 
     return act_on_request("record_funding", request_id, user, idempotency_key, body)

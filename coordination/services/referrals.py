@@ -14,6 +14,7 @@ from ..workflow import engine
 from .amounts import as_money
 from .locking import lock_offer, lock_referral, with_idempotency
 from .offer_ranges import outside_product_ranges
+from .policy_support import attach_policy_support
 
 MAX_OFFER_VALIDITY_DAYS = 180
 
@@ -166,6 +167,7 @@ def make_offer(
             created_by=user,
         )
         offer.referral = referral
+        attach_policy_support(offer)
         engine.record_creation(offer, "make", user=user, role="institution")
         return offer
 

@@ -15,6 +15,7 @@ from lenders.choices import Instrument
 
 from ..choices import DeadlineKind, DeclineReason, OfferStatus, ReferralStatus, RequestStatus, Role, Stage
 from ..models import Deadline, Offer, Referral, Tranche, TransitionEvent
+from ..policies.support import StoredSupport, stored_supports
 from ..templatetags.money import percent, wan
 from ..workflow.business_days import SHANGHAI, BusinessCalendar
 
@@ -228,6 +229,7 @@ class OfferRow:
     can_accept: bool
     accepted: bool
     form: Any = None  # the accept form, when the engine offers "accept"
+    support: list[StoredSupport] = field(default_factory=list)
 
 
 @dataclass
@@ -333,6 +335,7 @@ def tranche_blocks(
                 status=OFFER_STATUS_WORDS.get(offer.status, offer.status),
                 can_accept="accept" in actions.get(("offer", offer.pk), []),
                 accepted=offer.status == O.ACCEPTED,
+                support=stored_supports(offer.policy_support),
             )
         )
     return list(blocks.values())

@@ -33,6 +33,7 @@ from coordination.services.enterprises import request_to_join
 from coordination.services.tokens import issue_token
 from tests import factories as f
 from tests.conftest import World
+from tests.factories_policy import ProgrammeFactory
 
 PASSWORD = "pw-for-tests"
 ROLES = ("anonymous", "applicant_a", "applicant_b", "bank_x", "bank_y", "coordinator", "national")
@@ -174,6 +175,9 @@ def build_state() -> State:
     )
     credit_a = credit_score(world.enterprise_a)
     credit_b = credit_score(world.enterprise_b)
+    # Policy programmes on both sides of the Shanghai/Beijing line (made after the offers: none applies).
+    programme_sh = ProgrammeFactory(region=world.shanghai)
+    programme_bj = ProgrammeFactory(region=world.beijing)
     # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
     world.enterprise_a.managers.add(a)
     join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
@@ -181,6 +185,8 @@ def build_state() -> State:
         join_b_to_a=join_b_to_a.pk,
         credit_a=credit_a.pk,
         credit_b=credit_b.pk,
+        programme_sh=programme_sh.pk,
+        programme_bj=programme_bj.pk,
         enterprise_a=world.enterprise_a.pk,
         enterprise_b=world.enterprise_b.pk,
         major_task=world.major_task.pk,

@@ -28,6 +28,7 @@ from coordination.models import (
     WebhookSubscription,
 )
 from tests import factories as f
+from tests.factories_policy import ProgrammeFactory
 
 from .helpers import credit_score, users_of
 
@@ -162,7 +163,13 @@ def seed_credits(world, n):
         _enterprise(world)
 
 
+def seed_programmes(world, n):
+    for _ in range(n):
+        ProgrammeFactory(region=world.pudong, fields=[f.TechFieldFactory()])
+
+
 LISTS = {
+    "policy-programmes": (seed_programmes, ("coordinator", "national")),
     "innovation-credits": (seed_credits, ("applicant_a", "national")),
     "enterprises": (seed_enterprises, ("applicant_a", "coordinator", "national")),
     "financing-requests": (seed_routed, ("applicant_a", "bank_x", "coordinator", "national")),

@@ -31,6 +31,7 @@ from coordination.models import (
     NotificationSetting,
     Offer,
     OutboxMessage,
+    PolicyProgramme,
     Referral,
     ServiceLevel,
     TransitionEvent,
@@ -46,6 +47,7 @@ from lenders.models import Institution, Product, RelendingPolicy
 from projects.models import CreditModel, Enterprise, InnovationCreditScore, MajorTask, Region, TechField
 from tests import factories as f
 from tests.api.helpers import build_state
+from tests.factories_policy import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -318,6 +320,10 @@ OUT_OF_SCOPE = {
     InnovationCreditScore: _outside_shanghai("enterprise__region__code"),
     MajorTask: _outside_shanghai("lead_enterprise__region__code"),
     CoordinatorScope: lambda queryset, w: queryset.exclude(user=w.coordinator),
+    # Another region's programmes (national ones are read by every coordinator).
+    PolicyProgramme: lambda queryset, w: queryset.filter(region__isnull=False).exclude(
+        region__code__startswith=SHANGHAI
+    ),
     ApiToken: lambda queryset, w: queryset.exclude(user=w.coordinator),
     NotificationSetting: lambda queryset, w: queryset.exclude(user=w.coordinator),
     WebhookSubscription: lambda queryset, w: queryset.exclude(coordinator=w.coordinator),
@@ -357,6 +363,8 @@ def _out_of_scope_world():
     )
     ServiceLevel.objects.create(stage="triage", region=w.beijing, business_days=2)
     Holiday.objects.create(date=date(2031, 1, 1), name="New Year")
+    for region in (w.shanghai, w.beijing):
+        ProgrammeFactory(region=region)
     RelendingPolicy.objects.get_or_create(
         effective_from=date(2031, 1, 1),
         defaults={"quota": Decimal("1000"), "refinance_share": Decimal("0.6"), "rate": Decimal("0.0175")},

@@ -6,12 +6,16 @@ import pytest
 
 from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral
+from tests.factories_policy import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 
-# Context (the enterprise and region; its credit, pilot zone and re-lending share; its fields; the
-# request's referrals), open tranches, eligible products, the candidate institutions' history.
-PROPOSE_QUERIES = 7
+# Context (the enterprise and region; its credit and pilot zone; its fields; the request's referrals; the
+# policy programmes in force), open tranches, eligible products, the candidate institutions' history.
+PROPOSE_QUERIES = 8
+# With programmes in force: their fields, the first-loan check, and the scores by model version (one
+# programme sets a minimum credit).
+PROGRAMME_QUERIES = 3
 
 
 def _catalogue(market, size):
@@ -56,6 +60,20 @@ def test_propose_queries_do_not_grow_with_the_catalogue(market, django_assert_nu
     with django_assert_num_queries(PROPOSE_QUERIES):
         result = propose(request)
     assert all(result.values())  # every tranche has candidates at both sizes
+
+
+@pytest.mark.parametrize("programmes", [1, 6])
+def test_propose_queries_do_not_grow_with_the_programmes_in_force(
+    market, django_assert_num_queries, programmes
+):
+    """Given programmes in force for the enterprise, one of them with a minimum credit, then the matcher
+    reads three more queries, however many programmes there are."""
+    request = _request_with_history(market, _catalogue(market, 5))
+    ProgrammeFactory(min_credit_score=Decimal("60"), min_credit_version="2.0", fields=[market.ai])
+    for _ in range(programmes - 1):
+        ProgrammeFactory(kind="risk_compensation", region=market.shanghai, fields=[market.ai])
+    with django_assert_num_queries(PROPOSE_QUERIES + PROGRAMME_QUERIES):
+        propose(request)
 
 
 @pytest.mark.parametrize("size", [5, 50])

@@ -8,8 +8,8 @@ import pytest
 from coordination.matching import scoring
 from coordination.matching.proposal import candidate_for
 from coordination.models import Offer, Referral, TransitionEvent
-from lenders.models import RelendingPolicy
 from tests import factories as f
+from tests.factories_policy import ProgrammeFactory
 
 from .conftest import factor, ranked
 
@@ -172,25 +172,26 @@ def test_response_time(market):
 
 
 def test_policy_support_relending(market):
-    RelendingPolicy.objects.create(
-        effective_from=market.days(-30),
-        quota=Decimal("1200000000000"),
-        refinance_share=Decimal("0.6"),
-        rate=0,
-    )
+    """Given the national re-lending facility, then a loan from an eligible bank to a listed enterprise
+    gets the points with the share in words; another bank, or an enterprise off the list, none."""
+    ProgrammeFactory(kind="relending", name="Sci-tech re-lending")
     eligible = market.product(market.institution(relending_eligible=True))
     other = market.product(market.institution(relending_eligible=False))
     request = market.request()
     line = factor(_only(market, request, eligible), "policy_support")
-    assert line["points"] == 10 and "60%" in line["text"]
+    assert line["points"] == 10 and line["value"] == ["relending"]
+    assert "Sci-tech re-lending: " in line["text"] and "60.00%" in line["text"]
     assert factor(_only(market, request, other), "policy_support")["points"] == 0
     market.enterprise.tech_sme_registration_no = ""
     market.enterprise.save()
     line = factor(_only(market, market.request(), eligible), "policy_support")
-    assert line["points"] == 0 and "not on the re-lending list" in line["text"]
+    assert line["points"] == 0 and "No policy programme in force applies" in line["text"]
 
 
-def test_policy_support_guarantee_programme(market):
+def test_policy_support_credit_linked_guarantee_programme(market):
+    """Given a guarantee-fee subsidy for innovation credit of 60 or more under model 2.0, then a guarantee
+    gets the points from a 2.0 score of 60 (not 59.99); equity none."""
+    ProgrammeFactory(kind="guarantee_fee_subsidy", min_credit_score=Decimal("60"), min_credit_version="2.0")
     guarantee = market.product(market.institution(kind="guarantor"))
     request = market.request((("guarantee", "3000000"),))
     market.score("59.99")
@@ -199,7 +200,24 @@ def test_policy_support_guarantee_programme(market):
     assert factor(_only(market, request, guarantee), "policy_support")["points"] == 10
     equity = market.product(market.institution(kind="vc"))
     line = factor(_only(market, market.request((("equity", "3000000"),)), equity), "policy_support")
-    assert line["points"] == 0 and "No re-lending or guarantee" in line["text"]
+    assert line["points"] == 0 and "No policy programme" in line["text"]
+
+
+def test_policy_support_interest_subsidy_of_the_enterprises_region(market):
+    """Given a Shanghai interest subsidy and a Beijing one, then a Pudong enterprise's loan gets the points
+    naming Shanghai's (a first loan: 70% of the interest), and a Haidian enterprise's loan none."""
+    ProgrammeFactory(region=market.shanghai, name="Shanghai interest subsidy")
+    ProgrammeFactory(region=market.beijing, name="Beijing interest subsidy", first_loan_only=True)
+    product = market.product(rate_max=Decimal("0.04"))
+    line = factor(_only(market, market.request(), product), "policy_support")
+    assert line["points"] == 10 and line["value"] == ["interest_subsidy"]
+    assert (
+        line["text"].startswith("Shanghai interest subsidy: 70.00% of interest")
+        and "Beijing" not in line["text"]
+    )
+    haidian = f.EnterpriseFactory(region=market.haidian, members=[market.user])
+    line = factor(_only(market, market.request(enterprise=haidian), product), "policy_support")
+    assert line["value"] == ["interest_subsidy"] and "Beijing interest subsidy" in line["text"]
 
 
 def test_capacity_headroom_counts_pending_referrals(market):

@@ -183,14 +183,14 @@ def test_new_request_form_offers_only_the_users_enterprises(state):
 
 def test_the_routed_request_shows_offers_side_by_side_and_no_internal_note(state):
     """Given A's request routed to banks X and Y, each with an open offer and X's internal note, when A opens
-    it, then both offers show with rate, term and an accept button each, the net cost place is marked as not
-    calculated, and X's internal note is nowhere."""
+    it, then both offers show with rate, term and an accept button each, the net cost is the offer's own
+    rate (no programme is in force), and X's internal note is nowhere."""
     response = client_for(state.users["applicant_a"]).get(detail_url(reference(state["routed_a"])))
     html = response.content.decode()
     assert INTERNAL_NOTE not in html
     for offer in ("offer_x", "offer_y"):
         assert f'id="accept-offer-{state[offer]}"' in html
-    assert "3.10%" in html and html.count('data-net-cost="pending"') == 2
+    assert "3.10%" in html and html.count('data-net-cost="0.031000"') == 2
     assert "Bank X" in html and "Bank Y" in html
     block = response.context["blocks"][0]
     assert [row.offer.pk for row in block.offers] == [state["offer_x"], state["offer_y"]]

@@ -10,7 +10,7 @@ from projects.choices import Stage
 from projects.domain.size_class import SizeClass
 
 from ... import selectors
-from ...choices import DeclineReason, TechSmeStatus
+from ...choices import DeclineReason, ProgrammeKind, TechSmeStatus
 from ...models import (
     Offer,
     Referral,
@@ -170,9 +170,33 @@ class ScopedReferralSerializer(InstitutionReferralSerializer):
     teaser = TeaserSerializer(required=False)
 
 
+class PolicySupportSerializer(serializers.Serializer):
+    """One programme an offer qualifies for (DESIGN §10; the keys are a contract)."""
+
+    programme = serializers.IntegerField(
+        help_text=_("The policy programme's id (/api/v1/policy-programmes/).")
+    )
+    kind = serializers.ChoiceField(choices=ProgrammeKind.choices)
+    amount = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text=_("Expected support over the offer's life, in yuan.")
+    )
+    explanation = serializers.CharField()
+
+
 class OfferSerializer(AvailableActionsMixin, serializers.ModelSerializer):
     reference = serializers.CharField(source="request.reference", read_only=True)
     institution = serializers.IntegerField(source="referral.institution_id", read_only=True)
+    policy_support = PolicySupportSerializer(many=True, read_only=True)
+    net_annual_rate = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "The yearly rate after interest subsidies, with guarantee fees and premiums net of their "
+            "subsidies, as a fraction; null for an offer without a rate."
+        ),
+    )
 
     class Meta:
         model = Offer
@@ -188,6 +212,8 @@ class OfferSerializer(AvailableActionsMixin, serializers.ModelSerializer):
             "annual_rate",
             "term_months",
             "terms",
+            "policy_support",
+            "net_annual_rate",
             "valid_until",
             "created_at",
             "available_actions",

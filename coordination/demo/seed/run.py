@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coordination.models import CoordinatorScope
+from coordination.models import CoordinatorScope, PolicyProgramme
 from lenders.models import Institution, Product, RelendingPolicy
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
 from projects.reference.regions import REGIONS
@@ -14,6 +14,7 @@ from .. import reference as ref
 from .blocks import ENTERPRISES_PER_BLOCK, INSTITUTIONS_PER_BLOCK, reference_ids
 from .enterprises import enterprise_spec, seed_enterprises
 from .institutions import institution_spec, seed_institutions
+from .programmes import seed_programmes
 from .tasks import seed_tasks, task_specs
 from .users import seed_users
 
@@ -32,6 +33,7 @@ def demo_counts() -> dict[str, int]:
         "RelendingPolicy": RelendingPolicy.objects.count(),
         "User": user_model.objects.count(),
         "CoordinatorScope": CoordinatorScope.objects.count(),
+        "PolicyProgramme": PolicyProgramme.objects.count(),
     }
     for model, field_name in (
         (Enterprise, "fields"),
@@ -76,4 +78,5 @@ def seed_demo(*, scale: int = 1, password: str, superuser_password: str | None =
         seed_tasks(tasks, enterprise_ids, fields)
         institution_ids = seed_institutions(institutions, regions, fields)
         seed_users((password, superuser_password or password), enterprise_ids, institution_ids, regions)
+        seed_programmes(regions)
     return demo_counts()

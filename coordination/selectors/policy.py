@@ -1,0 +1,181 @@
+"""Reads for policy programmes: who may see which, which are in force for a deal, and the deal's facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from lenders.choices import Instrument
+from projects.credits.choices import ModelStatus
+from projects.credits.selectors import CURRENT_FIRST
+from projects.models import Enterprise, InnovationCreditScore
+from projects.regions import covered_q, covering_codes
+
+from ..choices import LedgerMovement
+from ..models import PolicyProgramme, ProgrammeLedgerEntry, Tranche
+from ..policies.deal import Programme, with_parents
+from .scoping import User, coordinator_scope
+
+LOANS = (Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN)
+
+
+def programmes_visible_to(user: User) -> QuerySet[PolicyProgramme]:
+    """Superusers and national coordinators: all; a regional coordinator: the national programmes and those
+    of a region that covers, or lies in, one of its regions; anyone else: none."""
+    programmes = PolicyProgramme.objects.select_related("region")
+    if not user.is_authenticated:
+        return programmes.none()
+    if user.is_superuser:
+        return programmes
+    scope = coordinator_scope(user)
+    if scope is None:
+        return programmes.none()
+    if scope.national:
+        return programmes
+    regions = list(scope.regions.all())
+    above = {code for region in regions for code in covering_codes(region.code)}
+    return programmes.filter(
+        Q(region__isnull=True) | Q(region__code__in=above) | covered_q("region__code", regions)
+    )
+
+
+def programme_terms(row: PolicyProgramme) -> Programme:
+    """A programme row as the pure policy functions read it (its fields prefetched, or one query)."""
+    region = row.region
+    return Programme(
+        id=row.pk,
+        code=row.code,
+        version=row.version,
+        name=row.name,
+        kind=row.kind,
+        level=row.level,
+        region_code=region.code if region is not None else None,
+        region_name=region.name if region is not None else "",
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        budget=row.budget,
+        parameters=row.parameters,
+        instruments=tuple(row.instruments or ()),
+        field_ids=frozenset(f.pk for f in row.fields.all()),
+        stages=tuple(row.stages or ()),
+        requires_tech_sme=row.requires_tech_sme,
+        min_credit_score=row.min_credit_score,
+        min_credit_version=row.min_credit_version,
+        first_loan_only=row.first_loan_only,
+        max_amount=row.max_amount,
+    )
+
+
+def programmes_in_force(day: date, region_code: str) -> list[Programme]:
+    """The published programmes in force on `day` for an enterprise in `region_code` (national ones and
+    those of its region or a region containing it): under each code the highest version whose window holds
+    the day. Two queries (the rows, their fields)."""
+    rows = (
+        PolicyProgramme.objects.filter(published_at__isnull=False, valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .filter(Q(region__isnull=True) | Q(region__code__in=covering_codes(region_code)))
+        .select_related("region")
+        .prefetch_related("fields")
+        .order_by("code", "-version")
+    )
+    newest: dict[str, PolicyProgramme] = {}
+    for row in rows:
+        newest.setdefault(row.code, row)
+    return [programme_terms(row) for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))]
+
+
+def credits_by_version(enterprise_id: int) -> dict[str, Decimal]:
+    """The enterprise's latest-year score under each published model version (a programme's minimum names
+    its version, DESIGN §5). One query."""
+    rows = (
+        InnovationCreditScore.objects.filter(enterprise_id=enterprise_id, model__status=ModelStatus.PUBLISHED)
+        .order_by(*CURRENT_FIRST)
+        .values_list("model__version", "total")
+    )
+    credits: dict[str, Decimal] = {}
+    for version, total in rows:
+        credits.setdefault(version, total)
+    return credits
+
+
+def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:
+    """Whether the enterprise has had no loan funded here (首贷): leaving out tranche `besides`, and with
+    `by` counting only loans funded by that day. One query."""
+    funded = Tranche.objects.filter(
+        request__enterprise_id=enterprise_id, instrument__in=LOANS, funded_on__isnull=False
+    )
+    if besides is not None:
+        funded = funded.exclude(pk=besides)
+    if by is not None:
+        funded = funded.filter(funded_on__lte=by)
+    return not funded.exists()
+
+
+def enterprise_field_ids(enterprise: Enterprise) -> frozenset[int]:
+    """The enterprise's fields and the fields above them. One query."""
+    return with_parents(enterprise.fields.values_list("pk", "parent_id"))
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A programme's budget and where it is: budget = available + committed + paid."""
+
+    budget: Decimal
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.budget - self.committed - self.paid
+
+
+def programme_balance(programme_id: int, *, budget: Decimal | None = None) -> Balance:
+    """The programme's balances, summed from its ledger. One query (two without `budget`)."""
+    if budget is None:
+        budget = PolicyProgramme.objects.values_list("budget", flat=True).get(pk=programme_id)
+    sums = ProgrammeLedgerEntry.objects.filter(programme_id=programme_id).aggregate(
+        committed=Sum("committed_change"), paid=Sum("paid_change")
+    )
+    return Balance(budget=budget, committed=sums["committed"] or Decimal(0), paid=sums["paid"] or Decimal(0))
+
+
+def tranche_commitment(programme_id: int, tranche_id: int | None) -> tuple[Decimal, Decimal]:
+    """On one tranche under one programme: what is committed now, and how much of it is claimed and not
+    yet paid. One query."""
+    on_tranche = Q(tranche__isnull=True) if tranche_id is None else Q(tranche_id=tranche_id)
+    sums = ProgrammeLedgerEntry.objects.filter(on_tranche, programme_id=programme_id).aggregate(
+        committed=Sum("committed_change"),
+        claimed=Sum("amount", filter=Q(movement=LedgerMovement.CLAIM)),
+        paid=Sum("paid_change"),
+    )
+    zero = Decimal(0)
+    return sums["committed"] or zero, (sums["claimed"] or zero) - (sums["paid"] or zero)
+
+
+def with_balances(programmes: QuerySet[PolicyProgramme]) -> QuerySet[PolicyProgramme]:
+    """Annotate `committed`, `paid` and `available` (summed from the ledger) for lists."""
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
+    committed = Coalesce(
+        Subquery(_ledger_sum("committed_change"), output_field=DecimalField(max_digits=18, decimal_places=2)),
+        zero,
+    )
+    paid = Coalesce(
+        Subquery(_ledger_sum("paid_change"), output_field=DecimalField(max_digits=18, decimal_places=2)), zero
+    )
+    return programmes.annotate(committed=committed, paid=paid).annotate(
+        available=F("budget") - F("committed") - F("paid")
+    )
+
+
+def _ledger_sum(column: str):
+    return (
+        ProgrammeLedgerEntry.objects.filter(programme_id=OuterRef("pk"))
+        .order_by()
+        .values("programme_id")
+        .annotate(total=Sum(column))
+        .values("total")
+    )
