@@ -26,6 +26,10 @@ class Period:
     start: date
     end: date
 
+    @classmethod
+    def from_strings(cls, start: str, end: str) -> Period:
+        return cls(date.fromisoformat(start), date.fromisoformat(end))
+
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
