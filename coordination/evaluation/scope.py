@@ -161,3 +161,37 @@ class Filters:
         if self.institution_kind:
             query &= Q(**{f"{prefix}accepted_offer__referral__institution__kind": self.institution_kind})
         return query
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    start = date(year, 3 * quarter - 2, 1)
+    return Period(start, next_month(next_month(next_month(start))) - timedelta(days=1))
+
+
+def last_complete_quarter(today: date) -> Period:
+    """The calendar quarter before the one `today` falls in: what a quarterly report covers."""
+    quarter = (today.month - 1) // 3 + 1
+    year, quarter = (today.year - 1, 4) if quarter == 1 else (today.year, quarter - 1)
+    return quarter_period(year, quarter)
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+# Longer periods are refused rather than read: the previous period doubles what is read.
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def period_errors(start: date, end: date) -> dict[str, str]:
+    """What is wrong with a period, by its end ("start" or "end"); empty when it may be evaluated."""
+    errors: dict[str, str] = {}
+    for name, day in (("start", start), ("end", end)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors[name] = str(
+                _("Must be between %(first)s and %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+            )
+    if errors:
+        return errors
+    if end < start:
+        errors["end"] = str(_("Must not be before the first day."))
+    elif (end - start).days > MAX_PERIOD_DAYS:
+        errors["start"] = str(_("The period may span at most three years."))
+    return errors

@@ -28,6 +28,8 @@ class Table:
     title: Promise
     columns: list[Promise]
     rows: list[list[Any]]
+    # How each column reads (a definitions.Unit value, or "text"); the indicators' value columns vary by row.
+    units: tuple[str, ...] = ()
 
 
 def indicators_table(evaluation: Evaluation) -> Table:
@@ -39,6 +41,7 @@ def indicators_table(evaluation: Evaluation) -> Table:
             [v.code, str(v.indicator.label), v.value, v.previous, v.p90, str(v.indicator.definition)]
             for v in evaluation.values
         ],
+        ("text", "text", "indicator", "indicator", "business_days", "text"),
     )
 
 
@@ -58,6 +61,7 @@ def funnel_table(evaluation: Evaluation) -> Table:
             ]
             for step, label in FUNNEL_STEPS
         ],
+        ("text", "count", "share", "count"),
     )
 
 
@@ -77,17 +81,17 @@ def declines_table(evaluation: Evaluation) -> Table:
             ]
             for code, label in DeclineReason.choices
         ],
+        ("text", "count", "share", "count"),
     )
 
 
 def institutions_table(evaluation: Evaluation) -> Table:
     counts = evaluation.current.institutions
-    names = dict(Institution.objects.filter(pk__in=counts).values_list("pk", "name"))
-    kinds = {i.pk: i.get_kind_display() for i in Institution.objects.filter(pk__in=counts).only("pk", "kind")}
+    institutions = Institution.objects.in_bulk(list(counts))
     rows = [
         [
-            names.get(pk, str(pk)),
-            str(kinds.get(pk, "")),
+            institutions[pk].name if pk in institutions else str(pk),
+            str(institutions[pk].get_kind_display()) if pk in institutions else "",
             answered,
             share(in_time, answered),
             share(offered, answered),
@@ -106,6 +110,7 @@ def institutions_table(evaluation: Evaluation) -> Table:
             _("Offer rate"),
         ],
         rows,
+        ("text", "text", "count", "share", "share"),
     )
 
 
@@ -148,6 +153,7 @@ def ranking_table(evaluation: Evaluation) -> Table:
             _("Days to funding"),
         ],
         rows,
+        ("text", "text", "count", "yuan", "count", "share", "business_days"),
     )
 
 

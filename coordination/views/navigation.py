@@ -41,6 +41,8 @@ def links_for(request: HttpRequest) -> list[NavLink]:
         wanted.append(("institution:queue", _("Referrals")))
     if user.is_staff:
         wanted.append(("admin:index", _("Coordinator console")))
+    if Role.COORDINATOR in roles:
+        wanted.append(("evaluation:dashboard", _("Evaluation")))
     links = [
         NavLink(str(label), url, _is_current(request, url))
         for name, label in wanted

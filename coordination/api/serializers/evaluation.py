@@ -1,13 +1,10 @@
-from datetime import date, timedelta
-
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from lenders.choices import InstitutionKind, Instrument
 
-# A period longer than this is refused rather than read: the previous period doubles it.
-MAX_PERIOD = timedelta(days=3 * 366)
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+from ...evaluation.scope import period_errors
+
+PARAMETER = {"start": "from", "end": "to"}
 
 
 class EvaluationQuerySerializer(serializers.Serializer):
@@ -31,20 +28,11 @@ class EvaluationQuerySerializer(serializers.Serializer):
         }
 
     def validate(self, attrs):
-        for name in ("from", "to"):
-            if not FIRST_DAY <= attrs[name] <= LAST_DAY:
-                raise serializers.ValidationError(
-                    {
-                        name: [
-                            _("Must be between %(first)s and %(last)s.")
-                            % {"first": FIRST_DAY, "last": LAST_DAY}
-                        ]
-                    }
-                )
-        if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": [_("Must not be before the first day (from).")]})
-        if attrs["to"] - attrs["from"] > MAX_PERIOD:
-            raise serializers.ValidationError({"from": [_("The period may span at most three years.")]})
+        errors = period_errors(attrs["from"], attrs["to"])
+        if errors:
+            raise serializers.ValidationError(
+                {PARAMETER[name]: [message] for name, message in errors.items()}
+            )
         return attrs
 
 
