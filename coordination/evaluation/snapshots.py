@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..models import EvaluationMonth, EvaluationSnapshot
 from ..workflow.business_days import SHANGHAI
+from .collect import collect
 from .parts import Parts
 from .scope import Filters, Scope, ScopeKind, month_period
 
@@ -31,8 +32,6 @@ def months_back(month: date, count: int) -> list[date]:
 
 def recompute_month(month: date) -> int:
     """Replaces the month's snapshots by a fresh computation; returns how many regions had anything."""
-    from .collect import collect  # collect reads the requests; this module is also read by indicators
-
     month = first_of_month(month)
     parts = collect(month_period(month), Scope(ScopeKind.NATIONAL), Filters())
     now = timezone.now()
