@@ -35,8 +35,16 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period of the same length just before."""
+        """The period of the same length just before: as many whole months when the period is whole months
+        (a quarter's previous period is the quarter before, which the monthly snapshots hold), else as
+        many days."""
         end = self.start - timedelta(days=1)
+        months = self.months()
+        if months:
+            start = self.start
+            for _ in months:
+                start = (start - timedelta(days=1)).replace(day=1)
+            return Period(start, end)
         return Period(end - timedelta(days=self.days - 1), end)
 
     def bounds(self) -> tuple[datetime, datetime]:

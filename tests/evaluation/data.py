@@ -1,6 +1,6 @@
 """A small fixed history, written row by row, whose indicators the tests compute by hand.
 
-Period: the first quarter of 2026 (90 days); the previous period is 3 October – 31 December 2025.
+Period: the first quarter of 2026; the previous period is the fourth quarter of 2025.
 
 | request | enterprise (region) | submitted | tranche | funded | offer made |
 |---|---|---|---|---|---|

@@ -33,9 +33,15 @@ def median(numbers: list[int]) -> Decimal:
 
 
 def test_the_previous_period_has_the_same_length_just_before():
-    """Given the first quarter of 2026 (90 days), when its previous period is taken, then it is the 90 days
-    that end on 31 December 2025."""
-    assert Q1.previous() == Period(date(2025, 10, 3), date(2025, 12, 31))
+    """Given the first quarter of 2026, when its previous period is taken, then it is the quarter before (as
+    many whole months); given 10 days, the 10 days before."""
+    assert Q1.previous() == Period(date(2025, 10, 1), date(2025, 12, 31))
+    assert Period(date(2026, 3, 5), date(2026, 3, 14)).previous() == Period(
+        date(2026, 2, 23), date(2026, 3, 4)
+    )
+    assert Period(date(2026, 3, 1), date(2026, 3, 31)).previous() == Period(
+        date(2026, 2, 1), date(2026, 2, 28)
+    )
 
 
 def test_every_contract_code_is_answered_in_order(history):
