@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
@@ -88,17 +87,17 @@ def declines_table(evaluation: Evaluation) -> Table:
 def institutions_table(evaluation: Evaluation) -> Table:
     counts = evaluation.current.institutions
     institutions = Institution.objects.in_bulk(list(counts))
-    rows = [
+    ordered = sorted(institutions.values(), key=lambda i: (-counts[i.pk][0], i.name))
+    rows: list[list[Any]] = [
         [
-            institutions[pk].name if pk in institutions else str(pk),
-            str(institutions[pk].get_kind_display()) if pk in institutions else "",
-            answered,
-            share(in_time, answered),
-            share(offered, answered),
+            institution.name,
+            str(institution.get_kind_display()),
+            counts[institution.pk][0],
+            share(counts[institution.pk][1], counts[institution.pk][0]),
+            share(counts[institution.pk][2], counts[institution.pk][0]),
         ]
-        for pk, (answered, in_time, offered) in counts.items()
+        for institution in ordered
     ]
-    rows.sort(key=lambda row: (-row[2], row[0]))
     return Table(
         "institutions",
         _("Institutions' responses"),
@@ -135,11 +134,12 @@ def ranking_table(evaluation: Evaluation) -> Table:
         group = next((g for g in groups if covers(g, codes[region_id])), None)
         if group is not None:
             grouped[group.pk].add(part)
-    rows = []
-    for group in groups:
-        values = figures(grouped[group.pk], tech_smes=0)  # the ranking leaves out the tech-SME share
-        rows.append([group.name, group.code, *(values[code] for code in RANKED)])
-    rows.sort(key=lambda row: (-(row[3] or Decimal(0)), row[1]))
+    # The ranking leaves out the tech-SME share (tech_smes=0): it would cost a count per region.
+    ranked = sorted(
+        ((group, figures(grouped[group.pk], tech_smes=0)) for group in groups),
+        key=lambda item: (-grouped[item[0].pk].funded_amount, item[0].code),
+    )
+    rows = [[group.name, group.code, *(values[code] for code in RANKED)] for group, values in ranked]
     return Table(
         "regions",
         _("Regions ranked by amount funded"),
