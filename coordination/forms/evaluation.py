@@ -32,6 +32,10 @@ class EvaluationForm(forms.Form):
         self.fields["field"].choices = [("", _("All"))] + list(
             TechField.objects.filter(parent__isnull=True).values_list("code", "name")
         )
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
 
     def clean(self):
         data = super().clean()
