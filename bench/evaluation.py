@@ -131,12 +131,13 @@ def generate(world: dict, start_index: int, count: int, seed: int) -> None:
     today = date.today()
     user = world["user"]
     enterprises = world["enterprises"]
-    need = (start_index + count) // 5 + 1 - len(enterprises)
+    have = len(enterprises)
+    need = (start_index + count) // 5 + 1 - have
     for offset in range(0, need, CHUNK):
         batch = [
             Enterprise(
-                credit_code=f"91{len(enterprises) + offset + i:016d}",
-                name=f"Bench enterprise {len(enterprises) + offset + i}",
+                credit_code=f"91{have + offset + i:016d}",
+                name=f"Bench enterprise {have + offset + i}",
                 region_id=rng.choice(world["districts"]),
                 founded_on=today - timedelta(days=rng.randint(200, 6000)),
                 stage=rng.choice(["startup", "growth", "stable"]),
@@ -375,7 +376,23 @@ def measure(world: dict, size: int) -> None:
     print(f"  bare indexed count          {medians['bare']:9.1f} ms")
     for name, label in (("dashboard", "GET /evaluation/ (national)"), ("api", "GET /api/v1/evaluation/")):
         print(f"  {label:28s}{medians[name]:9.1f} ms   ratio {medians[name] / medians['bare']:8.1f}")
-    print(f"  same quarter live, no snapshots {live_ms:7.0f} ms   ratio {live_ms / medians['bare']:8.1f}")
+    print(
+        f"  same quarter live, no snapshots {live_ms:7.0f} ms   ratio {live_ms / medians['bare']:8.1f}",
+        flush=True,
+    )
+
+
+def remeasure() -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from coordination.models import FinancingRequest
+
+    (Path(VAR_DIR) / "static").mkdir(parents=True, exist_ok=True)
+    national = get_user_model().objects.get(username="bench-national")
+    measure({"national": national}, FinancingRequest.objects.count())
 
 
 def main() -> None:
@@ -384,8 +401,14 @@ def main() -> None:
         "--sizes", default="100000,1000000", help="request counts, ascending, comma-separated"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="measure a database kept by an earlier --keep run"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    if args.measure_only:
+        remeasure()
+        return
     recreate_database()
     try:
         world = setup_world()
@@ -394,6 +417,7 @@ def main() -> None:
             started = time.perf_counter()
             generate(world, made, size - made, seed=size)
             print(f"generated {size - made:,} requests in {time.perf_counter() - started:.0f} s", flush=True)
+            sys.stdout.flush()
             made = size
             measure(world, size)
     finally:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from lenders.choices import LOAN_INSTRUMENTS, Instrument
 from projects.choices import Stage
 from projects.domain.size_class import SizeClass, classify_size
-from projects.models import EnterpriseFinancials, TechField
+from projects.models import Enterprise, EnterpriseFinancials, TechField
 
 from ..choices import DeadlineKind, ReferralStatus, RequestStatus
 from ..choices import Stage as WaitingStage
@@ -38,6 +38,13 @@ def collect(period: Period, scope: Scope, filters: Filters) -> dict[int, Parts]:
     _funded(by_region, period, scope, filters)
     _answers(by_region, period, scope, filters)
     return dict(by_region)
+
+
+def registered_tech_smes_q(until: date):
+    """Enterprises registered as tech SMEs by `until`'s year (the denominator of tech_sme_loan_share)."""
+    return Enterprise.objects.exclude(tech_sme_registration_no="").filter(
+        Q(tech_sme_registration_year__isnull=True) | Q(tech_sme_registration_year__lte=until.year)
+    )
 
 
 def _local_day(moment: datetime) -> date:

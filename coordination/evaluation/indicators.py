@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
-
-from projects.models import Enterprise
-
-from .collect import collect
+from .collect import collect, registered_tech_smes_q
 from .definitions import INDICATORS, Indicator
 from .parts import Parts, total
 from .scope import Filters, Period, Scope
-from .snapshots import snapshot_parts
+from .snapshots import snapshot_parts, snapshot_tech_smes
 
 FOUR_PLACES = Decimal("0.0001")
 ONE_PLACE = Decimal("0.1")
@@ -44,14 +40,9 @@ class Evaluation:
     previous_parts: dict[int, Parts]
     values: list[Value]
     from_snapshots: bool
-
-    @property
-    def current(self) -> Parts:
-        return total(self.parts.values())
-
-    @property
-    def previous(self) -> Parts:
-        return total(self.previous_parts.values())
+    # The scope's totals over its regions, now and in the previous period.
+    current: Parts
+    previous: Parts
 
 
 def share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
@@ -77,10 +68,7 @@ def percentile(histogram: Counter[int], fraction: Decimal) -> Decimal | None:
 
 def registered_tech_smes(scope: Scope, filters: Filters, until: date) -> int:
     return (
-        Enterprise.objects.filter(scope.region_q("region__code"), filters.enterprise_q(""))
-        .exclude(tech_sme_registration_no="")
-        .filter(Q(tech_sme_registration_year__isnull=True) | Q(tech_sme_registration_year__lte=until.year))
-        .count()
+        registered_tech_smes_q(until).filter(scope.region_q("region__code"), filters.enterprise_q("")).count()
     )
 
 
@@ -118,25 +106,26 @@ def _p90(parts: Parts, code: str) -> int | None:
     return None if value is None else int(value)
 
 
-def parts_by_region(scope: Scope, period: Period, filters: Filters) -> tuple[dict[int, Parts], bool]:
-    """Per region: from the monthly snapshots for a large scope over whole months that all have them,
-    else live."""
+def parts_by_region(scope: Scope, period: Period, filters: Filters) -> tuple[dict[int, Parts], int, bool]:
+    """Per region, with the scope's registered tech SMEs: from the monthly snapshots for a large scope over
+    whole months that all have them, else live."""
     months = period.months()
     if scope.large and not filters.any and months:
         snapshots = snapshot_parts(scope, months)
-        if snapshots is not None:
-            return snapshots, True
-    return collect(period, scope, filters), False
+        tech_smes = snapshot_tech_smes(scope, months)
+        if snapshots is not None and tech_smes is not None:
+            return snapshots, tech_smes, True
+    return collect(period, scope, filters), registered_tech_smes(scope, filters, period.end), False
 
 
 def evaluate(scope: Scope, period: Period, filters: Filters | None = None) -> Evaluation:
     filters = filters or Filters()
     previous_period = period.previous()
-    parts, from_snapshots = parts_by_region(scope, period, filters)
-    previous_parts, _ = parts_by_region(scope, previous_period, filters)
+    parts, tech_smes, from_snapshots = parts_by_region(scope, period, filters)
+    previous_parts, previous_tech_smes, _ = parts_by_region(scope, previous_period, filters)
     now, before = total(parts.values()), total(previous_parts.values())
-    current = figures(now, registered_tech_smes(scope, filters, period.end))
-    earlier = figures(before, registered_tech_smes(scope, filters, previous_period.end))
+    current = figures(now, tech_smes)
+    earlier = figures(before, previous_tech_smes)
     values = [
         Value(
             indicator,
@@ -147,4 +136,4 @@ def evaluate(scope: Scope, period: Period, filters: Filters | None = None) -> Ev
         )
         for indicator in INDICATORS
     ]
-    return Evaluation(scope, period, filters, parts, previous_parts, values, from_snapshots)
+    return Evaluation(scope, period, filters, parts, previous_parts, values, from_snapshots, now, before)

@@ -38,18 +38,41 @@ class Parts:
     institutions: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, other: Parts) -> Parts:
-        for item in fields(self):
-            mine, theirs = getattr(self, item.name), getattr(other, item.name)
-            if isinstance(mine, set):
-                mine |= theirs
-            elif isinstance(mine, Counter):
-                mine.update(theirs)
-            elif isinstance(mine, dict):
-                for key, counts in theirs.items():
-                    mine[key] = [a + b for a, b in zip(mine.get(key, [0, 0, 0]), counts, strict=True)]
-            else:
-                setattr(self, item.name, mine + theirs)
+        for name in INTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in DECIMALS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in SETS:
+            getattr(self, name).update(getattr(other, name))
+        for name in COUNTERS:
+            getattr(self, name).update(getattr(other, name))
+        self._add_institutions(other.institutions.items())
         return self
+
+    def add_json(self, data: dict[str, Any]) -> Parts:
+        """Adds parts stored by `to_json`, without building them first (the snapshots' hot path)."""
+        for name in INTS:
+            setattr(self, name, getattr(self, name) + data.get(name, 0))
+        for name in DECIMALS:
+            if name in data:
+                setattr(self, name, getattr(self, name) + Decimal(data[name]))
+        for name in SETS:
+            getattr(self, name).update(data.get(name, ()))
+        for name in COUNTERS:
+            counter = getattr(self, name)
+            keyed = int if name in DAY_HISTOGRAMS else str
+            for key, count in data.get(name, {}).items():
+                counter[keyed(key)] += count
+        self._add_institutions((int(key), counts) for key, counts in data.get("institutions", {}).items())
+        return self
+
+    def _add_institutions(self, items) -> None:
+        mine = self.institutions
+        for key, counts in items:
+            if key in mine:
+                mine[key] = [a + b for a, b in zip(mine[key], counts, strict=True)]
+            else:
+                mine[key] = list(counts)
 
     def count_answer(self, institution_id: int, *, in_time: bool, offered: bool) -> None:
         self.answered += 1
@@ -76,24 +99,14 @@ class Parts:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Parts:
-        parts = cls()
-        for item in fields(cls):
-            if item.name not in data:
-                continue
-            value, current = data[item.name], getattr(parts, item.name)
-            if isinstance(current, set):
-                setattr(parts, item.name, set(value))
-            elif item.name in ("days_to_first_offer", "days_to_funding"):
-                setattr(parts, item.name, Counter({int(k): n for k, n in value.items()}))
-            elif isinstance(current, Counter):
-                setattr(parts, item.name, Counter(value))
-            elif item.name == "institutions":
-                setattr(parts, item.name, {int(k): list(v) for k, v in value.items()})
-            elif isinstance(current, Decimal):
-                setattr(parts, item.name, Decimal(value))
-            else:
-                setattr(parts, item.name, value)
-        return parts
+        return cls().add_json(data)
+
+
+INTS = tuple(f.name for f in fields(Parts) if f.type == "int")
+DECIMALS = tuple(f.name for f in fields(Parts) if f.type == "Decimal")
+SETS = tuple(f.name for f in fields(Parts) if f.type.startswith("set"))
+COUNTERS = tuple(f.name for f in fields(Parts) if f.type.startswith("Counter"))
+DAY_HISTOGRAMS = ("days_to_first_offer", "days_to_funding")
 
 
 def total(parts: list[Parts] | Any) -> Parts:

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
+
+from projects.models import Region
 
 from ..models import EvaluationMonth, EvaluationSnapshot
 from ..workflow.business_days import SHANGHAI
-from .collect import collect
+from .collect import collect, registered_tech_smes_q
 from .parts import Parts
 from .scope import Filters, Scope, ScopeKind, month_period
 
@@ -41,7 +44,10 @@ def recompute_month(month: date) -> int:
             EvaluationSnapshot(region_id=region_id, month=month, figures=part.to_json(), computed_at=now)
             for region_id, part in parts.items()
         )
-        EvaluationMonth.objects.update_or_create(month=month, defaults={"computed_at": now})
+        EvaluationMonth.objects.update_or_create(
+            month=month,
+            defaults={"computed_at": now, "tech_smes": registered_by_region(month_period(month).end)},
+        )
     return len(parts)
 
 
@@ -54,6 +60,27 @@ def refresh_recent(today: date | None = None, months: int = RECENT_MONTHS) -> li
     return recent
 
 
+def registered_by_region(until: date) -> dict[str, int]:
+    """Registered tech SMEs per region id (as JSON keys), registered by `until`'s year."""
+    rows = (
+        registered_tech_smes_q(until)
+        .values("region_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("region_id", "count")
+    )
+    return {str(region_id): count for region_id, count in rows}
+
+
+def snapshot_tech_smes(scope: Scope, months: list[date]) -> int | None:
+    """The scope's registered tech SMEs as the last month's computation counted them."""
+    last = EvaluationMonth.objects.filter(month=max(months)).values_list("tech_smes", flat=True).first()
+    if last is None:
+        return None
+    codes = dict(Region.objects.filter(pk__in=[int(key) for key in last]).values_list("pk", "code"))
+    return sum(count for key, count in last.items() if scope.covers_code(codes.get(int(key), "")))
+
+
 def snapshot_parts(scope: Scope, months: list[date]) -> dict[int, Parts] | None:
     """The scope's parts per region over the months, or None when a month has not been computed."""
     if EvaluationMonth.objects.filter(month__in=months).count() != len(months):
@@ -63,9 +90,7 @@ def snapshot_parts(scope: Scope, months: list[date]) -> dict[int, Parts] | None:
         "region_id", "figures"
     )
     for region_id, figures in rows:
-        part = Parts.from_json(figures)
-        if region_id in by_region:
-            by_region[region_id].add(part)
-        else:
-            by_region[region_id] = part
+        if region_id not in by_region:
+            by_region[region_id] = Parts()
+        by_region[region_id].add_json(figures)
     return by_region

@@ -34,6 +34,9 @@ class EvaluationMonth(models.Model):
 
     month = models.DateField(_("month"), unique=True)
     computed_at = models.DateTimeField(_("computed at"))
+    # Registered tech SMEs per region id at the month's computation: the stock behind tech_sme_loan_share,
+    # so that a large scope does not count enterprises (a region without activity has no snapshot row).
+    tech_smes = models.JSONField(_("registered tech SMEs by region"), default=dict)
 
     class Meta:
         ordering = ["month"]
