@@ -80,3 +80,19 @@ def test_beat_keeps_the_snapshots():
     assert "coordination.refresh_evaluation_snapshots" in entries
     assert tasks.refresh_evaluation_snapshots.name == "coordination.refresh_evaluation_snapshots"
     assert tasks.recompute_evaluation_month.name == "coordination.recompute_evaluation_month"
+
+
+def test_the_command_recomputes_a_month_or_the_recent_ones(history):
+    """Given the history, when an operator recomputes February 2026, then that month is computed; a wrong
+    month is refused with the reason."""
+    import io
+
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("evaluation_snapshots", month="2026-02", stdout=out)
+    assert out.getvalue() == "2026-02: 1 regions\n"
+    assert list(EvaluationMonth.objects.values_list("month", flat=True)) == [date(2026, 2, 1)]
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("evaluation_snapshots", month="2026-13")
