@@ -55,6 +55,11 @@ app.conf.update(
         "sweep-deadlines": {"task": "coordination.sweep_deadlines", "schedule": 60.0},
         "sweep-outbox": {"task": "coordination.sweep_outbox", "schedule": 30.0},
         "send-digests": {"task": "coordination.send_digests", "schedule": crontab(hour=8, minute=0)},
+        # The evaluation's monthly snapshots per region (DESIGN §11): recent months, recomputed whole.
+        "refresh-evaluation-snapshots": {
+            "task": "coordination.refresh_evaluation_snapshots",
+            "schedule": crontab(minute=17),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -27,6 +27,8 @@ urlpatterns = [
     # Institution workbench and the applicant's disclosure log (issue 13; DESIGN §1, §9).
     path("institution/", include("coordination.views.institution_urls")),
     path("sme/disclosures/", disclosure_views.disclosure_log, name="sme-disclosures"),
+    # Summary evaluation for coordinators (DESIGN §9, §11).
+    path("evaluation/", include("coordination.views.evaluation_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"

@@ -1,8 +1,11 @@
 """Celery tasks: ids in, one service call each."""
 
+from datetime import date
+
 from celery import shared_task
 
 from . import deadline_sweep
+from .evaluation import snapshots
 from .notifications import relay
 from .services import digests
 
@@ -47,3 +50,22 @@ def sweep_deadlines() -> dict:
 def send_digests() -> int:
     """Daily (config/celery.py's beat schedule); at most one digest per user and day however often it runs."""
     return digests.send_daily_digests()
+
+
+@shared_task(
+    name="coordination.refresh_evaluation_snapshots",
+    ignore_result=True,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def refresh_evaluation_snapshots() -> list[str]:
+    """Hourly (config/celery.py's beat schedule): the current month's and the two before's snapshots."""
+    return [month.isoformat() for month in snapshots.refresh_recent()]
+
+
+@shared_task(
+    name="coordination.recompute_evaluation_month", ignore_result=True, time_limit=1800, soft_time_limit=1700
+)
+def recompute_evaluation_month(month: str) -> int:
+    """Recomputes one month's snapshots (YYYY-MM-DD, any day of it), e.g. after a correction long after."""
+    return snapshots.recompute_month(date.fromisoformat(month))

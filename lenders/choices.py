@@ -31,3 +31,7 @@ INSTRUMENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     InstitutionKind.VC: (Instrument.EQUITY,),
     InstitutionKind.GUARANTOR: (Instrument.GUARANTEE,),
 }
+
+
+# Loans, as the evaluation counts them (first loans, credit-loan share, rates, terms: DESIGN §11).
+LOAN_INSTRUMENTS: tuple[str, ...] = (Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN)

@@ -6,6 +6,7 @@ notifications, webhooks)."""
 from .access import ApiToken, CoordinatorScope, EnterpriseJoinRequest, IdempotencyRecord
 from .calendar import Deadline, Holiday, ServiceLevel
 from .disclosure import DisclosedData, Disclosure, DisclosureAction
+from .evaluation import EvaluationMonth, EvaluationSnapshot
 from .financing import (
     AppendOnlyQuerySet,
     FinancingRequest,
@@ -39,6 +40,8 @@ __all__ = [
     "DisclosedData",
     "Disclosure",
     "DisclosureAction",
+    "EvaluationMonth",
+    "EvaluationSnapshot",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",

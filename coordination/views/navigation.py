@@ -44,6 +44,8 @@ def links_for(request: HttpRequest) -> list[NavLink]:
             wanted += [("institution:products", _("Products")), ("institution:team", _("Team"))]
     if user.is_staff:
         wanted.append(("admin:index", _("Coordinator console")))
+    if Role.COORDINATOR in roles:
+        wanted.append(("evaluation:dashboard", _("Evaluation")))
     found = [(str(label), url) for name, label in wanted if (url := url_or_none(name)) is not None]
     # The deepest link that holds the page is the current one (/institution/team/, not /institution/).
     current = max((url for _label, url in found if _is_current(request, url)), key=len, default=None)

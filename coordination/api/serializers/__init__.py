@@ -9,6 +9,7 @@ from .actions import (  # noqa: F401
     RequiredReasonSerializer,
 )
 from .auth import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer  # noqa: F401
+from .evaluation import EvaluationQuerySerializer, EvaluationSerializer, IndicatorSerializer  # noqa: F401
 from .financing_requests import (  # noqa: F401
     DeadlineSerializer,
     DocumentSerializer,

@@ -2,6 +2,7 @@
 
 from .auth import ApiTokenViewSet, MeView, TokenView  # noqa: F401
 from .common import validated  # noqa: F401
+from .evaluation import EvaluationView  # noqa: F401
 from .financing_requests import FinancingRequestViewSet  # noqa: F401
 from .messaging import NotificationViewSet, WebhookViewSet  # noqa: F401
 from .parties import (  # noqa: F401
