@@ -1,0 +1,110 @@
+"""The coordinators' side of the history: triage (route to the matcher's proposal, ask, or reject), approve
+(maker-checker for escalated requests), and close funded requests. Shanghai's requests go to the Shanghai
+coordinator; Beijing's, Shenzhen's and every escalated one to the national coordinators."""
+
+from __future__ import annotations
+
+from coordination.choices import RequestStatus
+from coordination.models import FinancingRequest
+from coordination.services import financing_requests as requests
+
+from .profiles import NATIONAL, REGIONAL, CoordinatorProfile
+from .world import World
+
+SHANGHAI_PREFIX = "31"
+REJECTIONS = (
+    "融资用途与科技创新关联度不足。",
+    "企业经营数据与申请金额明显不匹配。",
+    "不属于本机制支持范围。",
+)
+NO_PRODUCT = "经匹配暂无可承接的金融产品，建议调整金额或期限后重新申请。"
+QUESTIONS = (
+    "请补充近三个月银行流水。",
+    "请说明研发项目进度及资金使用计划。",
+    "请补充主要股东及实际控制人信息。",
+)
+
+
+def _desk(world: World, region_code: str, escalated: bool) -> tuple[object, CoordinatorProfile]:
+    if escalated or not region_code.startswith(SHANGHAI_PREFIX):
+        return world.cast.coordinators["national"], NATIONAL
+    return world.cast.coordinators["regional"], REGIONAL
+
+
+def triage(world: World) -> None:
+    waiting = FinancingRequest.objects.filter(pk__in=list(world.plans), status=RequestStatus.TRIAGE).order_by(
+        "pk"
+    )
+    for pk, version, escalated, region_code, rerouting in waiting.values_list(
+        "pk", "version", "escalated", "enterprise__region__code", "needs_rerouting"
+    ):
+        plan = world.plans[pk]
+        user, profile = _desk(world, region_code, escalated)
+        rng = world.rng("triage", pk, version)
+        if "triage" in plan.holds or not world.due(
+            ("triage", pk, version), profile.lag(rng, profile.triage_days) * plan.pace
+        ):
+            continue
+        verdict = "route"
+        if not rerouting and ("first-triage", pk) not in world.decided:
+            world.decided.add(("first-triage", pk))
+            roll = rng.random()
+            verdict = plan.verdict or (
+                "reject"
+                if roll < profile.rejects
+                else "ask"
+                if roll < profile.rejects + profile.asks_info
+                else "route"
+            )
+        if verdict == "route" and world.act(
+            "route", lambda pk=pk, user=user: requests.route_request(request_id=pk, user=user)
+        ):
+            continue
+        if verdict == "ask":
+            question = rng.choice(QUESTIONS)
+            world.act(
+                "request_info",
+                lambda pk=pk, user=user, question=question: requests.request_information(
+                    request_id=pk, user=user, reason=question
+                ),
+            )
+            continue
+        # A rejection by choice, or the matcher found nothing (left) to route to.
+        reason = rng.choice(REJECTIONS) if verdict == "reject" else NO_PRODUCT
+        world.act(
+            "reject",
+            lambda pk=pk, user=user, reason=reason: requests.reject_request(
+                request_id=pk, user=user, reason=reason
+            ),
+        )
+
+
+def approve(world: World) -> None:
+    accepted = FinancingRequest.objects.filter(
+        pk__in=list(world.plans), status=RequestStatus.OFFER_ACCEPTED
+    ).order_by("pk")
+    for pk, escalated, region_code, proposed in accepted.values_list(
+        "pk", "escalated", "enterprise__region__code", "approval_proposed_by_id"
+    ):
+        plan = world.plans[pk]
+        user, profile = _desk(world, region_code, escalated)
+        step = "confirm" if proposed else "approve"
+        if proposed:
+            user = world.cast.coordinators["checker"]
+        lag = profile.lag(world.rng(step, pk), profile.approve_days) * plan.pace
+        if step in plan.holds or not world.due((step, pk), lag):
+            continue
+        world.act(step, lambda pk=pk, user=user: requests.approve_request(request_id=pk, user=user))
+
+
+def close(world: World) -> None:
+    funded = FinancingRequest.objects.filter(pk__in=list(world.plans), status=RequestStatus.FUNDED).order_by(
+        "pk"
+    )
+    for pk, escalated, region_code in funded.values_list("pk", "escalated", "enterprise__region__code"):
+        plan = world.plans[pk]
+        user, profile = _desk(world, region_code, escalated)
+        lag = profile.lag(world.rng("close", pk), profile.close_days) * plan.pace
+        if "close" in plan.holds or not world.due(("close", pk), lag):
+            continue
+        world.act("close", lambda pk=pk, user=user: requests.close_request(request_id=pk, user=user))
