@@ -19,7 +19,7 @@ from lenders.choices import Instrument
 from projects.models import MajorTask
 
 from .plans import Plan
-from .world import World
+from .world import Open, World
 
 REQUIRED = (DocumentKind.BUSINESS_PLAN, DocumentKind.FINANCIAL_STATEMENTS)
 ANSWERS = ("已按要求补充材料。", "补充材料已上传，请查收。", "已补充说明，详见附件。")
@@ -68,15 +68,24 @@ def file_arrivals(world: World, pending: list[Plan], enterprise_ids: dict[str, i
             ),
         )
         if request is not None:
-            world.plans[request.pk] = plan
+            world.filed(request.pk, plan)
 
 
-def answer_questions(world: World) -> None:
-    """The coordinator's or screening's questions on a request, the institutions' on a referral."""
-    asked = FinancingRequest.objects.filter(pk__in=world.plans, status=RequestStatus.INFO_REQUESTED)
-    for pk, version, enterprise_id, screening in asked.values_list(
-        "pk", "version", "enterprise_id", "screening"
-    ):
+def work(world: World) -> None:
+    """One round at the applicants: questions answered, requests withdrawn, offers accepted."""
+    requests_now = world.open_requests()
+    answer(world, requests_now.get(RequestStatus.INFO_REQUESTED, []))
+    leaving = requests_now.get(RequestStatus.TRIAGE, []) + requests_now.get(RequestStatus.ROUTED, [])
+    withdraw(world, [r for r in leaving if world.plans[r.pk].withdraws_from == r.status])
+    routed = [request.pk for request in requests_now.get(RequestStatus.ROUTED, [])]
+    if routed:
+        provide_info(world, routed)
+        accept_offers(world, routed)
+
+
+def answer(world: World, asked: list[Open]) -> None:
+    """The coordinator's (or screening's) questions: a note and the documents found missing."""
+    for pk, _, version, _, _, _, _, enterprise_id in asked:
         plan = world.plans[pk]
         if (
             not plan.answers
@@ -84,6 +93,7 @@ def answer_questions(world: World) -> None:
             or not world.due(("answer", pk, version), plan.answer_days)
         ):
             continue
+        screening = FinancingRequest.objects.values_list("screening", flat=True).get(pk=pk)
         missing = screening.get("missing_documents", []) if isinstance(screening, dict) else []
         note = world.rng("answer", pk, version).choice(ANSWERS)
         world.act(
@@ -97,14 +107,13 @@ def answer_questions(world: World) -> None:
                 )
             ),
         )
-    questions = Referral.objects.filter(
-        request__in=list(world.plans),
-        status=ReferralStatus.INFO_REQUESTED,
-        request__status=RequestStatus.ROUTED,
-    )
-    for pk, version, request_id, enterprise_id in questions.values_list(
-        "pk", "version", "request_id", "request__enterprise_id"
-    ):
+
+
+def provide_info(world: World, routed: list[int]) -> None:
+    """The institutions' questions on a referral."""
+    questions = Referral.objects.filter(request_id__in=routed, status=ReferralStatus.INFO_REQUESTED)
+    rows = questions.values_list("pk", "version", "request_id", "request__enterprise_id")
+    for pk, version, request_id, enterprise_id in world.read("referral questions", lambda: list(rows)):
         plan = world.plans[request_id]
         if not plan.answers or not world.due(("provide", pk, version), plan.answer_days * plan.pace):
             continue
@@ -117,14 +126,10 @@ def answer_questions(world: World) -> None:
         )
 
 
-def withdraw(world: World) -> None:
-    leaving = [pk for pk, plan in world.plans.items() if plan.withdraws_from]
-    rows = FinancingRequest.objects.filter(
-        pk__in=leaving, status__in=[RequestStatus.TRIAGE, RequestStatus.ROUTED]
-    )
-    for pk, status, version, enterprise_id in rows.values_list("pk", "status", "version", "enterprise_id"):
+def withdraw(world: World, leaving: list[Open]) -> None:
+    for pk, _, version, _, _, _, _, enterprise_id in leaving:
         plan = world.plans[pk]
-        if plan.withdraws_from != status or not world.due(("withdraw", pk, version), plan.withdraw_days):
+        if not world.due(("withdraw", pk, version), plan.withdraw_days):
             continue
         reason = world.rng("withdraw", pk).choice(WITHDRAWALS)
         world.act(
@@ -146,10 +151,8 @@ def _best(offers: list[dict]) -> dict:
     return min(offers, key=key)
 
 
-def accept_offers(world: World) -> None:
-    open_offers = Offer.objects.filter(
-        request__in=list(world.plans), status=OfferStatus.OPEN, request__status=RequestStatus.ROUTED
-    ).values(
+def accept_offers(world: World, routed: list[int]) -> None:
+    offers = Offer.objects.filter(request_id__in=routed, status=OfferStatus.OPEN).values(
         "pk",
         "tranche_id",
         "request_id",
@@ -160,7 +163,7 @@ def accept_offers(world: World) -> None:
         "tranche__instrument",
     )
     by_tranche: dict[int, list[dict]] = defaultdict(list)
-    for offer in open_offers:
+    for offer in world.read("open offers", lambda: list(offers)):
         by_tranche[offer["tranche_id"]].append(offer)
     for tranche_id, offers in sorted(by_tranche.items()):
         plan = world.plans[offers[0]["request_id"]]

@@ -5,11 +5,10 @@ coordinator; Beijing's, Shenzhen's and every escalated one to the national coord
 from __future__ import annotations
 
 from coordination.choices import RequestStatus
-from coordination.models import FinancingRequest
 from coordination.services import financing_requests as requests
 
 from .profiles import NATIONAL, REGIONAL, CoordinatorProfile
-from .world import World
+from .world import Open, World
 
 SHANGHAI_PREFIX = "31"
 REJECTIONS = (
@@ -31,13 +30,16 @@ def _desk(world: World, region_code: str, escalated: bool) -> tuple[object, Coor
     return world.cast.coordinators["regional"], REGIONAL
 
 
-def triage(world: World) -> None:
-    waiting = FinancingRequest.objects.filter(pk__in=list(world.plans), status=RequestStatus.TRIAGE).order_by(
-        "pk"
-    )
-    for pk, version, escalated, region_code, rerouting in waiting.values_list(
-        "pk", "version", "escalated", "enterprise__region__code", "needs_rerouting"
-    ):
+def work(world: World) -> None:
+    """One round at the desks: what waits in triage, for approval, and to be closed."""
+    requests_now = world.open_requests()
+    triage(world, requests_now.get(RequestStatus.TRIAGE, []))
+    approve(world, requests_now.get(RequestStatus.OFFER_ACCEPTED, []))
+    close(world, requests_now.get(RequestStatus.FUNDED, []))
+
+
+def triage(world: World, waiting: list[Open]) -> None:
+    for pk, _, version, escalated, region_code, rerouting, _, _ in waiting:
         plan = world.plans[pk]
         user, profile = _desk(world, region_code, escalated)
         rng = world.rng("triage", pk, version)
@@ -79,13 +81,8 @@ def triage(world: World) -> None:
         )
 
 
-def approve(world: World) -> None:
-    accepted = FinancingRequest.objects.filter(
-        pk__in=list(world.plans), status=RequestStatus.OFFER_ACCEPTED
-    ).order_by("pk")
-    for pk, escalated, region_code, proposed in accepted.values_list(
-        "pk", "escalated", "enterprise__region__code", "approval_proposed_by_id"
-    ):
+def approve(world: World, accepted: list[Open]) -> None:
+    for pk, _, _, escalated, region_code, _, proposed, _ in accepted:
         plan = world.plans[pk]
         user, profile = _desk(world, region_code, escalated)
         step = "confirm" if proposed else "approve"
@@ -97,11 +94,8 @@ def approve(world: World) -> None:
         world.act(step, lambda pk=pk, user=user: requests.approve_request(request_id=pk, user=user))
 
 
-def close(world: World) -> None:
-    funded = FinancingRequest.objects.filter(pk__in=list(world.plans), status=RequestStatus.FUNDED).order_by(
-        "pk"
-    )
-    for pk, escalated, region_code in funded.values_list("pk", "escalated", "enterprise__region__code"):
+def close(world: World, funded: list[Open]) -> None:
+    for pk, _, _, escalated, region_code, _, _, _ in funded:
         plan = world.plans[pk]
         user, profile = _desk(world, region_code, escalated)
         lag = profile.lag(world.rng("close", pk), profile.close_days) * plan.pace

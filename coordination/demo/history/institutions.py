@@ -29,15 +29,26 @@ DEFAULT_RATES = {
 LOAN_RATES = (Decimal("0.028"), Decimal("0.045"))
 
 
-def review(world: World) -> None:
+def work(world: World) -> None:
+    """One round at the institutions: referrals of routed requests, then disbursements of approved ones."""
+    requests_now = world.open_requests()
+    routed = [request.pk for request in requests_now.get(RequestStatus.ROUTED, [])]
+    if routed:
+        review(world, routed)
+        take_back_offers(world, routed)
+    approved = [request.pk for request in requests_now.get(RequestStatus.APPROVED, [])]
+    if approved:
+        fund(world, approved)
+
+
+def review(world: World, routed: list[int]) -> None:
     """Open what has arrived and decide what has been read, referral by referral, oldest first."""
     live = Referral.objects.filter(
-        request__in=list(world.plans),
-        status__in=[ReferralStatus.SENT, ReferralStatus.REVIEWING],
-        request__status=RequestStatus.ROUTED,
+        request_id__in=routed, status__in=[ReferralStatus.SENT, ReferralStatus.REVIEWING]
     ).order_by("pk")
-    for pk, status, version, institution_id, request_id, asked in live.values_list(
-        "pk", "status", "version", "institution_id", "request_id", "info_request"
+    rows = live.values_list("pk", "status", "version", "institution_id", "request_id", "info_request")
+    for pk, status, version, institution_id, request_id, asked in world.read(
+        "live referrals", lambda: list(rows)
     ):
         plan = world.plans[request_id]
         profile = world.profile(institution_id)
@@ -122,12 +133,11 @@ def _offer(world: World, referral_id: int, reviewer, choice) -> None:
     )
 
 
-def take_back_offers(world: World) -> None:
+def take_back_offers(world: World, routed: list[int]) -> None:
     """Now and then an institution withdraws an open offer (its credit line changed) before it is taken."""
-    open_offers = Offer.objects.filter(
-        request__in=list(world.plans), status=OfferStatus.OPEN, request__status=RequestStatus.ROUTED
-    ).values_list("pk", "referral__institution_id")
-    for pk, institution_id in open_offers:
+    offers = Offer.objects.filter(request_id__in=routed, status=OfferStatus.OPEN)
+    rows = offers.values_list("pk", "referral__institution_id")
+    for pk, institution_id in world.read("offers to take back", lambda: list(rows)):
         profile = world.profile(institution_id)
         rng = world.rng("take-back", pk)
         if rng.random() >= profile.withdraws_offer or not world.due(("take-back", pk), rng.uniform(1, 6)):
@@ -141,17 +151,13 @@ def take_back_offers(world: World) -> None:
         )
 
 
-def fund(world: World) -> None:
+def fund(world: World, approved: list[int]) -> None:
     """Each approved tranche is disbursed by the institution whose offer was accepted."""
     waiting = Tranche.objects.filter(
-        request__in=list(world.plans),
-        request__status=RequestStatus.APPROVED,
-        accepted_offer__isnull=False,
-        funded_on__isnull=True,
+        request_id__in=approved, accepted_offer__isnull=False, funded_on__isnull=True
     ).order_by("pk")
-    for pk, request_id, institution_id in waiting.values_list(
-        "pk", "request_id", "accepted_offer__referral__institution_id"
-    ):
+    rows = waiting.values_list("pk", "request_id", "accepted_offer__referral__institution_id")
+    for pk, request_id, institution_id in world.read("tranches to fund", lambda: list(rows)):
         plan = world.plans[request_id]
         profile = world.profile(institution_id)
         lag = profile.lag(world.rng("fund", pk), profile.fund_days) * plan.pace

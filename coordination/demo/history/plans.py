@@ -31,31 +31,28 @@ M = 1_000_000
 
 # The history's three cities (GB/T 2260 prefixes) and their share of the requests.
 CITIES: dict[str, tuple[str, int]] = {"shanghai": ("31", 45), "beijing": ("11", 35), "shenzhen": ("4403", 20)}
-REQUESTS_PER_MONTH = 22  # at history scale 1
+REQUESTS_PER_MONTH = 8  # at history scale 1
 
 # (instrument, weight, amount range in millions, terms in months) per stage.
 SHAPES: dict[str, tuple[tuple[str, int, tuple[float, float], tuple[int, ...]], ...]] = {
     Stage.STARTUP: (
         (I.CREDIT_LOAN, 50, (0.5, 5), (12, 24, 36)),
         (I.EQUITY, 22, (3, 20), (60, 84)),
-        (I.IP_PLEDGE_LOAN, 13, (1, 5), (12, 24)),
-        (I.GUARANTEE, 8, (1, 5), (12, 24)),
+        (I.IP_PLEDGE_LOAN, 8, (1, 5), (12, 24)),
         (I.LOAN_GUARANTEE_INSURANCE, 7, (0.5, 3), (12, 24)),
     ),
     Stage.GROWTH: (
         (I.CREDIT_LOAN, 45, (2, 30), (12, 24, 36)),
-        (I.IP_PLEDGE_LOAN, 15, (2, 15), (12, 24, 36)),
+        (I.IP_PLEDGE_LOAN, 8, (2, 15), (12, 24, 36)),
         (I.EQUITY, 12, (10, 60), (60, 84)),
         (I.RD_INSURANCE, 10, (1, 8), (12, 24)),
-        (I.GUARANTEE, 10, (2, 10), (12, 24)),
         (I.LOAN_GUARANTEE_INSURANCE, 8, (1, 5), (12, 24)),
     ),
     Stage.STABLE: (
         (I.CREDIT_LOAN, 45, (10, 60), (24, 36, 60)),
-        (I.SCI_TECH_BOND, 10, (50, 200), (60,)),
-        (I.IP_PLEDGE_LOAN, 15, (5, 20), (24, 36)),
+        (I.SCI_TECH_BOND, 5, (50, 200), (60,)),
+        (I.IP_PLEDGE_LOAN, 8, (5, 20), (24, 36)),
         (I.FIRST_SET_INSURANCE, 13, (5, 50), (12, 36)),
-        (I.GUARANTEE, 17, (3, 20), (12, 24)),
     ),
 }
 # What applicants write as the purpose (demo content, in the demo's language).
@@ -140,12 +137,10 @@ def _amount(rng: random.Random, low: float, high: float) -> Decimal:
 def _shape(
     rng: random.Random, enterprise: PoolEnterprise
 ) -> tuple[tuple[tuple[str, Decimal], ...], int, str]:
-    """(tranches, term, purpose): one instrument, or a major task's package of a loan and equity."""
+    """(tranches, term, purpose): one instrument, or a national major task's package: a loan and equity."""
     if enterprise.task_code and rng.random() < 0.3:
-        tranches = [(I.CREDIT_LOAN, _amount(rng, 10, 40)), (I.EQUITY, _amount(rng, 10, 30))]
-        if rng.random() < 0.4:
-            tranches.append((I.RD_INSURANCE, _amount(rng, 2, 5)))
-        return tuple(tranches), 48, "国家重大科技任务配套融资"
+        tranches = ((I.CREDIT_LOAN, _amount(rng, 10, 40)), (I.EQUITY, _amount(rng, 10, 30)))
+        return tranches, 48, "国家重大科技任务配套融资"
     shapes = SHAPES[enterprise.stage]
     instrument, _, (low, high), terms = rng.choices(shapes, [weight for _, weight, _, _ in shapes])[0]
     return ((instrument, _amount(rng, low, high)),), rng.choice(terms), rng.choice(PURPOSES[instrument])
@@ -230,6 +225,7 @@ def anchored_plans(cities: dict[str, list[PoolEnterprise]], days: list[date], fi
             purpose=PURPOSES[I.CREDIT_LOAN][offset % len(PURPOSES[I.CREDIT_LOAN])],
             answer_days=1.0,
             accept_days=0.5,
+            verdict="route",
         )
         options["holds"] = frozenset(options.get("holds", ()))
         plans.append(replace(base, **options))

@@ -77,40 +77,28 @@ def settle_outbox(after_id: int) -> int:
 
 
 def _rounds(world: World, pending: list[Plan], enterprise_ids: dict[str, int]):
-    """A business day's rounds: (hour, minute, what happens)."""
-
-    def sweep() -> None:
-        world.tally["sweep"] += 1
-        for kind, count in deadline_sweep.sweep(now=world.clock.now).items():
-            world.tally[f"deadline {kind}"] += count
+    """A business day's rounds: (hour, minute, what happens). Institutions and coordinators look twice a
+    day, applicants once; the sweep runs after office close (reminders fire the day before their due day)."""
 
     def arrivals() -> None:
         applicants.file_arrivals(world, pending, enterprise_ids)
 
-    def institution_round() -> None:
-        institutions.review(world)
-        institutions.take_back_offers(world)
-        institutions.fund(world)
-
-    def coordinator_round() -> None:
-        coordinators.triage(world)
-        coordinators.approve(world)
-        coordinators.close(world)
-
-    def applicant_round() -> None:
-        applicants.answer_questions(world)
-        applicants.withdraw(world)
-        applicants.accept_offers(world)
+    def sweep() -> None:
+        world.tally["sweep"] += 1
+        fired = deadline_sweep.sweep(now=world.clock.now)
+        if any(fired.values()):
+            world.changed()
+        for kind, count in fired.items():
+            world.tally[f"deadline {kind}"] += count
 
     return (
-        (9, 0, sweep),
         (9, 30, arrivals),
-        (10, 30, institution_round),
-        (11, 30, coordinator_round),
-        (14, 0, applicant_round),
+        (10, 30, lambda: institutions.work(world)),
+        (11, 30, lambda: coordinators.work(world)),
+        (14, 0, lambda: applicants.work(world)),
         (15, 0, arrivals),
-        (15, 30, institution_round),
-        (16, 30, coordinator_round),
+        (15, 30, lambda: institutions.work(world)),
+        (16, 30, lambda: coordinators.work(world)),
         (18, 5, sweep),
     )
 
