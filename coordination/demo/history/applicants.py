@@ -95,7 +95,7 @@ def answer(world: World, asked: list[Open]) -> None:
             continue
         screening = FinancingRequest.objects.values_list("screening", flat=True).get(pk=pk)
         missing = screening.get("missing_documents", []) if isinstance(screening, dict) else []
-        note = world.rng("answer", pk, version).choice(ANSWERS)
+        note = world.rng("answer", plan.key, version).choice(ANSWERS)
         world.act(
             "answer",
             lambda pk=pk, enterprise_id=enterprise_id, note=note, missing=missing: (
@@ -112,12 +112,16 @@ def answer(world: World, asked: list[Open]) -> None:
 def provide_info(world: World, routed: list[int]) -> None:
     """The institutions' questions on a referral."""
     questions = Referral.objects.filter(request_id__in=routed, status=ReferralStatus.INFO_REQUESTED)
-    rows = questions.values_list("pk", "version", "request_id", "request__enterprise_id")
-    for pk, version, request_id, enterprise_id in world.read("referral questions", lambda: list(rows)):
+    rows = questions.values_list(
+        "pk", "version", "request_id", "request__enterprise_id", "tranche__position", "institution_id"
+    )
+    for pk, version, request_id, enterprise_id, position, institution_id in world.read(
+        "referral questions", lambda: list(rows)
+    ):
         plan = world.plans[request_id]
         if not plan.answers or not world.due(("provide", pk, version), plan.answer_days * plan.pace):
             continue
-        note = world.rng("provide", pk, version).choice(ANSWERS)
+        note = world.rng("provide", plan.key, position, institution_id, version).choice(ANSWERS)
         world.act(
             "provide_info",
             lambda pk=pk, enterprise_id=enterprise_id, note=note: referrals.provide_referral_info(
@@ -131,7 +135,7 @@ def withdraw(world: World, leaving: list[Open]) -> None:
         plan = world.plans[pk]
         if not world.due(("withdraw", pk, version), plan.withdraw_days):
             continue
-        reason = world.rng("withdraw", pk).choice(WITHDRAWALS)
+        reason = world.rng("withdraw", plan.key).choice(WITHDRAWALS)
         world.act(
             "withdraw",
             lambda pk=pk, enterprise_id=enterprise_id, reason=reason: requests.withdraw_request(

@@ -42,7 +42,7 @@ def triage(world: World, waiting: list[Open]) -> None:
     for pk, _, version, escalated, region_code, rerouting, _, _ in waiting:
         plan = world.plans[pk]
         user, profile = _desk(world, region_code, escalated)
-        rng = world.rng("triage", pk, version)
+        rng = world.rng("triage", plan.key, version)
         if "triage" in plan.holds or not world.due(
             ("triage", pk, version), profile.lag(rng, profile.triage_days) * plan.pace
         ):
@@ -88,7 +88,7 @@ def approve(world: World, accepted: list[Open]) -> None:
         step = "confirm" if proposed else "approve"
         if proposed:
             user = world.cast.coordinators["checker"]
-        lag = profile.lag(world.rng(step, pk), profile.approve_days) * plan.pace
+        lag = profile.lag(world.rng(step, plan.key), profile.approve_days) * plan.pace
         if step in plan.holds or not world.due((step, pk), lag):
             continue
         world.act(step, lambda pk=pk, user=user: requests.approve_request(request_id=pk, user=user))
@@ -98,7 +98,7 @@ def close(world: World, funded: list[Open]) -> None:
     for pk, _, _, escalated, region_code, _, _, _ in funded:
         plan = world.plans[pk]
         user, profile = _desk(world, region_code, escalated)
-        lag = profile.lag(world.rng("close", pk), profile.close_days) * plan.pace
+        lag = profile.lag(world.rng("close", plan.key), profile.close_days) * plan.pace
         if "close" in plan.holds or not world.due(("close", pk), lag):
             continue
         world.act("close", lambda pk=pk, user=user: requests.close_request(request_id=pk, user=user))

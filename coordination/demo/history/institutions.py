@@ -46,13 +46,15 @@ def review(world: World, routed: list[int]) -> None:
     live = Referral.objects.filter(
         request_id__in=routed, status__in=[ReferralStatus.SENT, ReferralStatus.REVIEWING]
     ).order_by("pk")
-    rows = live.values_list("pk", "status", "version", "institution_id", "request_id", "info_request")
-    for pk, status, version, institution_id, request_id, asked in world.read(
+    rows = live.values_list(
+        "pk", "status", "version", "institution_id", "request_id", "info_request", "tranche__position"
+    )
+    for pk, status, version, institution_id, request_id, asked, position in world.read(
         "live referrals", lambda: list(rows)
     ):
         plan = world.plans[request_id]
         profile = world.profile(institution_id)
-        character = world.rng("referral", pk)
+        character = world.rng("referral", plan.key, position, institution_id)
         if not plan.sure_offer and character.random() < profile.silence:
             continue  # never answered: the sweep expires it at its deadline
         reviewer = world.cast.reviewer(institution_id)
@@ -66,7 +68,7 @@ def review(world: World, routed: list[int]) -> None:
                 lambda pk=pk, reviewer=reviewer: referrals.open_referral(referral_id=pk, user=reviewer),
             )
             continue
-        choice = world.rng("decide", pk, version)
+        choice = world.rng("decide", plan.key, position, institution_id, version)
         if "decide" in plan.holds or not world.due(
             ("decide", pk, version), profile.lag(choice, profile.decide_days) * plan.pace
         ):
@@ -136,10 +138,10 @@ def _offer(world: World, referral_id: int, reviewer, choice) -> None:
 def take_back_offers(world: World, routed: list[int]) -> None:
     """Now and then an institution withdraws an open offer (its credit line changed) before it is taken."""
     offers = Offer.objects.filter(request_id__in=routed, status=OfferStatus.OPEN)
-    rows = offers.values_list("pk", "referral__institution_id")
-    for pk, institution_id in world.read("offers to take back", lambda: list(rows)):
+    rows = offers.values_list("pk", "referral__institution_id", "request_id", "tranche__position")
+    for pk, institution_id, request_id, position in world.read("offers to take back", lambda: list(rows)):
         profile = world.profile(institution_id)
-        rng = world.rng("take-back", pk)
+        rng = world.rng("take-back", world.plans[request_id].key, position, institution_id)
         if rng.random() >= profile.withdraws_offer or not world.due(("take-back", pk), rng.uniform(1, 6)):
             continue
         reviewer, reason = world.cast.reviewer(institution_id), rng.choice(WITHDRAWN_OFFER)
@@ -156,11 +158,11 @@ def fund(world: World, approved: list[int]) -> None:
     waiting = Tranche.objects.filter(
         request_id__in=approved, accepted_offer__isnull=False, funded_on__isnull=True
     ).order_by("pk")
-    rows = waiting.values_list("pk", "request_id", "accepted_offer__referral__institution_id")
-    for pk, request_id, institution_id in world.read("tranches to fund", lambda: list(rows)):
+    rows = waiting.values_list("pk", "request_id", "accepted_offer__referral__institution_id", "position")
+    for pk, request_id, institution_id, position in world.read("tranches to fund", lambda: list(rows)):
         plan = world.plans[request_id]
         profile = world.profile(institution_id)
-        lag = profile.lag(world.rng("fund", pk), profile.fund_days) * plan.pace
+        lag = profile.lag(world.rng("fund", plan.key, position), profile.fund_days) * plan.pace
         if "fund" in plan.holds or not world.due(("fund", pk), lag):
             continue
         reviewer = world.cast.reviewer(institution_id)

@@ -8,7 +8,8 @@ Beside the drawn requests, a few *anchored* ones are placed at fixed distances f
 that every resting state of a request is present whatever the draw: a draft, one waiting in triage,
 one whose information request is unanswered, one routed and not yet opened, one awaiting approval and
 one awaiting the second (checker's) confirmation, one approved and not yet funded, one funded and not
-yet closed; and, early in the window, one of each end: closed, rejected, withdrawn, expired.
+yet closed; and, early in the window, one of each end: closed (escalated, so through maker and checker),
+rejected, withdrawn, expired.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def anchored_plans(cities: dict[str, list[PoolEnterprise]], days: list[date], fi
     loan = ((I.CREDIT_LOAN, Decimal(5 * M)),)
     escalated = ((I.CREDIT_LOAN, Decimal(55 * M)),)
     specs: list[tuple[date, dict]] = [
-        (day(from_start=0), {"sure_offer": True, "pace": 0.3}),  # closed
+        (day(from_start=0), {"sure_offer": True, "pace": 0.3, "tranches": escalated}),  # closed
         (day(from_start=1), {"complete": False, "answers": False}),  # expired: the question never answered
         (day(from_start=2), {"verdict": "reject"}),
         (day(from_start=3), {"withdraws_from": "triage", "withdraw_days": 0.5, "holds": {"triage"}}),
