@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfWriter
@@ -55,7 +56,8 @@ def file_arrivals(world: World, pending: list[Plan], enterprise_ids: dict[str, i
             task_id = task_ids[plan.major_task_code]
         request = world.act(
             "file",
-            lambda plan=plan, enterprise_id=enterprise_id, task_id=task_id: filing.file_request(
+            partial(
+                filing.file_request,
                 user=world.cast.applicant(enterprise_id),
                 enterprise_id=enterprise_id,
                 purpose=plan.purpose,
@@ -98,13 +100,12 @@ def answer(world: World, asked: list[Open]) -> None:
         note = world.rng("answer", plan.key, version).choice(ANSWERS)
         world.act(
             "answer",
-            lambda pk=pk, enterprise_id=enterprise_id, note=note, missing=missing: (
-                filing.answer_with_documents(
-                    request_id=pk,
-                    user=world.cast.applicant(enterprise_id),
-                    note=note,
-                    documents=_documents(missing),
-                )
+            partial(
+                filing.answer_with_documents,
+                request_id=pk,
+                user=world.cast.applicant(enterprise_id),
+                note=note,
+                documents=_documents(missing),
             ),
         )
 
@@ -115,8 +116,8 @@ def provide_info(world: World, routed: list[int]) -> None:
     rows = questions.values_list(
         "pk", "version", "request_id", "request__enterprise_id", "tranche__position", "institution_id"
     )
-    for pk, version, request_id, enterprise_id, position, institution_id in world.read(
-        "referral questions", lambda: list(rows)
+    for pk, version, request_id, enterprise_id, position, institution_id in world.rows(
+        "referral questions", rows
     ):
         plan = world.plans[request_id]
         if not plan.answers or not world.due(("provide", pk, version), plan.answer_days * plan.pace):
@@ -124,8 +125,11 @@ def provide_info(world: World, routed: list[int]) -> None:
         note = world.rng("provide", plan.key, position, institution_id, version).choice(ANSWERS)
         world.act(
             "provide_info",
-            lambda pk=pk, enterprise_id=enterprise_id, note=note: referrals.provide_referral_info(
-                referral_id=pk, user=world.cast.applicant(enterprise_id), note=note
+            partial(
+                referrals.provide_referral_info,
+                referral_id=pk,
+                user=world.cast.applicant(enterprise_id),
+                note=note,
             ),
         )
 
@@ -138,16 +142,19 @@ def withdraw(world: World, leaving: list[Open]) -> None:
         reason = world.rng("withdraw", plan.key).choice(WITHDRAWALS)
         world.act(
             "withdraw",
-            lambda pk=pk, enterprise_id=enterprise_id, reason=reason: requests.withdraw_request(
-                request_id=pk, user=world.cast.applicant(enterprise_id), reason=reason
+            partial(
+                requests.withdraw_request,
+                request_id=pk,
+                user=world.cast.applicant(enterprise_id),
+                reason=reason,
             ),
         )
 
 
-def _best(offers: list[dict]) -> dict:
+def _best(offers: list[dict[str, Any]]) -> dict[str, Any]:
     """The cheapest offer (for equity, whose price is a stake: the largest), then the largest."""
 
-    def key(offer: dict):
+    def key(offer: dict[str, Any]) -> tuple:
         rate = offer["annual_rate"] if offer["annual_rate"] is not None else Decimal(0)
         price = -offer["amount"] if offer["tranche__instrument"] == Instrument.EQUITY else rate
         return (price, -offer["amount"], offer["created_at"], offer["pk"])
@@ -156,7 +163,7 @@ def _best(offers: list[dict]) -> dict:
 
 
 def accept_offers(world: World, routed: list[int]) -> None:
-    offers = Offer.objects.filter(request_id__in=routed, status=OfferStatus.OPEN).values(
+    rows = Offer.objects.filter(request_id__in=routed, status=OfferStatus.OPEN).values(
         "pk",
         "tranche_id",
         "request_id",
@@ -166,9 +173,9 @@ def accept_offers(world: World, routed: list[int]) -> None:
         "created_at",
         "tranche__instrument",
     )
-    by_tranche: dict[int, list[dict]] = defaultdict(list)
-    for offer in world.read("open offers", lambda: list(offers)):
-        by_tranche[offer["tranche_id"]].append(offer)
+    by_tranche: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for offer in world.rows("open offers", rows):
+        by_tranche[offer["tranche_id"]].append(dict(offer))
     for tranche_id, offers in sorted(by_tranche.items()):
         plan = world.plans[offers[0]["request_id"]]
         if (
@@ -180,7 +187,9 @@ def accept_offers(world: World, routed: list[int]) -> None:
         best = _best(offers)
         world.act(
             "accept",
-            lambda best=best: referrals.accept_offer(
-                offer_id=best["pk"], user=world.cast.applicant(best["request__enterprise_id"])
+            partial(
+                referrals.accept_offer,
+                offer_id=best["pk"],
+                user=world.cast.applicant(best["request__enterprise_id"]),
             ),
         )

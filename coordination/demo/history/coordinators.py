@@ -4,6 +4,10 @@ coordinator; Beijing's, Shenzhen's and every escalated one to the national coord
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
+
 from coordination.choices import RequestStatus
 from coordination.services import financing_requests as requests
 
@@ -24,7 +28,7 @@ QUESTIONS = (
 )
 
 
-def _desk(world: World, region_code: str, escalated: bool) -> tuple[object, CoordinatorProfile]:
+def _desk(world: World, region_code: str, escalated: bool) -> tuple[AbstractBaseUser, CoordinatorProfile]:
     if escalated or not region_code.startswith(SHANGHAI_PREFIX):
         return world.cast.coordinators["national"], NATIONAL
     return world.cast.coordinators["regional"], REGIONAL
@@ -50,35 +54,35 @@ def triage(world: World, waiting: list[Open]) -> None:
         verdict = "route"
         if not rerouting and ("first-triage", pk) not in world.decided:
             world.decided.add(("first-triage", pk))
-            roll = rng.random()
-            verdict = plan.verdict or (
-                "reject"
-                if roll < profile.rejects
-                else "ask"
-                if roll < profile.rejects + profile.asks_info
-                else "route"
-            )
-        if verdict == "route" and world.act(
-            "route", lambda pk=pk, user=user: requests.route_request(request_id=pk, user=user)
-        ):
+            verdict = plan.verdict or _judgement(profile, rng.random())
+        if verdict == "route" and _route(world, pk, user):
             continue
         if verdict == "ask":
             question = rng.choice(QUESTIONS)
             world.act(
                 "request_info",
-                lambda pk=pk, user=user, question=question: requests.request_information(
-                    request_id=pk, user=user, reason=question
-                ),
+                partial(requests.request_information, request_id=pk, user=user, reason=question),
             )
             continue
         # A rejection by choice, or the matcher found nothing (left) to route to.
         reason = rng.choice(REJECTIONS) if verdict == "reject" else NO_PRODUCT
         world.act(
             "reject",
-            lambda pk=pk, user=user, reason=reason: requests.reject_request(
-                request_id=pk, user=user, reason=reason
-            ),
+            partial(requests.reject_request, request_id=pk, user=user, reason=reason),
         )
+
+
+def _judgement(profile: CoordinatorProfile, roll: float) -> str:
+    """A first triage's outcome: most requests are routed, some rejected, some sent back with a question."""
+    if roll < profile.rejects:
+        return "reject"
+    return "ask" if roll < profile.rejects + profile.asks_info else "route"
+
+
+def _route(world: World, request_id: int, user: AbstractBaseUser) -> bool:
+    """To the matcher's proposal; False when it proposes nothing (left) to route to."""
+    routed = world.act("route", partial(requests.route_request, request_id=request_id, user=user))
+    return routed is not None
 
 
 def approve(world: World, accepted: list[Open]) -> None:
@@ -91,7 +95,7 @@ def approve(world: World, accepted: list[Open]) -> None:
         lag = profile.lag(world.rng(step, plan.key), profile.approve_days) * plan.pace
         if step in plan.holds or not world.due((step, pk), lag):
             continue
-        world.act(step, lambda pk=pk, user=user: requests.approve_request(request_id=pk, user=user))
+        world.act(step, partial(requests.approve_request, request_id=pk, user=user))
 
 
 def close(world: World, funded: list[Open]) -> None:
@@ -101,4 +105,4 @@ def close(world: World, funded: list[Open]) -> None:
         lag = profile.lag(world.rng("close", plan.key), profile.close_days) * plan.pace
         if "close" in plan.holds or not world.due(("close", pk), lag):
             continue
-        world.act("close", lambda pk=pk, user=user: requests.close_request(request_id=pk, user=user))
+        world.act("close", partial(requests.close_request, request_id=pk, user=user))

@@ -4,8 +4,12 @@ never answers is left to the deadline sweep, which expires it."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
 
 from coordination.choices import OfferStatus, ReferralStatus, RequestStatus
 from coordination.models import Offer, Referral, Tranche
@@ -20,7 +24,7 @@ QUESTIONS = ("请补充近两年主要客户合同。", "请说明本次融资�
 DECLINE_NOTES = ("", "", "经内部评审，暂不符合准入要求。", "建议完善材料后重新申请。")
 WITHDRAWN_OFFER = ("授信额度调整，撤回本次报价。", "内部审批未通过，撤回报价。")
 # Rates where a product names none (fractions a year).
-DEFAULT_RATES = {
+DEFAULT_RATES: dict[str, tuple[Decimal, Decimal]] = {
     Instrument.RD_INSURANCE: (Decimal("0.005"), Decimal("0.02")),
     Instrument.FIRST_SET_INSURANCE: (Decimal("0.01"), Decimal("0.03")),
     Instrument.LOAN_GUARANTEE_INSURANCE: (Decimal("0.01"), Decimal("0.025")),
@@ -49,8 +53,8 @@ def review(world: World, routed: list[int]) -> None:
     rows = live.values_list(
         "pk", "status", "version", "institution_id", "request_id", "info_request", "tranche__position"
     )
-    for pk, status, version, institution_id, request_id, asked, position in world.read(
-        "live referrals", lambda: list(rows)
+    for pk, status, version, institution_id, request_id, asked, position in world.rows(
+        "live referrals", rows
     ):
         plan = world.plans[request_id]
         profile = world.profile(institution_id)
@@ -65,7 +69,7 @@ def review(world: World, routed: list[int]) -> None:
                 continue
             world.act(
                 "open",
-                lambda pk=pk, reviewer=reviewer: referrals.open_referral(referral_id=pk, user=reviewer),
+                partial(referrals.open_referral, referral_id=pk, user=reviewer),
             )
             continue
         choice = world.rng("decide", plan.key, position, institution_id, version)
@@ -77,9 +81,7 @@ def review(world: World, routed: list[int]) -> None:
             question = choice.choice(QUESTIONS)
             world.act(
                 "ask",
-                lambda pk=pk, reviewer=reviewer, question=question: referrals.request_referral_info(
-                    referral_id=pk, user=reviewer, reason=question
-                ),
+                partial(referrals.request_referral_info, referral_id=pk, user=reviewer, reason=question),
             )
         elif plan.sure_offer or choice.random() < profile.appetite:
             _offer(world, pk, reviewer, choice)
@@ -88,8 +90,8 @@ def review(world: World, routed: list[int]) -> None:
             reason, note = choice.choices(reasons, weights)[0], choice.choice(DECLINE_NOTES)
             world.act(
                 "decline",
-                lambda pk=pk, reviewer=reviewer, reason=reason, note=note: referrals.decline_referral(
-                    referral_id=pk, user=reviewer, reason_code=reason, note=note
+                partial(
+                    referrals.decline_referral, referral_id=pk, user=reviewer, reason_code=reason, note=note
                 ),
             )
 
@@ -98,7 +100,7 @@ def _between(low: Decimal, high: Decimal, position: float) -> Decimal:
     return (low + (high - low) * Decimal(str(round(position, 4)))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-def _offer(world: World, referral_id: int, reviewer, choice) -> None:
+def _offer(world: World, referral_id: int, reviewer: AbstractBaseUser, choice: random.Random) -> None:
     referral = Referral.objects.select_related("tranche", "request", "product").get(pk=referral_id)
     product: Product = referral.product
     profile = world.profile(referral.institution_id)
@@ -107,7 +109,8 @@ def _offer(world: World, referral_id: int, reviewer, choice) -> None:
     amount = max(Decimal(100_000), (referral.tranche.amount * share / 100_000).quantize(Decimal(1)) * 100_000)
     amount = min(amount, referral.tranche.amount)
     position = choice.uniform(*profile.rate_position)
-    rate, terms = None, {}
+    rate: Decimal | None = None
+    terms: dict[str, str] = {}
     if instrument == Instrument.EQUITY:
         low = product.stake_min or Decimal("0.05")
         high = product.stake_max or Decimal("0.2")
@@ -119,11 +122,13 @@ def _offer(world: World, referral_id: int, reviewer, choice) -> None:
     elif product.rate_min is not None and product.rate_max is not None:
         rate = _between(product.rate_min, product.rate_max, position)
     else:
-        rate = _between(*DEFAULT_RATES.get(instrument, LOAN_RATES), position)
+        low, high = DEFAULT_RATES.get(instrument, LOAN_RATES)
+        rate = _between(low, high, position)
     valid_until = world.clock.now.date() + timedelta(days=choice.randint(*profile.validity_days))
     world.act(
         "offer",
-        lambda: referrals.make_offer(
+        partial(
+            referrals.make_offer,
             referral_id=referral_id,
             user=reviewer,
             amount=amount,
@@ -139,7 +144,7 @@ def take_back_offers(world: World, routed: list[int]) -> None:
     """Now and then an institution withdraws an open offer (its credit line changed) before it is taken."""
     offers = Offer.objects.filter(request_id__in=routed, status=OfferStatus.OPEN)
     rows = offers.values_list("pk", "referral__institution_id", "request_id", "tranche__position")
-    for pk, institution_id, request_id, position in world.read("offers to take back", lambda: list(rows)):
+    for pk, institution_id, request_id, position in world.rows("offers to take back", rows):
         profile = world.profile(institution_id)
         rng = world.rng("take-back", world.plans[request_id].key, position, institution_id)
         if rng.random() >= profile.withdraws_offer or not world.due(("take-back", pk), rng.uniform(1, 6)):
@@ -147,9 +152,7 @@ def take_back_offers(world: World, routed: list[int]) -> None:
         reviewer, reason = world.cast.reviewer(institution_id), rng.choice(WITHDRAWN_OFFER)
         world.act(
             "withdraw_offer",
-            lambda pk=pk, reviewer=reviewer, reason=reason: referrals.withdraw_offer(
-                offer_id=pk, user=reviewer, reason=reason
-            ),
+            partial(referrals.withdraw_offer, offer_id=pk, user=reviewer, reason=reason),
         )
 
 
@@ -159,7 +162,7 @@ def fund(world: World, approved: list[int]) -> None:
         request_id__in=approved, accepted_offer__isnull=False, funded_on__isnull=True
     ).order_by("pk")
     rows = waiting.values_list("pk", "request_id", "accepted_offer__referral__institution_id", "position")
-    for pk, request_id, institution_id, position in world.read("tranches to fund", lambda: list(rows)):
+    for pk, request_id, institution_id, position in world.rows("tranches to fund", rows):
         plan = world.plans[request_id]
         profile = world.profile(institution_id)
         lag = profile.lag(world.rng("fund", plan.key, position), profile.fund_days) * plan.pace
@@ -168,7 +171,5 @@ def fund(world: World, approved: list[int]) -> None:
         reviewer = world.cast.reviewer(institution_id)
         world.act(
             "fund",
-            lambda pk=pk, request_id=request_id, reviewer=reviewer: requests.record_funding(
-                request_id=request_id, user=reviewer, tranche_id=pk
-            ),
+            partial(requests.record_funding, request_id=request_id, user=reviewer, tranche_id=pk),
         )

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractBaseUser
 
 from lenders.models import Institution
 from projects.models import Enterprise
@@ -38,13 +39,13 @@ def _logins(usernames: Iterable[str], first_name: str) -> dict[str, int]:
 
 
 class Cast:
-    def __init__(self, coordinators: dict[str, object]) -> None:
+    def __init__(self, coordinators: dict[str, AbstractBaseUser]) -> None:
         self.coordinators = coordinators
-        self._applicants: dict[int, object] = {}
-        self._reviewers: dict[int, object] = {}
-        self._users: dict[int, object] = {}
+        self._applicants: dict[int, int] = {}  # enterprise id -> user id
+        self._reviewers: dict[int, int] = {}  # institution id -> user id
+        self._users: dict[int, AbstractBaseUser] = {}
 
-    def _user(self, pk: int):
+    def _user(self, pk: int) -> AbstractBaseUser:
         if pk not in self._users:
             self._users[pk] = get_user_model().objects.get(pk=pk)
         return self._users[pk]
@@ -61,10 +62,10 @@ class Cast:
         self._applicants.update({pk: users[APPLICANT_PREFIX + code] for code, pk in enterprises.items()})
         return enterprises
 
-    def applicant(self, enterprise_id: int):
+    def applicant(self, enterprise_id: int) -> AbstractBaseUser:
         return self._user(self._applicants[enterprise_id])
 
-    def reviewer(self, institution_id: int):
+    def reviewer(self, institution_id: int) -> AbstractBaseUser:
         """The institution's first member, or a reviewer made for an institution nobody has joined."""
         if institution_id not in self._reviewers:
             member = (

@@ -19,7 +19,7 @@ from projects.models import CreditModel, InnovationCreditScore
 
 from ..seed.blocks import SEED
 from . import applicants, coordinators, institutions
-from .clock import Clock, business_days, local, months_before, outbox_not_nudged
+from .clock import Clock, business_days, local, months_before, quiet_settings
 from .parties import APPLICANT_PREFIX, Cast
 from .plans import REQUESTS_PER_MONTH, Plan, anchored_plans, drawn_plans, pool
 from .world import World
@@ -130,7 +130,7 @@ def seed_history(*, months: int = 12, scale: int = 1, today: date | None = None)
     missing = sorted(set(COORDINATORS.values()) - set(users))
     if missing:
         raise ValueError(f"the demo coordinators are missing, seed the demo first: {', '.join(missing)}")
-    with outbox_not_nudged(), transaction.atomic():
+    with quiet_settings(), transaction.atomic():
         outbox_before = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
         cast = Cast(
             {role: get_user_model().objects.get(pk=users[name]) for role, name in COORDINATORS.items()}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple, TypeVar
 
 from coordination.errors import DomainError
@@ -80,6 +81,10 @@ class World:
             value = query()
             self._reads[name] = (self._changes, value)
         return value  # type: ignore[return-value]
+
+    def rows(self, name: str, queryset: Iterable[T]) -> list[T]:
+        """A round's query, as a list, kept like `read`'s."""
+        return self.read(name, partial(list, queryset))
 
     def changed(self) -> None:
         self._changes += 1
