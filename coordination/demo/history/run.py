@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 
 from coordination import deadline_sweep
@@ -39,12 +39,12 @@ class HistoryReport:
     already_there: bool = False
 
 
-def history_requests():
+def history_requests() -> QuerySet[FinancingRequest]:
     """The history's requests: those its applicant logins filed."""
     return FinancingRequest.objects.filter(created_by__username__startswith=APPLICANT_PREFIX)
 
 
-def _by_status(queryset) -> dict[str, int]:
+def _by_status(queryset: QuerySet) -> dict[str, int]:
     return dict(queryset.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
 
 
@@ -78,7 +78,8 @@ def settle_outbox(after_id: int) -> int:
 
 def _rounds(world: World, pending: list[Plan], enterprise_ids: dict[str, int]):
     """A business day's rounds: (hour, minute, what happens). Institutions and coordinators look twice a
-    day, applicants once; the sweep runs after office close (reminders fire the day before their due day)."""
+    day, applicants once; the deadline sweep runs after office close (a reminder due at 09:00 fires that
+    evening, still a business day before its deadline)."""
 
     def arrivals() -> None:
         applicants.file_arrivals(world, pending, enterprise_ids)
@@ -138,7 +139,7 @@ def seed_history(*, months: int = 12, scale: int = 1, today: date | None = None)
         enterprise_ids = cast.enlist_applicants(plan.enterprise.credit_code for plan in plans)
         _score_credits(sorted(enterprise_ids.values()))
         with Clock(local(days[0], 8)) as clock:
-            world = World(seed=f"{SEED}:history:{today.isoformat()}", clock=clock, cast=cast)
+            world = World(seed=f"{SEED}:history:{today.isoformat()}", clock=clock, cast=cast, scale=scale)
             rounds = _rounds(world, plans, enterprise_ids)
             for day in days:
                 for hour, minute, happen in rounds:

@@ -26,7 +26,8 @@ from .profiles import ANCHOR_PROFILES, InstitutionProfile, institution_profile
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Seconds between two steps of one round, so that a round's events keep their order and differ in time.
+# Seconds between two steps of one round (at history scale 1), so that a round's events keep their order
+# and differ in time; a larger history takes shorter steps, so that a round still ends before the next.
 STEP_SECONDS = (20, 240)
 
 
@@ -60,6 +61,7 @@ class World:
     seed: str
     clock: Clock
     cast: Cast
+    scale: int = 1
     plans: dict[int, Plan] = field(default_factory=dict)  # request id -> what its applicant intends
     tally: Counter = field(default_factory=Counter)
     decided: set[tuple] = field(default_factory=set)  # decisions taken once per object
@@ -115,7 +117,8 @@ class World:
 
     def act(self, step: str, call: Callable[[], T]) -> T | None:
         """One step through a service; a refusal (the state moved meanwhile) is counted, not raised."""
-        self.clock.step(self.rng("step", self.clock.now.isoformat(), step).uniform(*STEP_SECONDS))
+        pause = self.rng("step", self.clock.now.isoformat(), step).uniform(*STEP_SECONDS)
+        self.clock.step(pause / self.scale)
         try:
             result = call()
         except DomainError as error:

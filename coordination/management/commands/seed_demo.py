@@ -77,9 +77,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(self.style.SUCCESS(f"Seeded demo data at scale {scale} in {elapsed:.1f} s."))
         if history_months:
-            self._report(seed_history(months=history_months, scale=history_scale))
+            self._report(seed_history(months=history_months, scale=history_scale), options["verbosity"])
 
-    def _report(self, report: HistoryReport) -> None:
+    def _report(self, report: HistoryReport, verbosity: int) -> None:
         total = sum(report.requests.values())
         if report.already_there:
             self.stdout.write(f"History already there ({total} requests): left as it is.")
@@ -87,6 +87,10 @@ class Command(BaseCommand):
         for title, counts in (("Requests", report.requests), ("Referrals", report.referrals)):
             line = ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))
             self.stdout.write(f"{title}: {line}")
+        if verbosity > 1:
+            self.stdout.write(
+                "Steps: " + ", ".join(f"{step} {count}" for step, count in report.steps.items())
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded the history from {report.first_day} to {report.last_day} ({total} requests) "
