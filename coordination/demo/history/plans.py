@@ -43,17 +43,17 @@ SHAPES: dict[str, tuple[tuple[str, int, tuple[float, float], tuple[int, ...]], .
         (I.LOAN_GUARANTEE_INSURANCE, 7, (0.5, 3), (12, 24)),
     ),
     Stage.GROWTH: (
-        (I.CREDIT_LOAN, 45, (2, 30), (12, 24, 36)),
+        (I.CREDIT_LOAN, 45, (2, 20), (12, 24, 36)),
         (I.IP_PLEDGE_LOAN, 8, (2, 15), (12, 24, 36)),
         (I.EQUITY, 12, (10, 60), (60, 84)),
         (I.RD_INSURANCE, 10, (1, 8), (12, 24)),
         (I.LOAN_GUARANTEE_INSURANCE, 8, (1, 5), (12, 24)),
     ),
     Stage.STABLE: (
-        (I.CREDIT_LOAN, 45, (10, 60), (24, 36, 60)),
+        (I.CREDIT_LOAN, 45, (5, 40), (24, 36)),
         (I.SCI_TECH_BOND, 5, (50, 200), (60,)),
         (I.IP_PLEDGE_LOAN, 8, (5, 20), (24, 36)),
-        (I.FIRST_SET_INSURANCE, 13, (5, 50), (12, 36)),
+        (I.FIRST_SET_INSURANCE, 13, (2, 20), (12,)),
     ),
 }
 # What applicants write as the purpose (demo content, in the demo's language).
