@@ -1,4 +1,4 @@
-"""The demo's history (DESIGN.md §8): months before a day, driven through the services on a controlled clock."""
+"""The demo's history (DESIGN.md §8): the months before a day, through the services on a controlled clock."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
