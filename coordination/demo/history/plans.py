@@ -160,8 +160,7 @@ def drawn_plans(
         arrives = local(day, *rng.choice(((9, 30), (15, 0))))
         enterprise = rng.choice(cities[rng.choices(city_names, city_weights)[0]])
         tranches, term, purpose = _shape(rng, enterprise)
-        roll = rng.random()
-        withdraw_roll = rng.random()
+        submits, leaves = rng.random() >= 0.04, rng.random()
         plans.append(
             Plan(
                 key=key,
@@ -171,15 +170,11 @@ def drawn_plans(
                 term_months=term,
                 purpose=purpose,
                 major_task_code=enterprise.task_code if len(tranches) > 1 else None,
-                submits=roll >= 0.04,
+                submits=submits,
                 complete=rng.random() >= 0.12,
                 answers=rng.random() >= 0.25,
                 answer_days=rng.uniform(0.5, 9),
-                withdraws_from="triage"
-                if withdraw_roll < 0.02
-                else "routed"
-                if withdraw_roll < 0.06
-                else None,
+                withdraws_from="triage" if leaves < 0.02 else "routed" if leaves < 0.06 else None,
                 withdraw_days=rng.uniform(0.5, 6),
                 accepts=rng.random() >= 0.07,
                 accept_days=rng.uniform(0.3, 5),
