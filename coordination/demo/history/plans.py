@@ -1,15 +1,15 @@
 """What the history's applicants intend: who asks for what and when, and how each applicant behaves.
 
 Everything here is drawn before the first service call, from one `random.Random` seeded by the day the
-history ends, so a given day gives the same plans. The others' decisions (institutions, coordinators)
-are drawn when they act, from seeds of their own (see `agents`).
+history ends, so a given day gives the same plans. The other parties' decisions (institutions,
+coordinators) are drawn when they act, each from a seed of its own (`World.rng`).
 
 Beside the drawn requests, a few *anchored* ones are placed at fixed distances from the window's end so
-that every resting state of a request is present whatever the draw: a draft, one waiting in triage,
-one whose information request is unanswered, one routed and not yet opened, one awaiting approval and
-one awaiting the second (checker's) confirmation, one approved and not yet funded, one funded and not
-yet closed; and, early in the window, one of each end: closed (escalated, so through maker and checker),
-rejected, withdrawn, expired.
+that every resting state of a request is present whatever the draw: a draft; one waiting in triage; one
+whose information request is unanswered; three routed (not yet opened; opened and not yet decided;
+offered, the applicant still choosing); one awaiting approval and one awaiting the second (checker's)
+confirmation; one approved and not yet funded; one funded and not yet closed; and, early in the window,
+one of each end: closed (escalated, so through maker and checker), rejected, withdrawn, expired.
 """
 
 from __future__ import annotations
@@ -207,6 +207,8 @@ def anchored_plans(cities: dict[str, list[PoolEnterprise]], days: list[date], fi
         (day(12), {"sure_offer": True, "pace": 0.5, "holds": {"approve"}}),  # awaiting approval
         (day(12), {"sure_offer": True, "pace": 0.5, "holds": {"confirm"}, "tranches": escalated}),
         (day(4), {"complete": False, "answers": False}),  # information requested
+        (day(6), {"sure_offer": True, "holds": {"accept"}}),  # routed, offers waiting for the applicant
+        (day(3), {"holds": {"decide"}}),  # routed, opened, not yet decided
         (day(3), {"holds": {"open"}}),  # routed, not yet opened
         (day(0), {"holds": {"triage"}}),  # in triage
     ]

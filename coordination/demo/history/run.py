@@ -133,12 +133,13 @@ def seed_history(*, months: int = 12, scale: int = 1, today: date | None = None)
         raise ValueError(f"the demo coordinators are missing, seed the demo first: {', '.join(missing)}")
     with quiet_settings(), transaction.atomic():
         outbox_before = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
-        cast = Cast(
-            {role: get_user_model().objects.get(pk=users[name]) for role, name in COORDINATORS.items()}
-        )
-        enterprise_ids = cast.enlist_applicants(plan.enterprise.credit_code for plan in plans)
-        _score_credits(sorted(enterprise_ids.values()))
+        # The applicants' logins join, and their credits are scored, on the window's first morning.
         with Clock(local(days[0], 8)) as clock:
+            cast = Cast(
+                {role: get_user_model().objects.get(pk=users[name]) for role, name in COORDINATORS.items()}
+            )
+            enterprise_ids = cast.enlist_applicants(plan.enterprise.credit_code for plan in plans)
+            _score_credits(sorted(enterprise_ids.values()))
             world = World(seed=f"{SEED}:history:{today.isoformat()}", clock=clock, cast=cast, scale=scale)
             rounds = _rounds(world, plans, enterprise_ids)
             for day in days:
