@@ -105,7 +105,7 @@ def eligible_credit_loans(enterprise: Enterprise, *, amount: int, term: int, ins
 def test_given_an_empty_db_when_seeded_twice_then_counts_are_equal_and_nothing_is_duplicated():
     reference = (Region.objects.count(), TechField.objects.count(), RelendingPolicy.objects.count())
     out = StringIO()
-    call_command("seed_demo", force=True, stdout=out)
+    call_command("seed_demo", force=True, history_months=0, stdout=out)
     first = seed_demo(scale=1, password=PASSWORD)
     second = seed_demo(scale=1, password=PASSWORD)
 
@@ -267,12 +267,12 @@ def test_given_debug_off_when_forced_then_no_superuser_has_the_demo_password_and
     runs with --force, then no superuser checks against DEMO_PASSWORD, `admin` takes the random password
     the command printed, and the other demo logins keep the shared one."""
     settings.DEBUG, settings.DEMO_PASSWORD = True, PASSWORD
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", history_months=0, stdout=StringIO())
     assert superusers_with_the_demo_password(PASSWORD) == ["admin"]
     settings.DEBUG = False
     out = StringIO()
 
-    call_command("seed_demo", force=True, stdout=out)
+    call_command("seed_demo", force=True, history_months=0, stdout=out)
 
     assert superusers_with_the_demo_password(PASSWORD) == []
     printed = re.search(r"Superuser `admin` password \(shown only now\): (\S+)", out.getvalue())
@@ -288,7 +288,7 @@ def test_given_debug_on_then_the_demo_admin_login_keeps_the_demo_password(settin
     settings.DEBUG, settings.DEMO_PASSWORD = True, PASSWORD
     out = StringIO()
 
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", history_months=0, stdout=out)
 
     assert get_user_model().objects.get(username="admin", is_superuser=True).check_password(PASSWORD)
     assert "Superuser" not in out.getvalue()
