@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Q, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +15,8 @@ from lenders.models import Institution
 from projects.models import Region
 from projects.regions import covers
 
-from ..choices import DeclineReason
+from ..choices import DeclineReason, LedgerMovement
+from ..models import PolicyProgramme, ProgrammeLedgerEntry
 from .definitions import FUNNEL_STEPS
 from .indicators import Evaluation, figures, share
 from .parts import Parts
@@ -113,6 +115,53 @@ def institutions_table(evaluation: Evaluation) -> Table:
     )
 
 
+def policy_support_table(evaluation: Evaluation) -> Table:
+    """Each programme's ledger movements in the period on the scope's deals (DESIGN §10): committed net of
+    releases and payments, paid, and what a budget refused; the deals it committed to."""
+    start, end = evaluation.period.bounds()
+    enterprise = "tranche__request__enterprise"
+    totals = (
+        ProgrammeLedgerEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+        .filter(evaluation.scope.region_q(f"{enterprise}__region__code"))
+        .filter(evaluation.filters.enterprise_q(enterprise))
+        .filter(evaluation.filters.tranche_q("tranche__"))
+        .values("programme")
+        .annotate(
+            committed=Sum("committed_change"),
+            paid=Sum("paid_change"),
+            refused=Sum("amount", filter=Q(movement=LedgerMovement.REFUSED)),
+            deals=Count("tranche", distinct=True, filter=Q(movement=LedgerMovement.COMMIT)),
+        )
+    )
+    by_programme = {row["programme"]: row for row in totals}
+    programmes = PolicyProgramme.objects.in_bulk(list(by_programme))
+    ordered = sorted(programmes.values(), key=lambda p: (-by_programme[p.pk]["paid"], p.name, p.version))
+    return Table(
+        "policy",
+        _("Policy support by programme"),
+        [
+            _("Programme"),
+            _("Kind"),
+            _("Deals committed"),
+            _("Committed"),
+            _("Paid"),
+            _("Refused (over budget)"),
+        ],
+        [
+            [
+                str(programme),
+                str(programme.get_kind_display()),
+                by_programme[programme.pk]["deals"],
+                by_programme[programme.pk]["committed"],
+                by_programme[programme.pk]["paid"],
+                by_programme[programme.pk]["refused"] or 0,
+            ]
+            for programme in ordered
+        ],
+        ("text", "text", "count", "yuan", "yuan", "yuan"),
+    )
+
+
 def ranking_groups(scope: Scope) -> list[Region]:
     """The regions compared side by side: the provinces nationally, a region's sub-regions, or the regions
     that make an innovation centre or the pilot zones."""
@@ -164,4 +213,5 @@ def all_tables(evaluation: Evaluation) -> list[Table]:
         declines_table(evaluation),
         institutions_table(evaluation),
         ranking_table(evaluation),
+        policy_support_table(evaluation),
     ]

@@ -26,10 +26,11 @@ from tests.factories_policy import ProgrammeFactory
 SUBSIDY = Decimal("144900.00")  # 70% of two years' interest on 3 000 000 yuan at 3.45%
 
 
-def accepted(world, enterprise):
+def accepted(world, enterprise, applicant=None):
     """A 3 000 000-yuan 24-month loan of `enterprise` offered by bank X at 3.45%, accepted and approved."""
-    request = draft_request(user=world.applicant_a, enterprise=enterprise)
-    rq.submit_request(request_id=request.pk, user=world.applicant_a)
+    applicant = applicant or world.applicant_a
+    request = draft_request(user=applicant, enterprise=enterprise)
+    rq.submit_request(request_id=request.pk, user=applicant)
     rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
@@ -41,7 +42,7 @@ def accepted(world, enterprise):
         term_months=24,
         valid_until=timezone.localdate() + timedelta(days=30),
     )
-    rs.accept_offer(offer_id=offer.pk, user=world.applicant_a)
+    rs.accept_offer(offer_id=offer.pk, user=applicant)
     rq.approve_request(request_id=request.pk, user=world.national)
     return request
 
