@@ -175,3 +175,18 @@ def test_a_regional_coordinator_cannot_simulate_another_regions_programme(world)
                 user=user, programme_id=beijing.pk, window_from=today, window_until=today, changes={}
             )
     assert selectors.programmes_visible_to(world.coordinator).filter(pk=beijing.pk).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_regional_programme_replays_the_deals_of_its_region_only(world):
+    """Given a Shanghai subsidy and loans funded today in Pudong and in Haidian, when the Shanghai
+    coordinator simulates it, then only the Pudong loan is reached, as the ledger committed."""
+    shanghai = ProgrammeFactory(region=world.shanghai)
+    funded(world, world.enterprise_a)
+    funded(world, world.enterprise_b)
+
+    result = simulate(world, shanghai, {}, user=world.coordinator).result
+
+    assert result["offers_read"] == 1
+    assert result["current"]["totals"]["enterprises"] == 1
+    assert Decimal(result["current"]["totals"]["committed"]) == Decimal(result["ledger_committed"]) > 0

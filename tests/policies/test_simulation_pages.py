@@ -9,6 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from coordination.models import PolicySimulation
+from coordination.permissions import sync_coordinator_group
 from coordination.services import simulations
 from tests.factories_policy import ProgrammeFactory
 from tests.policies.test_simulation import funded
@@ -110,3 +111,16 @@ def test_the_pages_render_in_chinese(client, world):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200
         assert '<html lang="zh-hans">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_programmes_admin_page_links_to_the_simulator(client, world):
+    """Given a published programme, when the national coordinator opens it in the console, then the page
+    links to starting a simulation of it."""
+    subsidy = ProgrammeFactory()
+    sync_coordinator_group().user_set.add(world.national)
+    client.force_login(world.national)
+
+    page = client.get(f"/admin/coordination/policyprogramme/{subsidy.pk}/change/").content.decode()
+
+    assert f'href="/policies/simulations/programme/{subsidy.pk}/"' in page
