@@ -111,6 +111,7 @@ def test_the_pages_render_in_chinese(client, world):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200
         assert '<html lang="zh-hans">' in response.content.decode()
+    assert "全部" in response.content.decode()  # the totals' row
 
 
 @pytest.mark.django_db
