@@ -23,11 +23,24 @@ class SimulationForm(BootstrapFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None checked: every stage."),
     )
+    max_amount = forms.DecimalField(
+        label=_("Amount cap (yuan)"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=18,
+        help_text=_("Empty: no cap."),
+    )
+    requires_tech_sme = forms.BooleanField(label=_("Requires tech-SME registration"), required=False)
+    first_loan_only = forms.BooleanField(label=_("First loan only"), required=False)
 
     def __init__(self, *args, programme: PolicyProgramme, **kwargs):
         super().__init__(*args, **kwargs)
         self.programme = programme
         self.fields["stages"].initial = list(programme.stages or [])
+        self.fields["max_amount"].initial = programme.max_amount
+        self.fields["requires_tech_sme"].initial = programme.requires_tech_sme
+        self.fields["first_loan_only"].initial = programme.first_loan_only
         for name in KIND_PARAMETERS[programme.kind]:
             current = programme.parameters.get(name)
             self.fields[f"parameter_{name}"] = forms.CharField(
@@ -57,4 +70,10 @@ class SimulationForm(BootstrapFormMixin, forms.Form):
         changes: dict = {"parameters": parameters} if parameters else {}
         if sorted(data.get("stages") or []) != sorted(self.programme.stages or []):
             changes["stages"] = list(data["stages"])
+        if data.get("max_amount") != self.programme.max_amount:
+            amount = data.get("max_amount")
+            changes["max_amount"] = None if amount is None else str(amount)
+        for flag in ("requires_tech_sme", "first_loan_only"):
+            if bool(data.get(flag)) != getattr(self.programme, flag):
+                changes[flag] = bool(data.get(flag))
         return changes

@@ -102,16 +102,17 @@ def test_a_changed_share_changes_the_cost_in_proportion(world):
 
 @pytest.mark.django_db
 def test_a_narrower_copy_reaches_fewer_deals(world):
-    """Given a subsidy and a loan funded today, when the copy is open to no stage of the enterprise's, then
-    the copy reaches no deal while the version still reaches one."""
+    """Given a subsidy and a 3 000 000 loan funded today, when the copy is open to no stage of the
+    enterprise's, or caps the amount at 1 000 000, then the copy reaches no deal while the version does."""
     subsidy = ProgrammeFactory()
     funded(world, world.enterprise_a)
     other = next(s for s in ("startup", "growth", "stable") if s != world.enterprise_a.stage)
 
-    result = simulate(world, subsidy, {"stages": [other]}).result
+    for changes in ({"stages": [other]}, {"max_amount": "1000000"}):
+        result = simulate(world, subsidy, changes).result
 
-    assert result["current"]["totals"]["deals"] == 1
-    assert result["changed"]["totals"]["deals"] == 0
+        assert result["current"]["totals"]["deals"] == 1
+        assert result["changed"]["totals"]["deals"] == 0
 
 
 @pytest.mark.django_db

@@ -32,7 +32,9 @@ def test_a_coordinator_starts_a_simulation_and_reads_its_result(
     client.force_login(world.national)
 
     with django_capture_on_commit_callbacks(execute=False):
-        response = start(client, subsidy, parameter_share="0.7", parameter_first_loan_share="0.9")
+        response = start(
+            client, subsidy, parameter_share="0.7", parameter_first_loan_share="0.9", max_amount="5000000"
+        )
 
     assert response.status_code == 302, response.content.decode()[-3000:]
     simulation = PolicySimulation.objects.get()
