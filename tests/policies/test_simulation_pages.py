@@ -40,7 +40,8 @@ def test_a_coordinator_starts_a_simulation_and_reads_its_result(
     simulation = PolicySimulation.objects.get()
     assert response.status_code == 302 and response.url == f"/policies/simulations/{simulation.pk}/"
     assert simulation.changes == {
-        "parameters": {**subsidy.parameters, "share": "0.7", "first_loan_share": "0.9"}
+        "parameters": {**subsidy.parameters, "share": "0.7", "first_loan_share": "0.9"},
+        "max_amount": "5000000",
     }
     waiting = client.get(response.url).content.decode()
     assert 'hx-trigger="every 2s"' in waiting and 'http-equiv="refresh"' in waiting
