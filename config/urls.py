@@ -29,6 +29,8 @@ urlpatterns = [
     path("sme/disclosures/", disclosure_views.disclosure_log, name="sme-disclosures"),
     # Summary evaluation for coordinators (DESIGN §9, §11).
     path("evaluation/", include("coordination.views.evaluation_urls")),
+    # Policy simulations for coordinators (DESIGN §10 "Incremental policy").
+    path("policies/simulations/", include("coordination.views.simulations_urls")),
 ]
 
 handler400 = "config.api.errors.bad_request"

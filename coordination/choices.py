@@ -174,3 +174,12 @@ class LedgerMovement(models.TextChoices):
     CLAIM = "claim", _("Claim")
     PAY = "pay", _("Payment")
     REFUSED = "refused", _("Refused: over the budget")
+
+
+class SimulationStatus(models.TextChoices):
+    """A policy simulation's run (DESIGN §10 "Incremental policy")."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

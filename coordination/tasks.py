@@ -7,7 +7,7 @@ from celery import shared_task
 from . import deadline_sweep
 from .evaluation import snapshots
 from .notifications import relay
-from .services import digests
+from .services import digests, simulations
 
 
 @shared_task(name="coordination.relay_message", ignore_result=True)
@@ -69,3 +69,11 @@ def refresh_evaluation_snapshots() -> list[str]:
 def recompute_evaluation_month(month: str) -> int:
     """Recomputes one month's snapshots (YYYY-MM-DD, any day of it), e.g. after a correction long after."""
     return snapshots.recompute_month(date.fromisoformat(month))
+
+
+@shared_task(
+    name="coordination.run_policy_simulation", ignore_result=True, time_limit=1800, soft_time_limit=1700
+)
+def run_policy_simulation(simulation_id: int) -> None:
+    """A coordinator's policy simulation (DESIGN §10): replayed with its progress moving, then stored."""
+    simulations.run_simulation(simulation_id)

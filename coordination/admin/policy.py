@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import JSON_FORM_FIELDS
@@ -107,7 +109,7 @@ class PolicyProgrammeAdmin(AuditedAdmin):
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     filter_horizontal = ["fields"]
-    readonly_fields = ["published_at", "created_at", "balance_display"]
+    readonly_fields = ["published_at", "created_at", "balance_display", "simulate_link"]
     inlines = [LedgerInline]
     actions = ["publish", "new_version"]
     fieldsets = [
@@ -115,7 +117,10 @@ class PolicyProgrammeAdmin(AuditedAdmin):
             None,
             {"fields": ["code", "version", "name", "level", "region", "kind", "published_at", "created_at"]},
         ),
-        (_("Window and budget"), {"fields": ["valid_from", "valid_until", "budget", "balance_display"]}),
+        (
+            _("Window and budget"),
+            {"fields": ["valid_from", "valid_until", "budget", "balance_display", "simulate_link"]},
+        ),
         (
             _("Eligibility"),
             {
@@ -143,6 +148,13 @@ class PolicyProgrammeAdmin(AuditedAdmin):
             return "—"
         balance = selectors.programme_balance(obj.pk, budget=obj.budget)
         return " / ".join(money(amount) for amount in (balance.available, balance.committed, balance.paid))
+
+    @admin.display(description=_("simulation"))
+    def simulate_link(self, obj: PolicyProgramme) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("simulations:start", kwargs={"programme_id": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, _("Replay it with changed terms over a past window"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and programmes.may_edit_programme(request.user, None)

@@ -26,7 +26,7 @@ from .messaging import (
     OutboxMessage,
     WebhookSubscription,
 )
-from .policy import PolicyProgramme, ProgrammeLedgerEntry
+from .policy import PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
 
 __all__ = [
     "ApiToken",
@@ -50,6 +50,7 @@ __all__ = [
     "Offer",
     "OutboxMessage",
     "PolicyProgramme",
+    "PolicySimulation",
     "ProgrammeLedgerEntry",
     "ReferenceCounter",
     "Referral",

@@ -6,6 +6,7 @@ highest published version whose window holds that day, so a new version supersed
 first day without touching it.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.choices import Stage
 from projects.models import MONEY, Region, TechField
 
-from ..choices import IssuerLevel, LedgerMovement, ProgrammeKind
+from ..choices import IssuerLevel, LedgerMovement, ProgrammeKind, SimulationStatus
 from ..policies.parameters import KIND_INSTRUMENTS, validated
 from .financing import AppendOnlyQuerySet
 
@@ -155,3 +156,43 @@ class ProgrammeLedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Ledger entries are append-only.")
+
+
+class PolicySimulation(models.Model):
+    """A coordinator's replay of a programme, with changed terms, over a past window (DESIGN §10): run by a
+    Celery task that moves `progress`; `result` holds the changed copy's figures beside the version's."""
+
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="policy_simulations",
+        verbose_name=_("coordinator"),
+    )
+    programme = models.ForeignKey(
+        PolicyProgramme,
+        on_delete=models.CASCADE,
+        related_name="simulations",
+        verbose_name=_("policy programme"),
+    )
+    changes = models.JSONField(_("changed terms"), default=dict, blank=True)
+    window_from = models.DateField(_("window from"))
+    window_until = models.DateField(_("window until"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=SimulationStatus.choices, default=SimulationStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("policy simulation")
+        verbose_name_plural = _("policy simulations")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="simulation_progress_percent"),
+            models.CheckConstraint(condition=Q(window_from__lte=F("window_until")), name="simulation_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.window_from}–{self.window_until}"

@@ -57,11 +57,14 @@ from .policy import (  # noqa: F401
     credits_by_version,
     enterprise_field_ids,
     is_first_loan,
+    ledger_committed,
+    offer_deal,
     programme_balance,
     programme_terms,
     programmes_in_force,
     programmes_visible_to,
     tranche_commitment,
+    window_deals,
 )
 from .scoping import (  # noqa: F401
     REASONS_FOR_APPLICANT,

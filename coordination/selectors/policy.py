@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from lenders.choices import Instrument
 from projects.credits.choices import ModelStatus
 from projects.credits.selectors import CURRENT_FIRST
-from projects.models import Enterprise, InnovationCreditScore
+from projects.models import Enterprise, InnovationCreditScore, TechField
 from projects.regions import covered_q, covering_codes
 
 from ..choices import LedgerMovement
-from ..models import PolicyProgramme, ProgrammeLedgerEntry, Tranche
-from ..policies.deal import Programme, with_parents
+from ..models import Offer, PolicyProgramme, ProgrammeLedgerEntry, Tranche
+from ..policies.deal import Deal, Programme, with_parents
+from ..policies.eligibility import on_relending_list, registered_tech_sme
+from ..policies.simulation import UNCLASSIFIED, WindowDeal
+from .institution import size_class_of
 from .scoping import User, coordinator_scope
 
 LOANS = (Instrument.CREDIT_LOAN, Instrument.IP_PLEDGE_LOAN)
@@ -179,3 +184,96 @@ def _ledger_sum(column: str):
         .annotate(total=Sum(column))
         .values("total")
     )
+
+
+def offer_deal(
+    offer: Offer, *, day: date, needs_facts: bool = True, first_loan_by: date | None = None
+) -> Deal:
+    """The offer as the programmes read it; `offer.referral` with its institution and tranche, and the
+    request with its enterprise and region, are loaded by the caller. Without `needs_facts` (no programme
+    in force) the enterprise's fields, credits and loans are not read; `first_loan_by` counts only the
+    loans funded by that day (a replay asks as of the offer's day)."""
+    referral, request = offer.referral, offer.request
+    enterprise = request.enterprise
+    return Deal(
+        day=day,
+        instrument=referral.tranche.instrument,
+        amount=offer.amount,
+        term_months=offer.term_months or request.term_months,
+        annual_rate=offer.annual_rate,
+        region_code=enterprise.region.code,
+        stage=enterprise.stage,
+        field_ids=enterprise_field_ids(enterprise) if needs_facts else frozenset(),
+        tech_sme=registered_tech_sme(enterprise),
+        on_relending_list=on_relending_list(enterprise, day),
+        relending_bank=referral.institution.relending_eligible,
+        first_loan=needs_facts
+        and is_first_loan(enterprise.pk, besides=referral.tranche_id, by=first_loan_by),
+        credits=credits_by_version(enterprise.pk) if needs_facts else {},
+    )
+
+
+def _local_day(moment) -> date:
+    return timezone.localdate(moment)
+
+
+def window_offers(programme: Programme, start: date, end: date) -> QuerySet[Offer]:
+    """Offers made in [start, end] (local days), and accepted offers whose tranche was funded in it, of
+    enterprises the programme's region covers."""
+    made = Q(created_at__date__gte=start, created_at__date__lte=end)
+    funded = Q(tranche__accepted_offer=F("pk"), tranche__funded_on__gte=start, tranche__funded_on__lte=end)
+    offers = Offer.objects.filter(made | funded)
+    if programme.region_code:
+        offers = offers.filter(covered_q("request__enterprise__region__code", [programme.region_code]))
+    return offers.select_related(
+        "referral__institution", "referral__tranche", "request__enterprise__region"
+    ).order_by("pk")
+
+
+def window_deals(programme: Programme, start: date, end: date) -> tuple[int, Iterator[WindowDeal]]:
+    """How many offers the replay reads, and them as `WindowDeal`s (facts as on the offer's day)."""
+    offers = window_offers(programme, start, end).prefetch_related(
+        Prefetch("request__enterprise__fields", queryset=TechField.objects.select_related("parent")),
+        "request__enterprise__financials",
+    )
+    return offers.count(), (_window_deal(offer, start, end) for offer in offers.iterator(chunk_size=200))
+
+
+def _root_name(techfield: TechField) -> str:
+    while techfield.parent is not None:
+        techfield = techfield.parent
+    return techfield.name
+
+
+def _window_deal(offer: Offer, start: date, end: date) -> WindowDeal:
+    day = _local_day(offer.created_at)
+    tranche = offer.referral.tranche
+    enterprise = offer.request.enterprise
+    funded = (
+        tranche.funded_amount
+        if tranche.accepted_offer_id == offer.pk
+        and tranche.funded_on is not None
+        and start <= tranche.funded_on <= end
+        else None
+    )
+    return WindowDeal(
+        deal=offer_deal(offer, day=day, first_loan_by=day),
+        enterprise_id=enterprise.pk,
+        offer_amount=offer.amount,
+        offered_in_window=start <= day <= end,
+        funded_amount=funded,
+        stage=enterprise.stage,
+        size=size_class_of(enterprise) or UNCLASSIFIED,
+        field_keys=tuple(sorted({_root_name(f) for f in enterprise.fields.all()})),
+    )
+
+
+def ledger_committed(programme_id: int, start: date, end: date) -> Decimal:
+    """What the programme's ledger committed in [start, end] (local days), releases not netted. One query."""
+    total = ProgrammeLedgerEntry.objects.filter(
+        programme_id=programme_id,
+        movement=LedgerMovement.COMMIT,
+        created_at__date__gte=start,
+        created_at__date__lte=end,
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
