@@ -1,7 +1,7 @@
 """Use cases of institutions (and applicants answering them) on a referral, and on offers."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -100,6 +100,13 @@ def expire_referral(*, referral_id: int) -> Referral:
     return _act("expire", "referral", referral_id, None, "", lock_referral, body)
 
 
+def _decimal_or_none(value) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
 def make_offer(
     *,
     referral_id: int,
@@ -120,7 +127,8 @@ def make_offer(
         errors["valid_until"] = [
             gettext("An offer may stay valid for at most %(days)s days.") % {"days": MAX_OFFER_VALIDITY_DAYS}
         ]
-    if annual_rate is not None and not Decimal("0") <= Decimal(str(annual_rate)) < Decimal("1"):
+    rate = _decimal_or_none(annual_rate)
+    if annual_rate is not None and (rate is None or not Decimal("0") <= rate < Decimal("1")):
         errors["annual_rate"] = [
             gettext("A yearly rate as a fraction, from 0 to below 1 (0.035 means 3.5 per cent).")
         ]
@@ -128,6 +136,8 @@ def make_offer(
         errors["term_months"] = [gettext("Must be a whole number of months from 1 to 600.")]
     if errors:
         raise ValidationFailed(_("The offer is not valid."), fields=errors)
+    # A Decimal from here on, whatever the caller passed: the policy support reckons with it.
+    annual_rate = rate
 
     def body(referral):
         engine.transition(
