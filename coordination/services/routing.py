@@ -25,7 +25,8 @@ def route_request(
 
     A fixed number of queries whatever the number of candidates: the matcher's context serves the
     re-check of every candidate (eligibility.ineligibility_reasons_in_bulk) and the scoring of the
-    coordinator's picks; only the referrals written, with their audit, cost queries each."""
+    coordinator's picks; the referrals and their audit, deadlines and outbox messages are written in
+    bulk."""
 
     def body(request):
         engine.check(request, "route", user, reason)
@@ -95,8 +96,8 @@ def route_request(
                 "removed": sorted(_ids(proposal) - {c.product.pk for _, c in routed}),
             },
         )
-        for tranche, candidate in routed:
-            referral = Referral.objects.create(
+        referrals = Referral.objects.bulk_create(
+            Referral(
                 tranche=tranche,
                 request=request,
                 product=candidate.product,
@@ -104,7 +105,9 @@ def route_request(
                 score=candidate.score,
                 explanation=candidate.explanation,
             )
-            engine.record_creation(referral, "route", user=user, role=Role.COORDINATOR)
+            for tranche, candidate in routed
+        )
+        engine.record_creations(referrals, "route", user=user, role=Role.COORDINATOR)
 
     return act_on_request("route", request_id, user, idempotency_key, body)
 
