@@ -303,11 +303,11 @@ def _audit_many(
     moved = [obj for obj in objs if machine.stages.get(obj.status) != old_stage]
     if moved:
         # Overdue belonged to the stage that was just left.
-        overdue = [obj for obj in moved if not isinstance(obj, Offer) and obj.overdue]
+        overdue = [item for item in moved if not isinstance(item, Offer) and item.overdue]
         if overdue:
-            type(overdue[0]).objects.filter(pk__in=[obj.pk for obj in overdue]).update(overdue=False)
-            for obj in overdue:
-                obj.overdue = False
+            type(overdue[0]).objects.filter(pk__in=[item.pk for item in overdue]).update(overdue=False)
+            for item in overdue:
+                item.overdue = False
         cancel_deadlines(object_type=machine.object_type, object_ids=[obj.pk for obj in moved])
         entering: dict[tuple, list[Subject]] = {}
         for obj in moved:
