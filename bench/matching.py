@@ -9,7 +9,7 @@ each catalogue size, inside one transaction that is rolled back at the end:
 * time a bare indexed query of the candidate table per request (instrument, active, amount range:
   what the `product_active_match_idx` index serves) — the floor any matcher pays;
 * time `propose(request)` (hard filters, scores, policy) and count its queries;
-* time `route_request(...)` (propose, the per-candidate re-check, referrals, audit, deadlines,
+* time `route_request(...)` (propose, the bulk re-check of the candidates, referrals, audit, deadlines,
   outbox) and count its queries.
 
 The 100-product catalogue is the same database with all but 100 random active products switched

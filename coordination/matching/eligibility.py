@@ -1,6 +1,7 @@
-"""Hard filters, twice: in Python for one product (the check that guards every routing), and in SQL for
-the whole catalogue (what the matcher ranks). The two must agree exactly; tests/matching checks it on
-random catalogues.
+"""Hard filters, twice: in Python for chosen products (the check that guards every routing; one rule,
+`_reasons`, over facts read per product or in bulk for a whole routing), and in SQL for the whole
+catalogue (what the matcher ranks). The two must agree exactly; tests/matching checks it on random
+catalogues.
 
 The filters: product and institution active, inside the product's active window, instrument, amount
 range, term range, the enterprise's stage, region (the product's regions, else the institution's;
@@ -22,7 +23,7 @@ from lenders.choices import Instrument
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.choices import Stage
 from projects.credits.selectors import current_credit_value
-from projects.models import Region
+from projects.models import Enterprise, Region
 from projects.regions import covers
 
 from ..choices import ReferralStatus, label_of, lower_first
@@ -43,8 +44,88 @@ def ineligibility_reasons(
     credit_score: Decimal | None = None,
 ) -> list[str]:
     """Why `product` may not take `tranche`; empty when it may. `credit_score` saves a query when known."""
-    reasons = []
     enterprise = request.enterprise
+    if credit_score is None and product.min_credit_score > 0:
+        credit_score = current_credit_value(enterprise.pk)
+    earlier = set(
+        Referral.objects.filter(institution_id=product.institution_id)
+        .filter(Q(tranche=tranche) | Q(request_id=request.pk, status=ReferralStatus.DECLINED))
+        .values_list("tranche_id", "status")
+    )
+    field_ids = {field.pk for field in product.fields.all()}
+    return _reasons(
+        product,
+        tranche,
+        request,
+        today=today,
+        credit_score=credit_score,
+        regions=list(product.regions.all()) or list(product.institution.regions.all()),
+        field_ids=field_ids,
+        # Read only when the product names fields: only then does the rule look at them.
+        enterprise_field_ids={field.pk for field in enterprise.fields.all()} if field_ids else set(),
+        earlier=earlier,
+    )
+
+
+def ineligibility_reasons_in_bulk(
+    ctx: MatchContext, pairs: Sequence[tuple[Product, Tranche]]
+) -> list[list[str]]:
+    """`ineligibility_reasons` of every (product, tranche) pair of the context's request, in order, in
+    three queries whatever their number (the products' regions, their institutions' regions, their
+    fields); the enterprise, its fields, its credit and the request's referrals come from the context."""
+    product_ids = sorted({product.pk for product, _ in pairs})
+    institution_ids = sorted({product.institution_id for product, _ in pairs})
+    product_regions: dict[int, list[Region]] = {}
+    for link in ProductRegion.objects.filter(product_id__in=product_ids).select_related("region"):
+        product_regions.setdefault(link.product_id, []).append(link.region)
+    institution_regions: dict[int, list[Region]] = {}
+    for link in InstitutionRegion.objects.filter(institution_id__in=institution_ids).select_related("region"):
+        institution_regions.setdefault(link.institution_id, []).append(link.region)
+    product_fields: dict[int, set[int]] = {}
+    for product_id, field_id in ProductField.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", "techfield_id"
+    ):
+        product_fields.setdefault(product_id, set()).add(field_id)
+    return [
+        _reasons(
+            product,
+            tranche,
+            ctx.request,
+            today=ctx.today,
+            credit_score=ctx.credit_score,
+            enterprise=ctx.enterprise,
+            regions=product_regions.get(product.pk) or institution_regions.get(product.institution_id, []),
+            field_ids=product_fields.get(product.pk, set()),
+            enterprise_field_ids=set(ctx.field_ids),
+            earlier={
+                (r["tranche_id"], r["status"])
+                for r in ctx.referrals
+                if r["institution_id"] == product.institution_id
+                and (r["tranche_id"] == tranche.pk or r["status"] == ReferralStatus.DECLINED)
+            },
+        )
+        for product, tranche in pairs
+    ]
+
+
+def _reasons(
+    product: Product,
+    tranche: Tranche,
+    request: FinancingRequest,
+    *,
+    today: date,
+    credit_score: Decimal | None,
+    regions: list[Region],
+    field_ids: set[int],
+    enterprise_field_ids: set[int],
+    earlier: set[tuple[int, str]],
+    enterprise: Enterprise | None = None,
+) -> list[str]:
+    """The hard filters over facts already read: the product's regions (else its institution's), its
+    fields, the enterprise's fields, the institution's earlier referrals (tranche id, status) on this
+    tranche or declined on this request. `credit_score` is needed only when the product sets a minimum."""
+    reasons = []
+    enterprise = enterprise or request.enterprise
     if not product.is_active or not product.institution.is_active:
         reasons.append(gettext("product is not active"))
     if product.active_from > today or (product.active_until and product.active_until < today):
@@ -69,25 +150,18 @@ def ineligibility_reasons(
     if product.requires_tech_sme and not enterprise.tech_sme_registration_no:
         reasons.append(gettext("product requires tech-SME registration"))
     if product.min_credit_score > 0:
-        score = credit_score if credit_score is not None else current_credit_value(enterprise.pk)
-        if score < product.min_credit_score:
+        assert credit_score is not None, "a product with a minimum credit needs the enterprise's credit"
+        if credit_score < product.min_credit_score:
             reasons.append(
                 gettext("innovation credit %(score)s is below the product's minimum %(minimum)s")
-                % {"score": score, "minimum": product.min_credit_score}
+                % {"score": credit_score, "minimum": product.min_credit_score}
             )
     if product.capacity_left < tranche.amount:
         reasons.append(gettext("product has not enough capacity left"))
-    regions = list(product.regions.all()) or list(product.institution.regions.all())
     if regions and not any(covers(region, enterprise.region) for region in regions):
         reasons.append(gettext("enterprise's region is not served"))
-    fields = {field.pk for field in product.fields.all()}
-    if fields and not fields & {field.pk for field in enterprise.fields.all()}:
+    if field_ids and not field_ids & enterprise_field_ids:
         reasons.append(gettext("enterprise's fields are not eligible"))
-    earlier = set(
-        Referral.objects.filter(institution_id=product.institution_id)
-        .filter(Q(tranche=tranche) | Q(request_id=request.pk, status=ReferralStatus.DECLINED))
-        .values_list("tranche_id", "status")
-    )
     if any(tranche_id == tranche.pk for tranche_id, _ in earlier):
         reasons.append(gettext("this institution already had this tranche"))
     if any(status == ReferralStatus.DECLINED for _, status in earlier):

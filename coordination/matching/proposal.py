@@ -1,9 +1,11 @@
 """The matcher: hard filters in SQL, a score with its explanation, the routing policy.
 
-`propose(request)` is what routing uses (the proposed candidates per open tranche);
+`propose(request)` gives the proposed candidates per open tranche (`routing_proposal(request)`, what
+routing uses, the same with the context it read);
 `proposal_for_coordinator(request)` is the same run with every eligible candidate ranked, the reason
 each unproposed one was left out, and a plain report of tranches that no product covers;
-`candidate_for(product, tranche, request)` scores one product a coordinator picked by hand.
+`candidate_for(product, tranche, request)` scores one product a coordinator picked by hand,
+`candidates_for(ctx, picks)` all of a routing's picks at once.
 
 Seven queries whatever the catalogue holds: four for the context (context.build_context: the
 enterprise and its region; its current credit, pilot zone and re-lending share; its fields; the
@@ -13,6 +15,7 @@ one grouped read of the candidate institutions' referral history (record and pen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -234,9 +237,15 @@ def funnel(ctx: MatchContext, tranche: Tranche) -> str:
     return gettext("Of %(total)s %(instrument)s products, still in after each filter: %(steps)s.") % summary
 
 
+def routing_proposal(request: FinancingRequest) -> Proposal:
+    """The proposed candidates of every open tranche (possibly none), best first, with the context read
+    for them (routing re-checks and scores the coordinator's picks against it, without reading it again)."""
+    return _run(request, diagnose=False)
+
+
 def propose(request: FinancingRequest) -> dict[Tranche, list[Candidate]]:
     """The proposed candidates of every open tranche (possibly none), best first."""
-    return {t.tranche: t.selected for t in _run(request, diagnose=False).tranches}
+    return {t.tranche: t.selected for t in routing_proposal(request).tranches}
 
 
 def proposal_for_coordinator(request: FinancingRequest) -> Proposal:
@@ -247,21 +256,31 @@ def proposal_for_coordinator(request: FinancingRequest) -> Proposal:
 
 def candidate_for(product: Product, tranche: Tranche, request: FinancingRequest) -> Candidate:
     """Score one product for one tranche, the same way the proposal does (a coordinator's own pick)."""
-    ctx = build_context(request, today=timezone.localdate())
-    product = (
-        Product.objects.filter(pk=product.pk)
+    return candidates_for(build_context(request, today=timezone.localdate()), [(product, tranche)])[0]
+
+
+def candidates_for(ctx: MatchContext, picks: Sequence[tuple[Product, Tranche]]) -> list[Candidate]:
+    """Score products a coordinator picked by hand, each for its tranche, the way the proposal does: two
+    queries however many (the products with the facts the score reads, their institutions' history)."""
+    products = {
+        product.pk: product
+        for product in Product.objects.filter(pk__in={product.pk for product, _ in picks})
         .annotate(institution_local=el.institution_covers(ctx), targets_hard_tech=el.targets_hard_tech(ctx))
         .select_related("institution")
-        .get()
-    )
-    records, pending = referral_history(ctx, [product.institution_id])
-    facts = ProductFacts(
-        institution_local=bool(product.institution_local),
-        targets_hard_tech=bool(product.targets_hard_tech),
-        record=records.get(product.institution_id) or InstitutionRecord(),
-        pending=pending.get(product.pk, Decimal(0)),
-    )
-    candidate = score_candidate(product, tranche, ctx, facts)
-    candidate.selected = True
-    candidate.note = gettext("chosen by the coordinator")
-    return candidate
+    }
+    records, pending = referral_history(ctx, sorted({p.institution_id for p in products.values()}))
+    weights = factor_weights()
+    candidates = []
+    for pick, tranche in picks:
+        product = products[pick.pk]
+        facts = ProductFacts(
+            institution_local=bool(product.institution_local),
+            targets_hard_tech=bool(product.targets_hard_tech),
+            record=records.get(product.institution_id) or InstitutionRecord(),
+            pending=pending.get(product.pk, Decimal(0)),
+        )
+        candidate = score_candidate(product, tranche, ctx, facts, weights=weights)
+        candidate.selected = True
+        candidate.note = gettext("chosen by the coordinator")
+        candidates.append(candidate)
+    return candidates

@@ -1,14 +1,12 @@
 """Routing a screened request to the chosen products (the coordinator's edit of the matcher's proposal), and
 accepting a partial package when not every tranche found an offer."""
 
-from django.utils import timezone
-
 from lenders.models import Product
 
 from ..choices import Role
 from ..errors import Conflict, ValidationFailed
-from ..matching.eligibility import ineligibility_reasons
-from ..matching.proposal import candidate_for, propose
+from ..matching.eligibility import ineligibility_reasons_in_bulk
+from ..matching.proposal import candidates_for, routing_proposal
 from ..models import FinancingRequest, Referral, Tranche
 from ..workflow import engine
 from ..workflow.tables import LIVE_REFERRAL
@@ -23,24 +21,41 @@ def route_request(
     reason: str = "",
     idempotency_key: str = "",
 ) -> FinancingRequest:
-    """Send every open tranche to products: the coordinator's choice, or the matcher's proposal."""
+    """Send every open tranche to products: the coordinator's choice, or the matcher's proposal.
+
+    A fixed number of queries whatever the number of candidates: the matcher's context serves the
+    re-check of every candidate (eligibility.ineligibility_reasons_in_bulk) and the scoring of the
+    coordinator's picks; the referrals and their audit, deadlines and outbox messages are written in
+    bulk."""
 
     def body(request):
         engine.check(request, "route", user, reason)
         open_tranches = [t for t in request.tranches.all() if t.accepted_offer_id is None]
-        proposal = {t.pk: candidates for t, candidates in propose(request).items()}
+        matched = routing_proposal(request)
+        ctx = matched.context
+        proposal = {t.tranche.pk: t.selected for t in matched.tranches}
         if product_ids is None:
             chosen = proposal
         else:
+            assigned = _assign_products(open_tranches, product_ids)
+            picks = [(p, tranche) for tranche, products in assigned.values() for p in products]
+            scored = iter(candidates_for(ctx, picks))
             chosen = {
-                tranche_pk: [candidate_for(p, tranche, request) for p in products]
-                for tranche_pk, (tranche, products) in _assign_products(open_tranches, product_ids).items()
+                tranche_pk: [next(scored) for _ in products] for tranche_pk, (_, products) in assigned.items()
             }
-        today = timezone.localdate()
+        checked = [(c.product, tranche) for tranche in open_tranches for c in chosen.get(tranche.pk, [])]
+        problems_of = dict(
+            zip(
+                [(product.pk, tranche.pk) for product, tranche in checked],
+                ineligibility_reasons_in_bulk(ctx, checked),
+                strict=True,
+            )
+        )
+        live_tranches = {r["tranche_id"] for r in ctx.referrals if r["status"] in LIVE_REFERRAL}
         routed = []
         for tranche in open_tranches:
             candidates = chosen.get(tranche.pk, [])
-            live = tranche.referrals.filter(status__in=LIVE_REFERRAL).exists()
+            live = tranche.pk in live_tranches
             if not candidates and not live:
                 raise ValidationFailed(
                     f"Tranche {tranche.position} ({tranche.instrument}) has no product to route to.",
@@ -59,7 +74,7 @@ def route_request(
                         fields={"products": [f"{candidate.product.pk}: a second product of one institution"]},
                     )
                 institutions.add(candidate.product.institution_id)
-                problems = ineligibility_reasons(candidate.product, tranche, request, today=today)
+                problems = problems_of[candidate.product.pk, tranche.pk]
                 if problems:
                     raise ValidationFailed(
                         f"{candidate.product} cannot take tranche {tranche.position}: {'; '.join(problems)}.",
@@ -81,8 +96,8 @@ def route_request(
                 "removed": sorted(_ids(proposal) - {c.product.pk for _, c in routed}),
             },
         )
-        for tranche, candidate in routed:
-            referral = Referral.objects.create(
+        referrals = Referral.objects.bulk_create(
+            Referral(
                 tranche=tranche,
                 request=request,
                 product=candidate.product,
@@ -90,7 +105,9 @@ def route_request(
                 score=candidate.score,
                 explanation=candidate.explanation,
             )
-            engine.record_creation(referral, "route", user=user, role=Role.COORDINATOR)
+            for tranche, candidate in routed
+        )
+        engine.record_creations(referrals, "route", user=user, role=Role.COORDINATOR)
 
     return act_on_request("route", request_id, user, idempotency_key, body)
 
@@ -101,10 +118,7 @@ def _ids(proposal: dict) -> set[int]:
 
 def _assign_products(open_tranches: list[Tranche], product_ids: list[int]) -> dict[int, tuple[Tranche, list]]:
     """The coordinator's products, each given to every open tranche of its instrument."""
-    products = Product.objects.select_related("institution").prefetch_related(
-        "regions", "fields", "institution__regions"
-    )
-    found = {p.pk: p for p in products.filter(pk__in=product_ids)}
+    found = {p.pk: p for p in Product.objects.filter(pk__in=product_ids)}
     unknown = [pk for pk in product_ids if pk not in found]
     if unknown:
         raise ValidationFailed("Unknown products.", fields={"products": [f"unknown product ids: {unknown}"]})

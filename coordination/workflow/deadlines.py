@@ -1,5 +1,6 @@
 """Deadline rows for waiting stages: created when a stage is entered, cancelled when it is left."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.utils import timezone
@@ -52,11 +53,12 @@ def open_deadlines(
     *,
     request: FinancingRequest,
     object_type: str,
-    object_id: int,
+    object_ids: Sequence[int],
     stage: str,
     now: datetime,
     expires_on: date | None = None,
 ) -> list[Deadline]:
+    """The deadlines of objects of one request entering one stage together: due times worked out once."""
     kinds = STAGE_DEADLINE_KINDS.get((object_type, stage), ())
     times: dict[str, datetime]
     if stage == Stage.OFFER_VALIDITY:
@@ -74,14 +76,15 @@ def open_deadlines(
             due_at=times[kind],
             created_at=now,
         )
+        for object_id in object_ids
         for kind in kinds
     ]
     return Deadline.objects.bulk_create(rows)
 
 
-def cancel_deadlines(*, object_type: str, object_id: int) -> int:
+def cancel_deadlines(*, object_type: str, object_ids: Sequence[int]) -> int:
     return Deadline.objects.filter(
-        object_type=object_type, object_id=object_id, state=DeadlineState.PENDING
+        object_type=object_type, object_id__in=object_ids, state=DeadlineState.PENDING
     ).update(state=DeadlineState.CANCELLED)
 
 

@@ -4,7 +4,7 @@ Callers lock rows first (see `coordination.services.locking`); this module never
 without writing the event, and nothing else in the code assigns one.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..errors import Conflict, DomainError, NotFound, PermissionDenied, Validati
 from ..models import FinancingRequest, Offer, Referral, TransitionEvent
 from . import rules
 from .deadlines import cancel_deadlines, open_deadlines
-from .outbox import enqueue
+from .outbox import enqueue_many
 from .rules import Subject
 from .tables import (
     OFFER_STAGES,
@@ -224,7 +224,15 @@ def record_creation(
     obj: Subject, action: str, *, user, role: str, data: dict | None = None
 ) -> TransitionEvent:
     """Audit a newly saved object entering its first status (a draft request, a referral sent)."""
-    return _audit(obj, action, "", user=user, role=role, data=data)
+    return record_creations([obj], action, user=user, role=role, data=data)[0]
+
+
+def record_creations(
+    objs: Sequence[Subject], action: str, *, user, role: str, data: dict | None = None
+) -> list[TransitionEvent]:
+    """Audit newly saved objects of one kind entering their first status together (the referrals of one
+    routing), in as many queries as one."""
+    return _audit_many(objs, action, "", user=user, role=role, data=data)
 
 
 def record_decision(
@@ -245,56 +253,98 @@ def _audit(
     data: dict | None = None,
     idempotency_key: str = "",
 ) -> TransitionEvent:
-    machine = machine_for(obj)
-    request = machine.request_of(obj)
-    now = timezone.now()
-    to_status = obj.status
-    event = TransitionEvent.objects.create(
-        request=request,
-        object_type=machine.object_type,
-        object_id=obj.pk,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=user,
-        actor_role=role,
+    return _audit_many(
+        [obj],
+        action,
+        from_status,
+        user=user,
+        role=role,
         reason=reason,
-        data=data or {},
+        data=data,
         idempotency_key=idempotency_key,
-        created_at=now,
+    )[0]
+
+
+def _audit_many(
+    objs: Sequence[Subject],
+    action: str,
+    from_status: str,
+    *,
+    user,
+    role: str,
+    reason: str = "",
+    data: dict | None = None,
+    idempotency_key: str = "",
+) -> list[TransitionEvent]:
+    """The events of objects of one kind that took one action from one status: the audit rows, their
+    stages' deadlines and the outbox messages, each written in one statement for all of them."""
+    if not objs:
+        return []
+    machine = machine_for(objs[0])
+    now = timezone.now()
+    events = TransitionEvent.objects.bulk_create(
+        TransitionEvent(
+            request=machine.request_of(obj),
+            object_type=machine.object_type,
+            object_id=obj.pk,
+            action=action,
+            from_status=from_status,
+            to_status=obj.status,
+            actor=user,
+            actor_role=role,
+            reason=reason,
+            data=data or {},
+            idempotency_key=idempotency_key,
+            created_at=now,
+        )
+        for obj in objs
     )
-    old_stage, new_stage = machine.stages.get(from_status), machine.stages.get(to_status)
-    if old_stage != new_stage:
-        if not isinstance(obj, Offer) and obj.overdue:
-            # Overdue belonged to the stage that was just left.
-            type(obj).objects.filter(pk=obj.pk).update(overdue=False)
-            obj.overdue = False
-        cancel_deadlines(object_type=machine.object_type, object_id=obj.pk)
-        if new_stage:
+    old_stage = machine.stages.get(from_status)
+    moved = [obj for obj in objs if machine.stages.get(obj.status) != old_stage]
+    if moved:
+        # Overdue belonged to the stage that was just left.
+        overdue = [item for item in moved if not isinstance(item, Offer) and item.overdue]
+        if overdue:
+            type(overdue[0]).objects.filter(pk__in=[item.pk for item in overdue]).update(overdue=False)
+            for item in overdue:
+                item.overdue = False
+        cancel_deadlines(object_type=machine.object_type, object_ids=[obj.pk for obj in moved])
+        entering: dict[tuple, list[Subject]] = {}
+        for obj in moved:
+            new_stage = machine.stages.get(obj.status)
+            if new_stage:
+                key = (machine.request_of(obj).pk, new_stage, getattr(obj, "valid_until", None))
+                entering.setdefault(key, []).append(obj)
+        for (_, new_stage, expires_on), group in entering.items():
             open_deadlines(
-                request=request,
+                request=machine.request_of(group[0]),
                 object_type=machine.object_type,
-                object_id=obj.pk,
+                object_ids=[obj.pk for obj in group],
                 stage=new_stage,
                 now=now,
-                expires_on=getattr(obj, "valid_until", None),
+                expires_on=expires_on,
             )
-    enqueue(
-        topic=f"{machine.object_type}.{action}",
-        request=request,
+    enqueue_many(
+        [
+            (
+                f"{machine.object_type}.{action}",
+                machine.request_of(obj),
+                {
+                    "event_id": event.pk,
+                    "object_type": machine.object_type,
+                    "object_id": obj.pk,
+                    "request_id": machine.request_of(obj).pk,
+                    "reference": machine.request_of(obj).reference,
+                    "action": action,
+                    "from_status": from_status,
+                    "to_status": obj.status,
+                    "actor_role": role,
+                    "reason": reason,
+                    "at": now.isoformat(),
+                },
+            )
+            for obj, event in zip(objs, events, strict=True)
+        ],
         now=now,
-        payload={
-            "event_id": event.pk,
-            "object_type": machine.object_type,
-            "object_id": obj.pk,
-            "request_id": request.pk,
-            "reference": request.reference,
-            "action": action,
-            "from_status": from_status,
-            "to_status": to_status,
-            "actor_role": role,
-            "reason": reason,
-            "at": now.isoformat(),
-        },
     )
-    return event
+    return events

@@ -1,5 +1,6 @@
 """Over random catalogues, requests and histories: nothing is ever proposed that the Python check
-rejects, and the SQL filter finds exactly the products the Python check accepts.
+rejects, the SQL filter finds exactly the products the Python check accepts, and the Python check in
+bulk gives each product the reasons it gives one product.
 
 Products are drawn relative to one of the request's tranches (covering its amount, on an edge, a cent
 outside…), mostly fitting, so that most examples have eligible and ineligible products side by side
@@ -14,7 +15,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from coordination.matching.eligibility import ineligibility_reasons
+from coordination.matching.context import build_context
+from coordination.matching.eligibility import ineligibility_reasons, ineligibility_reasons_in_bulk
 from coordination.matching.policy import kind_of, route_limit
 from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral
@@ -251,3 +253,8 @@ class EligibilityProperty(TestCase):
                 assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
             event(f"eligible on a tranche: {'none' if not in_python else 'some'}")
             event(f"left out on a tranche: {'none' if len(in_python) == len(catalogue) else 'some'}")
+
+        # The bulk check (what routing runs) gives every pair the one-product check's reasons, word for word.
+        pairs = [(p, t) for t in tranches for p in catalogue]
+        one_by_one = [ineligibility_reasons(p, t, request, today=today) for p, t in pairs]
+        assert ineligibility_reasons_in_bulk(build_context(request, today=today), pairs) == one_by_one
