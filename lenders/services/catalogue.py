@@ -20,7 +20,15 @@ from django.utils.translation import gettext_lazy
 from config.api.domain_errors import NotFound, ValidationFailed
 from projects.models import Region, TechField
 
-from ..catalogue import CatalogueFileError, ImportReport, ProductResource, import_report, read_sheet
+from ..catalogue import (
+    COLUMNS,
+    M2M_COLUMNS,
+    CatalogueFileError,
+    ImportReport,
+    ProductResource,
+    import_report,
+    read_sheet,
+)
 from ..models import Institution, Product
 from ..product_rules import product_problems
 
@@ -56,27 +64,8 @@ class ProductValues:
     is_active: bool = True
 
 
-SCALAR_FIELDS = (
-    "name",
-    "instrument",
-    "min_amount",
-    "max_amount",
-    "min_term_months",
-    "max_term_months",
-    "for_startup",
-    "for_growth",
-    "for_stable",
-    "requires_tech_sme",
-    "min_credit_score",
-    "rate_min",
-    "rate_max",
-    "stake_min",
-    "stake_max",
-    "yearly_capacity",
-    "active_from",
-    "active_until",
-    "is_active",
-)
+# A product's own terms: the catalogue file's columns less its id and its many-to-many references.
+SCALAR_FIELDS = tuple(name for name in COLUMNS if name != "id" and name not in M2M_COLUMNS)
 
 
 def _references(model: type[TechField] | type[Region], codes: Sequence[str], name: str, errors: dict) -> list:
