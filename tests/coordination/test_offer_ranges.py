@@ -173,3 +173,19 @@ def test_the_page_shows_an_out_of_range_rate_and_stake_on_their_fields(world, lo
     assert list(response.context["offer_form"].errors) == ["stake"]
     assert "Stake: 5.00% – 20.00%." in response.content.decode()
     assert not Offer.objects.exists()
+
+
+@pytest.mark.parametrize(("rate", "refused"), [("0.0300", False), ("3%", True), ("abc", True)])
+def test_a_rate_given_as_text_is_read_as_a_number_or_refused_by_name(world, loan_referral, rate, refused):
+    """Given a caller that passes the rate as text, when the offer is made, then a number is taken as one
+    (the offer's policy support reckons with it) and anything else is refused on `annual_rate`, nothing
+    written."""
+    user = loan_referral.institution.members.get()
+    if refused:
+        with pytest.raises(ValidationFailed) as error:
+            _offer(loan_referral, user, **{**FITS, "annual_rate": rate})
+        assert set(error.value.fields) == {"annual_rate"}
+        assert not Offer.objects.filter(referral=loan_referral).exists()
+    else:
+        offer = _offer(loan_referral, user, **{**FITS, "annual_rate": rate})
+        assert offer.annual_rate == Decimal("0.0300") and isinstance(offer.annual_rate, Decimal)
