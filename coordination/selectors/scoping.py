@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -198,19 +199,35 @@ def offers_visible_to(user: User) -> QuerySet[Offer]:
     return Offer.objects.filter(referral__in=referrals_visible_to(user).values("pk"))
 
 
+def _roles(
+    request: FinancingRequest,
+    scope: CoordinatorScope | None,
+    *,
+    is_member: Callable[[], bool],
+    has_opened_referral: Callable[[], bool],
+) -> set[str]:
+    """The one rule for a user's roles on a request; the callers differ only in how they read the facts
+    (a query each, or from what a `Viewer` loaded once), so the facts come as callables, read lazily."""
+    roles: set[str] = set()
+    if is_member():
+        roles.add(Role.APPLICANT)
+    if scope and scope_covers_region(scope, request.enterprise.region):
+        roles.add(Role.COORDINATOR)
+    if has_opened_referral():
+        roles.add(Role.INSTITUTION)
+    return roles
+
+
 def roles_on_request(user: User, request: FinancingRequest) -> set[str]:
     """The roles `user` holds towards this request; empty means it is out of their scope."""
     if not user.is_authenticated:
         return set()
-    roles: set[str] = set()
-    if request.enterprise.members.filter(pk=user.pk).exists():
-        roles.add(Role.APPLICANT)
-    scope = coordinator_scope(user)
-    if scope and scope_covers_region(scope, request.enterprise.region):
-        roles.add(Role.COORDINATOR)
-    if opened_referrals_of(user).filter(request=request).exists():
-        roles.add(Role.INSTITUTION)
-    return roles
+    return _roles(
+        request,
+        coordinator_scope(user),
+        is_member=lambda: request.enterprise.members.filter(pk=user.pk).exists(),
+        has_opened_referral=lambda: opened_referrals_of(user).filter(request=request).exists(),
+    )
 
 
 @dataclass
@@ -260,15 +277,14 @@ class Viewer:
         return roles
 
     def _roles_on_request(self, request: FinancingRequest) -> set[str]:
-        roles: set[str] = set()
-        if request.enterprise_id in self.enterprise_ids:
-            roles.add(Role.APPLICANT)
-        scope = self.scope
-        if scope and (scope.national or scope_covers_region(scope, request.enterprise.region)):
-            roles.add(Role.COORDINATOR)
-        if self.institution_ids and request.pk in self.institution_request_ids():
-            roles.add(Role.INSTITUTION)
-        return roles
+        return _roles(
+            request,
+            self.scope,
+            is_member=lambda: request.enterprise_id in self.enterprise_ids,
+            has_opened_referral=lambda: (
+                bool(self.institution_ids) and request.pk in self.institution_request_ids()
+            ),
+        )
 
 
 def roles_on_referral(user: User, referral: Referral) -> set[str]:
