@@ -73,9 +73,9 @@ KIND_PARAMETERS: dict[str, dict[str, Parameter]] = {
         # All public compensation of one loss together, as a share of the lender's loss.
         "public_total_cap": Parameter(SHARE, "0.8"),
     },
+    # The share refinanced and the rate are the central bank's, dated (lenders.RelendingPolicy, DESIGN §6):
+    # `selectors.programme_terms` adds those in force on the deal's day, so they are kept in one place.
     ProgrammeKind.RELENDING: {
-        "share": Parameter(SHARE, "0.6"),
-        "rate": Parameter(RATE, "0.0125"),
         "term_years": Parameter(YEARS, 1),
     },
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,12 +12,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lenders.choices import Instrument
+from lenders.models import RelendingPolicy
 from projects.credits.choices import ModelStatus
 from projects.credits.selectors import CURRENT_FIRST
 from projects.models import Enterprise, InnovationCreditScore, TechField
 from projects.regions import covered_q, covering_codes
 
-from ..choices import LedgerMovement
+from ..choices import LedgerMovement, ProgrammeKind
 from ..models import Offer, PolicyProgramme, ProgrammeLedgerEntry, Tranche
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
@@ -48,9 +49,23 @@ def programmes_visible_to(user: User) -> QuerySet[PolicyProgramme]:
     )
 
 
-def programme_terms(row: PolicyProgramme) -> Programme:
-    """A programme row as the pure policy functions read it (its fields prefetched, or one query)."""
+def relending_terms_on(day: date) -> dict[str, str]:
+    """The central bank's re-lending share and rate in force on `day` (DESIGN §6), as programme
+    parameters; empty before the facility existed. One query."""
+    policy = RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    if policy is None:
+        return {}
+    return {"share": f"{policy.refinance_share.normalize():f}", "rate": f"{policy.rate.normalize():f}"}
+
+
+def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str] | None = None) -> Programme:
+    """A programme row as the pure policy functions read it on day `on` (its fields prefetched, or one
+    query). A re-lending programme takes the central bank's terms in force that day (`relending`, when the
+    caller has read them already, or one query)."""
     region = row.region
+    parameters = row.parameters
+    if row.kind == ProgrammeKind.RELENDING:
+        parameters = {**parameters, **(relending if relending is not None else relending_terms_on(on))}
     return Programme(
         id=row.pk,
         code=row.code,
@@ -63,7 +78,7 @@ def programme_terms(row: PolicyProgramme) -> Programme:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         budget=row.budget,
-        parameters=row.parameters,
+        parameters=parameters,
         instruments=tuple(row.instruments or ()),
         field_ids=frozenset(f.pk for f in row.fields.all()),
         stages=tuple(row.stages or ()),
@@ -90,7 +105,12 @@ def programmes_in_force(day: date, region_code: str) -> list[Programme]:
     newest: dict[str, PolicyProgramme] = {}
     for row in rows:
         newest.setdefault(row.code, row)
-    return [programme_terms(row) for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))]
+    relending = (
+        relending_terms_on(day) if any(r.kind == ProgrammeKind.RELENDING for r in newest.values()) else None
+    )
+    return [
+        programme_terms(row, day, relending) for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
+    ]
 
 
 def credits_by_version(enterprise_id: int) -> dict[str, Decimal]:

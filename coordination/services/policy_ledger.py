@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from .. import selectors
@@ -162,7 +163,7 @@ def claim_loss(
         tranche.request.enterprise_id, besides=tranche.pk, by=tranche.funded_on
     )
     cap = claim_cap(
-        selectors.programme_terms(programme),
+        selectors.programme_terms(programme, tranche.funded_on or timezone.localdate()),
         loss=loss,
         first_loan=first_loan,
         other_public=Decimal(other_public),

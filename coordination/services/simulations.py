@@ -194,8 +194,9 @@ def run_simulation(simulation_id: int) -> PolicySimulation:
 
 def _replayed(simulation: PolicySimulation) -> dict:
     row = simulation.programme
-    terms = selectors.programme_terms(row)
     start, end = simulation.window_from, simulation.window_until
+    # The central bank's re-lending terms at the window's end: a local simulation does not vary them.
+    terms = selectors.programme_terms(row, end)
     # Reading the deals' facts is the long part (progress to 90%); both replays then run on them.
     total, deals = selectors.window_deals(terms, start, end)
     rows, reported = [], 0

@@ -3,6 +3,7 @@ in the admin by superusers and national coordinators (regional ones for their re
 versions immutable, every change in the history."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from coordination.errors import Conflict, PermissionDenied
 from coordination.models import PolicyProgramme
 from coordination.permissions import sync_coordinator_group
 from coordination.policies.parameters import defaults, validated
+from coordination.selectors import programme_terms
 from coordination.services import policy_ledger as ledger
 from coordination.services.programmes import new_programme_version, publish_programme
 from tests import factories as f
@@ -72,7 +74,7 @@ def test_given_no_parameters_when_validated_then_each_kinds_defaults_come_from_d
     assert validated("guarantee_fee_subsidy", None)[0] == {"share": "0.5", "cap_per_year": "300000"}
     risk = validated("risk_compensation", {})[0]
     assert (risk["share"], risk["first_loan_bonus"], risk["cap_per_loan"]) == ("0.55", "0.05", "3000000")
-    assert validated("relending", {})[0] == {"share": "0.6", "rate": "0.0125", "term_years": 1}
+    assert validated("relending", {})[0] == {"term_years": 1}
 
 
 def test_given_bad_parameters_when_validated_then_each_is_named_with_its_reason():
@@ -196,3 +198,17 @@ def test_the_change_page_shows_the_balance_and_the_ledger(staff):
     html = browser(staff.national).get(change_url(programme)).content.decode()
     assert "400.00 CNY (0.04 万元) / 600.00 CNY (0.06 万元) / 0.00 CNY (0 万元)" in html
     assert "Refused: over the budget" in html and "Commitment" in html
+
+
+@pytest.mark.django_db
+def test_given_a_relending_programme_then_its_share_and_rate_are_the_central_banks_in_force_that_day():
+    """Given the re-lending programme and the shipped dated terms (1.75% until 19 January 2026, 1.25% from
+    then), when its terms are read on either side of that day, then each day gets the rate in force then and
+    the programme itself stores neither share nor rate."""
+    row = ProgrammeFactory(kind="relending", region=None)
+    before = programme_terms(row, date(2025, 12, 1))
+    after = programme_terms(row, date(2026, 2, 1))
+    assert (before.parameters["share"], before.parameters["rate"]) == ("0.6", "0.0175")
+    assert (after.parameters["share"], after.parameters["rate"]) == ("0.6", "0.0125")
+    assert set(row.parameters) == {"term_years"}
+    assert "share" not in programme_terms(row, date(2024, 1, 1)).parameters  # before the facility

@@ -144,7 +144,9 @@ def test_risk_compensation_and_relending_support_the_lender_not_the_rate():
     assert support_for(pool, deal()).amount == Decimal("1800000.00")
     assert support_for(pool, deal(first_loan=False)).amount == Decimal("1650000.00")
     assert support_for(pool, deal(amount=Decimal("10000000"))).amount == Decimal("3000000.00")
-    relending = programme("relending", region=None)
+    # The central bank's terms as `selectors.programme_terms` adds them (lenders.RelendingPolicy, 2026).
+    relending = programme("relending", region=None, parameters={})
+    relending = replace(relending, parameters={**relending.parameters, "share": "0.6", "rate": "0.0125"})
     listed = deal(relending_bank=True, on_relending_list=True)
     found = supports([pool, relending], listed)
     assert [s.amount for s in found] == [Decimal("1800000.00"), Decimal("1800000.00")]
