@@ -371,9 +371,10 @@ def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
     ).distinct()
 
 
-def credit_prefetches(prefix: str = "") -> list[Prefetch]:
-    """What the enterprise payload's innovation credit reads: each one's current score, once per page."""
-    return [current_credit_prefetch(f"{prefix}credit_scores")]
+def credit_prefetches(prefix: str = "", version: str | None = None) -> list[Prefetch]:
+    """What the enterprise payload's innovation credit reads: each one's current score (under `version`
+    when one is asked for), once per page."""
+    return [current_credit_prefetch(f"{prefix}credit_scores", version)]
 
 
 def coordinator_scopes_visible_to(user: User) -> QuerySet[CoordinatorScope]:

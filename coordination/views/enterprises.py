@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects.choices import Industry
-from projects.credits.explain import CreditLine, explain_breakdown, explain_percentile
-from projects.credits.selectors import prefetched_current_credit
+from projects.credits.explain import CreditLine, explain_breakdown, explain_percentile, plain
+from projects.credits.selectors import current_credit, prefetched_current_credit, published_versions
 from projects.domain.credit_code import check_credit_code
 from projects.domain.explanations import Reason, explain_size, explain_tech_sme, size_label
 from projects.domain.tech_sme import evaluate_tech_sme
@@ -156,6 +156,8 @@ class Credit:
     year: int
     model: str
     total: str
+    maximum: str  # the version's highest score: 100, or 130 for 2.0 (a 100-point base and up to 30 bonus)
+    bonus_cap: str  # "" for a version without bonus items
     groups: list[tuple[str, list[CreditLine]]] = field(default_factory=list)
     percentile_text: str = ""
 
@@ -182,8 +184,11 @@ def _evaluation(enterprise: Enterprise, latest: EnterpriseFinancials | None) -> 
     )
 
 
-def _credit(enterprise: Enterprise) -> Credit | None:
-    score = prefetched_current_credit(enterprise)
+def _credit(enterprise: Enterprise, version: str | None) -> Credit | None:
+    """The current credit, or the current credit under `version` when the reader asks for one."""
+    score = (
+        prefetched_current_credit(enterprise) if version is None else current_credit(enterprise.pk, version)
+    )
     if score is None:
         return None
     groups: dict[str, list[CreditLine]] = {}
@@ -193,6 +198,8 @@ def _credit(enterprise: Enterprise) -> Credit | None:
         year=score.year,
         model=score.model.version,
         total=str(score.total),
+        maximum=plain(score.model.maximum),
+        bonus_cap=plain(score.model.bonus_cap) if score.model.bonus_cap else "",
         groups=list(groups.items()),
         percentile_text=explain_percentile(
             percentile=score.percentile, cohort=score.cohort, cohort_size=score.cohort_size
@@ -211,6 +218,7 @@ def _member_enterprise_or_404(request: HttpRequest, enterprise_id: int) -> Enter
 @require_GET
 def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = _member_enterprise_or_404(request, enterprise_id)
+    credit_version = request.GET.get("credit_version") or None
     financials = list(enterprise.financials.all())  # prefetched, latest year first
     is_manager = selectors.manages(request.user, enterprise)
     pending = list(selectors.pending_join_requests(enterprise)) if is_manager else []
@@ -219,7 +227,9 @@ def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "fields": list(enterprise.fields.all()),
         "financials": financials,
         "evaluation": _evaluation(enterprise, financials[0] if financials else None),
-        "credit": _credit(enterprise),
+        "credit": _credit(enterprise, credit_version),
+        "credit_version": credit_version,
+        "credit_versions": published_versions(),
         "is_manager": is_manager,
         "people": selectors.enterprise_people(enterprise),
         "pending": [
