@@ -12,7 +12,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from projects.credits.selectors import current_credit_prefetch
+from projects.credits.selectors import current_credit_prefetch, published_scores_prefetch
 from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
 from projects.regions import covered_q, covers
 
@@ -108,7 +108,7 @@ def member_enterprise(user: User, enterprise_id: int) -> Enterprise | None:
         .prefetch_related(
             "fields",
             Prefetch("financials", queryset=EnterpriseFinancials.objects.order_by("-year")),
-            current_credit_prefetch(),
+            published_scores_prefetch(),
         )
         .first()
     )

@@ -14,7 +14,7 @@ and the reads by version cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -122,6 +122,25 @@ def prefetched_current_credit(enterprise: Enterprise) -> InnovationCreditScore |
     return rows[0] if rows else None
 
 
+# Where `published_scores_prefetch` leaves all of an enterprise's published scores, current first.
+ALL_PREFETCHED_ATTR = "published_credit_scores"
+
+
+def published_scores_prefetch(path: str = "credit_scores") -> Prefetch:
+    """Prefetch all of each enterprise's published scores, current first, for a page that shows the current
+    credit and lets the reader ask for it under another version (`current_among`)."""
+    scores = _published_scores().select_related("model").order_by(*CURRENT_FIRST)
+    return Prefetch(path, queryset=scores, to_attr=ALL_PREFETCHED_ATTR)
+
+
+def current_among(
+    scores: Sequence[InnovationCreditScore], version: str | None = None
+) -> InnovationCreditScore | None:
+    """The current credit (under `version` when one is named) among one enterprise's published scores
+    listed current first (`published_scores_prefetch`)."""
+    return next((s for s in scores if version is None or s.model.version == version), None)
+
+
 def credit_band(total: Decimal | None) -> str | None:
     """A score as its band of ten points, as the anonymised referral teaser shows it (DESIGN §1):
     73.5 -> "70–79", 100 -> "90–100"; None without a score."""
@@ -151,10 +170,12 @@ def with_current_credit(enterprises: QuerySet[Enterprise]) -> QuerySet[Enterpris
 
 
 __all__ = [
+    "ALL_PREFETCHED_ATTR",
     "CURRENT_FIRST",
     "PREFETCHED_ATTR",
     "credit_band",
     "credit_under",
+    "current_among",
     "credits_by_version",
     "current_credit",
     "current_credit_prefetch",
@@ -166,6 +187,7 @@ __all__ = [
     "meets_minimum",
     "prefetched_current_credit",
     "prefetched_current_credit_band",
+    "published_scores_prefetch",
     "published_versions",
     "with_current_credit",
 ]
