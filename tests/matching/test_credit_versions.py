@@ -67,8 +67,8 @@ def test_the_shipped_model_is_the_2024_trial_version_in_the_row_0003_created():
 
 def test_the_rename_keeps_the_row_its_fingerprint_and_its_scores():
     """Given the database as before the rename (the shipped model called "2.0", with a score under it), when
-    the rename migration runs, then the same row (same id, same fingerprint) is called 2024-trial and the score
-    still points at it."""
+    the rename migration runs, then the same row (same id, same fingerprint) is called 2024-trial and the
+    score still points at it."""
     apps = MigrationLoader(connection).project_state(("projects", "0009_credit_bonus_items")).apps
     Model = apps.get_model("projects", "CreditModel")
     Model.objects.filter(version="2.0").delete()  # the published 2.0 comes only after the rename
