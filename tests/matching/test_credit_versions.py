@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from rest_framework.test import APIClient
 
 from coordination.matching.context import build_context
 from coordination.matching.eligibility import ineligibility_reasons, ineligibility_reasons_in_bulk
@@ -256,3 +257,45 @@ def test_the_command_scores_every_published_version():
         )
     )
     assert versions == {TRIAL_2024, "2.0"}
+
+
+# --- what readers see ----------------------------------------------------------------------------------
+
+
+def test_the_api_shows_the_current_credit_and_the_credit_under_an_asked_for_version(two_versions):
+    """Given 65 under 2.0 and 50 under 2024-trial; when the applicant reads the enterprise through the API,
+    then `innovation_credit` is 2.0's 65 of at most 130; with `credit_version=2024-trial` it is 50 of at most
+    100; an unknown version is a 400 naming `credit_version`."""
+    client = APIClient()
+    client.force_authenticate(two_versions.user)
+    url = f"/api/v1/enterprises/{two_versions.enterprise.pk}/"
+    current = client.get(url).json()["innovation_credit"]
+    assert (current["model"], current["total"], current["maximum"]) == ("2.0", "65.00", "130.00")
+    trial = client.get(url, {"credit_version": TRIAL_2024}).json()["innovation_credit"]
+    assert (trial["model"], trial["total"], trial["maximum"]) == (TRIAL_2024, "50.00", "100.00")
+    refused = client.get(url, {"credit_version": "9.9"})
+    assert refused.status_code == 400 and "credit_version" in refused.json()["error"]["fields"]
+
+
+def test_the_api_shows_a_product_s_minimum_version(market):
+    """Given a product asking for 60 under 2.0, then the products API shows both."""
+    product = market.product(min_credit_score=Decimal("60"), min_credit_version="2.0")
+    client = APIClient()
+    client.force_authenticate(market.user)
+    payload = client.get(f"/api/v1/products/{product.pk}/").json()
+    assert (payload["min_credit_score"], payload["min_credit_version"]) == ("60.00", "2.0")
+
+
+def test_the_enterprise_page_shows_the_current_credit_and_links_to_each_version(client, two_versions):
+    """Given 65 under 2.0 and 50 under 2024-trial; when a member opens the enterprise page, then it shows
+    2.0's 65 as a 100-point base plus up to 30 bonus points and links to both versions; asked for
+    2024-trial, it shows 50 of 100; asked for a version without a score, it says so."""
+    client.force_login(two_versions.user)
+    url = f"/sme/enterprises/{two_versions.enterprise.pk}/"
+    page = client.get(url).content.decode()
+    assert "65.00 points for 2025 (model 2.0): a 100-point base and up to 30 bonus points" in page
+    assert f'href="?credit_version={TRIAL_2024}"' in page and 'href="?credit_version=2.0"' in page
+    trial = client.get(url, {"credit_version": TRIAL_2024}).content.decode()
+    assert "50.00 of 100 points for 2025 (model 2024-trial)." in trial
+    missing = client.get(url, {"credit_version": "9.9"})
+    assert missing.status_code == 200 and "No innovation credit under model 9.9." in missing.content.decode()
