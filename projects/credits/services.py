@@ -368,11 +368,15 @@ def preview(*, model_id: int, enterprise_id: int, year: int):
     return score(model.specs(), enterprise.stage, compute_metrics(data), model.bonus_cap)
 
 
-def compute_all_versions(*, year: int, enterprise_ids: list[int] | None = None) -> dict[str, int]:
+def compute_all_versions(
+    *, year: int, enterprise_ids: list[int] | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> dict[str, int]:
     """Score `year` under every published version (a product's or a programme's minimum may name any of
     them, DESIGN §5): enterprises scored, by version."""
     return {
-        model.version: compute_scores(model_id=model.pk, year=year, enterprise_ids=enterprise_ids)
+        model.version: compute_scores(
+            model_id=model.pk, year=year, batch_size=batch_size, enterprise_ids=enterprise_ids
+        )
         for model in CreditModel.objects.published().order_by("published_at", "pk")
     }
 
