@@ -369,18 +369,17 @@ def run_backend(backend: str, args) -> None:
         from django.db import connection
 
         from projects.credits import services
-        from projects.models import CreditModel
 
         print(f"== {backend}: {connection.settings_dict['NAME']}, {args.requests} requests, seed {SEED}")
         call_command("migrate", verbosity=0)
         if not (args.reuse and active_products().exists()):
             load_catalogue(args.scale)
             started = time.perf_counter()
-            model = CreditModel.objects.current()
             year = services.latest_year()
-            scored = services.compute_scores(model_id=model.pk, year=year, batch_size=1000)
+            # Every published version: products' minimums name theirs.
+            scored = services.compute_all_versions(year=year, batch_size=1000)
             print(
-                f"  innovation credits: {scored} enterprises scored under {model.version} for {year} "
+                f"  innovation credits: {scored} enterprises scored by version for {year} "
                 f"in {time.perf_counter() - started:.1f} s"
             )
         vacuum()

@@ -32,6 +32,7 @@ from import_export import resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
+from projects.credits.choices import TRIAL_2024
 from projects.models import Region, TechField
 
 from .choices import Instrument
@@ -53,6 +54,7 @@ COLUMNS: tuple[str, ...] = (
     "for_stable",
     "requires_tech_sme",
     "min_credit_score",
+    "min_credit_version",
     "rate_min",
     "rate_max",
     "stake_min",
@@ -108,6 +110,14 @@ class IdWidget(widgets.Widget):
 class TextWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         return "" if value is None else str(value).strip()
+
+
+class CreditVersionWidget(widgets.Widget):
+    """The model version of the minimum credit; an empty cell is the default version (a file written before
+    versions were named states its minimums on it)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return TRIAL_2024 if _blank(value) else str(value).strip()
 
 
 class InstrumentWidget(widgets.Widget):
@@ -250,6 +260,7 @@ class ProductResource(resources.ModelResource):
     for_stable = _field("for_stable", YesNoWidget(True))
     requires_tech_sme = _field("requires_tech_sme", YesNoWidget(False))
     min_credit_score = _field("min_credit_score", NumberWidget(2))
+    min_credit_version = _field("min_credit_version", CreditVersionWidget())
     rate_min = _field("rate_min", NumberWidget(4))
     rate_max = _field("rate_max", NumberWidget(4))
     stake_min = _field("stake_min", NumberWidget(4))

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import Stage
+from projects.credits.choices import TRIAL_2024
+from projects.credits.validators import validate_published_version
 from projects.models import MONEY, Region, TechField
 from projects.validators import validate_credit_code
 
@@ -83,6 +85,13 @@ class Product(models.Model):
     for_stable = models.BooleanField(_("stable stage"), default=True)
     min_credit_score = models.DecimalField(
         _("minimum innovation credit score"), max_digits=5, decimal_places=2, default=0
+    )
+    min_credit_version = models.CharField(
+        _("innovation credit version of the minimum"),
+        max_length=20,
+        default=TRIAL_2024,
+        validators=[validate_published_version],
+        help_text=_("The innovation-credit model version the minimum score is measured on."),
     )
     requires_tech_sme = models.BooleanField(_("requires tech-SME registration"), default=False)
     rate_min = models.DecimalField(_("indicative rate, from (annual)"), **RATE, null=True, blank=True)

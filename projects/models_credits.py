@@ -17,11 +17,15 @@ from config.api.domain_errors import Conflict
 
 from .choices import Stage
 from .credits.choices import Curve, IndicatorGroup, Metric, ModelStatus
-from .credits.scoring import IndicatorSpec
+from .credits.scoring import IndicatorSpec, Scorer
 
 WEIGHT = {"max_digits": 5, "decimal_places": 2, "default": Decimal("0")}
 WEIGHT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 SCORE = {"max_digits": 5, "decimal_places": 2}
+BASE_POINTS = Decimal("100")
+# A version's bonus items add at most its bonus cap (2.0: 30) to the 100-point base; no cap may pass this.
+MAX_BONUS_CAP = Decimal("100")
+MAX_TOTAL = BASE_POINTS + MAX_BONUS_CAP
 
 __all__ = ["CreditIndicator", "CreditModel", "InnovationCreditScore", "PublishedModelImmutable"]
 
@@ -78,6 +82,14 @@ class CreditModel(models.Model):
         editable=False,
         help_text=_("SHA-256 of the indicators, curves and weights as published."),
     )
+    bonus_cap = models.DecimalField(
+        _("bonus cap"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_BONUS_CAP)],
+        help_text=_("The most the bonus items add on top of the 100-point base (2.0: 30)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CreditModelQuerySet.as_manager()
@@ -90,6 +102,10 @@ class CreditModel(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="creditmodel_published_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus_cap__gte=0) & Q(bonus_cap__lte=MAX_BONUS_CAP),
+                name="creditmodel_bonus_cap_range",
             ),
         ]
 
@@ -116,8 +132,16 @@ class CreditModel(models.Model):
     def is_published(self) -> bool:
         return self.status == ModelStatus.PUBLISHED
 
+    @property
+    def maximum(self) -> Decimal:
+        """The highest score of this version: the 100-point base plus its bonus cap."""
+        return BASE_POINTS + self.bonus_cap
+
     def specs(self) -> list[IndicatorSpec]:
         return [indicator.spec() for indicator in self.indicators.all()]
+
+    def scorer(self) -> Scorer:
+        return Scorer(self.specs(), self.bonus_cap)
 
 
 class IndicatorQuerySet(models.QuerySet):
@@ -143,13 +167,18 @@ class CreditIndicator(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     code = models.SlugField(_("code"), max_length=50)
     name = models.CharField(_("name"), max_length=200)
-    group = models.CharField(_("group"), max_length=20, choices=IndicatorGroup.choices)
+    group = models.CharField(_("group"), max_length=30, choices=IndicatorGroup.choices)
     metric = models.CharField(_("measures"), max_length=40, choices=Metric.choices)
     curve = models.CharField(_("curve"), max_length=10, choices=Curve.choices)
     params = models.JSONField(_("curve parameters"), default=dict, blank=True)
     weight_startup = models.DecimalField(_("weight, start-up"), **WEIGHT, validators=WEIGHT_VALIDATORS)
     weight_growth = models.DecimalField(_("weight, growth"), **WEIGHT, validators=WEIGHT_VALIDATORS)
     weight_stable = models.DecimalField(_("weight, stable"), **WEIGHT, validators=WEIGHT_VALIDATORS)
+    bonus = models.BooleanField(
+        _("bonus item"),
+        default=False,
+        help_text=_("Scored on top of the 100-point base, within the model's bonus cap."),
+    )
     rationale = models.TextField(_("why"), blank=True)
 
     objects = IndicatorQuerySet.as_manager()
@@ -209,6 +238,7 @@ class CreditIndicator(models.Model):
                 Stage.GROWTH.value: self.weight_growth,
                 Stage.STABLE.value: self.weight_stable,
             },
+            bonus=self.bonus,
         )
 
 
@@ -232,11 +262,18 @@ class InnovationCreditScore(models.Model):
         help_text=_("Province (GB/T 2260 two-digit prefix) × stage, e.g. 310000:growth"),
     )
     total = models.DecimalField(
-        _("score"), **SCORE, validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+        _("score"), **SCORE, validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_TOTAL)]
     )
+    # The 2024 trial version's three groups; a version of another shape leaves them at 0 and fills `groups`.
     tech_innovation = models.DecimalField(_("technology innovation"), **SCORE)
     growth_operations = models.DecimalField(_("growth and operations"), **SCORE)
     auxiliary = models.DecimalField(_("auxiliary"), **SCORE)
+    groups = models.JSONField(
+        _("group subtotals"), default=dict, blank=True, help_text=_("The base points by indicator group.")
+    )
+    bonus = models.DecimalField(
+        _("bonus"), **SCORE, default=Decimal("0"), help_text=_("The bonus items' points, within the cap.")
+    )
     breakdown = models.JSONField(_("breakdown"), default=list)
     inputs = models.JSONField(
         _("inputs"), default=dict, help_text=_("The metric values the score was computed from.")
@@ -253,7 +290,7 @@ class InnovationCreditScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "model", "year"], name="creditscore_one_per_year"),
             models.CheckConstraint(
-                condition=Q(total__gte=0) & Q(total__lte=100), name="creditscore_total_range"
+                condition=Q(total__gte=0) & Q(total__lte=MAX_TOTAL), name="creditscore_total_range"
             ),
             models.CheckConstraint(
                 condition=Q(percentile__isnull=True) | (Q(percentile__gte=0) & Q(percentile__lte=100)),

@@ -81,6 +81,7 @@ class ProductAdmin(ReferenceDataAdmin):
         "institution__kind",
         "is_active",
         "requires_tech_sme",
+        "min_credit_version",
         "for_startup",
         "for_growth",
     ]

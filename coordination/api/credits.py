@@ -20,6 +20,8 @@ def latest_credit_for(enterprise: Enterprise) -> dict | None:
         "year": score.year,
         "model": score.model.version,
         "total": str(score.total),
+        "maximum": str(score.model.maximum),
+        "bonus": str(score.bonus),
         "percentile": str(score.percentile) if score.percentile is not None else None,
         "cohort": score.cohort,
         "cohort_size": score.cohort_size,
@@ -42,6 +44,8 @@ class InnovationCreditSerializer(serializers.ModelSerializer):
             "tech_innovation",
             "growth_operations",
             "auxiliary",
+            "groups",
+            "bonus",
             "percentile",
             "cohort_size",
             "breakdown",
@@ -55,12 +59,13 @@ class InnovationCreditSerializer(serializers.ModelSerializer):
     retrieve=extend_schema(responses={200: InnovationCreditSerializer, **READ_ERRORS}),
 )
 class InnovationCreditViewSet(ReadOnlyViewSet):
-    """Yearly innovation-credit scores (2.0 and later) of the enterprises the caller may see."""
+    """Yearly innovation-credit scores of the enterprises the caller may see, under every published model
+    version (`model__version` picks one)."""
 
     queryset = InnovationCreditScore.objects.none()
     serializer_class = InnovationCreditSerializer
     pagination_class = IdCursor
-    filterset_fields = ["enterprise", "year", "stage"]
+    filterset_fields = ["enterprise", "year", "stage", "model__version"]
 
     def get_queryset(self):
         enterprises = selectors.enterprises_visible_to(self.request.user).values("pk")

@@ -11,6 +11,8 @@ from lenders.catalogue import FORMATS
 from lenders.choices import INSTRUMENTS_BY_KIND, Instrument
 from lenders.models import Institution, Product
 from lenders.services.catalogue import ProductValues
+from projects.credits.choices import TRIAL_2024
+from projects.credits.selectors import published_versions
 from projects.models import Region, TechField
 
 from ..views.forms import BootstrapFormMixin
@@ -71,6 +73,12 @@ class ProductForm(BootstrapFormMixin, forms.Form):
     min_credit_score = forms.DecimalField(
         label=_("Minimum innovation credit score"), max_digits=5, decimal_places=2, initial=0
     )
+    min_credit_version = forms.ChoiceField(
+        label=_("Innovation credit version of the minimum"),
+        required=False,
+        initial=TRIAL_2024,
+        help_text=_("The model version the minimum score is measured on."),
+    )
     rate_min = _percent(_("Indicative annual rate from (%)"))
     rate_max = _percent(_("Indicative annual rate to (%)"))
     stake_min = _percent(_("Stake from (%)"))
@@ -91,6 +99,9 @@ class ProductForm(BootstrapFormMixin, forms.Form):
         instrument = self.fields["instrument"]
         assert isinstance(instrument, forms.ChoiceField)
         instrument.choices = [(code, label) for code, label in Instrument.choices if code in offered]
+        version = self.fields["min_credit_version"]
+        assert isinstance(version, forms.ChoiceField)
+        version.choices = [(v, v) for v in published_versions()]
 
     @classmethod
     def initial_for(cls, product: Product) -> dict:
@@ -107,6 +118,7 @@ class ProductForm(BootstrapFormMixin, forms.Form):
                 "for_stable",
                 "requires_tech_sme",
                 "min_credit_score",
+                "min_credit_version",
                 "active_from",
                 "active_until",
                 "is_active",
@@ -142,6 +154,7 @@ class ProductForm(BootstrapFormMixin, forms.Form):
             for_stable=data["for_stable"],
             requires_tech_sme=data["requires_tech_sme"],
             min_credit_score=data["min_credit_score"],
+            min_credit_version=data["min_credit_version"] or TRIAL_2024,
             rate_min=percent("rate_min"),
             rate_max=percent("rate_max"),
             stake_min=percent("stake_min"),

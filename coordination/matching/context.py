@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from projects.credits.selectors import current_credit_of
+from projects.credits.selectors import CURRENT_FIRST, current_credit_of, latest_by_version
 from projects.models import Enterprise, Region, TechField
+from projects.models_credits import BASE_POINTS
 from projects.regions import covering_codes
 
 from ..choices import ReferralStatus, Role
@@ -36,6 +38,7 @@ class CreditSnapshot:
     cohort_size: int | None
     year: int
     version: str
+    maximum: Decimal = BASE_POINTS  # the version's highest score (2.0: 130)
 
 
 @dataclass
@@ -58,9 +61,11 @@ class MatchContext:
     fields: list[TechField]
     credit: CreditSnapshot | None
     referrals: list[dict] = field(default_factory=list)
+    # The enterprise's current credit under each published version: products' and programmes' minimums
+    # name theirs (DESIGN §5).
+    credits_by_version: dict[str, Decimal] = field(default_factory=dict)
     # The policy programmes in force for the enterprise, and the facts they ask about it.
     programmes: list[Programme] = field(default_factory=list)
-    credits_by_version: dict[str, Decimal] = field(default_factory=dict)
     first_loan: bool = False
     field_ids_with_parents: frozenset[int] = frozenset()
 
@@ -120,34 +125,45 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
-def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, bool]:
-    """One query: the enterprise's current innovation credit (the one rule,
-    projects.credits.selectors.current_credit_of, embedded as a subquery) and whether its region or one
-    containing it is a pilot zone."""
+def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, dict[str, Decimal], bool]:
+    """One query: the enterprise's published scores, current first (the one rule,
+    projects.credits.selectors.current_credit_of, embedded as a subquery and numbered in its order), and
+    whether its region or one containing it is a pilot zone. The first score is its current credit; the
+    first under each version its credit under that version (projects.credits.selectors.latest_by_version)."""
     region = Region._meta.db_table
     codes = covering_codes(enterprise.region.code)
-    current = current_credit_of(enterprise.pk).values(
-        "total", "percentile", "cohort", "cohort_size", "year", version=F("model__version")
-    )[:1]
-    credit_sql, credit_params = current.query.sql_with_params()
+    scores = current_credit_of(enterprise.pk).values(
+        "total",
+        "percentile",
+        "cohort",
+        "cohort_size",
+        "year",
+        version=F("model__version"),
+        bonus_cap=F("model__bonus_cap"),
+        current_order=Window(RowNumber(), order_by=list(CURRENT_FIRST)),
+    )
+    credit_sql, credit_params = scores.query.sql_with_params()
     sql = f"""
         SELECT
             (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
-            c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version
+            c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version, c.bonus_cap
         FROM (SELECT 1 AS one) base
         LEFT JOIN ({credit_sql}) c ON 1 = 1
+        ORDER BY c.current_order
     """
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             [True, *codes, *credit_params],
         )
-        pilot, total, percentile, cohort, cohort_size, year, version = cursor.fetchone()
+        rows = cursor.fetchall()
 
     def dec(value) -> Decimal | None:
         return None if value is None else Decimal(str(value))
 
+    pilot, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
     credit = None
+    credits: dict[str, Decimal] = {}
     if total is not None:
         credit = CreditSnapshot(
             total=dec(total).quantize(Decimal("0.01")),
@@ -156,18 +172,20 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, bo
             cohort_size=cohort_size,
             year=year,
             version=version,
+            maximum=BASE_POINTS + dec(bonus_cap),
         )
-    return credit, bool(pilot)
+        credits = latest_by_version((row[6], dec(row[1]).quantize(Decimal("0.01"))) for row in rows)
+    return credit, credits, bool(pilot)
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Five queries, whatever the catalogue: the enterprise and its region; its current credit and pilot
-    zone; its fields; the request's referrals so far; the policy programmes in force for it. When a
-    programme is in force, up to three more: the programmes' fields, whether this is the enterprise's first
-    loan, and (when a programme sets a minimum credit) its scores by model version."""
+    """Five queries, whatever the catalogue: the enterprise and its region; its credits (current and by
+    model version) and pilot zone; its fields; the request's referrals so far; the policy programmes in
+    force for it. When a programme is in force, two more: the programmes' fields and whether this is the
+    enterprise's first loan."""
     today = today or timezone.localdate()
     enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
-    credit, pilot_zone = _enterprise_facts(enterprise)
+    credit, credits, pilot_zone = _enterprise_facts(enterprise)
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
     programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
     referrals = list(
@@ -184,11 +202,7 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
         credit=credit,
         referrals=referrals,
         programmes=programmes,
-        credits_by_version=(
-            policy_selectors.credits_by_version(enterprise.pk)
-            if any(p.min_credit_score is not None for p in programmes)
-            else {}
-        ),
+        credits_by_version=credits,
         first_loan=bool(programmes) and policy_selectors.is_first_loan(enterprise.pk),
         field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
     )

@@ -6,12 +6,13 @@ catalogues.
 The filters: product and institution active, inside the product's active window, instrument, amount
 range, term range, the enterprise's stage, region (the product's regions, else the institution's;
 none means everywhere), field (none means every field), tech-SME registration, minimum innovation
-credit, capacity left, and no institution twice on a tranche or again after it declined the request.
+credit (the enterprise's current credit under the model version the minimum names, DESIGN §5), capacity
+left, and no institution twice on a tranche or again after it declined the request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext
 from lenders.choices import Instrument
 from lenders.models import STAGE_FLAGS, Institution, Product
 from projects.choices import Stage
-from projects.credits.selectors import current_credit_value
+from projects.credits.selectors import credit_under, credits_by_version, meets_minimum
 from projects.models import Enterprise, Region
 from projects.regions import covers
 
@@ -41,12 +42,13 @@ def ineligibility_reasons(
     request: FinancingRequest,
     *,
     today: date,
-    credit_score: Decimal | None = None,
+    credits: Mapping[str, Decimal] | None = None,
 ) -> list[str]:
-    """Why `product` may not take `tranche`; empty when it may. `credit_score` saves a query when known."""
+    """Why `product` may not take `tranche`; empty when it may. `credits` (the enterprise's credits by
+    model version) saves a query when known."""
     enterprise = request.enterprise
-    if credit_score is None and product.min_credit_score > 0:
-        credit_score = current_credit_value(enterprise.pk)
+    if credits is None and product.min_credit_score > 0:
+        credits = credits_by_version(enterprise.pk)
     earlier = set(
         Referral.objects.filter(institution_id=product.institution_id)
         .filter(Q(tranche=tranche) | Q(request_id=request.pk, status=ReferralStatus.DECLINED))
@@ -58,7 +60,7 @@ def ineligibility_reasons(
         tranche,
         request,
         today=today,
-        credit_score=credit_score,
+        credits=credits,
         regions=list(product.regions.all()) or list(product.institution.regions.all()),
         field_ids=field_ids,
         # Read only when the product names fields: only then does the rule look at them.
@@ -72,7 +74,8 @@ def ineligibility_reasons_in_bulk(
 ) -> list[list[str]]:
     """`ineligibility_reasons` of every (product, tranche) pair of the context's request, in order, in
     three queries whatever their number (the products' regions, their institutions' regions, their
-    fields); the enterprise, its fields, its credit and the request's referrals come from the context."""
+    fields); the enterprise, its fields, its credits by model version (read once, with the context) and the
+    request's referrals come from the context."""
     product_ids = sorted({product.pk for product, _ in pairs})
     institution_ids = sorted({product.institution_id for product, _ in pairs})
     product_regions: dict[int, list[Region]] = {}
@@ -92,7 +95,7 @@ def ineligibility_reasons_in_bulk(
             tranche,
             ctx.request,
             today=ctx.today,
-            credit_score=ctx.credit_score,
+            credits=ctx.credits_by_version,
             enterprise=ctx.enterprise,
             regions=product_regions.get(product.pk) or institution_regions.get(product.institution_id, []),
             field_ids=product_fields.get(product.pk, set()),
@@ -114,7 +117,7 @@ def _reasons(
     request: FinancingRequest,
     *,
     today: date,
-    credit_score: Decimal | None,
+    credits: Mapping[str, Decimal] | None,
     regions: list[Region],
     field_ids: set[int],
     enterprise_field_ids: set[int],
@@ -123,7 +126,8 @@ def _reasons(
 ) -> list[str]:
     """The hard filters over facts already read: the product's regions (else its institution's), its
     fields, the enterprise's fields, the institution's earlier referrals (tranche id, status) on this
-    tranche or declined on this request. `credit_score` is needed only when the product sets a minimum."""
+    tranche or declined on this request. `credits` (by model version) is needed only when the product sets
+    a minimum."""
     reasons = []
     enterprise = enterprise or request.enterprise
     if not product.is_active or not product.institution.is_active:
@@ -150,11 +154,18 @@ def _reasons(
     if product.requires_tech_sme and not enterprise.tech_sme_registration_no:
         reasons.append(gettext("product requires tech-SME registration"))
     if product.min_credit_score > 0:
-        assert credit_score is not None, "a product with a minimum credit needs the enterprise's credit"
-        if credit_score < product.min_credit_score:
+        assert credits is not None, "a product with a minimum credit needs the enterprise's credits"
+        if not meets_minimum(credits, product.min_credit_score, product.min_credit_version):
             reasons.append(
-                gettext("innovation credit %(score)s is below the product's minimum %(minimum)s")
-                % {"score": credit_score, "minimum": product.min_credit_score}
+                gettext(
+                    "innovation credit %(score)s under model %(version)s is below the product's minimum"
+                    " %(minimum)s"
+                )
+                % {
+                    "score": credit_under(credits, product.min_credit_version) or Decimal("0"),
+                    "version": product.min_credit_version,
+                    "minimum": product.min_credit_score,
+                }
             )
     if product.capacity_left < tranche.amount:
         reasons.append(gettext("product has not enough capacity left"))
@@ -211,7 +222,12 @@ def tech_sme_condition(ctx: MatchContext) -> Q:
 
 
 def credit_condition(ctx: MatchContext) -> Q:
-    return Q(min_credit_score__lte=ctx.credit_score)
+    """No minimum, or a minimum the enterprise's credit under the minimum's version reaches (the SQL form of
+    `meets_minimum`)."""
+    condition = Q(min_credit_score__lte=0)
+    for version, credit in sorted(ctx.credits_by_version.items()):
+        condition |= Q(min_credit_version=version, min_credit_score__lte=credit)
+    return condition
 
 
 # The many-to-many filters are written as SQL fragments: building and compiling them through the ORM's

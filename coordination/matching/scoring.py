@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from lenders.choices import Instrument
 from lenders.models import Product
 from projects.choices import Stage
+from projects.credits.explain import plain
+from projects.credits.selectors import credit_under
+from projects.models_credits import BASE_POINTS
 
 from ..choices import label_of, lower_first
 from ..models import Tranche
@@ -174,11 +177,22 @@ def innovation_credit(product, tranche, ctx, facts):
         return 0.0, None, lambda: gettext("No innovation credit score yet: counted as 0.")
 
     def text() -> str:
-        words = gettext("Innovation credit %(total)s of 100 under model %(version)s for %(year)s") % {
-            "total": credit.total,
-            "version": credit.version,
-            "year": credit.year,
-        }
+        if credit.maximum > BASE_POINTS:
+            words = gettext(
+                "Innovation credit %(total)s of 100 plus up to %(bonus)s bonus points under model %(version)s"
+                " for %(year)s"
+            ) % {
+                "total": credit.total,
+                "bonus": plain(credit.maximum - BASE_POINTS),
+                "version": credit.version,
+                "year": credit.year,
+            }
+        else:
+            words = gettext("Innovation credit %(total)s of 100 under model %(version)s for %(year)s") % {
+                "total": credit.total,
+                "version": credit.version,
+                "year": credit.year,
+            }
         if credit.percentile is not None:
             province, _sep, stage = credit.cohort.partition(":")
             words += gettext(
@@ -190,12 +204,17 @@ def innovation_credit(product, tranche, ctx, facts):
                 "region": province,
             }
         if product.min_credit_score > 0:
-            words += gettext("; the product asks for at least %(minimum)s") % {
-                "minimum": product.min_credit_score
+            words += gettext(
+                "; the product asks for at least %(minimum)s under model %(version)s, where it has %(score)s"
+            ) % {
+                "minimum": product.min_credit_score,
+                "version": product.min_credit_version,
+                "score": credit_under(ctx.credits_by_version, product.min_credit_version) or Decimal("0"),
             }
         return words + gettext(".")
 
-    return float(credit.total) / 100, float(credit.total), text
+    # The share of the version's scale (2.0 runs to 130), so that the factor stays within 0 to 1.
+    return float(credit.total / credit.maximum), float(credit.total), text
 
 
 def hard_tech(product, tranche, ctx, facts):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 
 from lenders.choices import Instrument
 from projects.choices import SpecialisedStatus, Stage
+from projects.credits.selectors import credit_under
 from projects.regions import covers
 
 from ..choices import ProgrammeKind, label_of, lower_first
@@ -63,7 +64,7 @@ def refusal(programme: Programme, deal: Deal) -> str | None:
     if programme.first_loan_only and not deal.first_loan:
         return gettext("The programme is for a first loan only.")
     if programme.min_credit_score is not None:
-        credit = deal.credits.get(programme.min_credit_version)
+        credit = credit_under(deal.credits, programme.min_credit_version)
         if credit is None or credit < programme.min_credit_score:
             return gettext(
                 "The programme asks for an innovation credit of at least %(minimum)s under model %(version)s."

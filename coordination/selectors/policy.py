@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from lenders.choices import Instrument
 from lenders.models import RelendingPolicy
-from projects.credits.choices import ModelStatus
-from projects.credits.selectors import CURRENT_FIRST
-from projects.models import Enterprise, InnovationCreditScore, TechField
+from projects.credits.selectors import credits_by_version
+from projects.models import Enterprise, TechField
 from projects.regions import covered_q, covering_codes
 
 from ..choices import LedgerMovement, ProgrammeKind
@@ -111,20 +110,6 @@ def programmes_in_force(day: date, region_code: str) -> list[Programme]:
     return [
         programme_terms(row, day, relending) for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
     ]
-
-
-def credits_by_version(enterprise_id: int) -> dict[str, Decimal]:
-    """The enterprise's latest-year score under each published model version (a programme's minimum names
-    its version, DESIGN §5). One query."""
-    rows = (
-        InnovationCreditScore.objects.filter(enterprise_id=enterprise_id, model__status=ModelStatus.PUBLISHED)
-        .order_by(*CURRENT_FIRST)
-        .values_list("model__version", "total")
-    )
-    credits: dict[str, Decimal] = {}
-    for version, total in rows:
-        credits.setdefault(version, total)
-    return credits
 
 
 def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:

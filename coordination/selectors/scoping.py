@@ -13,7 +13,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from projects.credits.selectors import current_credit_prefetch
+from projects.credits.selectors import current_credit_prefetch, published_scores_prefetch
 from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
 from projects.regions import covered_q, covers
 
@@ -109,7 +109,7 @@ def member_enterprise(user: User, enterprise_id: int) -> Enterprise | None:
         .prefetch_related(
             "fields",
             Prefetch("financials", queryset=EnterpriseFinancials.objects.order_by("-year")),
-            current_credit_prefetch(),
+            published_scores_prefetch(),
         )
         .first()
     )
@@ -387,9 +387,10 @@ def webhooks_visible_to(user: User) -> QuerySet[WebhookSubscription]:
     ).distinct()
 
 
-def credit_prefetches(prefix: str = "") -> list[Prefetch]:
-    """What the enterprise payload's innovation credit reads: each one's current score, once per page."""
-    return [current_credit_prefetch(f"{prefix}credit_scores")]
+def credit_prefetches(prefix: str = "", version: str | None = None) -> list[Prefetch]:
+    """What the enterprise payload's innovation credit reads: each one's current score (under `version`
+    when one is asked for), once per page."""
+    return [current_credit_prefetch(f"{prefix}credit_scores", version)]
 
 
 def coordinator_scopes_visible_to(user: User) -> QuerySet[CoordinatorScope]:

@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import Industry, SpecialisedStatus, Stage
-from projects.credits.services import compute_scores
+from projects.credits.services import compute_all_versions
 from projects.domain.credit_code import check_credit_code
-from projects.models import CreditModel, Enterprise, EnterpriseFinancials, Region, TechField
+from projects.models import Enterprise, EnterpriseFinancials, Region, TechField
 
 from ..errors import Conflict, Message, NotFound, PermissionDenied, ValidationFailed
 from ..models import EnterpriseJoinRequest
@@ -492,15 +492,13 @@ def update_financials(
 
 
 def _rescore(enterprise: Enterprise, year: int) -> None:
-    """Score the changed year and the one after it under the current published model (DESIGN §5)."""
-    model = CreditModel.objects.current()
-    if model is None:
-        return
+    """Score the changed year and the one after it under every published model version: a product's or a
+    programme's minimum may name any of them (DESIGN §5)."""
     years = EnterpriseFinancials.objects.filter(enterprise=enterprise, year__in=[year, year + 1]).values_list(
         "year", flat=True
     )
     for scored_year in sorted(years):
-        compute_scores(model_id=model.pk, year=scored_year, enterprise_ids=[enterprise.pk])
+        compute_all_versions(year=scored_year, enterprise_ids=[enterprise.pk])
 
 
 __all__ = [

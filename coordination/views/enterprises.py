@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects.choices import Industry
-from projects.credits.explain import CreditLine, explain_breakdown, explain_percentile
-from projects.credits.selectors import prefetched_current_credit
+from projects.credits.explain import CreditLine, explain_breakdown, explain_percentile, plain
+from projects.credits.selectors import ALL_PREFETCHED_ATTR, current_among
 from projects.domain.credit_code import check_credit_code
 from projects.domain.explanations import Reason, explain_size, explain_tech_sme, size_label
 from projects.domain.tech_sme import evaluate_tech_sme
 from projects.evaluation import size_class_for_year, tech_sme_input
-from projects.models import Enterprise, EnterpriseFinancials
+from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore
 
 from .. import selectors
 from ..errors import DomainError, ValidationFailed
@@ -156,6 +156,8 @@ class Credit:
     year: int
     model: str
     total: str
+    maximum: str  # the version's highest score: 100, or 130 for 2.0 (a 100-point base and up to 30 bonus)
+    bonus_cap: str  # "" for a version without bonus items
     groups: list[tuple[str, list[CreditLine]]] = field(default_factory=list)
     percentile_text: str = ""
 
@@ -182,8 +184,10 @@ def _evaluation(enterprise: Enterprise, latest: EnterpriseFinancials | None) -> 
     )
 
 
-def _credit(enterprise: Enterprise) -> Credit | None:
-    score = prefetched_current_credit(enterprise)
+def _credit(scores: list[InnovationCreditScore], version: str | None) -> Credit | None:
+    """The current credit, or the current credit under `version` when the reader asks for one, among the
+    enterprise's published scores (current first)."""
+    score = current_among(scores, version)
     if score is None:
         return None
     groups: dict[str, list[CreditLine]] = {}
@@ -193,6 +197,8 @@ def _credit(enterprise: Enterprise) -> Credit | None:
         year=score.year,
         model=score.model.version,
         total=str(score.total),
+        maximum=plain(score.model.maximum),
+        bonus_cap=plain(score.model.bonus_cap) if score.model.bonus_cap else "",
         groups=list(groups.items()),
         percentile_text=explain_percentile(
             percentile=score.percentile, cohort=score.cohort, cohort_size=score.cohort_size
@@ -211,6 +217,8 @@ def _member_enterprise_or_404(request: HttpRequest, enterprise_id: int) -> Enter
 @require_GET
 def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = _member_enterprise_or_404(request, enterprise_id)
+    credit_version = request.GET.get("credit_version") or None
+    scores = getattr(enterprise, ALL_PREFETCHED_ATTR)  # prefetched, current first
     financials = list(enterprise.financials.all())  # prefetched, latest year first
     is_manager = selectors.manages(request.user, enterprise)
     pending = list(selectors.pending_join_requests(enterprise)) if is_manager else []
@@ -219,7 +227,15 @@ def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "fields": list(enterprise.fields.all()),
         "financials": financials,
         "evaluation": _evaluation(enterprise, financials[0] if financials else None),
-        "credit": _credit(enterprise),
+        "credit": _credit(scores, credit_version),
+        "credit_version": credit_version,
+        # The versions that scored the enterprise, newest published first.
+        "credit_versions": [
+            model.version
+            for model in sorted(
+                {score.model for score in scores}, key=lambda m: (m.published_at, m.pk), reverse=True
+            )
+        ],
         "is_manager": is_manager,
         "people": selectors.enterprise_people(enterprise),
         "pending": [

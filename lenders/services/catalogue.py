@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.api.domain_errors import NotFound, ValidationFailed
+from projects.credits.choices import TRIAL_2024
 from projects.models import Region, TechField
 
 from ..catalogue import (
@@ -54,6 +55,7 @@ class ProductValues:
     for_stable: bool = True
     requires_tech_sme: bool = False
     min_credit_score: Decimal | None = Decimal("0")
+    min_credit_version: str = TRIAL_2024
     rate_min: Decimal | None = None
     rate_max: Decimal | None = None
     stake_min: Decimal | None = None

@@ -8,9 +8,15 @@ class ModelStatus(models.TextChoices):
 
 
 class IndicatorGroup(models.TextChoices):
+    """The groups of both published shapes (DESIGN §5): the 2024 trial version's three, then 2.0's four."""
+
     TECH_INNOVATION = "tech_innovation", _("Technology innovation")
     GROWTH_OPERATIONS = "growth_operations", _("Growth and operations")
     AUXILIARY = "auxiliary", _("Auxiliary")
+    INNOVATION_INPUT = "innovation_input", _("Innovation input")
+    INNOVATION_OUTPUT = "innovation_output", _("Innovation output")
+    INNOVATION_DEVELOPMENT = "innovation_development", _("Innovation development")
+    INNOVATION_IMPACT = "innovation_impact", _("Innovation impact")
 
 
 class Curve(models.TextChoices):
@@ -45,3 +51,8 @@ class Metric(models.TextChoices):
     NATIONAL_AWARD_RECENT = "national_award_recent", _("National S&T award in the last 5 years")
     PROVINCIAL_RND_INSTITUTION = "provincial_rnd_institution", _("Provincial-level R&D institution")
     HARD_TECH_FIELD = "hard_tech_field", _("Works in a hard-technology field")
+
+
+# The shipped model's version since 2.0 was published (projects/migrations/0010): the scale of every score
+# and product minimum stated before then, and so the default version of a product's minimum.
+TRIAL_2024 = "2024-trial"

@@ -13,6 +13,10 @@ Curves (the `params` of each indicator):
   of the highest threshold it reaches (band edges belong to the higher band); below the first, 0.
 * ``boolean`` ``{"true": 100, "false": 0}`` (those are the defaults).
 * ``choice`` ``{"points": {"value": points, ...}}``; an unknown value scores 0.
+
+Bonus items (2.0's shape, DESIGN §5): an indicator marked `bonus` adds its points × weight / 100 on top of
+the 100-point base, and the bonus items together add at most the model's `bonus_cap` (2.0: 30, so 130 at
+most). The base indicators' weights add up to 100 at every stage; the bonus items' weights need not.
 """
 
 from __future__ import annotations
@@ -162,14 +166,16 @@ class IndicatorSpec:
     metric: str
     curve: str
     params: Mapping
-    weights: Mapping[str, Decimal]  # stage -> weight; a stage's weights add up to 100
+    weights: Mapping[str, Decimal]  # stage -> weight; a stage's base weights add up to 100
+    bonus: bool = False  # scored on top of the base, within the model's bonus cap
 
 
 @dataclass
 class ScoreResult:
-    total: Decimal
-    groups: dict[str, Decimal]
+    total: Decimal  # base + bonus
+    groups: dict[str, Decimal]  # the base indicators' contributions by group
     breakdown: list[dict] = field(default_factory=list)
+    bonus: Decimal = Decimal("0.00")  # the bonus items' contributions, capped
 
 
 def _json_value(value):
@@ -181,49 +187,67 @@ def _json_value(value):
 class Scorer:
     """A model version's indicators, compiled once, to score many enterprises."""
 
-    def __init__(self, indicators: Iterable[IndicatorSpec]):
+    def __init__(self, indicators: Iterable[IndicatorSpec], bonus_cap: Decimal = Decimal(0)):
         self.indicators = [(spec, CompiledCurve(spec.curve, spec.params)) for spec in indicators]
+        self.bonus_cap = Decimal(bonus_cap)
 
     def score(self, stage: str, metrics: Mapping[str, object]) -> ScoreResult:
-        """The weighted sum for an enterprise at `stage`: Σ points × weight / 100, from 0 to 100."""
-        groups = {group: Decimal(0) for group in IndicatorGroup.values}
+        """The base, Σ points × weight / 100 over the base indicators (0 to 100), plus the bonus items'
+        Σ points × weight / 100 up to the bonus cap."""
+        groups = {spec.group: Decimal(0) for spec, _ in self.indicators if not spec.bonus}
+        bonus = Decimal(0)
         breakdown = []
         for spec, curve in self.indicators:
             weight = Decimal(spec.weights.get(stage, 0))
             value = metrics.get(spec.metric)
             points = curve(value)
             contribution = _q(points * weight / HUNDRED)
-            groups[spec.group] = groups.get(spec.group, Decimal(0)) + contribution
-            breakdown.append(
-                {
-                    "code": spec.code,
-                    "name": spec.name,
-                    "group": spec.group,
-                    "metric": spec.metric,
-                    "value": _json_value(value),
-                    "points": str(points),
-                    "weight": str(weight),
-                    "contribution": str(contribution),
-                    "no_data": value is None,
-                }
-            )
-        total = _q(sum(groups.values(), Decimal(0)))
-        return ScoreResult(total=total, groups={k: _q(v) for k, v in groups.items()}, breakdown=breakdown)
+            if spec.bonus:
+                bonus += contribution
+            else:
+                groups[spec.group] += contribution
+            line = {
+                "code": spec.code,
+                "name": spec.name,
+                "group": spec.group,
+                "metric": spec.metric,
+                "value": _json_value(value),
+                "points": str(points),
+                "weight": str(weight),
+                "contribution": str(contribution),
+                "no_data": value is None,
+            }
+            if spec.bonus:
+                line["bonus"] = True
+            breakdown.append(line)
+        capped = _q(min(bonus, self.bonus_cap))
+        total = _q(sum(groups.values(), Decimal(0)) + capped)
+        return ScoreResult(
+            total=total, groups={k: _q(v) for k, v in groups.items()}, breakdown=breakdown, bonus=capped
+        )
 
 
-def score(indicators: Iterable[IndicatorSpec], stage: str, metrics: Mapping[str, object]) -> ScoreResult:
+def score(
+    indicators: Iterable[IndicatorSpec],
+    stage: str,
+    metrics: Mapping[str, object],
+    bonus_cap: Decimal = Decimal(0),
+) -> ScoreResult:
     """Score one enterprise (see Scorer to score many with the same indicators)."""
-    return Scorer(indicators).score(stage, metrics)
+    return Scorer(indicators, bonus_cap).score(stage, metrics)
 
 
-def check_weights(indicators: Iterable[IndicatorSpec]) -> list[str]:
-    """Problems that keep a model from being published: weights per stage must add up to 100."""
+def check_weights(indicators: Iterable[IndicatorSpec], bonus_cap: Decimal = Decimal(0)) -> list[str]:
+    """Problems that keep a model from being published: base weights per stage must add up to 100, and
+    bonus items need a bonus cap above 0."""
     specs = list(indicators)
     problems = []
-    if not specs:
+    if not any(not s.bonus for s in specs):
         problems.append(gettext("a model needs at least one indicator"))
+    if any(s.bonus for s in specs) and not Decimal(bonus_cap) > 0:
+        problems.append(gettext("bonus items need a bonus cap above 0"))
     for stage in STAGES:
-        total = sum((Decimal(s.weights.get(stage, 0)) for s in specs), Decimal(0))
+        total = sum((Decimal(s.weights.get(stage, 0)) for s in specs if not s.bonus), Decimal(0))
         if total != HUNDRED:
             problems.append(
                 gettext("weights for the %(stage)s stage add up to %(total)s, not 100")

@@ -41,6 +41,7 @@ COPIED_INDICATOR_FIELDS = (
     "weight_startup",
     "weight_growth",
     "weight_stable",
+    "bonus",
     "rationale",
 )
 
@@ -55,10 +56,13 @@ class CreditModelError(Conflict, ValueError):
 # Versions
 
 
-def fingerprint(specs: list[IndicatorSpec]) -> str:
-    """SHA-256 over the canonical JSON of every indicator: two versions score alike iff this matches."""
-    canonical = [
-        {
+def fingerprint(specs: list[IndicatorSpec], bonus_cap: Decimal = Decimal(0)) -> str:
+    """SHA-256 over the canonical JSON of every indicator (and the bonus cap): two versions score alike
+    iff this matches. A version without bonus items or cap has the canonical form it had before bonus
+    items existed, so the fingerprints stored then still match."""
+    indicators = []
+    for s in sorted(specs, key=lambda s: s.code):
+        line: dict[str, object] = {
             "code": s.code,
             "group": s.group,
             "metric": s.metric,
@@ -66,9 +70,17 @@ def fingerprint(specs: list[IndicatorSpec]) -> str:
             "params": s.params,
             "weights": {stage: str(Decimal(w).normalize()) for stage, w in sorted(s.weights.items())},
         }
-        for s in sorted(specs, key=lambda s: s.code)
-    ]
+        if s.bonus:
+            line["bonus"] = True
+        indicators.append(line)
+    canonical: list | dict = indicators
+    if Decimal(bonus_cap):
+        canonical = {"bonus_cap": str(Decimal(bonus_cap).normalize()), "indicators": indicators}
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def model_fingerprint(model: CreditModel) -> str:
+    return fingerprint(model.specs(), model.bonus_cap)
 
 
 def publish_model(*, model_id: int) -> CreditModel:
@@ -80,14 +92,14 @@ def publish_model(*, model_id: int) -> CreditModel:
                 gettext("Model %(version)s is already published.") % {"version": model.version}
             )
         specs = model.specs()
-        problems = check_weights(specs)
+        problems = check_weights(specs, model.bonus_cap)
         if problems:
             raise CreditModelError(
                 gettext("Model %(version)s cannot be published: %(problems)s")
                 % {"version": model.version, "problems": "; ".join(problems)}
             )
         now = timezone.now()
-        digest = fingerprint(specs)
+        digest = fingerprint(specs, model.bonus_cap)
         CreditModel.objects.filter(pk=model.pk, status=ModelStatus.DRAFT).update(
             status=ModelStatus.PUBLISHED, published_at=now, fingerprint=digest
         )
@@ -119,6 +131,7 @@ def clone_model(*, model_id: int, version: str | None = None, name: str | None =
             version=version or next_version(source.version),
             name=name or source.name,
             description=source.description,
+            bonus_cap=source.bonus_cap,
             based_on=source,
         )
         CreditIndicator.objects.bulk_create(
@@ -194,9 +207,11 @@ def score_enterprise(model: CreditModel, scorer: Scorer, enterprise: Enterprise,
         stage=enterprise.stage,
         cohort=cohort_of(enterprise),
         total=result.total,
-        tech_innovation=result.groups[IndicatorGroup.TECH_INNOVATION],
-        growth_operations=result.groups[IndicatorGroup.GROWTH_OPERATIONS],
-        auxiliary=result.groups[IndicatorGroup.AUXILIARY],
+        tech_innovation=result.groups.get(IndicatorGroup.TECH_INNOVATION, Decimal(0)),
+        growth_operations=result.groups.get(IndicatorGroup.GROWTH_OPERATIONS, Decimal(0)),
+        auxiliary=result.groups.get(IndicatorGroup.AUXILIARY, Decimal(0)),
+        groups={group: str(points) for group, points in result.groups.items()},
+        bonus=result.bonus,
         breakdown=result.breakdown,
         inputs={str(k): (str(v) if isinstance(v, Decimal) else v) for k, v in metrics.items()},
         model_fingerprint=model.fingerprint,
@@ -224,7 +239,7 @@ def compute_batch(
     financials for the year and the year before, their fields; then one upsert.
     """
     model = _published(model_id)
-    scorer = Scorer(model.specs())
+    scorer = model.scorer()
     candidates = Enterprise.objects.filter(pk__gt=after_id).order_by("pk").select_related("region")
     if enterprise_ids is not None:
         candidates = candidates.filter(pk__in=enterprise_ids)
@@ -257,6 +272,8 @@ def compute_batch(
                 "tech_innovation",
                 "growth_operations",
                 "auxiliary",
+                "groups",
+                "bonus",
                 "breakdown",
                 "inputs",
                 "model_fingerprint",
@@ -348,14 +365,29 @@ def preview(*, model_id: int, enterprise_id: int, year: int):
     data = metric_input(enterprise, year, list(enterprise.financials.all()))
     if data is None:
         return None
-    return score(model.specs(), enterprise.stage, compute_metrics(data))
+    return score(model.specs(), enterprise.stage, compute_metrics(data), model.bonus_cap)
+
+
+def compute_all_versions(
+    *, year: int, enterprise_ids: list[int] | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> dict[str, int]:
+    """Score `year` under every published version (a product's or a programme's minimum may name any of
+    them, DESIGN §5): enterprises scored, by version."""
+    return {
+        model.version: compute_scores(
+            model_id=model.pk, year=year, batch_size=batch_size, enterprise_ids=enterprise_ids
+        )
+        for model in CreditModel.objects.published().order_by("published_at", "pk")
+    }
 
 
 __all__ = [
     "CreditModelError",
     "clone_model",
+    "compute_all_versions",
     "compute_batch",
     "compute_scores",
+    "model_fingerprint",
     "publish_model",
     "run_batch",
     "update_percentiles",

@@ -122,6 +122,21 @@ def test_an_xlsx_edited_in_a_spreadsheet_imports_its_numbers_and_dates(bank, wor
     assert (world.loan_x.max_amount, world.loan_x.active_until) == (Decimal("88000000"), date(2029, 6, 30))
 
 
+@pytest.mark.parametrize(
+    ("cell", "version"), [("2.0", "2.0"), ("", "2024-trial"), (" 2024-trial ", "2024-trial")]
+)
+def test_the_minimum_s_model_version_is_a_column_an_empty_cell_being_2024_trial(bank, world, cell, version):
+    """Given a new row asking for 60 with `cell` as its minimum's version, when it is imported, then the
+    product's minimum is on `version` (an empty cell: 2024-trial, the version of minimums stated before
+    versions were named), and the export writes the version back."""
+    content = csv_file([new_row(min_credit_score="60", min_credit_version=cell)])
+    catalogue.apply_import(institution=bank, user=world.bank_x_user, content=content, file_name="c.csv")
+    product = Product.objects.get(institution=bank, name="Green loan")
+    assert (product.min_credit_score, product.min_credit_version) == (Decimal("60"), version)
+    exported = {row["name"]: row for row in csv_rows(export_catalogue(bank, "csv"))}
+    assert exported["Green loan"]["min_credit_version"] == version
+
+
 # --- preview and import ------------------------------------------------------------------------------------
 
 
@@ -187,6 +202,10 @@ def test_a_row_naming_another_institutions_product_is_refused_and_that_product_i
         ({"active_until": "2025-12-31"}, "active_until: Must not be before the start of the active window."),
         ({"active_from": "31/12/2025"}, "active_from: “31/12/2025” is not a date (YYYY-MM-DD)."),
         ({"min_credit_score": "120"}, "min_credit_score: Must be from 0 to 100."),
+        (
+            {"min_credit_version": "9.9"},
+            "min_credit_version: “9.9” is not a published innovation-credit model version.",
+        ),
         ({"name": ""}, "name: This field cannot be blank."),
         ({"id": "abc"}, "id: “abc” is not a product id"),
     ],

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from coordination.matching.proposal import proposal_for_coordinator
+from projects.credits.choices import TRIAL_2024
 from projects.models import CreditModel, InnovationCreditScore
 from tests import factories as f
 
@@ -27,7 +28,8 @@ class Market:
         self.user = f.UserFactory(username="applicant")
         self.enterprise = f.EnterpriseFactory(region=self.pudong, members=[self.user])
         self.enterprise.fields.add(self.ai)
-        self.model = CreditModel.objects.get(version="2.0")
+        # The version products' minimums are on by default (Product.min_credit_version).
+        self.model = CreditModel.objects.get(version=TRIAL_2024)
 
     def institution(self, kind="bank", **kwargs):
         regions = kwargs.pop("regions", ())

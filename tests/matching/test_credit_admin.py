@@ -65,7 +65,7 @@ def test_clone_action(admin_client, v20):
         follow=True,
     )
     draft = CreditModel.objects.get(version="2.1")
-    assert draft.indicators.count() == 18 and not draft.is_published
+    assert draft.indicators.count() == 12 and not draft.is_published
 
 
 def test_score_admin_shows_the_breakdown(admin_client, v20):

@@ -1,8 +1,8 @@
 """One current innovation credit (DESIGN §5): the score of the enterprise's latest financial year that has
 a score, under the newest published version that scored that year — and every reader shows the same one.
 
-The case of issue 11: model 2.0 scores the enterprise's 2025 at 80, a later-published 2.1 scores only its
-2024 at 40. The latest scored year is 2025, so the current credit is 80, not the newer version's 40.
+The case of issue 11: model 2024-trial scores the enterprise's 2025 at 80, a later-published copy scores only
+its 2024 at 40. The latest scored year is 2025, so the current credit is 80, not the newer version's 40.
 """
 
 from decimal import Decimal
@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from coordination.matching.eligibility import ineligibility_reasons
 from projects.credits import services
+from projects.credits.choices import TRIAL_2024
 from projects.models import CreditModel, Enterprise
 from tests import factories as f
 
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def scored(market):
-    """Given 2.0 scoring 2025 at 80, then 2.1 published later and scoring 2024 at 40."""
+    """Given 2024-trial scoring 2025 at 80, then a copy published later and scoring 2024 at 40."""
     market.score("80.00", year=2025, model=market.model)
-    v21 = services.publish_model(model_id=services.clone_model(model_id=market.model.pk).pk)
+    v21 = services.publish_model(model_id=services.clone_model(model_id=market.model.pk, version="2.1").pk)
     assert v21.published_at > market.model.published_at
     market.score("40.00", year=2024, model=v21)
     return market
@@ -35,7 +36,7 @@ def test_given_80_under_2_0_for_2025_and_40_under_later_2_1_for_2024_then_curren
     from projects.credits.selectors import current_credit
 
     credit = current_credit(scored.enterprise.pk)
-    assert (credit.total, credit.year, credit.model.version) == (Decimal("80.00"), 2025, "2.0")
+    assert (credit.total, credit.year, credit.model.version) == (Decimal("80.00"), 2025, TRIAL_2024)
 
 
 def test_given_the_80_40_case_when_the_api_reads_the_enterprise_then_it_shows_80(scored):
@@ -43,7 +44,7 @@ def test_given_the_80_40_case_when_the_api_reads_the_enterprise_then_it_shows_80
     client.force_authenticate(scored.user)
     payload = client.get(f"/api/v1/enterprises/{scored.enterprise.pk}/").json()
     assert payload["innovation_credit"]["total"] == "80.00"
-    assert (payload["innovation_credit"]["year"], payload["innovation_credit"]["model"]) == (2025, "2.0")
+    assert (payload["innovation_credit"]["year"], payload["innovation_credit"]["model"]) == (2025, TRIAL_2024)
 
 
 def test_given_the_80_40_case_when_matching_then_the_filter_and_the_score_use_80(scored):
@@ -53,7 +54,7 @@ def test_given_the_80_40_case_when_matching_then_the_filter_and_the_score_use_80
     assert ineligibility_reasons(product, tranche, request, today=scored.today) == []
     candidate = next(c for c in ranked(request) if c.product.pk == product.pk)
     line = factor(candidate, "innovation_credit")
-    assert line["value"] == 80.0 and "model 2.0 for 2025" in line["text"]
+    assert line["value"] == 80.0 and "model 2024-trial for 2025" in line["text"]
 
 
 def test_given_the_80_40_case_when_the_admin_lists_enterprises_then_it_shows_80(scored, admin_client):

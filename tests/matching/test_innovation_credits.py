@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from projects import tasks
 from projects.credits import services
-from projects.credits.choices import IndicatorGroup
+from projects.credits.choices import TRIAL_2024, IndicatorGroup
 from projects.credits.metrics import MetricInput, YearFigures, compute_metrics, rnd_intensity
 from projects.credits.scoring import CurveError, check_weights, curve_points, percentile_ranks, validate_curve
 from projects.credits.selectors import current_credit
@@ -20,13 +20,16 @@ pytestmark = pytest.mark.django_db
 # The shipped model
 
 
-def test_model_2_0_ships_published_with_18_indicators_in_three_groups():
-    model = CreditModel.objects.get(version="2.0")
-    assert model.is_published and model.published_at is not None
+TRIAL_GROUPS = (IndicatorGroup.TECH_INNOVATION, IndicatorGroup.GROWTH_OPERATIONS, IndicatorGroup.AUXILIARY)
+
+
+def test_the_2024_trial_version_ships_published_with_18_indicators_in_three_groups():
+    model = CreditModel.objects.get(version=TRIAL_2024)
+    assert model.is_published and model.published_at is not None and model.bonus_cap == 0
     indicators = list(model.indicators.all())
-    assert len(indicators) == 18
+    assert len(indicators) == 18 and not any(i.bonus for i in indicators)
     groups = {i.group for i in indicators}
-    assert groups == set(IndicatorGroup.values)
+    assert groups == set(TRIAL_GROUPS)
     expected = {
         "startup": (60, 20, 20),
         "growth": (50, 35, 15),
@@ -34,13 +37,12 @@ def test_model_2_0_ships_published_with_18_indicators_in_three_groups():
     }
     for stage, shares in expected.items():
         by_group = [
-            sum(i.weight_for(stage) for i in indicators if i.group == group)
-            for group in IndicatorGroup.values
+            sum(i.weight_for(stage) for i in indicators if i.group == group) for group in TRIAL_GROUPS
         ]
         assert by_group == [Decimal(s) for s in shares]
     assert check_weights(model.specs()) == []
-    assert services.fingerprint(model.specs()) == model.fingerprint
-    assert CreditModel.objects.current() == model
+    assert services.model_fingerprint(model) == model.fingerprint
+    assert CreditModel.objects.current().version == "2.0"  # published after it
 
 
 # ----------------------------------------------------------------------------------------------
@@ -181,7 +183,7 @@ def _scores(model, year=2025):
 
 
 def test_yearly_scores_with_breakdown_and_cohort_percentiles(cohort):
-    model = CreditModel.objects.current()
+    model = CreditModel.objects.get(version=TRIAL_2024)
     assert services.compute_scores(model_id=model.pk, year=2025) == 4
     scores = _scores(model)
     assert cohort["no_figures"].pk not in scores
@@ -267,7 +269,7 @@ def test_a_2_0_score_stays_reproducible_after_2_1_is_published(cohort):
 
     draft = services.clone_model(model_id=v20.pk)
     assert draft.version == "2.1" and draft.based_on == v20 and not draft.is_published
-    _move_weight(draft, "high_tech", "vc_received", Decimal(2))
+    _move_weight(draft, "revenue", "vc_received", Decimal(2))
     v21 = services.publish_model(model_id=draft.pk)
     assert v21.is_published and v21.fingerprint != v20.fingerprint
     assert CreditModel.objects.current() == v21
@@ -276,7 +278,7 @@ def test_a_2_0_score_stays_reproducible_after_2_1_is_published(cohort):
     after = {pk: (s.total, s.breakdown, s.percentile) for pk, s in _scores(v20).items()}
     assert after == before
     v20.refresh_from_db()
-    assert services.fingerprint(v20.specs()) == v20.fingerprint
+    assert services.model_fingerprint(v20) == v20.fingerprint
     stored = _scores(v20)[cohort["strong"].pk]
     assert (
         services.preview(model_id=v20.pk, enterprise_id=cohort["strong"].pk, year=2025).total == stored.total
@@ -316,7 +318,7 @@ def test_a_published_version_refuses_edits():
     with pytest.raises(PublishedModelImmutable):
         moved.save()
     model.refresh_from_db()
-    assert model.name != "renamed" and model.indicators.count() == 18
+    assert model.name != "renamed" and model.indicators.count() == 12
 
 
 def test_a_draft_is_edited_then_checked_before_it_is_published():

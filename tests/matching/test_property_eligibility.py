@@ -22,6 +22,7 @@ from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral
 from lenders.choices import INSTRUMENTS_BY_KIND
 from lenders.models import Product
+from projects.credits.choices import TRIAL_2024
 from projects.models import CreditModel, InnovationCreditScore
 from tests import factories as f
 
@@ -55,6 +56,7 @@ product_spec = st.fixed_dictionaries(
         "capacity": mostly("ample", "exact", "short"),
         "stages": st.tuples(mostly(True, False), mostly(True, False), mostly(True, False)),
         "min_credit_score": mostly(Decimal("0"), *MINIMUMS),
+        "min_credit_version": st.sampled_from([TRIAL_2024, "2.0"]),
         "requires_tech_sme": mostly(False, True),
         "regions": maybe_regions,
         "fields": maybe_fields,
@@ -77,6 +79,7 @@ scenario = st.fixed_dictionaries(
         "tech_sme": mostly(True, False),
         "fields": mostly([0], [], [1], [2], [1, 2]),
         "score": mostly(Decimal("50.5"), *SCORES),
+        "score_2_0": st.sampled_from(SCORES),
         "term": st.sampled_from(TERMS),
         "history": st.lists(
             st.tuples(
@@ -136,7 +139,8 @@ class EligibilityProperty(TestCase):
         cls.regions = {code: f.RegionFactory(code=code, pilot_zone=code == "310000") for code in REGIONS}
         cls.fields = [f.TechFieldFactory(code=f"pf-{i}", hard_tech=i != 2) for i in range(3)]
         cls.user = f.UserFactory(username="property-applicant")
-        cls.model = CreditModel.objects.get(version="2.0")
+        cls.model = CreditModel.objects.get(version=TRIAL_2024)
+        cls.model_2_0 = CreditModel.objects.get(version="2.0")
 
     def _institution_for(self, institutions, instrument, pick):
         fitting = [i for i in institutions if instrument in INSTRUMENTS_BY_KIND[i.kind]]
@@ -158,18 +162,20 @@ class EligibilityProperty(TestCase):
             members=[self.user],
         )
         enterprise.fields.set([self.fields[i] for i in s["fields"]])
-        if s["score"] is not None:
+        for model, score in ((self.model, s["score"]), (self.model_2_0, s["score_2_0"])):
+            if score is None:
+                continue
             InnovationCreditScore.objects.create(
                 enterprise=enterprise,
-                model=self.model,
+                model=model,
                 year=2025,
                 stage=enterprise.stage,
                 cohort="x",
-                total=s["score"],
-                tech_innovation=s["score"],
+                total=score,
+                tech_innovation=score,
                 growth_operations=0,
                 auxiliary=0,
-                model_fingerprint=self.model.fingerprint,
+                model_fingerprint=model.fingerprint,
                 computed_at=timezone.now(),
             )
         institutions = []
@@ -199,6 +205,7 @@ class EligibilityProperty(TestCase):
                 for_growth=spec["stages"][1],
                 for_stable=spec["stages"][2],
                 min_credit_score=spec["min_credit_score"],
+                min_credit_version=spec["min_credit_version"],
                 requires_tech_sme=spec["requires_tech_sme"],
                 yearly_capacity=yearly,
                 capacity_used=used,

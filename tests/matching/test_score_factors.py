@@ -8,6 +8,7 @@ import pytest
 from coordination.matching import scoring
 from coordination.matching.proposal import candidate_for
 from coordination.models import Offer, Referral, TransitionEvent
+from projects.models import CreditModel
 from tests import factories as f
 from tests.factories_policy import ProgrammeFactory
 
@@ -79,7 +80,7 @@ def test_innovation_credit(market):
     market.score("80.00", percentile=Decimal("91.5"), cohort_size=120)
     line = factor(_only(market, market.request(), product), "innovation_credit")
     assert line["points"] == 16 and line["value"] == 80.0
-    assert "model 2.0" in line["text"] and "91st percentile" in line["text"] and "120" in line["text"]
+    assert "model 2024-trial" in line["text"] and "91st percentile" in line["text"] and "120" in line["text"]
 
 
 def test_hard_tech_field(market):
@@ -194,9 +195,10 @@ def test_policy_support_credit_linked_guarantee_programme(market):
     ProgrammeFactory(kind="guarantee_fee_subsidy", min_credit_score=Decimal("60"), min_credit_version="2.0")
     guarantee = market.product(market.institution(kind="guarantor"))
     request = market.request((("guarantee", "3000000"),))
-    market.score("59.99")
+    v20 = CreditModel.objects.get(version="2.0")
+    market.score("59.99", model=v20)
     assert factor(_only(market, request, guarantee), "policy_support")["points"] == 0
-    market.score("60.00", year=2026)
+    market.score("60.00", year=2026, model=v20)
     assert factor(_only(market, request, guarantee), "policy_support")["points"] == 10
     equity = market.product(market.institution(kind="vc"))
     line = factor(_only(market, market.request((("equity", "3000000"),)), equity), "policy_support")

@@ -171,6 +171,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "for_growth",
             "for_stable",
             "min_credit_score",
+            "min_credit_version",
             "requires_tech_sme",
             "rate_min",
             "rate_max",

@@ -1,10 +1,13 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api.domain_errors import ValidationFailed
 from lenders.models import Institution, Product
+from projects.credits.selectors import published_versions
 from projects.models import Enterprise, MajorTask, Region, TechField
 
 from ... import selectors
@@ -45,9 +48,23 @@ class TechFieldViewSet(ReadOnlyViewSet):
     pagination_class = CodeCursor
 
 
+CREDIT_VERSION = OpenApiParameter(
+    "credit_version",
+    str,
+    description=(
+        "Show `innovation_credit` under this published model version (e.g. `2024-trial`, `2.0`) instead of "
+        "the current credit (the newest published version that scored the latest year)."
+    ),
+)
+
+
 @extend_schema_view(
-    list=extend_schema(responses={200: s.EnterpriseSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.EnterpriseSerializer, **READ_ERRORS}),
+    list=extend_schema(
+        parameters=[CREDIT_VERSION], responses={200: s.EnterpriseSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(
+        parameters=[CREDIT_VERSION], responses={200: s.EnterpriseSerializer, **READ_ERRORS}
+    ),
 )
 class EnterpriseViewSet(ReadOnlyViewSet):
     queryset = Enterprise.objects.none()
@@ -58,10 +75,20 @@ class EnterpriseViewSet(ReadOnlyViewSet):
     pagination_class = IdCursor
 
     def get_queryset(self):
+        version = self.request.query_params.get("credit_version") or None
+        if version is not None:
+            versions = published_versions()
+            if version not in versions:
+                problem = _("Name a published model version: %(versions)s.") % {
+                    "versions": ", ".join(versions)
+                }
+                raise ValidationFailed(
+                    _("No such innovation credit version."), fields={"credit_version": [problem]}
+                )
         return (
             selectors.enterprises_visible_to(self.request.user)
             .select_related("region")
-            .prefetch_related("fields", "financials", *selectors.credit_prefetches())
+            .prefetch_related("fields", "financials", *selectors.credit_prefetches(version=version))
         )
 
     def reload(self, pk: int) -> Enterprise:

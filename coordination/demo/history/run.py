@@ -58,14 +58,18 @@ def history_counts() -> HistoryReport:
 
 
 def _score_credits(enterprise_ids: list[int]) -> None:
-    """The matcher reads innovation credits: score the history's enterprises first if nobody has yet."""
-    model, year = CreditModel.objects.current(), credits.latest_year()
-    if model is None or year is None:
+    """The matcher reads innovation credits: score the history's enterprises first if nobody has yet, under
+    every published version (products' minimums name theirs)."""
+    year = credits.latest_year()
+    if year is None:
         return
-    scored = InnovationCreditScore.objects.filter(model=model, year=year, enterprise_id__in=enterprise_ids)
-    missing = sorted(set(enterprise_ids) - set(scored.values_list("enterprise_id", flat=True)))
-    if missing:
-        credits.compute_scores(model_id=model.pk, year=year, enterprise_ids=missing)
+    for model in CreditModel.objects.published().order_by("published_at", "pk"):
+        scored = InnovationCreditScore.objects.filter(
+            model=model, year=year, enterprise_id__in=enterprise_ids
+        )
+        missing = sorted(set(enterprise_ids) - set(scored.values_list("enterprise_id", flat=True)))
+        if missing:
+            credits.compute_scores(model_id=model.pk, year=year, enterprise_ids=missing)
 
 
 def settle_outbox(after_id: int) -> int:
