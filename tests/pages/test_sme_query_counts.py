@@ -1,5 +1,6 @@
 """The applicant's pages read a fixed number of queries whatever the number of requests, tranches,
-referrals, offers, documents, enterprises and major tasks (no N+1)."""
+referrals, offers, documents, enterprises and major tasks (no N+1); the enterprise's page, the disclosure
+log and the inbox the same with N rows as with 3N."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coordination.models import FinancingRequest, Referral
+from coordination.models import Disclosure, EnterpriseJoinRequest, FinancingRequest, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests import factories as f
+from tests.api.helpers import credit_score
+from tests.inbox.helpers import notify
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +132,112 @@ def test_the_form_reads_the_same_queries_for_one_enterprise_as_for_many(world):
         f.MajorTaskFactory(lead_enterprise=enterprise)
     many, _ = _count(client, "/sme/requests/new/")
     assert one == many
+
+
+def assert_flat(client, path, seed, n: int = 2) -> None:
+    """Seed n rows and count, seed 2n more and count again: the same number of queries."""
+    seed(n)
+    small, small_sql = _count(client, path)
+    seed(2 * n)
+    large, large_sql = _count(client, path)
+    assert small == large, "\n".join([f"{n} rows: {small}", *small_sql, f"{3 * n} rows: {large}", *large_sql])
+
+
+def test_the_enterprise_page_for_its_manager(world):
+    """Given enterprise A managed by A, with N, then 3N years of financials, credits, fields, members (half
+    of them managers) and pending requests to join, when A opens its page: the same number of queries."""
+    world.enterprise_a.managers.add(world.applicant_a)
+    credit_score(world.enterprise_a, year=2025)
+    years = iter(range(2000, 2030))
+
+    def seed(n):
+        for i in range(n):
+            f.FinancialsFactory(enterprise=world.enterprise_a, year=next(years))
+            world.enterprise_a.fields.add(f.TechFieldFactory())
+            member = f.UserFactory()
+            world.enterprise_a.members.add(member)
+            if i % 2:
+                world.enterprise_a.managers.add(member)
+            EnterpriseJoinRequest.objects.create(
+                enterprise=world.enterprise_a, user=f.UserFactory(), message="m"
+            )
+
+    assert_flat(client_for(world.applicant_a), f"/sme/enterprises/{world.enterprise_a.pk}/", seed)
+
+
+def test_the_enterprise_page_for_a_member(world):
+    """Given a member who does not manage enterprise A (no requests to join shown), N then 3N rows."""
+    member = f.UserFactory()
+    world.enterprise_a.members.add(member)
+    years = iter(range(2000, 2030))
+
+    def seed(n):
+        for _ in range(n):
+            f.FinancialsFactory(enterprise=world.enterprise_a, year=next(years))
+            world.enterprise_a.members.add(f.UserFactory())
+
+    assert_flat(client_for(member), f"/sme/enterprises/{world.enterprise_a.pk}/", seed)
+
+
+def test_the_disclosure_log(world):
+    """Given N, then 3N disclosures of A's enterprises to as many institutions' reviewers, each about a
+    document or a profile: the same number of queries."""
+    request = _single(world)
+    referral = Referral.objects.get(request=request)
+    document = request.documents.first()
+
+    def seed(n):
+        for i in range(n):
+            user = f.UserFactory()
+            Disclosure.objects.create(
+                user=user,
+                institution=f.InstitutionFactory(members=[user]),
+                enterprise=world.enterprise_a,
+                request=request,
+                referral=referral,
+                action="download" if i % 2 else "open",
+                categories=["documents"] if i % 2 else ["profile", "financials"],
+                document=document if i % 2 else None,
+                document_name="x.pdf" if i % 2 else "",
+            )
+
+    assert_flat(client_for(world.applicant_a), "/sme/disclosures/", seed)
+
+
+def test_the_inbox(world):
+    """Given N, then 3N notifications to A about as many requests, read and unread, each with its
+    delivery's payload: the same number of queries."""
+
+    def seed(n):
+        for i in range(n):
+            request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
+            notify(
+                world.applicant_a,
+                request,
+                "request.status_changed",
+                read=bool(i % 2),
+                object_type="financing_request",
+                from_status="draft",
+                to_status="triage",
+            )
+
+    assert_flat(client_for(world.applicant_a), "/inbox/", seed)
+
+
+def test_the_inbox_of_an_institutions_reviewer(world):
+    """Bank X's reviewer's notifications lead to its referrals' pages: N, then 3N of them."""
+
+    def seed(n):
+        for _ in range(n):
+            request = _single(world)
+            referral = Referral.objects.get(request=request)
+            notify(
+                world.bank_x_user,
+                request,
+                "referral.created",
+                object_type="referral",
+                object_id=referral.pk,
+                referral_id=referral.pk,
+            )
+
+    assert_flat(client_for(world.bank_x_user), "/inbox/", seed)
