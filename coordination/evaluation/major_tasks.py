@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -77,8 +77,10 @@ class TaskFinancing:
     def closed_share(self) -> Decimal | None:
         return share(min(self.totals.funded, self.task.financing_gap), self.task.financing_gap)
 
-    def instrument_label(self, code: str) -> str:
-        return str(Instrument(code).label)
+    @property
+    def instrument_rows(self) -> list[tuple[str, Amounts]]:
+        """By instrument, each named in the active language (the pages' rows)."""
+        return [(str(Instrument(code).label), amounts) for code, amounts in self.by_instrument]
 
 
 def task_financing(task: MajorTask, *, today: date) -> TaskFinancing:
@@ -177,7 +179,11 @@ class GapClosed:
 
 def gap_closed(scope: Scope, period: Period) -> list[GapClosed]:
     """Each major task led from the scope: funded in the period, to its end, and the gap left. Two queries."""
-    tasks = list(MajorTask.objects.filter(scope.region_q("lead_enterprise__region__code")).order_by("code"))
+    return gap_closed_of(MajorTask.objects.filter(scope.region_q("lead_enterprise__region__code")), period)
+
+
+def gap_closed_of(tasks_in: QuerySet[MajorTask], period: Period) -> list[GapClosed]:
+    tasks = list(tasks_in.order_by("code"))
     funded = (
         {
             row["request__major_task"]: row
@@ -203,3 +209,9 @@ def gap_closed(scope: Scope, period: Period) -> list[GapClosed]:
         )
         for task in tasks
     ]
+
+
+GAP_CLOSED_DEFINITION = _(
+    "Funding recorded in the period on the requests of each major task whose lead enterprise is in the "
+    "scope, against the task's financing gap; the remaining gap counts every funding to the period's end."
+)

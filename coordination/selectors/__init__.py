@@ -57,6 +57,7 @@ from .institution import (  # noqa: F401
 from .major_tasks import (  # noqa: F401
     PackageViewer,
     financing_tasks_visible_to,
+    lead_enterprise_packages,
     package_details,
     packages_visible_to,
     proposed_packages_for,

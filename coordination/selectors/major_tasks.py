@@ -17,6 +17,8 @@ from ..choices import PackageStatus, Role
 from ..models import FinancingPackage, PackageTranche
 from .scoping import Account, User, coordinator_scope, region_q
 
+SHOWN_TO_LEAD = (PackageStatus.PROPOSED, PackageStatus.SUBMITTED, PackageStatus.DECLINED)
+
 
 def financing_tasks_visible_to(user: User) -> QuerySet[MajorTask]:
     """The major tasks whose financing the user follows as a coordinator; none for anybody else."""
@@ -33,10 +35,7 @@ def _managed_enterprises(user: Account) -> QuerySet:
 def packages_visible_to(user: User) -> QuerySet[FinancingPackage]:
     if not user.is_authenticated:
         return FinancingPackage.objects.none()
-    query = Q(
-        major_task__lead_enterprise__in=_managed_enterprises(user),
-        status__in=[PackageStatus.PROPOSED, PackageStatus.SUBMITTED, PackageStatus.DECLINED],
-    )
+    query = Q(major_task__lead_enterprise__in=_managed_enterprises(user), status__in=SHOWN_TO_LEAD)
     if coordinator_scope(user) is not None:
         query |= Q(major_task__in=financing_tasks_visible_to(user).values("pk"))
     return FinancingPackage.objects.filter(query)
@@ -86,12 +85,18 @@ def roles_on_package(user: User, package: FinancingPackage) -> set[str]:
     return PackageViewer.of(user).roles_on(package)
 
 
-def proposed_packages_for(user: User) -> QuerySet[FinancingPackage]:
-    """The packages waiting on the user as a manager of a task's lead enterprise (the SME portal's list)."""
+def lead_enterprise_packages(user: User) -> QuerySet[FinancingPackage]:
+    """The packages proposed to enterprises the user manages as a task's lead enterprise (the SME portal's),
+    whatever became of them since; never a draft."""
     if not user.is_authenticated:
         return FinancingPackage.objects.none()
     return package_details(
         FinancingPackage.objects.filter(
-            major_task__lead_enterprise__in=_managed_enterprises(user), status=PackageStatus.PROPOSED
+            major_task__lead_enterprise__in=_managed_enterprises(user), status__in=SHOWN_TO_LEAD
         )
     )
+
+
+def proposed_packages_for(user: User) -> QuerySet[FinancingPackage]:
+    """The packages waiting on the user as a manager of a task's lead enterprise (the SME home's list)."""
+    return lead_enterprise_packages(user).filter(status=PackageStatus.PROPOSED)
