@@ -177,3 +177,33 @@ def test_the_financing_page_shows_the_gap_and_reads_a_fixed_number_of_queries(pa
         response = client.get(url)
     assert "29,500.00" in response.content.decode()
     assert len(two) == len(one), [q["sql"] for q in two.captured_queries]
+
+
+def test_the_gap_closed_per_task_downloads_as_csv_and_xlsx(pages):
+    """Given a funded package this month, when the evaluation's task table is downloaded, then the task's
+    row holds the funding of the period and the gap left; a regional coordinator's scope leaves out tasks
+    led from elsewhere, and a non-coordinator gets a 404."""
+    import csv
+    import io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    package = _submitted(pages)
+    _funded(pages, package.request, pages.bank_x_user)
+    today = timezone.localdate()
+    query = {"scope": "national", "start": today.replace(day=1).isoformat(), "end": today.isoformat()}
+    national = _client(pages, "national")
+    response = national.get("/evaluation/export/tasks.csv", query)
+    assert response.status_code == 200
+    rows = {row[0]: row for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
+    task = rows[pages.major_task.code]
+    assert (task[3], task[4], task[7]) == ("300000000.00", "3000000.00", "297000000.00")
+    assert rows[pages.beijing_task.code][4] == "0"
+    sheet = load_workbook(io.BytesIO(national.get("/evaluation/export/tasks.xlsx", query).content)).active
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == set(rows) - {"Code", "代码"}
+    shanghai = {**query, "scope": "310000"}
+    regional = _client(pages, "coordinator").get("/evaluation/export/tasks.csv", shanghai)
+    codes = {row[0] for row in csv.reader(io.StringIO(regional.content.decode("utf-8-sig")))}
+    assert pages.major_task.code in codes and pages.beijing_task.code not in codes
+    assert _client(pages, "applicant_a").get("/evaluation/export/tasks.csv", query).status_code == 404
