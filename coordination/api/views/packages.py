@@ -2,11 +2,11 @@
 DESIGN §14. Thin: scoping through the selectors, figures from coordination/evaluation, writes through the
 package services."""
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from ... import selectors
