@@ -3,13 +3,16 @@ state, reason — and an append-only event for each change, in the caller's tran
 the package first). A package has no request until the lead enterprise submits it, so its audit is its
 own (`PackageEvent`); the request it becomes is audited by the engine from then on."""
 
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors
 from ..choices import Action, PackageStatus, Role, label_of, lower_first
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from ..models import FinancingPackage, PackageEvent
+from ..models import FinancingPackage, Notification, PackageEvent
 from .tables import PACKAGE_TRANSITIONS, Transition
 
 
@@ -74,7 +77,7 @@ def transition_package(package: FinancingPackage, action: str, *, user, reason: 
     package.status = spec.target
     package.version += 1
     package.save()
-    return PackageEvent.objects.create(
+    event = PackageEvent.objects.create(
         package=package,
         action=action,
         from_status=from_status,
@@ -83,6 +86,31 @@ def transition_package(package: FinancingPackage, action: str, *, user, reason: 
         actor_role=role,
         reason=reason.strip(),
     )
+    if action == "propose":
+        tell_lead_managers(package, event)
+    return event
+
+
+def tell_lead_managers(package: FinancingPackage, event: PackageEvent) -> None:
+    """The lead enterprise's managers find the proposed package in their inbox, each in their language.
+    In-app only: the outbox's audiences are a request's parties, and a package has no request yet."""
+    managers = get_user_model().objects.filter(managed_enterprises=package.major_task.lead_enterprise_id)
+    notifications = []
+    for manager in managers:
+        with translation.override(selectors.language_for(manager)):
+            notifications.append(
+                Notification(
+                    user=manager,
+                    topic="financing_package.propose",
+                    title=gettext("A financing package for %(task)s waits for your answer")
+                    % {"task": package.major_task.code},
+                    body=gettext("Confirm it as your enterprise's request, or decline it: %(path)s")
+                    % {"path": reverse("sme:package", kwargs={"package_id": package.pk})},
+                    delivery_key=f"package:{event.pk}:{manager.pk}",
+                    created_at=event.created_at,
+                )
+            )
+    Notification.objects.bulk_create(notifications)
 
 
 def record_package_creation(package: FinancingPackage, *, user) -> PackageEvent:

@@ -306,3 +306,15 @@ def test_the_package_list_reads_a_fixed_number_of_queries(world):
     with CaptureQueriesContext(connection) as four:
         assert len(client.get("/api/v1/financing-packages/").json()["results"]) == 4
     assert len(four) == len(one)
+
+
+def test_the_lead_enterprise_managers_find_the_proposed_package_in_their_inbox(world):
+    from coordination.models import Notification
+
+    world.enterprise_a.managers.add(world.applicant_a)
+    package = _draft(world)
+    assert not Notification.objects.filter(topic="financing_package.propose").exists()
+    ps.propose_package(user=world.national, package_id=package.pk)
+    [notification] = Notification.objects.filter(topic="financing_package.propose")
+    assert notification.user == world.applicant_a
+    assert f"/sme/packages/{package.pk}/" in notification.body
