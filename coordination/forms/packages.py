@@ -8,10 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import Instrument
 
+from ..services.packages import MAX_TRANCHES
 from ..views.forms import BootstrapFormMixin
 from .sme import DocumentsMixin, StyledMixin
-
-MAX_PACKAGE_TRANCHES = 10
 
 
 class PackageForm(BootstrapFormMixin, forms.Form):
@@ -45,7 +44,7 @@ PackageTrancheFormSet = forms.formset_factory(
     extra=3,
     min_num=1,
     validate_min=True,
-    max_num=MAX_PACKAGE_TRANCHES,
+    max_num=MAX_TRANCHES,
     validate_max=True,
 )
 PACKAGE_TRANCHE_PREFIX = "tranches"

@@ -10,7 +10,8 @@ each unproposed one was left out, and a plain report of tranches that no product
 Seven queries whatever the catalogue holds: four for the context (context.build_context: the
 enterprise and its region; its current credit, pilot zone and re-lending share; its fields; the
 request's referrals), the open tranches, every eligible product of every tranche in one query, and
-one grouped read of the candidate institutions' referral history (record and pending exposure).
+one grouped read of the candidate institutions' referral history (record and pending exposure); and, for
+a major task's request, the institutions its package invited (DESIGN §14).
 """
 
 from __future__ import annotations

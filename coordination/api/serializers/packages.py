@@ -8,9 +8,8 @@ from lenders.choices import Instrument
 
 from ...models import FinancingPackage, PackageTranche
 from ...selectors import PackageViewer
+from ...services.packages import MAX_TRANCHES
 from ...workflow.packages import package_actions
-
-MAX_PACKAGE_TRANCHES = 10
 
 
 class AmountsSerializer(serializers.Serializer):
@@ -105,4 +104,4 @@ class PackageTrancheInputSerializer(serializers.Serializer):
 class FinancingPackageCreateSerializer(serializers.Serializer):
     major_task = serializers.IntegerField(min_value=1)
     purpose = serializers.CharField(max_length=5000)
-    tranches = PackageTrancheInputSerializer(many=True, min_length=1, max_length=MAX_PACKAGE_TRANCHES)
+    tranches = PackageTrancheInputSerializer(many=True, min_length=1, max_length=MAX_TRANCHES)
