@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.choices import PackageStatus, Role
+from coordination.choices import Action, PackageStatus, Role
 from lenders.choices import Instrument
 from lenders.models import Institution
 from projects.models import MONEY, MajorTask
@@ -102,7 +102,7 @@ class PackageEvent(models.Model):
     package = models.ForeignKey(
         FinancingPackage, on_delete=models.PROTECT, related_name="events", verbose_name=_("financing package")
     )
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     from_status = models.CharField(_("from"), max_length=16, blank=True)
     to_status = models.CharField(_("to"), max_length=16)
     actor = models.ForeignKey(

@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from projects.models import Enterprise, MajorTask
 
 from ..choices import PackageStatus, Role
-from ..models import FinancingPackage, PackageTranche
+from ..models import FinancingPackage, PackageEvent, PackageTranche
 from .scoping import Account, User, coordinator_scope, region_q
 
 SHOWN_TO_LEAD = (PackageStatus.PROPOSED, PackageStatus.SUBMITTED, PackageStatus.DECLINED)
@@ -41,14 +41,24 @@ def packages_visible_to(user: User) -> QuerySet[FinancingPackage]:
     return FinancingPackage.objects.filter(query)
 
 
-def package_details(packages: QuerySet[FinancingPackage]) -> QuerySet[FinancingPackage]:
-    """What a package's page and payload read, in a fixed number of queries however many it lists."""
-    return packages.select_related("major_task__lead_enterprise", "request").prefetch_related(
+def package_details(
+    packages: QuerySet[FinancingPackage], *, events: bool = False
+) -> QuerySet[FinancingPackage]:
+    """What a package's page and payload read, in a fixed number of queries however many it lists; with
+    `events`, its audit too (who moved it, when, why)."""
+    details = packages.select_related("major_task__lead_enterprise", "request").prefetch_related(
         Prefetch(
             "tranches",
             queryset=PackageTranche.objects.order_by("position").prefetch_related("institutions"),
         )
     )
+    if events:
+        details = details.prefetch_related(
+            Prefetch(
+                "events", queryset=PackageEvent.objects.select_related("actor").order_by("created_at", "id")
+            )
+        )
+    return details
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,9 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = _task(request, task_id)
     financing = task_financing(task, today=_today())
     packages = list(
-        selectors.package_details(selectors.packages_visible_to(request.user).filter(major_task=task))
+        selectors.package_details(
+            selectors.packages_visible_to(request.user).filter(major_task=task), events=True
+        )
     )
     viewer = selectors.PackageViewer.of(request.user)
     context = {

@@ -183,9 +183,7 @@ def build_state() -> State:
     # Policy programmes on both sides of the Shanghai/Beijing line (made after the offers: none applies).
     programme_sh = ProgrammeFactory(region=world.shanghai)
     programme_bj = ProgrammeFactory(region=world.beijing)
-    # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
-    world.enterprise_a.managers.add(a)
-    join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
+    # Proposed before A manages enterprise A: nobody is told (A's inbox keeps its one notification).
     package_draft, package_proposed = (
         ps.create_package(
             user=world.coordinator,
@@ -196,6 +194,9 @@ def build_state() -> State:
         for _ in range(2)
     )
     ps.propose_package(user=world.coordinator, package_id=package_proposed.pk)
+    # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
+    world.enterprise_a.managers.add(a)
+    join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
     state.ids.update(
         join_b_to_a=join_b_to_a.pk,
         package_draft=package_draft.pk,
