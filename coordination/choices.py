@@ -132,6 +132,8 @@ class Action(models.TextChoices):
     ACCEPT = "accept", pgettext_lazy("workflow action", "Accept")
     SUPERSEDE = "supersede", pgettext_lazy("workflow action", "Supersede")
     EXTEND_DEADLINE = "extend_deadline", pgettext_lazy("workflow action", "Extend the deadline")
+    PROPOSE = "propose", pgettext_lazy("workflow action", "Propose to the lead enterprise")
+    CONFIRM = "confirm", pgettext_lazy("workflow action", "Confirm and submit")
 
 
 def label_of(choices: type[models.TextChoices], value: str | None) -> str:
@@ -183,3 +185,13 @@ class SimulationStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class PackageStatus(models.TextChoices):
+    """A major task's financing package (DESIGN §14): drafted by a coordinator, proposed to the task's lead
+    enterprise, which submits it as its own request or declines it."""
+
+    DRAFT = "draft", _("Draft")
+    PROPOSED = "proposed", _("Proposed to the lead enterprise")
+    SUBMITTED = "submitted", _("Submitted as a request")
+    DECLINED = "declined", _("Declined by the lead enterprise")

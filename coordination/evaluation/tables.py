@@ -19,6 +19,7 @@ from ..choices import DeclineReason, LedgerMovement
 from ..models import PolicyProgramme, ProgrammeLedgerEntry
 from .definitions import FUNNEL_STEPS
 from .indicators import Evaluation, figures, share
+from .major_tasks import gap_closed
 from .parts import Parts
 from .scope import Scope, ScopeKind
 
@@ -206,6 +207,39 @@ def ranking_table(evaluation: Evaluation) -> Table:
     )
 
 
+def major_tasks_table(evaluation: Evaluation) -> Table:
+    """The gap each major task led from the scope closed in the period (DESIGN §14): funding recorded on its
+    requests, against its financing gap. The filters do not apply: a task's gap is the whole task's."""
+    return Table(
+        "tasks",
+        _("Financing gap closed per major task"),
+        [
+            _("Code"),
+            _("Major task"),
+            _("Level"),
+            _("Financing gap"),
+            _("Funded in the period"),
+            _("Share of the gap closed in the period"),
+            _("Funded to the period's end"),
+            _("Remaining gap"),
+        ],
+        [
+            [
+                row.task.code,
+                row.task.title,
+                str(row.task.get_level_display()),
+                row.task.financing_gap,
+                row.funded_in_period,
+                row.closed_in_period_share,
+                row.funded_to_end,
+                row.remaining,
+            ]
+            for row in gap_closed(evaluation.scope, evaluation.period)
+        ],
+        ("text", "text", "text", "yuan", "yuan", "share", "yuan", "yuan"),
+    )
+
+
 def all_tables(evaluation: Evaluation) -> list[Table]:
     return [
         indicators_table(evaluation),
@@ -214,4 +248,5 @@ def all_tables(evaluation: Evaluation) -> list[Table]:
         institutions_table(evaluation),
         ranking_table(evaluation),
         policy_support_table(evaluation),
+        major_tasks_table(evaluation),
     ]

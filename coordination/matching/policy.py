@@ -70,6 +70,15 @@ def rank(
     return ranked
 
 
+def invited_only(ranked: list[Candidate], invited: set[int]) -> list[Candidate]:
+    """A package's tranche is proposed to the institutions its coordinator invited (DESIGN §14), best first;
+    the others stay ranked for the coordinator, who may still pick them by hand."""
+    for candidate in ranked:
+        if candidate.product.institution_id not in invited:
+            candidate.note = gettext("not invited to this package's tranche")
+    return [candidate for candidate in ranked if candidate.product.institution_id in invited]
+
+
 def select(
     tranche: Tranche, ranked: list[Candidate], *, waiting: int, committed: dict[int, Decimal]
 ) -> list[Candidate]:

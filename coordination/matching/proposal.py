@@ -10,7 +10,8 @@ each unproposed one was left out, and a plain report of tranches that no product
 Seven queries whatever the catalogue holds: four for the context (context.build_context: the
 enterprise and its region; its current credit, pilot zone and re-lending share; its fields; the
 request's referrals), the open tranches, every eligible product of every tranche in one query, and
-one grouped read of the candidate institutions' referral history (record and pending exposure).
+one grouped read of the candidate institutions' referral history (record and pending exposure); and, for
+a major task's request, the institutions its package invited (DESIGN §14).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from lenders.choices import Instrument
 from lenders.models import Product
 
 from ..choices import lower_first
-from ..models import FinancingRequest, Tranche
+from ..models import FinancingRequest, PackageTranche, Tranche
 from . import eligibility as el
 from . import rows
 from .candidates import Candidate
 from .context import InstitutionRecord, MatchContext, build_context, referral_history
-from .policy import KIND_PLURAL, kind_of, rank, route_limit, select
+from .policy import KIND_PLURAL, invited_only, kind_of, rank, route_limit, select
 from .scoring import ProductFacts, factor_weights, score_candidate, yuan
 
 
@@ -113,6 +114,18 @@ def _open_tranches(request: FinancingRequest) -> list[Tranche]:
     )
 
 
+def _invitations(request: FinancingRequest) -> dict[int, set[int]]:
+    """The institutions a coordinator invited to each tranche (by position) of the package this request was
+    filed from (DESIGN §14); read only for a major task's request, the only kind a package files."""
+    if request.major_task_id is None:
+        return {}
+    invited: dict[int, set[int]] = {}
+    rows = PackageTranche.institutions.through.objects.filter(packagetranche__package__request_id=request.pk)
+    for position, institution_id in rows.values_list("packagetranche__position", "institution_id"):
+        invited.setdefault(position, set()).add(institution_id)
+    return invited
+
+
 def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
     (every candidate when `diagnose`, for the coordinator's view)."""
@@ -124,6 +137,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
         else []
     )
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
+    invitations = _invitations(request)
     weights = factor_weights()
     committed: dict[int, Decimal] = {}
     materialized: dict[int, Product] = {}
@@ -151,7 +165,10 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
                 )
             )
         proposal.candidates = rank(scored, request_id=request.pk, records=records)
-        select(tranche, proposal.candidates, waiting=proposal.waiting, committed=committed)
+        selectable = proposal.candidates
+        if tranche.position in invitations:
+            selectable = invited_only(proposal.candidates, invitations[tranche.position])
+        select(tranche, selectable, waiting=proposal.waiting, committed=committed)
         kept = []
         for candidate in proposal.candidates:
             if diagnose or candidate.selected:

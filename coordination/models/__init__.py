@@ -26,6 +26,7 @@ from .messaging import (
     OutboxMessage,
     WebhookSubscription,
 )
+from .packages import FinancingPackage, PackageEvent, PackageTranche
 from .policy import PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "DisclosureAction",
     "EvaluationMonth",
     "EvaluationSnapshot",
+    "FinancingPackage",
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",
@@ -49,6 +51,8 @@ __all__ = [
     "NotificationSetting",
     "Offer",
     "OutboxMessage",
+    "PackageEvent",
+    "PackageTranche",
     "PolicyProgramme",
     "PolicySimulation",
     "ProgrammeLedgerEntry",

@@ -2,7 +2,8 @@
 
 By area: `scoping` (the one visibility function per model, roles, the viewer), `accounts` (roles and
 language of a user), `applicant` (the SME pages), `institution` (the teaser rule and the workbench queue),
-`catalogue` (what an institution's managers keep: team and products), `inbox`. The package re-exports
+`catalogue` (what an institution's managers keep: team and products), `inbox`, `major_tasks` (their
+financing and packages). The package re-exports
 each, so callers keep writing `selectors.requests_visible_to`; except `institution_performance` (an
 institution's record as the matcher scores it), imported from its module so that reading the selectors
 does not load the matcher."""
@@ -52,6 +53,15 @@ from .institution import (  # noqa: F401
     teaser_only_q,
     tech_sme_status,
     with_teaser_data,
+)
+from .major_tasks import (  # noqa: F401
+    PackageViewer,
+    financing_tasks_visible_to,
+    lead_enterprise_packages,
+    package_details,
+    packages_visible_to,
+    proposed_packages_for,
+    roles_on_package,
 )
 from .policy import (  # noqa: F401
     credits_by_version,

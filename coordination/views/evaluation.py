@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from ..evaluation.definitions import FUNNEL_DEFINITION
 from ..evaluation.indicators import Evaluation, evaluate
+from ..evaluation.major_tasks import GAP_CLOSED_DEFINITION
 from ..evaluation.scope import Filters, last_complete_quarter
 from ..evaluation.tables import Table, all_tables
 from ..forms.evaluation import EvaluationForm
@@ -66,6 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "query_string": request.GET.urlencode() if "scope" in request.GET else _default_query(query.form),
         "charts": evaluation_files.chart_data(query.tables) if query.evaluation else None,
         "funnel_definition": FUNNEL_DEFINITION,
+        "tasks_definition": GAP_CLOSED_DEFINITION,
     }
     return render(request, "evaluation/dashboard.html", context, status=200 if query.evaluation else 400)
 

@@ -1,8 +1,9 @@
-"""/evaluation/ (namespace "evaluation"): the dashboard, its tables as files and the quarterly report."""
+"""/evaluation/ (namespace "evaluation"): the dashboard, its tables as files and the quarterly report; the
+major tasks' financing and their packages."""
 
 from django.urls import path, re_path
 
-from . import evaluation
+from . import evaluation, major_tasks
 
 app_name = "evaluation"
 
@@ -11,4 +12,8 @@ urlpatterns = [
     re_path(r"^export/(?P<slug>[a-z]+)\.(?P<fmt>csv|xlsx)$", evaluation.export, name="export"),
     path("report/", evaluation.report, name="report"),
     path("report.pdf", evaluation.report_pdf, name="report-pdf"),
+    path("major-tasks/", major_tasks.task_list, name="major-tasks"),
+    path("major-tasks/<int:task_id>/", major_tasks.task_detail, name="major-task"),
+    path("major-tasks/<int:task_id>/packages/new/", major_tasks.package_new, name="package-new"),
+    path("packages/<int:package_id>/propose/", major_tasks.package_propose, name="package-propose"),
 ]

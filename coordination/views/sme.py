@@ -83,6 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
             }
             for row in rows
         ],
+        "packages": list(selectors.proposed_packages_for(user)),
         "unread": selectors.unread_notification_count(user),
         "inbox_url": _url_or_none("inbox:home") or "/inbox/",
         "enterprise_new_url": ENTERPRISE_NEW_URL,

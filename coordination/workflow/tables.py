@@ -8,7 +8,7 @@ Adding a transition touches this table and its rules, nothing else.
 from collections.abc import Set
 from dataclasses import dataclass
 
-from ..choices import DeadlineKind, OfferStatus, ReferralStatus, RequestStatus, Role, Stage
+from ..choices import DeadlineKind, OfferStatus, PackageStatus, ReferralStatus, RequestStatus, Role, Stage
 from .rules import LIVE_REFERRAL
 
 A, I, C, S = Role.APPLICANT, Role.INSTITUTION, Role.COORDINATOR, Role.SYSTEM  # noqa: E741 - table shorthand
@@ -140,6 +140,18 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
         _t("withdraw", {O.OPEN}, O.WITHDRAWN, {I}, effects=("reroute_if_stalled",), notify={A}),
         _t("supersede", {O.OPEN}, O.SUPERSEDED, {S}, notify={I}),
         _t("expire", {O.OPEN}, O.EXPIRED, {S}, effects=("reroute_if_stalled",), notify={A}),
+    ]
+}
+
+P = PackageStatus
+# A major task's package (DESIGN §14): the coordinator drafts and proposes, the lead enterprise (its
+# managers, as the applicant) submits it as a request or declines. No deadline waits on a package.
+PACKAGE_TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("propose", frozenset({P.DRAFT}), P.PROPOSED, frozenset({C})),
+        Transition("confirm", frozenset({P.PROPOSED}), P.SUBMITTED, frozenset({A})),
+        Transition("decline", frozenset({P.PROPOSED}), P.DECLINED, frozenset({A}), reason_required=True),
     ]
 }
 

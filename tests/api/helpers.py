@@ -11,6 +11,10 @@
 - `routed_b`    applicant B's request routed to bank X and bank Y: X declined with a note (`ref_xb`),
                 Y's referral is still `sent` (`ref_yb`)
 
+- `package_draft`, `package_proposed`  the Shanghai coordinator's packages for the major task (led by
+                enterprise A): one still a draft, one proposed to enterprise A; each a 3 000 000-yuan credit
+                loan for 24 months, bank X invited
+
 plus applicant A as the manager of enterprise A and applicant B's pending request to join it (`join_b_to_a`),
 one in-app notification each for applicant A and bank X, one webhook each for enterprise A
 and bank X, one innovation-credit score each for enterprises A and B, and a spare API token of
@@ -28,6 +32,7 @@ from django.utils import timezone
 
 from coordination.models import Notification, Offer, Referral, WebhookSubscription
 from coordination.services import financing_requests as rq
+from coordination.services import packages as ps
 from coordination.services import referrals as rs
 from coordination.services.enterprises import request_to_join
 from coordination.services.tokens import issue_token
@@ -178,11 +183,24 @@ def build_state() -> State:
     # Policy programmes on both sides of the Shanghai/Beijing line (made after the offers: none applies).
     programme_sh = ProgrammeFactory(region=world.shanghai)
     programme_bj = ProgrammeFactory(region=world.beijing)
+    # Proposed before A manages enterprise A: nobody is told (A's inbox keeps its one notification).
+    package_draft, package_proposed = (
+        ps.create_package(
+            user=world.coordinator,
+            major_task_id=world.major_task.pk,
+            purpose="Cover the pilot line",
+            tranches=[ps.PackageTrancheInput("credit_loan", "3000000", 24, [world.bank_x.pk])],
+        )
+        for _ in range(2)
+    )
+    ps.propose_package(user=world.coordinator, package_id=package_proposed.pk)
     # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
     world.enterprise_a.managers.add(a)
     join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
     state.ids.update(
         join_b_to_a=join_b_to_a.pk,
+        package_draft=package_draft.pk,
+        package_proposed=package_proposed.pk,
         credit_a=credit_a.pk,
         credit_b=credit_b.pk,
         programme_sh=programme_sh.pk,

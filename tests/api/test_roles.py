@@ -62,7 +62,7 @@ def client_for(state: State, role: str) -> APIClient:
 
 def call(state: State, role: str, method: str, path: str, body=None, multipart: bool = False):
     client = client_for(state, role)
-    url = "/api/v1/" + path.format(FR=FR, JR=JR, **state.ids, **state.codes)
+    url = "/api/v1/" + path.format(FR=FR, JR=JR, PK=PK, **state.ids, **state.codes)
     if method == "GET":
         return client.get(url)
     if method == "DELETE":
@@ -134,6 +134,21 @@ def _products_x(state: State, role: str) -> dict:
     return {"products": [state["product_x"]]}
 
 
+def _package(state: State, role: str) -> dict:
+    return {
+        "major_task": state["major_task"],
+        "purpose": "Close the gap",
+        "tranches": [
+            {
+                "instrument": "credit_loan",
+                "amount": "3000000",
+                "term_months": 36,
+                "institutions": [state["institution_x"]],
+            }
+        ],
+    }
+
+
 def _decline(state: State, role: str) -> dict:
     return {"reason_code": "outside_appetite", "note": "not for us"}
 
@@ -168,6 +183,7 @@ def _year_figures(state: State, role: str) -> dict:
 
 
 FR = "financing-requests"
+PK = "financing-packages"
 JR = "enterprise-join-requests"
 
 # fmt: off
@@ -200,6 +216,16 @@ ENDPOINTS = [
     E("POST", "{JR}/{join_b_to_a}/refuse/", "200 403 404 404 404 404", body=_reason),
     E("GET", "major-tasks/", "200 200 200 200 200 200"),
     E("GET", "major-tasks/{major_task}/", "200 404 404 404 200 200"),
+    E("GET", "major-tasks/{major_task}/financing/", "404 404 404 404 200 200"),
+    E("GET", "{PK}/", "200 200 200 200 200 200"),
+    E("POST", "{PK}/", "403 403 403 403 201 201", body=_package),
+    E("GET", "{PK}/{package_draft}/", "404 404 404 404 200 200"),
+    E("GET", "{PK}/{package_proposed}/", "200 404 404 404 200 200"),
+    E("POST", "{PK}/{package_draft}/propose/", "404 404 404 404 200 200"),
+    E("POST", "{PK}/{package_proposed}/propose/", "403 404 404 404 409 409"),
+    E("POST", "{PK}/{package_proposed}/confirm/", "200 404 404 404 403 403"),
+    E("POST", "{PK}/{package_draft}/confirm/", "404 404 404 404 403 403"),
+    E("POST", "{PK}/{package_proposed}/decline/", "200 404 404 404 403 403", body=_reason),
     E("GET", "{FR}/", "200 200 200 200 200 200"),
     E("POST", "{FR}/", "201 400 400 400 400 400", body=_request),
     E("GET", "{FR}/{draft_a}/", "200 404 404 404 200 200"),
@@ -304,7 +330,7 @@ def test_the_table_covers_every_route_and_method_of_the_api(state):
 
     expected, covered = set(), set()
     for endpoint in ENDPOINTS:
-        path = endpoint.path.format(FR=FR, JR=JR, **state.ids, **state.codes).split("?")[0]
+        path = endpoint.path.format(FR=FR, JR=JR, PK=PK, **state.ids, **state.codes).split("?")[0]
         match = resolve("/api/v1/" + path)
         view = match.func
         methods = (set(getattr(view, "actions", None) or {}) - {"head", "options"}) or {
@@ -418,6 +444,14 @@ LIST_IDS = {
         "bank_y": set(),
         "coordinator": set(),
         "national": set(),
+    },
+    "financing-packages": {
+        "applicant_a": {"package_proposed"},
+        "applicant_b": set(),
+        "bank_x": set(),
+        "bank_y": set(),
+        "coordinator": {"package_draft", "package_proposed"},
+        "national": {"package_draft", "package_proposed"},
     },
     "webhooks": {
         "applicant_a": {"webhook_a"},

@@ -15,14 +15,17 @@ from django.db.models import Count, F
 
 from coordination.choices import RequestStatus
 from coordination.demo.history import history_counts, history_requests, seed_history
+from coordination.demo.history.plans import PACKAGES, package_task
 from coordination.demo.seed import seed_demo
+from coordination.evaluation.major_tasks import task_financing
 from coordination.matching.proposal import propose
-from coordination.models import Delivery, Offer, OutboxMessage, Referral, TransitionEvent
+from coordination.models import Delivery, FinancingPackage, Offer, OutboxMessage, Referral, TransitionEvent
 from coordination.selectors.scoping import requests_visible_to
 from coordination.services import financing_requests as rq
 from coordination.services.admin_queues import queue_counts
 from coordination.workflow.business_days import SHANGHAI
 from lenders.models import Product
+from projects.models import MajorTask
 
 PASSWORD = "test-demo-pass"
 # A fixed day, so the test reads the same history whenever it runs (the command uses the real today).
@@ -83,6 +86,19 @@ def test_two_months_of_history_rest_in_every_state_within_the_window_and_keep_th
     assert queue_counts(requests_visible_to(national), now=end)["awaiting_confirmation"]
     assert not OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).exists()
     assert not Delivery.objects.exists()
+
+    # A national major task's packages (DESIGN §14): proposed by demo-national, submitted by its lead
+    # enterprise, funded by the history, so that the task's remaining gap falls from month to month.
+    code, _, gap = package_task()
+    task = MajorTask.objects.get(code=code)
+    packages = FinancingPackage.objects.filter(major_task=task)
+    assert packages.count() == PACKAGES
+    assert set(packages.values_list("created_by__username", flat=True)) == {"demo-national"}
+    assert packages.filter(status="submitted", request__status__in=["funded", "closed"]).count() >= 2
+    financing = task_financing(task, today=TODAY)
+    assert 0 < financing.totals.funded < gap and financing.remaining_gap == gap - financing.totals.funded
+    remaining = [point.remaining for point in financing.timeline if point.month >= date(2026, 4, 1)]
+    assert remaining == sorted(remaining, reverse=True) and remaining[0] > remaining[-1]
 
     applicant, bank, bank_2 = users("demo-applicant", "demo-bank", "demo-bank-2")
     assert not history_requests().filter(enterprise__members=applicant).exists()

@@ -37,6 +37,11 @@ from .messaging import (  # noqa: F401
     WebhookCreateSerializer,
     WebhookSerializer,
 )
+from .packages import (  # noqa: F401
+    FinancingPackageCreateSerializer,
+    FinancingPackageSerializer,
+    TaskFinancingSerializer,
+)
 from .parties import (  # noqa: F401
     DecisionSerializer,
     EnterpriseCreateSerializer,

@@ -5,6 +5,7 @@ from .common import validated  # noqa: F401
 from .evaluation import EvaluationView  # noqa: F401
 from .financing_requests import FinancingRequestViewSet  # noqa: F401
 from .messaging import NotificationViewSet, WebhookViewSet  # noqa: F401
+from .packages import FinancingPackageViewSet  # noqa: F401
 from .parties import (  # noqa: F401
     EnterpriseJoinRequestViewSet,
     EnterpriseViewSet,

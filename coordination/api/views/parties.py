@@ -20,6 +20,7 @@ from .. import serializers as s
 from ..base import CodeCursor, GenericViewSet, IdCursor, NewestFirstCursor, ReadOnlyViewSet
 from ..schema import READ_ERRORS, WRITE_ERRORS
 from .common import validated
+from .packages import TASK_FINANCING, task_financing_response
 
 
 @extend_schema_view(
@@ -256,6 +257,11 @@ class MajorTaskViewSet(ReadOnlyViewSet):
             .select_related("field")
             .prefetch_related("participants")
         )
+
+    @TASK_FINANCING
+    @action(detail=True, methods=["get"])
+    def financing(self, request, pk=None):
+        return task_financing_response(request, pk)
 
 
 @extend_schema_view(

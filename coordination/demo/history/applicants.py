@@ -1,5 +1,6 @@
 """The applicants' side of the history: filing (with the documents screening asks for, or without one),
-answering questions, withdrawing, and accepting the best offer on each tranche."""
+confirming a major task's package as its lead enterprise, answering questions, withdrawing, and accepting
+the best offer on each tranche."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from coordination.choices import DocumentKind, OfferStatus, ReferralStatus, Requ
 from coordination.models import FinancingRequest, Offer, Referral
 from coordination.services import filing, referrals
 from coordination.services import financing_requests as requests
+from coordination.services import packages as package_services
 from lenders.choices import Instrument
-from projects.models import MajorTask
+from lenders.models import Product
+from projects.models import Enterprise, MajorTask
 
+from ..seed.blocks import link_pairs
 from .plans import Plan
 from .world import Open, World
 
@@ -54,23 +58,73 @@ def file_arrivals(world: World, pending: list[Plan], enterprise_ids: dict[str, i
             if plan.major_task_code not in task_ids:
                 task_ids[plan.major_task_code] = MajorTask.objects.get(code=plan.major_task_code).pk
             task_id = task_ids[plan.major_task_code]
-        request = world.act(
-            "file",
-            partial(
-                filing.file_request,
-                user=world.cast.applicant(enterprise_id),
-                enterprise_id=enterprise_id,
-                purpose=plan.purpose,
-                amount=plan.amount,
-                term_months=plan.term_months,
-                tranches=[requests.TrancheInput(instrument, amount) for instrument, amount in plan.tranches],
-                documents=_documents(REQUIRED if plan.complete else REQUIRED[:1]),
-                major_task_id=task_id,
-                submit=plan.submits,
-            ),
-        )
+        if plan.package:
+            request = _file_package(world, plan, enterprise_id, task_id)
+        else:
+            request = world.act(
+                "file",
+                partial(
+                    filing.file_request,
+                    user=world.cast.applicant(enterprise_id),
+                    enterprise_id=enterprise_id,
+                    purpose=plan.purpose,
+                    amount=plan.amount,
+                    term_months=plan.term_months,
+                    tranches=[
+                        requests.TrancheInput(instrument, amount) for instrument, amount in plan.tranches
+                    ],
+                    documents=_documents(REQUIRED if plan.complete else REQUIRED[:1]),
+                    major_task_id=task_id,
+                    submit=plan.submits,
+                ),
+            )
         if request is not None:
             world.filed(request.pk, plan)
+
+
+def _file_package(
+    world: World, plan: Plan, enterprise_id: int, task_id: int | None
+) -> FinancingRequest | None:
+    """A national coordinator drafts and proposes a package for the task, inviting the banks whose credit
+    loans span its amount; the lead enterprise's applicant (one of its managers) confirms it with the
+    documents screening asks for, which files and submits it as the enterprise's request (DESIGN §14)."""
+    assert task_id is not None, "a package is for a major task"
+    coordinator = world.cast.coordinators["national"]
+    applicant = world.cast.applicant(enterprise_id)
+    link_pairs(Enterprise, "managers", [(enterprise_id, applicant.pk)])
+    ((instrument, amount),) = plan.tranches
+    banks = sorted(
+        set(
+            Product.objects.filter(
+                instrument=instrument, is_active=True, min_amount__lte=amount, max_amount__gte=amount
+            ).values_list("institution_id", flat=True)
+        )
+    )
+    draft = world.act(
+        "package",
+        partial(
+            package_services.create_package,
+            user=coordinator,
+            major_task_id=task_id,
+            purpose=plan.purpose,
+            tranches=[package_services.PackageTrancheInput(instrument, amount, plan.term_months, banks)],
+        ),
+    )
+    if draft is None:
+        return None
+    world.act(
+        "propose package", partial(package_services.propose_package, user=coordinator, package_id=draft.pk)
+    )
+    confirmed = world.act(
+        "confirm package",
+        partial(
+            package_services.confirm_package,
+            user=applicant,
+            package_id=draft.pk,
+            documents=_documents(REQUIRED),
+        ),
+    )
+    return confirmed.request if confirmed is not None else None
 
 
 def work(world: World) -> None:

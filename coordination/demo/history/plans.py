@@ -99,6 +99,9 @@ class Plan:
     sure_offer: bool = False  # every institution it reaches offers (the anchored requests)
     pace: float = 1.0  # multiplies every party's delay on this request
     holds: frozenset[str] = field(default_factory=frozenset)  # steps nobody takes: it rests before them
+    # Filed as a national coordinator's package for `major_task_code`, which the enterprise (the task's
+    # lead) confirms as its request (DESIGN §14), instead of by the applicant alone.
+    package: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -182,6 +185,52 @@ def drawn_plans(
             )
         )
     return plans
+
+
+PACKAGES = 4  # a national major task's packages over the window, its gap closing as they are funded
+
+
+def package_task() -> tuple[str, int, int] | None:
+    """The national major task whose packages the history funds: the first of the first block led by an
+    enterprise of the history's cities other than the demo logins' own (their state is the journey's).
+    (task code, lead's index, financing gap in yuan); None if the block has none."""
+    specs = [enterprise_spec(index) for index in range(ENTERPRISES_PER_BLOCK)]
+    reserved = {*APPLICANT_ENTERPRISES, APPLICANT_2_ENTERPRISE}
+    for task in task_specs(0, specs):
+        lead = specs[task.lead]
+        if task.level == TaskLevel.NATIONAL and task.lead not in reserved and _city_of(lead) is not None:
+            return task.code, task.lead, task.financing_gap
+    return None
+
+
+def package_plans(cities: dict[str, list[PoolEnterprise]], days: list[date], first_key: int) -> list[Plan]:
+    """The task's packages, spread over the window: each a credit loan of about an eighth of its gap, which
+    every institution it reaches offers (so that the gap visibly closes month by month as they are funded)."""
+    found = package_task()
+    if found is None:
+        return []
+    code, lead_index, gap = found
+    lead = next(e for pool in cities.values() for e in pool if e.index == lead_index)
+    amount = Decimal(min(30 * M, max(5 * M, gap // 8 // M * M)))
+    last = len(days) - 1
+    return [
+        Plan(
+            key=first_key + offset,
+            enterprise=lead,
+            arrives=local(days[last * offset // PACKAGES], 9, 30),
+            tranches=((I.CREDIT_LOAN, amount),),
+            term_months=36,
+            purpose="国家重大科技任务融资包：研发与产业化配套贷款",
+            major_task_code=code,
+            verdict="route",
+            sure_offer=True,
+            answer_days=1.0,
+            accept_days=0.5,
+            pace=0.5,
+            package=True,
+        )
+        for offset in range(PACKAGES)
+    ]
 
 
 def anchored_plans(cities: dict[str, list[PoolEnterprise]], days: list[date], first_key: int) -> list[Plan]:

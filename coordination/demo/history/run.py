@@ -21,7 +21,7 @@ from ..seed.blocks import SEED
 from . import applicants, coordinators, institutions
 from .clock import Clock, business_days, local, months_before, quiet_settings
 from .parties import APPLICANT_PREFIX, Cast
-from .plans import REQUESTS_PER_MONTH, Plan, anchored_plans, drawn_plans, pool
+from .plans import REQUESTS_PER_MONTH, Plan, anchored_plans, drawn_plans, package_plans, pool
 from .world import World
 
 COORDINATORS = {"regional": "demo-coordinator", "national": "demo-national", "checker": "demo-national-2"}
@@ -126,9 +126,9 @@ def seed_history(*, months: int = 12, scale: int = 1, today: date | None = None)
     rng = random.Random(f"{SEED}:history:{today.isoformat()}:{months}:{scale}")
     cities = pool()
     drawn = drawn_plans(rng, cities, days, round(REQUESTS_PER_MONTH * scale * months))
-    plans = sorted(
-        [*drawn, *anchored_plans(cities, days, len(drawn))], key=lambda plan: (plan.arrives, plan.key)
-    )
+    anchored = anchored_plans(cities, days, len(drawn))
+    packages = package_plans(cities, days, len(drawn) + len(anchored))
+    plans = sorted([*drawn, *anchored, *packages], key=lambda plan: (plan.arrives, plan.key))
     users = dict(
         get_user_model().objects.filter(username__in=COORDINATORS.values()).values_list("username", "pk")
     )

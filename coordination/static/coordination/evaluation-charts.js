@@ -1,5 +1,6 @@
 // Draws the evaluation page's charts with the vendored ECharts from the data the page embeds as JSON
-// (templates/evaluation/dashboard.html); the tables beside them carry the same figures without script.
+// (templates/evaluation/dashboard.html; a major task's remaining gap over time, major_task.html); the
+// tables beside them carry the same figures without script.
 (function () {
   "use strict";
   function draw() {
@@ -12,7 +13,16 @@
       element.style.height = "280px";
       var labels = chart.items.map(function (item) { return item[0]; });
       var values = chart.items.map(function (item) { return item[1]; });
-      var option = element.dataset.chart === "declines"
+      var option = chart.kind === "line"
+        ? {
+            title: { text: chart.title, textStyle: { fontSize: 14 } },
+            tooltip: { trigger: "axis" },
+            grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+            xAxis: { type: "category", data: labels },
+            yAxis: { type: "value", min: 0 },
+            series: [{ type: "line", step: "end", areaStyle: {}, data: values }],
+          }
+        : element.dataset.chart === "declines"
         ? {
             title: { text: chart.title, textStyle: { fontSize: 14 } },
             tooltip: { trigger: "item" },
