@@ -178,6 +178,7 @@ class CreditIndicatorInline(admin.TabularInline):
         "weight_startup",
         "weight_growth",
         "weight_stable",
+        "bonus",
         "rationale",
     ]
 
@@ -202,7 +203,7 @@ class CreditModelAdmin(ReferenceDataAdmin):
     inlines = [CreditIndicatorInline]
     actions = ["publish", "clone_as_draft"]
     readonly_fields = ["status", "based_on", "published_at", "fingerprint", "weights_summary"]
-    fields = ["version", "name", "description", *readonly_fields]
+    fields = ["version", "name", "description", "bonus_cap", *readonly_fields]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_indicators=Count("indicators"))
@@ -220,21 +221,24 @@ class CreditModelAdmin(ReferenceDataAdmin):
         if obj.pk is None:
             return "—"
         indicators = list(obj.indicators.all())
+        base = [i for i in indicators if not i.bonus]
+        # The groups this version's base uses (the 2024 trial version's three, 2.0's three of four).
+        groups = [g for g in IndicatorGroup if any(i.group == g for i in base)]
         rows = []
         for stage, label in (("startup", _("start-up")), ("growth", _("growth")), ("stable", _("stable"))):
-            per_group = {
-                group: sum((i.weight_for(stage) for i in indicators if i.group == group), Decimal(0))
-                for group in IndicatorGroup.values
-            }
-            total = sum(per_group.values(), Decimal(0))
+            per_group = [sum((i.weight_for(stage) for i in base if i.group == g), Decimal(0)) for g in groups]
+            total = sum(per_group, Decimal(0))
             flag = "" if total == 100 else " ⚠"
-            rows.append((label, *(per_group[g] for g in IndicatorGroup.values), f"{total}{flag}"))
-        header = format_html_join("", "<th>{}</th>", ((label,) for label in IndicatorGroup.labels))
+            bonus = sum((i.weight_for(stage) for i in indicators if i.bonus), Decimal(0))
+            cells = [label, *per_group, f"{total}{flag}", bonus]
+            rows.append(format_html_join("", "<td>{}</td>", ((cell,) for cell in cells)))
+        header = format_html_join("", "<th>{}</th>", ((g.label,) for g in groups))
         return format_html(
-            "<table><tr><th></th>{}<th>{}</th></tr>{}</table>",
+            "<table><tr><th></th>{}<th>{}</th><th>{}</th></tr>{}</table>",
             header,
             _("total"),
-            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+            _("bonus items (capped at %(cap)s)") % {"cap": obj.bonus_cap},
+            format_html_join("", "<tr>{}</tr>", ((row,) for row in rows)),
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -291,6 +295,8 @@ class InnovationCreditScoreAdmin(ScopedAdmin):
         "tech_innovation",
         "growth_operations",
         "auxiliary",
+        "groups",
+        "bonus",
         "percentile",
         "cohort_size",
         "breakdown_table",

@@ -76,3 +76,21 @@ def test_score_admin_shows_the_breakdown(admin_client, v20):
     html = page.content.decode()
     assert page.status_code == 200 and "研发费用总额" in html and str(score.total) in html
     assert admin_client.get(reverse("admin:projects_innovationcreditscore_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("version", "cells"),
+    [
+        ("2.0", ["<td>35.00</td><td>30.00</td><td>35.00</td><td>100.00</td><td>35.00</td>"]),
+        ("2024-trial", ["<td>60.00</td><td>20.00</td><td>20.00</td><td>100.00</td><td>0</td>"]),
+    ],
+)
+def test_each_version_s_weights_summary_shows_its_own_groups_and_its_bonus_items(
+    admin_client, version, cells
+):
+    """Given a shipped version, when its admin page opens, then the weights summary has a column for each
+    group its base uses, the base total and the bonus items' weights (2.0: 35 in all, capped at 30)."""
+    model = CreditModel.objects.get(version=version)
+    html = admin_client.get(reverse("admin:projects_creditmodel_change", args=[model.pk])).content.decode()
+    assert all(cell in html for cell in cells), html[html.find("<table><tr><th></th>") :][:800]
+    assert f"bonus items (capped at {model.bonus_cap})" in html
