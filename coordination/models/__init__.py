@@ -26,7 +26,7 @@ from .messaging import (
     OutboxMessage,
     WebhookSubscription,
 )
-from .policy import PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
+from .policy import LossClaim, PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
 
 __all__ = [
     "ApiToken",
@@ -45,6 +45,7 @@ __all__ = [
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",
+    "LossClaim",
     "Notification",
     "NotificationSetting",
     "Offer",

@@ -1,0 +1,284 @@
+"""Loss claims (issue 14 point 5, DESIGN §10): the funding institution reports a default on a risk-compensated
+tranche; the claim is computed within the caps, approved by a coordinator (maker-checker when escalated) or
+rejected, and paid; every step a transition of the engine, audited, with the ledger moving in its effects."""
+
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from coordination import selectors
+from coordination.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from coordination.models import LossClaim, ProgrammeLedgerEntry, TransitionEvent
+from coordination.services import financing_requests as rq
+from coordination.services import loss_claims as lc
+from coordination.workflow import engine
+from tests import factories as f
+from tests.factories_policy import ProgrammeFactory
+from tests.policies.test_ledger import accepted
+
+MILLION = Decimal("1000000")
+
+
+def funded(world, enterprise=None):
+    """Bank X's 3 000 000-yuan first loan to enterprise A, funded today, with the risk pool's 60% committed."""
+    request = accepted(world, enterprise or world.enterprise_a)
+    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    return request.tranches.get()
+
+
+def report(world, tranche, loss="2000000", **kwargs):
+    kwargs.setdefault("defaulted_on", timezone.localdate())
+    return lc.report_default(tranche_id=tranche.pk, user=world.bank_x_user, loss=loss, **kwargs)
+
+
+def events_of(claim) -> list[tuple[str, str, str]]:
+    return list(
+        TransitionEvent.objects.filter(object_type="loss_claim", object_id=claim.pk)
+        .order_by("id")
+        .values_list("action", "from_status", "to_status")
+    )
+
+
+@pytest.mark.django_db
+def test_a_default_is_reported_approved_and_paid_through_the_engine_and_the_ledger_balances(world):
+    """Given a funded first loan with a risk pool's 1 800 000 committed, when bank X reports a 2 000 000 loss,
+    the coordinator approves and then pays the claim, then the claim is 60% of the loss, each step is one
+    audited transition, the ledger records a claim and a payment, and budget = available + committed + paid."""
+    pool = ProgrammeFactory(kind="risk_compensation", budget=10 * MILLION)
+    tranche = funded(world)
+    claim = report(world, tranche, note="borrower insolvent")
+    assert (claim.status, claim.amount, claim.escalated) == ("reported", Decimal("1200000.00"), False)
+    assert claim.institution == world.bank_x and claim.programme == pool
+    assert engine.available_actions(claim, world.coordinator) == ["approve", "reject"]
+    assert engine.available_actions(claim, world.bank_x_user) == []
+
+    lc.approve_claim(claim_id=claim.pk, user=world.coordinator)
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    assert engine.available_actions(claim, world.coordinator) == ["pay"]
+    lc.pay_claim(claim_id=claim.pk, user=world.coordinator)
+    claim.refresh_from_db()
+
+    assert claim.status == "paid"
+    assert events_of(claim) == [
+        ("report_default", "", "reported"),
+        ("approve", "reported", "approved"),
+        ("pay", "approved", "paid"),
+    ]
+    moves = list(
+        ProgrammeLedgerEntry.objects.filter(programme=pool).order_by("id").values_list("movement", "amount")
+    )
+    assert moves == [
+        ("commit", Decimal("1800000.00")),
+        ("claim", Decimal("1200000.00")),
+        ("pay", Decimal("1200000.00")),
+    ]
+    balance = selectors.programme_balance(pool.pk)
+    assert (balance.committed, balance.paid) == (Decimal("600000.00"), Decimal("1200000.00"))
+    assert balance.available + balance.committed + balance.paid == balance.budget
+
+
+@pytest.mark.django_db
+def test_a_rejected_claim_needs_a_reason_moves_no_money_and_may_be_reported_again(world):
+    pool = ProgrammeFactory(kind="risk_compensation")
+    tranche = funded(world)
+    claim = report(world, tranche)
+    with pytest.raises(ValidationFailed) as refused:
+        lc.reject_claim(claim_id=claim.pk, user=world.coordinator, reason=" ")
+    assert "reason" in refused.value.fields
+    lc.reject_claim(claim_id=claim.pk, user=world.coordinator, reason="the loan was restructured")
+    claim.refresh_from_db()
+    assert claim.status == "rejected" and engine.available_actions(claim, world.coordinator) == []
+    assert not ProgrammeLedgerEntry.objects.filter(programme=pool).exclude(movement="commit").exists()
+    assert report(world, tranche).status == "reported"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("loss", "defaulted", "field"),
+    [
+        ("3000000.01", 0, "loss"),  # more than the principal outstanding
+        ("0", 0, "loss"),
+        ("a lot", 0, "loss"),
+        ("1000000", 1, "defaulted_on"),  # tomorrow
+        ("1000000", -1, "defaulted_on"),  # before the funding (today)
+    ],
+)
+def test_bad_reports_are_refused_naming_the_field_and_write_nothing(world, loss, defaulted, field):
+    ProgrammeFactory(kind="risk_compensation")
+    tranche = funded(world)
+    with pytest.raises(ValidationFailed) as refused:
+        report(world, tranche, loss=loss, defaulted_on=timezone.localdate() + timedelta(days=defaulted))
+    assert field in refused.value.fields
+    assert not LossClaim.objects.exists()
+    assert not TransitionEvent.objects.filter(object_type="loss_claim").exists()
+
+
+@pytest.mark.django_db
+def test_a_default_after_the_pools_cover_period_is_refused(world):
+    """Given a pool covering one year, when the default is reported a year and a day after the funding, then
+    it is refused naming the date; on the last day of the cover it is claimed."""
+    ProgrammeFactory(kind="risk_compensation", given_parameters={"cover_years": 1})
+    tranche = funded(world)
+    funded_on = date(2025, 3, 1)
+    type(tranche).objects.filter(pk=tranche.pk).update(funded_on=funded_on)
+    with pytest.raises(ValidationFailed) as refused:
+        report(world, tranche, defaulted_on=date(2026, 3, 2))
+    assert "defaulted_on" in refused.value.fields
+    assert report(world, tranche, defaulted_on=date(2026, 3, 1)).status == "reported"
+
+
+@pytest.mark.django_db
+def test_who_may_report_a_default(world):
+    """Only a member of the funding institution: a coordinator is refused (403), anyone else sees nothing
+    (404); a tranche no pool covers is out of reach too; a second live claim on the pool is a conflict."""
+    ProgrammeFactory(kind="risk_compensation")
+    tranche = funded(world)
+    for user, error in (
+        (world.coordinator, PermissionDenied),
+        (world.national, PermissionDenied),
+        (world.applicant_a, NotFound),
+        (world.bank_y_user, NotFound),
+    ):
+        with pytest.raises(error):
+            lc.report_default(tranche_id=tranche.pk, user=user, loss="1000", defaulted_on=timezone.localdate())
+    with pytest.raises(NotFound):
+        lc.report_default(tranche_id="x", user=world.bank_x_user, loss="1", defaulted_on=timezone.localdate())
+    report(world, tranche)
+    with pytest.raises(Conflict):
+        report(world, tranche)
+
+
+@pytest.mark.django_db
+def test_a_tranche_without_risk_compensation_takes_no_claim(world):
+    ProgrammeFactory(kind="interest_subsidy")
+    tranche = funded(world)
+    with pytest.raises(NotFound):
+        report(world, tranche)
+
+
+@pytest.mark.django_db
+def test_with_two_pools_the_report_names_one_and_all_public_compensation_stays_within_80_percent(world):
+    """Given two pools on one first loan (each 60% of a loss), when a 2 000 000 loss is claimed on both, then
+    the first claims 1 200 000 and the second only what brings public money to 80% of the loss, 400 000;
+    without naming a pool the report is refused naming `programme`."""
+    first = ProgrammeFactory(kind="risk_compensation")
+    second = ProgrammeFactory(kind="risk_compensation")
+    tranche = funded(world)
+    with pytest.raises(ValidationFailed) as refused:
+        report(world, tranche)
+    assert "programme" in refused.value.fields
+    one = report(world, tranche, programme_id=first.pk)
+    two = report(world, tranche, programme_id=second.pk)
+    assert (one.amount, two.amount) == (Decimal("1200000.00"), Decimal("400000.00"))
+    lc.approve_claim(claim_id=two.pk, user=world.coordinator)
+    lc.approve_claim(claim_id=one.pk, user=world.coordinator)
+    claimed = ProgrammeLedgerEntry.objects.filter(movement="claim").values_list("amount", flat=True)
+    assert sum(claimed) == Decimal("1600000.00") == Decimal("0.8") * 2 * MILLION
+
+
+@pytest.mark.django_db
+def test_the_per_loan_cap_bounds_the_claim_at_its_edge(world):
+    ProgrammeFactory(kind="risk_compensation", given_parameters={"cap_per_loan": "1000000"})
+    tranche = funded(world)
+    assert report(world, tranche, loss="1666666.67").amount == Decimal("1000000.00")
+
+
+@pytest.mark.django_db
+def test_a_claim_at_the_national_threshold_takes_two_national_coordinators(world):
+    """Given a claim of 1 200 000 with the threshold at 1 000 000, then the regional coordinator may not act,
+    a national one proposes (no money moves), the same one may not confirm, and a second confirms: the
+    ledger's claim is written then."""
+    ProgrammeFactory(kind="risk_compensation")
+    tranche = funded(world)
+    with override_settings(NATIONAL_THRESHOLD_YUAN=1_200_000):
+        claim = report(world, tranche)
+    assert claim.escalated and not tranche.request.escalated
+    with pytest.raises(PermissionDenied):
+        lc.approve_claim(claim_id=claim.pk, user=world.coordinator)
+    assert engine.available_actions(claim, world.national) == ["propose_approval", "reject"]
+    lc.approve_claim(claim_id=claim.pk, user=world.national)
+    claim.refresh_from_db()
+    assert (claim.status, claim.approval_proposed_by) == ("reported", world.national)
+    assert not ProgrammeLedgerEntry.objects.filter(movement="claim").exists()
+    with pytest.raises(PermissionDenied):
+        lc.approve_claim(claim_id=claim.pk, user=world.national)
+    lc.approve_claim(claim_id=claim.pk, user=world.national_2)
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    assert [a for a, _, _ in events_of(claim)] == ["report_default", "propose_approval", "confirm_approval"]
+    assert ProgrammeLedgerEntry.objects.get(movement="claim").amount == claim.amount
+
+
+@pytest.mark.django_db
+def test_who_sees_a_claim(world):
+    """Its institution and the coordinators in scope (national: all) see it; the SME, another bank and a
+    coordinator of another region do not, and the SME's timeline of the request leaves the claim out."""
+    ProgrammeFactory(kind="risk_compensation")
+    tranche = funded(world)
+    claim = report(world, tranche)
+    beijing = f.coordinator("coord-bj", regions=[world.beijing])
+    seen = {
+        name: selectors.claims_visible_to(user).filter(pk=claim.pk).exists()
+        for name, user in {
+            "bank X": world.bank_x_user,
+            "coordinator": world.coordinator,
+            "national": world.national,
+            "applicant A": world.applicant_a,
+            "bank Y": world.bank_y_user,
+            "beijing": beijing,
+        }.items()
+    }
+    assert seen == {
+        "bank X": True,
+        "coordinator": True,
+        "national": True,
+        "applicant A": False,
+        "bank Y": False,
+        "beijing": False,
+    }
+    for user in (world.applicant_a, world.bank_y_user, beijing):
+        with pytest.raises(NotFound):
+            lc.approve_claim(claim_id=claim.pk, user=user)
+    timeline = selectors.events_visible_to(world.applicant_a, tranche.request)
+    assert timeline and all(e.object_type != "loss_claim" for e in timeline)
+    assert all(e.object_type != "loss_claim" for e in selectors.applicant_events(tranche.request))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_paying_at_once_pay_once(committed_world):
+    """Given an approved claim, when two coordinators pay it at once, then one payment is made and the other
+    gets a conflict: the pool is never paid twice."""
+    world = committed_world
+    pool = ProgrammeFactory(kind="risk_compensation")
+    claim = report(world, funded(world))
+    lc.approve_claim(claim_id=claim.pk, user=world.coordinator)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def pay(user):
+        try:
+            start.wait(timeout=30)
+            lc.pay_claim(claim_id=claim.pk, user=user)
+            outcomes.append("paid")
+        except Conflict:
+            outcomes.append("conflict")
+        except BaseException as error:  # reported below: a thread's exception would otherwise vanish
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pay, args=(u,)) for u in (world.coordinator, world.national)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "paid"]
+    assert ProgrammeLedgerEntry.objects.filter(programme=pool, movement="pay").count() == 1
+    balance = selectors.programme_balance(pool.pk)
+    assert balance.available + balance.committed + balance.paid == balance.budget
