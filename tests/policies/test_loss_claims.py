@@ -25,7 +25,7 @@ MILLION = Decimal("1000000")
 
 
 def funded(world, enterprise=None):
-    """Bank X's 3 000 000-yuan first loan to enterprise A, funded today, with the risk pool's 60% committed."""
+    """Bank X's 3 000 000-yuan first loan to enterprise A, funded today, with each pool's 60% committed."""
     request = accepted(world, enterprise or world.enterprise_a)
     rq.record_funding(request_id=request.pk, user=world.bank_x_user)
     return request.tranches.get()
@@ -46,9 +46,10 @@ def events_of(claim) -> list[tuple[str, str, str]]:
 
 @pytest.mark.django_db
 def test_a_default_is_reported_approved_and_paid_through_the_engine_and_the_ledger_balances(world):
-    """Given a funded first loan with a risk pool's 1 800 000 committed, when bank X reports a 2 000 000 loss,
-    the coordinator approves and then pays the claim, then the claim is 60% of the loss, each step is one
-    audited transition, the ledger records a claim and a payment, and budget = available + committed + paid."""
+    """Given a funded first loan with a risk pool's 1 800 000 committed, when bank X reports a 2 000 000
+    loss, the coordinator approves and then pays the claim, then the claim is 60% of the loss, each step is
+    one audited transition, the ledger records a claim and a payment, and budget = available + committed +
+    paid."""
     pool = ProgrammeFactory(kind="risk_compensation", budget=10 * MILLION)
     tranche = funded(world)
     claim = report(world, tranche, note="borrower insolvent")
@@ -139,6 +140,7 @@ def test_who_may_report_a_default(world):
     (404); a tranche no pool covers is out of reach too; a second live claim on the pool is a conflict."""
     ProgrammeFactory(kind="risk_compensation")
     tranche = funded(world)
+    today = timezone.localdate()
     for user, error in (
         (world.coordinator, PermissionDenied),
         (world.national, PermissionDenied),
@@ -146,9 +148,9 @@ def test_who_may_report_a_default(world):
         (world.bank_y_user, NotFound),
     ):
         with pytest.raises(error):
-            lc.report_default(tranche_id=tranche.pk, user=user, loss="1000", defaulted_on=timezone.localdate())
+            lc.report_default(tranche_id=tranche.pk, user=user, loss="1000", defaulted_on=today)
     with pytest.raises(NotFound):
-        lc.report_default(tranche_id="x", user=world.bank_x_user, loss="1", defaulted_on=timezone.localdate())
+        lc.report_default(tranche_id="x", user=world.bank_x_user, loss="1", defaulted_on=today)
     report(world, tranche)
     with pytest.raises(Conflict):
         report(world, tranche)
