@@ -284,3 +284,68 @@ def test_two_coordinators_paying_at_once_pay_once(committed_world):
     assert ProgrammeLedgerEntry.objects.filter(programme=pool, movement="pay").count() == 1
     balance = selectors.programme_balance(pool.pk)
     assert balance.available + balance.committed + balance.paid == balance.budget
+
+
+# --- the console (DESIGN §10: coordinators act on claims through the engine's available actions) -------
+
+
+def _console(user):
+    from django.test import Client
+
+    from coordination.permissions import sync_coordinator_group
+
+    sync_coordinator_group().user_set.add(user)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(user)
+    return client
+
+
+def _admin_url(claim, view="change", *args):
+    from django.urls import reverse
+
+    return reverse(f"admin:coordination_lossclaim_{view}", args=[claim.pk, *args])
+
+
+@pytest.mark.django_db
+def test_the_coordinator_approves_then_pays_a_claim_in_the_console(world):
+    """Given a reported claim, when the Shanghai coordinator opens it in the console, then it offers the
+    engine's actions (approve, reject); approving and then paying through their pages moves the claim."""
+    ProgrammeFactory(kind="risk_compensation")
+    claim = report(world, funded(world))
+    client = _console(world.coordinator)
+    page = client.get(_admin_url(claim))
+    assert page.status_code == 200
+    tools = [tool["url"] for tool in page.context["coordination_tools"]]
+    assert tools == [
+        _admin_url(claim, "object_action", "approve"),
+        _admin_url(claim, "object_action", "reject"),
+    ]
+    assert client.get(tools[0]).status_code == 200
+    assert client.post(tools[0], {"reason": ""}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    client.post(_admin_url(claim, "object_action", "pay"), {"reason": ""})
+    claim.refresh_from_db()
+    assert claim.status == "paid"
+
+
+@pytest.mark.django_db
+def test_a_reject_in_the_console_needs_a_reason_and_a_refused_action_changes_nothing(world):
+    ProgrammeFactory(kind="risk_compensation")
+    claim = report(world, funded(world))
+    client = _console(world.coordinator)
+    assert client.post(_admin_url(claim, "object_action", "reject"), {"reason": ""}).status_code == 200
+    assert client.post(_admin_url(claim, "object_action", "pay"), {"reason": ""}).status_code == 200
+    claim.refresh_from_db()
+    assert claim.status == "reported"
+
+
+@pytest.mark.django_db
+def test_a_coordinator_of_another_region_does_not_find_the_claim_in_the_console(world):
+    ProgrammeFactory(kind="risk_compensation")
+    claim = report(world, funded(world))
+    client = _console(f.coordinator("coord-bj", regions=[world.beijing]))
+    assert client.get(_admin_url(claim)).status_code == 404
+    assert client.post(_admin_url(claim, "object_action", "approve"), {"reason": ""}).status_code == 404
+    claim.refresh_from_db()
+    assert claim.status == "reported"
