@@ -2,20 +2,24 @@
 tranche; the claim is computed within the caps, approved by a coordinator (maker-checker when escalated) or
 rejected, and paid; every step a transition of the engine, audited, with the ledger moving in its effects."""
 
+import contextlib
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coordination import selectors
-from coordination.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from coordination.models import LossClaim, ProgrammeLedgerEntry, TransitionEvent
 from coordination.services import financing_requests as rq
 from coordination.services import loss_claims as lc
+from coordination.services import policy_ledger as ledger
 from coordination.workflow import engine
 from tests import factories as f
 from tests.factories_policy import ProgrammeFactory
@@ -349,3 +353,72 @@ def test_a_coordinator_of_another_region_does_not_find_the_claim_in_the_console(
     assert client.post(_admin_url(claim, "object_action", "approve"), {"reason": ""}).status_code == 404
     claim.refresh_from_db()
     assert claim.status == "reported"
+
+
+# --- the ledger's random walk with defaults and claims through the workflow (issue 14 point 6) ----------
+
+
+class _Rollback(Exception):
+    pass
+
+
+CLAIM_MOVES = st.one_of(
+    st.tuples(
+        st.just("report"),
+        st.integers(0, 1),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("3200000"), places=2),
+    ),
+    st.tuples(st.sampled_from(["approve", "reject", "pay"]), st.integers(0, 1), st.just(None)),
+    st.tuples(
+        st.just("release"),
+        st.integers(0, 1),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2000000"), places=2),
+    ),
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=10,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(moves=st.lists(CLAIM_MOVES, min_size=1, max_size=10))
+def test_random_walks_of_defaults_and_claims_keep_the_ledger_balanced_and_within_the_caps(world, moves):
+    """Given a risk pool whose budget covers two funded loans of two enterprises, when any sequence of
+    reported defaults, approvals, rejections, payments and releases is tried (each happens or is refused),
+    then after every step budget = available + committed + paid, none negative, no tranche's claims beyond
+    its commitment, one live claim per loan, each within the pool's 60% of its loss."""
+    try:
+        with transaction.atomic():
+            pool = ProgrammeFactory(kind="risk_compensation", budget=Decimal("4000000"))
+            second = f.EnterpriseFactory(region=world.pudong, members=[world.applicant_a])
+            tranches = [funded(world), funded(world, second)]
+            for name, which, amount in moves:
+                tranche = tranches[which]
+                live = LossClaim.objects.filter(tranche=tranche).exclude(status="rejected").first()
+                with contextlib.suppress(DomainError):  # refused: the invariants must hold all the same
+                    if name == "report":
+                        report(world, tranche, loss=amount)
+                    elif name == "release":
+                        ledger.release(programme_id=pool.pk, tranche_id=tranche.pk, amount=amount)
+                    elif live is not None:
+                        step = {"approve": lc.approve_claim, "pay": lc.pay_claim}.get(name)
+                        if step is not None:
+                            step(claim_id=live.pk, user=world.coordinator)
+                        else:
+                            lc.reject_claim(claim_id=live.pk, user=world.coordinator, reason="walk")
+                balance = selectors.programme_balance(pool.pk)
+                assert balance.available + balance.committed + balance.paid == balance.budget
+                assert min(balance.available, balance.committed, balance.paid) >= 0
+                for each in tranches:
+                    committed, unpaid = selectors.tranche_commitment(pool.pk, each.pk)
+                    assert committed >= 0 and 0 <= unpaid <= committed
+                    claims = list(LossClaim.objects.filter(tranche=each).exclude(status="rejected"))
+                    assert len(claims) <= 1  # one live claim per loan and pool
+                    for claim in claims:
+                        assert claim.amount <= Decimal("0.6") * claim.loss + Decimal("0.01")
+            raise _Rollback
+    except _Rollback:
+        pass
