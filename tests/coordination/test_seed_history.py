@@ -17,7 +17,7 @@ from coordination.choices import RequestStatus
 from coordination.demo.history import history_counts, history_requests, seed_history
 from coordination.demo.seed import seed_demo
 from coordination.matching.proposal import propose
-from coordination.models import Delivery, Offer, OutboxMessage, Referral, TransitionEvent
+from coordination.models import Delivery, LossClaim, Offer, OutboxMessage, Referral, TransitionEvent
 from coordination.selectors.scoping import requests_visible_to
 from coordination.services import financing_requests as rq
 from coordination.services.admin_queues import queue_counts
@@ -83,6 +83,10 @@ def test_two_months_of_history_rest_in_every_state_within_the_window_and_keep_th
     assert queue_counts(requests_visible_to(national), now=end)["awaiting_confirmation"]
     assert not OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).exists()
     assert not Delivery.objects.exists()
+    # DESIGN §10: demo-bank reported one default on a loan a risk pool covers; it awaits approval.
+    claim = LossClaim.objects.get()
+    assert (claim.status, claim.reported_by.username) == ("reported", "demo-bank")
+    assert claim.amount > 0 and claim.created_at < end
 
     applicant, bank, bank_2 = users("demo-applicant", "demo-bank", "demo-bank-2")
     assert not history_requests().filter(enterprise__members=applicant).exists()
