@@ -54,6 +54,7 @@ from .institution import (  # noqa: F401
     with_teaser_data,
 )
 from .policy import (  # noqa: F401
+    budget_left_at,
     claimable_tranches,
     credits_by_version,
     enterprise_field_ids,

@@ -262,6 +262,7 @@ def _window_deal(offer: Offer, start: date, end: date) -> WindowDeal:
         offer_amount=offer.amount,
         offered_in_window=start <= day <= end,
         funded_amount=funded,
+        funded_on=tranche.funded_on if funded is not None else None,
         stage=enterprise.stage,
         size=size_class_of(enterprise) or UNCLASSIFIED,
         field_keys=tuple(sorted({_root_name(f) for f in enterprise.fields.all()})),
@@ -322,3 +323,12 @@ def other_public_compensation(claim: LossClaim) -> Decimal:
         .aggregate(total=Sum("amount"))["total"]
     )
     return total or Decimal(0)
+
+
+def budget_left_at(programme_id: int, budget: Decimal, day: date) -> Decimal:
+    """What the programme's budget still held when `day` began (local days): the budget less what its ledger
+    had committed and paid before. One query."""
+    sums = ProgrammeLedgerEntry.objects.filter(programme_id=programme_id, created_at__date__lt=day).aggregate(
+        committed=Sum("committed_change"), paid=Sum("paid_change")
+    )
+    return budget - (sums["committed"] or Decimal(0)) - (sums["paid"] or Decimal(0))
