@@ -97,6 +97,16 @@ class ObjectType(models.TextChoices):
     FINANCING_REQUEST = "financing_request", _("financing request")
     REFERRAL = "referral", _("referral")
     OFFER = "offer", _("offer")
+    LOSS_CLAIM = "loss_claim", _("loss claim")
+
+
+class ClaimStatus(models.TextChoices):
+    """A claim on a risk-compensation pool after a default (DESIGN §10)."""
+
+    REPORTED = "reported", _("Reported")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Action(models.TextChoices):
@@ -134,6 +144,8 @@ class Action(models.TextChoices):
     EXTEND_DEADLINE = "extend_deadline", pgettext_lazy("workflow action", "Extend the deadline")
     PROPOSE = "propose", pgettext_lazy("workflow action", "Propose to the lead enterprise")
     CONFIRM = "confirm", pgettext_lazy("workflow action", "Confirm and submit")
+    REPORT_DEFAULT = "report_default", pgettext_lazy("workflow action", "Report a default")
+    PAY = "pay", pgettext_lazy("workflow action", "Pay")
 
 
 def label_of(choices: type[models.TextChoices], value: str | None) -> str:

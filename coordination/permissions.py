@@ -38,6 +38,10 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     "coordination.change_policyprogramme",
     "coordination.delete_policyprogramme",
     "coordination.view_programmeledgerentry",
+    # Loss claims (DESIGN §10) in their regions: read-only records; this change permission opens the
+    # approve, reject and pay pages.
+    "coordination.view_lossclaim",
+    "coordination.change_lossclaim",
     # Their own scope, tokens, webhooks and settings: read-only here.
     "coordination.view_coordinatorscope",
     "coordination.view_apitoken",

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (each module registers its ModelAdmins)
     disclosures,
     financing_requests,
     lenders,
+    loss_claims,
     notifications,
     policy,
     projects,

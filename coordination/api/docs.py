@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _gettext
 from ..choices import Role
 from ..errors import Conflict
 from ..workflow.tables import (
+    CLAIM_TERMINAL,
+    CLAIM_TRANSITIONS,
     OFFER_TERMINAL,
     OFFER_TRANSITIONS,
     REFERRAL_TERMINAL,
@@ -70,6 +72,7 @@ MACHINES: tuple[tuple[str, str, Table, frozenset[str]], ...] = (
     ("financing_request", "Financing request", REQUEST_TRANSITIONS, REQUEST_TERMINAL),
     ("referral", "Referral", REFERRAL_TRANSITIONS, REFERRAL_TERMINAL),
     ("offer", "Offer", OFFER_TRANSITIONS, OFFER_TERMINAL),
+    ("loss_claim", "Loss claim", CLAIM_TRANSITIONS, CLAIM_TERMINAL),
 )
 
 WHO = {
@@ -153,7 +156,8 @@ def with_hint(conflict: Conflict, table: Table, refused: str, status: str) -> Co
 
 def _mermaid(title: str, table: Table, terminal: frozenset[str]) -> list[str]:
     sources = frozenset().union(*(spec.sources for spec in table.values()))
-    targets = {spec.target for spec in table.values()}
+    # A decision that keeps the status (a proposal) does not make its state one that is only entered.
+    targets = {spec.target for spec in table.values() if spec.sources != {spec.target}}
     lines = [f"## {title}", "", "```mermaid", "stateDiagram-v2"]
     lines += [f"    [*] --> {state}" for state in sorted(sources - targets)]
     for name, spec in table.items():
@@ -177,9 +181,10 @@ def workflow_markdown() -> str:
         "with the command's output).",
         "",
         "Each arrow is one action: `action (roles that may take it)`; `reason` marks actions that need one.",
-        "Through the API an action is `POST /api/v1/<requests|referrals|offers>/<id>/<action>/` (underscores",
-        "become hyphens). `system` actions happen on their own: screening right after `submit` and",
-        "`resubmit`, expiry at deadlines, `supersede` when another offer wins the tranche.",
+        "Through the API an action is `POST /api/v1/<requests|referrals|offers|loss-claims>/<id>/<action>/`",
+        "(underscores become hyphens). `system` actions happen on their own: screening right after `submit`",
+        "and `resubmit`, expiry at deadlines, `supersede` when another offer wins the tranche. A loss claim",
+        "is created by the institution's `report_default`.",
         "",
     ]
     for _object_type, title, table, terminal in MACHINES:

@@ -20,6 +20,7 @@ router.register("financing-requests", views.FinancingRequestViewSet, basename="f
 router.register("financing-packages", views.FinancingPackageViewSet, basename="financing-package")
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("offers", views.OfferViewSet, basename="offer")
+router.register("loss-claims", views.LossClaimViewSet, basename="loss-claim")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 router.register("innovation-credits", credits.InnovationCreditViewSet, basename="innovation-credit")

@@ -202,6 +202,35 @@ class FundingForm(BootstrapForm):
         }
 
 
+class DefaultForm(BootstrapForm):
+    """A default on a funded tranche that a risk pool covers (DESIGN §10); the claim is the service's to
+    compute. `pools`: the pools covering the tranche, as (id, name); a choice only when there are several."""
+
+    loss = wan_field(_("Principal lost (万元)"), help_text=_("At most the principal outstanding."))
+    defaulted_on = forms.DateField(label=_("Defaulted on"), widget=DateInput)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    programme = forms.TypedChoiceField(label=_("Risk pool"), coerce=int, required=False)
+
+    def __init__(self, *args, pools: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(pools) > 1:
+            self.fields["programme"].choices = list(pools)
+            self.fields["programme"].required = True
+        else:
+            del self.fields["programme"]
+
+    def report_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "loss": yuan(data["loss"]),
+            "defaulted_on": data["defaulted_on"],
+            "note": data["note"],
+            "programme_id": data.get("programme"),
+        }
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters (GET): status, instrument, and a search on the request's reference."""
 

@@ -27,7 +27,7 @@ from .messaging import (
     WebhookSubscription,
 )
 from .packages import FinancingPackage, PackageEvent, PackageTranche
-from .policy import PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
+from .policy import LossClaim, PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
 
 __all__ = [
     "ApiToken",
@@ -47,6 +47,7 @@ __all__ = [
     "FinancingRequest",
     "Holiday",
     "IdempotencyRecord",
+    "LossClaim",
     "Notification",
     "NotificationSetting",
     "Offer",

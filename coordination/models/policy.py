@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.choices import Stage
 from projects.models import MONEY, Region, TechField
 
-from ..choices import IssuerLevel, LedgerMovement, ProgrammeKind, SimulationStatus
+from ..choices import ClaimStatus, IssuerLevel, LedgerMovement, ProgrammeKind, SimulationStatus
 from ..policies.parameters import KIND_INSTRUMENTS, validated
 from .financing import AppendOnlyQuerySet
 
@@ -196,3 +196,84 @@ class PolicySimulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.window_from}–{self.window_until}"
+
+
+class LossClaim(models.Model):
+    """A default on a risk-compensated tranche, reported by the institution that funded it, and its claim on
+    the pool (DESIGN §10): reported → approved → paid, or rejected. Its status moves only through the
+    workflow engine; the ledger's claim and pay entries are the transitions' effects."""
+
+    request = models.ForeignKey(
+        "coordination.FinancingRequest",
+        on_delete=models.PROTECT,
+        related_name="loss_claims",
+        verbose_name=_("financing request"),
+    )
+    tranche = models.ForeignKey(
+        "coordination.Tranche",
+        on_delete=models.PROTECT,
+        related_name="loss_claims",
+        verbose_name=_("tranche"),
+    )
+    institution = models.ForeignKey(
+        "lenders.Institution",
+        on_delete=models.PROTECT,
+        related_name="loss_claims",
+        verbose_name=_("institution"),
+    )
+    programme = models.ForeignKey(
+        PolicyProgramme,
+        on_delete=models.PROTECT,
+        related_name="loss_claims",
+        verbose_name=_("policy programme"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED, editable=False
+    )
+    version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("version"))
+    loss = models.DecimalField(_("principal lost"), **MONEY)
+    defaulted_on = models.DateField(_("defaulted on"))
+    note = models.TextField(_("note"), blank=True)
+    # What the pool owes within its caps: computed at the report, fixed by the ledger's claim at approval.
+    amount = models.DecimalField(_("claim amount"), **MONEY, editable=False)
+    # At or above the national threshold, or on an escalated request: two national coordinators approve.
+    escalated = models.BooleanField(_("escalated to national level"), default=False, editable=False)
+    approval_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("approval proposed by"),
+    )
+    approval_proposed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("approval proposed at")
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("reported by"),
+    )
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("loss claim")
+        verbose_name_plural = _("loss claims")
+        constraints = [
+            models.CheckConstraint(condition=Q(loss__gt=0), name="loss_claim_loss_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="loss_claim_amount_non_negative"),
+            # One live claim per tranche and pool; a rejected one may be reported again.
+            models.UniqueConstraint(
+                fields=["tranche", "programme"],
+                condition=~Q(status=ClaimStatus.REJECTED),
+                name="loss_claim_one_live_per_pool",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("loss claim %(id)s on %(tranche)s") % {"id": self.pk, "tranche": self.tranche}

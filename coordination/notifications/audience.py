@@ -10,6 +10,7 @@ from ..choices import Role
 from ..models import (
     CoordinatorScope,
     FinancingRequest,
+    LossClaim,
     Offer,
     OutboxMessage,
     Referral,
@@ -24,7 +25,7 @@ User = get_user_model()
 # Transitions say whom they tell in their table row (`notify`); creations and deadlines are added here.
 APPLICANT_TOPICS = notified_topics(Role.APPLICANT) | {"offer.make"}
 INSTITUTION_TOPICS = notified_topics(Role.INSTITUTION) | {"referral.route"}
-COORDINATOR_TOPICS = notified_topics(Role.COORDINATOR) | {"deadline.escalate"}
+COORDINATOR_TOPICS = notified_topics(Role.COORDINATOR) | {"deadline.escalate", "loss_claim.report_default"}
 # Reminders go to whoever the waiting stage waits on.
 REMINDER_AUDIENCE = {
     "triage": "coordinator",
@@ -96,7 +97,7 @@ def audiences_for(message: OutboxMessage) -> list[Audience]:
         )
     if "coordinator" in roles:
         users = _coordinators_in_scope(request)
-        if topic == "financing_request.propose_approval":
+        if topic in {"financing_request.propose_approval", "loss_claim.propose_approval"}:
             proposer = TransitionEvent.objects.filter(pk=payload.get("event_id")).values_list(
                 "actor_id", flat=True
             )
@@ -132,6 +133,8 @@ def _institutions_concerned(topic: str, payload: dict, request: FinancingRequest
         return list(Referral.objects.filter(pk=object_id).values_list("institution_id", flat=True))
     if object_type == "offer":
         return list(Offer.objects.filter(pk=object_id).values_list("referral__institution_id", flat=True))
+    if object_type == "loss_claim":
+        return list(LossClaim.objects.filter(pk=object_id).values_list("institution_id", flat=True))
     # Request-level news (approval) goes to the institutions whose offers were accepted.
     return list(
         request.tranches.filter(accepted_offer__isnull=False).values_list(

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import OfferStatus, ReferralStatus, RequestStatus, Stage, label_of
+from ..choices import ClaimStatus, OfferStatus, ReferralStatus, RequestStatus, Stage, label_of
 
 TITLES: dict[str, Promise] = {
     "financing_request.submit": _("Request %(reference)s submitted"),
@@ -42,6 +42,12 @@ TITLES: dict[str, Promise] = {
     "offer.expire": _("%(reference)s: an offer expired"),
     "offer.accept": _("%(reference)s: your offer was accepted"),
     "offer.supersede": _("%(reference)s: your offer was not taken"),
+    "loss_claim.report_default": _("%(reference)s: a default was reported, a loss claim awaits approval"),
+    "loss_claim.propose_approval": _("%(reference)s: a loss claim's approval awaits your confirmation"),
+    "loss_claim.approve": _("%(reference)s: your loss claim was approved"),
+    "loss_claim.confirm_approval": _("%(reference)s: your loss claim was approved"),
+    "loss_claim.reject": _("%(reference)s: your loss claim was rejected"),
+    "loss_claim.pay": _("%(reference)s: your loss claim was paid"),
     # Joining an enterprise (DESIGN §1): `reference` is the enterprise's name.
     "enterprise.join_requested": _("%(reference)s: a user asks to join"),
     "enterprise.join_approved": _("%(reference)s: your request to join was approved"),
@@ -52,7 +58,12 @@ TITLES: dict[str, Promise] = {
 FALLBACK = _("%(reference)s: an update")
 
 # The status choices of each object the workflow moves (payload["object_type"]).
-STATUSES = {"financing_request": RequestStatus, "referral": ReferralStatus, "offer": OfferStatus}
+STATUSES = {
+    "financing_request": RequestStatus,
+    "referral": ReferralStatus,
+    "offer": OfferStatus,
+    "loss_claim": ClaimStatus,
+}
 
 
 def reader_language(language: str | None) -> str:

@@ -20,7 +20,14 @@ from ..models import (
     Tranche,
     TransitionEvent,
 )
-from .scoping import EnterpriseMembers, User, Viewer, applicant_reads_reason, coordinator_scope
+from .scoping import (
+    HIDDEN_FROM_APPLICANT,
+    EnterpriseMembers,
+    User,
+    Viewer,
+    applicant_reads_reason,
+    coordinator_scope,
+)
 
 
 def applicant_enterprises(user: User) -> QuerySet[Enterprise]:
@@ -98,7 +105,11 @@ def pending_deadlines(request_ids: list[int]) -> list[Deadline]:
 def applicant_events(request: FinancingRequest) -> list[TransitionEvent]:
     """The request's timeline as its applicant reads it (one query): every part's events, and only the
     reasons meant for the applicant (`applicant_reads_reason`); the others' words stay with them."""
-    events = list(TransitionEvent.objects.filter(request=request).order_by("created_at", "id"))
+    events = list(
+        TransitionEvent.objects.filter(request=request)
+        .exclude(object_type__in=HIDDEN_FROM_APPLICANT)
+        .order_by("created_at", "id")
+    )
     for event in events:
         if not applicant_reads_reason(f"{event.object_type}.{event.action}", event.actor_role):
             event.reason = ""

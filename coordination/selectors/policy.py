@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,8 +17,8 @@ from projects.credits.selectors import credits_by_version
 from projects.models import Enterprise, TechField
 from projects.regions import covered_q, covering_codes
 
-from ..choices import LedgerMovement, ProgrammeKind
-from ..models import Offer, PolicyProgramme, ProgrammeLedgerEntry, Tranche
+from ..choices import ClaimStatus, LedgerMovement, ProgrammeKind
+from ..models import LossClaim, Offer, PolicyProgramme, ProgrammeLedgerEntry, Tranche
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
 from ..policies.simulation import UNCLASSIFIED, WindowDeal
@@ -267,6 +267,7 @@ def _window_deal(offer: Offer, start: date, end: date) -> WindowDeal:
         offer_amount=offer.amount,
         offered_in_window=start <= day <= end,
         funded_amount=funded,
+        funded_on=tranche.funded_on if funded is not None else None,
         stage=enterprise.stage,
         size=size_class_of(enterprise) or UNCLASSIFIED,
         field_keys=tuple(sorted({_root_name(f) for f in enterprise.fields.all()})),
@@ -282,3 +283,57 @@ def ledger_committed(programme_id: int, start: date, end: date) -> Decimal:
         created_at__date__lte=end,
     ).aggregate(total=Sum("amount"))["total"]
     return total or Decimal(0)
+
+
+def risk_pools_on(tranche_id: int) -> list[PolicyProgramme]:
+    """The risk-compensation programmes with a commitment on the tranche (its cover), in id order. One
+    query."""
+    committed = ProgrammeLedgerEntry.objects.filter(
+        programme_id=OuterRef("pk"), tranche_id=tranche_id, movement=LedgerMovement.COMMIT
+    )
+    return list(
+        PolicyProgramme.objects.filter(kind=ProgrammeKind.RISK_COMPENSATION)
+        .filter(Exists(committed))
+        .select_related("region")
+        .order_by("pk")
+    )
+
+
+def claimable_tranches(user: User) -> QuerySet[Tranche]:
+    """The funded tranches of the user's institutions that a risk pool covers: where a default is reported."""
+    if not user.is_authenticated:
+        return Tranche.objects.none()
+    covered = ProgrammeLedgerEntry.objects.filter(
+        tranche_id=OuterRef("pk"),
+        movement=LedgerMovement.COMMIT,
+        programme__kind=ProgrammeKind.RISK_COMPENSATION,
+    )
+    return (
+        Tranche.objects.filter(
+            funded_on__isnull=False, accepted_offer__referral__institution__members=user.pk
+        )
+        .filter(Exists(covered))
+        .select_related("request__enterprise", "accepted_offer__referral__institution")
+        .order_by("-funded_on", "-pk")
+    )
+
+
+def other_public_compensation(claim: LossClaim) -> Decimal:
+    """What the other live claims on the same loss (the tranche's claims on other pools) ask of public money:
+    the 80% cap counts all public compensation together. One query."""
+    total = (
+        LossClaim.objects.filter(tranche_id=claim.tranche_id)
+        .exclude(pk=claim.pk)
+        .exclude(status=ClaimStatus.REJECTED)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return total or Decimal(0)
+
+
+def budget_left_at(programme_id: int, budget: Decimal, day: date) -> Decimal:
+    """What the programme's budget still held when `day` began (local days): the budget less what its ledger
+    had committed and paid before. One query."""
+    sums = ProgrammeLedgerEntry.objects.filter(programme_id=programme_id, created_at__date__lt=day).aggregate(
+        committed=Sum("committed_change"), paid=Sum("paid_change")
+    )
+    return budget - (sums["committed"] or Decimal(0)) - (sums["paid"] or Decimal(0))

@@ -13,6 +13,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from lenders.models import Institution
 from projects.credits.selectors import current_credit_prefetch, published_scores_prefetch
 from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
 from projects.regions import covered_q, covers
@@ -25,6 +26,7 @@ from ..models import (
     Delivery,
     EnterpriseJoinRequest,
     FinancingRequest,
+    LossClaim,
     NotificationSetting,
     Offer,
     Referral,
@@ -218,6 +220,39 @@ def _roles(
     return roles
 
 
+def claims_visible_to(user: User) -> QuerySet[LossClaim]:
+    """DESIGN §10: a loss claim is its institution's and the coordinators' in scope (national: all); the
+    SME whose loan defaulted does not see it."""
+    if not user.is_authenticated:
+        return LossClaim.objects.none()
+    scope = coordinator_scope(user)
+    if scope and scope.national:
+        return LossClaim.objects.all()
+    query = Q(
+        Exists(
+            Institution.members.through.objects.filter(
+                institution_id=OuterRef("institution_id"), user_id=user.pk
+            )
+        )
+    )
+    if scope:
+        query |= region_q(scope, "request__enterprise__region__code")
+    return LossClaim.objects.filter(query)
+
+
+def roles_on_claim(user: User, claim: LossClaim) -> set[str]:
+    """The roles `user` holds towards a loss claim (never the applicant's); empty: out of their scope."""
+    if not user.is_authenticated:
+        return set()
+    roles: set[str] = set()
+    scope = coordinator_scope(user)
+    if scope and scope_covers_region(scope, claim.request.enterprise.region):
+        roles.add(Role.COORDINATOR)
+    if claim.institution.members.filter(pk=user.pk).exists():
+        roles.add(Role.INSTITUTION)
+    return roles
+
+
 def roles_on_request(user: User, request: FinancingRequest) -> set[str]:
     """The roles `user` holds towards this request; empty means it is out of their scope."""
     if not user.is_authenticated:
@@ -267,9 +302,14 @@ class Viewer:
             )
         return self._institution_request_ids
 
-    def roles_on(self, obj: FinancingRequest | Referral | Offer) -> set[str]:
+    def roles_on(self, obj: FinancingRequest | Referral | Offer | LossClaim) -> set[str]:
         if isinstance(obj, FinancingRequest):
             return self._roles_on_request(obj)
+        if isinstance(obj, LossClaim):
+            roles = self._roles_on_request(obj.request) & {Role.COORDINATOR}
+            if obj.institution_id in self.institution_ids:
+                roles.add(Role.INSTITUTION)
+            return roles
         institution_id = obj.institution_id if isinstance(obj, Referral) else obj.referral.institution_id
         roles = self._roles_on_request(obj.request) - {Role.INSTITUTION}
         if institution_id in self.institution_ids:
@@ -328,6 +368,10 @@ REASONS_FOR_APPLICANT = frozenset(
 )
 
 
+# The parts of a request its applicant never reads, not even that they exist (DESIGN §10: loss claims).
+HIDDEN_FROM_APPLICANT = ("loss_claim",)
+
+
 def applicant_reads_reason(topic: str, actor_role: str | None) -> bool:
     """Whether an applicant reads the reason of an event `topic` ("object_type.action") taken by `actor_role`.
 
@@ -364,6 +408,8 @@ def events_visible_to(user: Account, request: FinancingRequest) -> list[Transiti
         TransitionEvent.objects.filter(request=request).select_related("actor").order_by("created_at", "id")
     )
     parts = _parts_visible_to(user, request, roles)
+    if _reads_as_applicant(user, roles):
+        events = events.exclude(object_type__in=HIDDEN_FROM_APPLICANT)
     visible = list(events if parts is None else events.filter(parts))
     if _reads_as_applicant(user, roles):
         for event in visible:

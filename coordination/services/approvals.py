@@ -7,49 +7,63 @@ from django.utils import timezone
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..models import FinancingRequest
 from ..workflow import engine, rules
+from ..workflow.rules import Approvable
 from .amounts import as_money
 from .funding import checked_funding
 from .locking import act_on_request
 from .policy_ledger import commit_policy_support
 
 
+def approval_step(escalated: bool, proposed_by_id: int | None) -> str:
+    """Which approval action a call means: one coordinator approves; when escalated the first national
+    coordinator proposes (maker) and a second confirms (checker). Read before the lock, so two approvals
+    racing on the same state give one success and one conflict rather than a proposal confirmed by its
+    racer."""
+    if not escalated:
+        return "approve"
+    return "propose_approval" if proposed_by_id is None else "confirm_approval"
+
+
+def take_approval_step(obj: Approvable, action: str, *, user, reason: str, idempotency_key: str) -> None:
+    """Apply the step on the locked object; the escalation and maker-checker are the table's rules
+    (workflow/rules.py), checked by the engine."""
+    proposer = obj.approval_proposed_by_id
+    if action == "propose_approval":
+        engine.transition(obj, action, user=user, reason=reason, idempotency_key=idempotency_key)
+        obj.approval_proposed_by = user
+        obj.approval_proposed_at = timezone.now()
+        obj.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
+    else:
+        engine.transition(
+            obj,
+            action,
+            user=user,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            data={"proposed_by": proposer} if proposer else None,
+        )
+
+
+def cancel_approval_step(obj: Approvable, *, user, reason: str, idempotency_key: str) -> None:
+    engine.transition(obj, "cancel_approval", user=user, reason=reason, idempotency_key=idempotency_key)
+    obj.approval_proposed_by = None
+    obj.approval_proposed_at = None
+    obj.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
+
+
 def approve_request(
     *, request_id: int, user, reason: str = "", idempotency_key: str = ""
 ) -> FinancingRequest:
-    """Approve; for escalated requests the first national coordinator proposes and a second confirms.
-
-    Which of the two a call means is read before the lock, so two approvals racing on the same
-    state give one success and one conflict rather than a proposal confirmed by its racer.
-    """
+    """Approve; for escalated requests the first national coordinator proposes and a second confirms."""
     seen = (
         FinancingRequest.objects.filter(pk=request_id).values("escalated", "approval_proposed_by_id").first()
     )
     if seen is None:
         raise NotFound()
-    if not seen["escalated"]:
-        action = "approve"
-    elif seen["approval_proposed_by_id"] is None:
-        action = "propose_approval"
-    else:
-        action = "confirm_approval"
+    action = approval_step(seen["escalated"], seen["approval_proposed_by_id"])
 
     def body(request):
-        # Escalation and maker-checker are the table's rules (workflow/rules.py), checked by the engine.
-        proposer = request.approval_proposed_by_id
-        if action == "propose_approval":
-            engine.transition(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
-            request.approval_proposed_by = user
-            request.approval_proposed_at = timezone.now()
-            request.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
-        else:
-            engine.transition(
-                request,
-                action,
-                user=user,
-                reason=reason,
-                idempotency_key=idempotency_key,
-                data={"proposed_by": proposer} if proposer else None,
-            )
+        take_approval_step(request, action, user=user, reason=reason, idempotency_key=idempotency_key)
 
     # One idempotency action for the three steps: a retried proposal must replay, not turn into a
     # "confirm" that the key's record does not match.
@@ -60,12 +74,7 @@ def cancel_approval_proposal(
     *, request_id: int, user, reason: str, idempotency_key: str = ""
 ) -> FinancingRequest:
     def body(request):
-        engine.transition(
-            request, "cancel_approval", user=user, reason=reason, idempotency_key=idempotency_key
-        )
-        request.approval_proposed_by = None
-        request.approval_proposed_at = None
-        request.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
+        cancel_approval_step(request, user=user, reason=reason, idempotency_key=idempotency_key)
 
     return act_on_request("cancel_approval", request_id, user, idempotency_key, body)
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import IdempotencyMismatch, NotFound
-from ..models import FinancingRequest, Offer, Referral
+from ..models import FinancingRequest, LossClaim, Offer, Referral
 from .idempotency import claim
 
 T = TypeVar("T")
@@ -56,6 +56,17 @@ def lock_offer(offer_id: int) -> Offer:
     )
     offer.referral.request = offer.request = request
     return offer
+
+
+def lock_claim(claim_id: int) -> LossClaim:
+    request = lock_request(_request_id_of(LossClaim, claim_id))
+    claim = (
+        LossClaim.objects.select_for_update(of=("self",))
+        .select_related("institution", "programme", "tranche")
+        .get(pk=claim_id)
+    )
+    claim.request = claim.tranche.request = request
+    return claim
 
 
 def with_idempotency(

@@ -206,8 +206,10 @@ def _replayed(simulation: PolicySimulation) -> dict:
         if percent >= reported + 5:
             reported = percent
             _set_progress(simulation.pk, percent)
-    current = replay(terms, rows)
-    changed = replay(changed_terms(terms, simulation.changes), rows)
+    # Both sides spend what the version's budget still held when the window opened, as the ledger did.
+    budget_left = selectors.budget_left_at(row.pk, row.budget, start)
+    current = replay(terms, rows, budget_left=budget_left)
+    changed = replay(changed_terms(terms, simulation.changes), rows, budget_left=budget_left)
     return {
         "offers_read": total,
         "ledger_committed": str(selectors.ledger_committed(row.pk, start, end)),

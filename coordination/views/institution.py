@@ -30,6 +30,7 @@ from ..errors import DomainError, NotFound, ValidationFailed
 from ..forms.institution import (
     AskForm,
     DeclineForm,
+    DefaultForm,
     FundingForm,
     OfferForm,
     QueueFilterForm,
@@ -38,6 +39,7 @@ from ..forms.institution import (
 from ..models import Referral
 from ..services import documents as document_services
 from ..services import financing_requests as request_services
+from ..services import loss_claims as claim_services
 from ..services import referrals as referral_services
 from ..workflow import engine
 from ..workflow.business_days import SHANGHAI, BusinessCalendar
@@ -222,7 +224,14 @@ def _detail(
         own_accepted = (
             tranche.accepted_offer is not None and tranche.accepted_offer.referral_id == referral.pk
         )
+        covered = own_accepted and selectors.claimable_tranches(user).filter(pk=tranche.pk).exists()
+        pools = [(p.pk, p.name) for p in selectors.risk_pools_on(tranche.pk)] if covered else []
         context.update(
+            can_report_default=covered,
+            default_form=bound.get("default") or DefaultForm(pools=pools),
+            claims=list(selectors.claims_visible_to(user).filter(tranche=tranche).select_related("programme"))
+            if own_accepted
+            else [],
             enterprise=enterprise,
             evaluations=evaluations,
             credit=prefetched_current_credit(enterprise),
@@ -374,6 +383,50 @@ def record_funding(request: HttpRequest, pk: int) -> HttpResponse:
         key="funding",
         done=_("Funding recorded."),
     )
+
+
+@login_required
+@require_POST
+def report_default(request: HttpRequest, pk: int) -> HttpResponse:
+    """A default on the referral's funded tranche, when a risk pool covers it (DESIGN §10)."""
+    viewer = _member_viewer(request)
+    referral = _referral(request, pk)
+    pools = [(p.pk, p.name) for p in selectors.risk_pools_on(referral.tranche_id)]
+    form = DefaultForm(request.POST, pools=pools)
+    if not form.is_valid():
+        return _detail(request, viewer, referral, {"default": form}, status=400)
+    return _run(
+        request,
+        viewer,
+        referral,
+        lambda: claim_services.report_default(
+            tranche_id=referral.tranche_id, user=request.user, **form.report_arguments()
+        ),
+        form=form,
+        key="default",
+        done=_("Default reported: the claim on the risk pool awaits a coordinator's approval."),
+    )
+
+
+@login_required
+def claims(request: HttpRequest) -> HttpResponse:
+    """The institution's loss claims, newest first, with their status (DESIGN §10)."""
+    viewer = _member_viewer(request)
+    rows = (
+        selectors.claims_visible_to(request.user)
+        .select_related("request", "tranche", "programme")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    referral_ids = dict(
+        Referral.objects.filter(
+            tranche__in=[claim.tranche_id for claim in page],
+            institution_id__in=viewer.institution_ids,
+        ).values_list("tranche_id", "pk")
+    )
+    for claim in page:
+        claim.referral_id = referral_ids.get(claim.tranche_id)
+    return render(request, "institution/claims.html", {"page": page})
 
 
 @login_required

@@ -15,6 +15,8 @@ urlpatterns = [
     path("referrals/<int:pk>/offer/", institution.offer, name="offer"),
     path("referrals/<int:pk>/decline/", institution.decline, name="decline"),
     path("referrals/<int:pk>/funding/", institution.record_funding, name="funding"),
+    path("referrals/<int:pk>/default/", institution.report_default, name="default"),
+    path("claims/", institution.claims, name="claims"),
     path(
         "referrals/<int:pk>/offers/<int:offer_id>/withdraw/",
         institution.withdraw_offer,

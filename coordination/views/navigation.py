@@ -40,6 +40,7 @@ def links_for(request: HttpRequest) -> list[NavLink]:
     if Role.INSTITUTION in roles:
         wanted.append(("institution:queue", _("Referrals")))
         wanted.append(("institution:performance", _("Performance")))
+        wanted.append(("institution:claims", _("Loss claims")))
         if selectors.manages_an_institution(user):
             wanted += [("institution:products", _("Products")), ("institution:team", _("Team"))]
     if user.is_staff:

@@ -25,7 +25,7 @@ from .evaluation_files import XLSX
 from .forms import add_domain_error
 from .simulation_forms import SimulationForm
 
-MEASURES = ("deals", "fundings", "enterprises", "expected", "committed")
+MEASURES = ("deals", "fundings", "enterprises", "expected", "committed", "refused")
 
 
 def _coordinator(request: HttpRequest) -> None:
@@ -136,7 +136,14 @@ def detail(request: HttpRequest, simulation_id: int) -> HttpResponse:
 
 
 def _headers() -> list[str]:
-    names = [_("deals"), _("fundings"), _("enterprises"), _("expected cost"), _("committed cost")]
+    names = [
+        _("deals"),
+        _("fundings"),
+        _("enterprises"),
+        _("expected cost"),
+        _("committed cost"),
+        _("fundings the budget refused"),
+    ]
     return (
         [_("Group")]
         + [f"{name} ({_('current')})" for name in names]
@@ -145,7 +152,8 @@ def _headers() -> list[str]:
 
 
 def _numbers(figures: dict) -> list:
-    return [float(figures[m]) if m in ("expected", "committed") else figures[m] for m in MEASURES]
+    # A result stored before the budget applied has no `refused`: none was counted.
+    return [float(figures[m]) if m in ("expected", "committed") else figures.get(m, 0) for m in MEASURES]
 
 
 @login_required

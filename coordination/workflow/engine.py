@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import selectors
 from ..choices import (
     Action,
+    ClaimStatus,
     ObjectType,
     OfferStatus,
     ReferralStatus,
@@ -25,12 +26,14 @@ from ..choices import (
     lower_first,
 )
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from ..models import FinancingRequest, Offer, Referral, TransitionEvent
+from ..models import FinancingRequest, LossClaim, Offer, Referral, TransitionEvent
 from . import rules
 from .deadlines import cancel_deadlines, open_deadlines
 from .outbox import enqueue_many
 from .rules import Subject
 from .tables import (
+    CLAIM_STAGES,
+    CLAIM_TRANSITIONS,
     OFFER_STAGES,
     OFFER_TRANSITIONS,
     REFERRAL_STAGES,
@@ -63,14 +66,22 @@ OFFER = Machine(
     lambda user, obj: selectors.roles_on_referral(user, obj.referral),
     lambda obj: obj.request,
 )
-MACHINES = {FinancingRequest: REQUEST, Referral: REFERRAL, Offer: OFFER}
+# SMEs hold no role on a claim (DESIGN §10): its institution and the coordinators in scope do.
+LOSS_CLAIM = Machine(
+    "loss_claim", CLAIM_TRANSITIONS, CLAIM_STAGES, selectors.roles_on_claim, lambda obj: obj.request
+)
+MACHINES = {FinancingRequest: REQUEST, Referral: REFERRAL, Offer: OFFER, LossClaim: LOSS_CLAIM}
 
 ROLE_PREFERENCE = (Role.COORDINATOR, Role.INSTITUTION, Role.APPLICANT)
 
 
 def status_label(object_type: str, status: str) -> str:
     """A status in words, in the active language (the labels of the object's status choices)."""
-    statuses: dict[str, type[TextChoices]] = {"referral": ReferralStatus, "offer": OfferStatus}
+    statuses: dict[str, type[TextChoices]] = {
+        "referral": ReferralStatus,
+        "offer": OfferStatus,
+        "loss_claim": ClaimStatus,
+    }
     return label_of(statuses.get(object_type, RequestStatus), status)
 
 
@@ -303,7 +314,7 @@ def _audit_many(
     moved = [obj for obj in objs if machine.stages.get(obj.status) != old_stage]
     if moved:
         # Overdue belonged to the stage that was just left.
-        overdue = [item for item in moved if not isinstance(item, Offer) and item.overdue]
+        overdue = [item for item in moved if isinstance(item, FinancingRequest | Referral) and item.overdue]
         if overdue:
             type(overdue[0]).objects.filter(pk__in=[item.pk for item in overdue]).update(overdue=False)
             for item in overdue:

@@ -8,7 +8,7 @@ letters, so a new row never breaks a page (and the tests name the rows still to 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import OfferStatus, ReferralStatus, RequestStatus
+from ..choices import ClaimStatus, OfferStatus, ReferralStatus, RequestStatus
 
 # What happened, as the audit records it: (object type, action) → words.
 EVENT_WORDS: dict[tuple[str, str], Promise] = {
@@ -46,6 +46,13 @@ EVENT_WORDS: dict[tuple[str, str], Promise] = {
     ("offer", "withdraw"): _("withdrawn by the institution"),
     ("offer", "supersede"): _("superseded by another offer"),
     ("offer", "expire"): _("expired"),
+    ("loss_claim", "report_default"): _("default reported by the institution"),
+    ("loss_claim", "approve"): _("claim approved"),
+    ("loss_claim", "propose_approval"): _("approval proposed (maker)"),
+    ("loss_claim", "confirm_approval"): _("approval confirmed (checker)"),
+    ("loss_claim", "cancel_approval"): _("approval proposal cancelled"),
+    ("loss_claim", "reject"): _("claim rejected"),
+    ("loss_claim", "pay"): _("claim paid"),
 }
 
 # What a button taking a request's action says.
@@ -68,18 +75,21 @@ REQUEST_ACTION_VERBS: dict[str, Promise] = {
     "close": _("Close"),
     "withdraw": _("Withdraw"),
     "expire": _("Expire"),
+    "pay": _("Pay"),
 }
 
 OBJECT_WORDS: dict[str, Promise] = {
     "financing_request": _("request"),
     "referral": _("referral"),
     "offer": _("offer"),
+    "loss_claim": _("loss claim"),
 }
 
 STATUS_CHOICES = {
     "financing_request": RequestStatus,
     "referral": ReferralStatus,
     "offer": OfferStatus,
+    "loss_claim": ClaimStatus,
 }
 
 

@@ -26,15 +26,19 @@ from ..models import (
     Disclosure,
     DisclosureAction,
     FinancingRequest,
+    LossClaim,
     Offer,
     Referral,
     Tranche,
     TransitionEvent,
 )
+from . import ledger
 
 Apply = Callable[..., Any]
 # What the workflow's tables move: each has a status, a version and its request.
-Subject = FinancingRequest | Referral | Offer
+Subject = FinancingRequest | Referral | Offer | LossClaim
+# What is approved by one coordinator, or by two national ones when escalated (maker, then checker).
+Approvable = FinancingRequest | LossClaim
 LIVE_REFERRAL = frozenset({ReferralStatus.SENT, ReferralStatus.REVIEWING, ReferralStatus.INFO_REQUESTED})
 
 
@@ -67,23 +71,29 @@ def holds_national_scope(user_id: int) -> bool:
     return bool(scopes.values_list("national", flat=True).first())
 
 
+def escalated(obj: Subject) -> bool:
+    """A loss claim carries its own escalation (set when it is reported); the rest their request's."""
+    return obj.escalated if isinstance(obj, LossClaim) else request_of(obj).escalated
+
+
 def escalated_needs_national(obj: Subject, user, role: str) -> None:
     """DESIGN.md §3: at or above the threshold, or for a national major task, national coordinators act."""
     # The engine has just read the actor's scope (and cached it on the user): no second read.
     scope = selectors.coordinator_scope(user)
-    if role == Role.COORDINATOR and request_of(obj).escalated and not (scope and scope.national):
+    if role == Role.COORDINATOR and escalated(obj) and not (scope and scope.national):
         raise PermissionDenied(_("This request is escalated to national coordinators."))
 
 
-# --- maker-checker (DESIGN.md §3: two different national coordinators approve an escalated request) --
+# --- maker-checker (DESIGN.md §3: two different national coordinators approve an escalated request, and
+# §10 an escalated loss claim, by the same rows and these same rules) ----------------------------------
 
 
-def single_approval(obj: FinancingRequest, user, role: str) -> None:
+def single_approval(obj: Approvable, user, role: str) -> None:
     if obj.escalated:
         raise Conflict(_("The request was escalated meanwhile; approval now takes two coordinators."))
 
 
-def maker_proposes(obj: FinancingRequest, user, role: str) -> None:
+def maker_proposes(obj: Approvable, user, role: str) -> None:
     if not obj.escalated:
         raise Conflict(_("One coordinator approves this request: approve it."), code="not_escalated")
     if obj.approval_proposed_by_id is not None:
@@ -93,12 +103,12 @@ def maker_proposes(obj: FinancingRequest, user, role: str) -> None:
         )
 
 
-def proposal_pending(obj: FinancingRequest, user, role: str) -> None:
+def proposal_pending(obj: Approvable, user, role: str) -> None:
     if obj.approval_proposed_by_id is None:
         raise Conflict(_("There is no pending approval proposal."), code="no_proposal")
 
 
-def checker_confirms(obj: FinancingRequest, user, role: str) -> None:
+def checker_confirms(obj: Approvable, user, role: str) -> None:
     if obj.approval_proposed_by_id is None:
         raise Conflict(_("The approval proposal was cancelled meanwhile."), code="no_proposal")
     if obj.approval_proposed_by_id == user.pk:
@@ -247,4 +257,31 @@ def disclose_to_institution(referral: Referral, apply: Apply, event: TransitionE
         action=DisclosureAction.OPEN,
         categories=[DisclosedData.PROFILE, DisclosedData.FINANCIALS],
         created_at=event.created_at,
+    )
+
+
+# --- loss claims (DESIGN §10: a default on a risk-compensated tranche, claimed on the pool and paid) -----
+
+
+def claim_on_pool(claim: LossClaim, apply: Apply, event: TransitionEvent) -> None:
+    """At approval the claim is written to the pool's ledger, within the caps as they stand now (the other
+    public compensation of the same loss, what is still committed on the tranche): that is what is owed."""
+    entry = ledger.claim_loss(
+        programme_id=claim.programme_id,
+        tranche_id=claim.tranche_id,
+        loss=claim.loss,
+        other_public=selectors.other_public_compensation(claim),
+        reason=gettext("Loss claim %(claim)s approved.") % {"claim": claim.pk},
+    )
+    claim.amount = entry.amount
+    claim.save(update_fields=["amount", "updated_at"])
+
+
+def pay_claim(claim: LossClaim, apply: Apply, event: TransitionEvent) -> None:
+    """Payment turns the claimed commitment into paid: the budget identity holds through it."""
+    ledger.pay(
+        programme_id=claim.programme_id,
+        tranche_id=claim.tranche_id,
+        amount=claim.amount,
+        reason=gettext("Loss claim %(claim)s paid.") % {"claim": claim.pk},
     )

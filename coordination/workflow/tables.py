@@ -8,7 +8,16 @@ Adding a transition touches this table and its rules, nothing else.
 from collections.abc import Set
 from dataclasses import dataclass
 
-from ..choices import DeadlineKind, OfferStatus, PackageStatus, ReferralStatus, RequestStatus, Role, Stage
+from ..choices import (
+    ClaimStatus,
+    DeadlineKind,
+    OfferStatus,
+    PackageStatus,
+    ReferralStatus,
+    RequestStatus,
+    Role,
+    Stage,
+)
 from .rules import LIVE_REFERRAL
 
 A, I, C, S = Role.APPLICANT, Role.INSTITUTION, Role.COORDINATOR, Role.SYSTEM  # noqa: E741 - table shorthand
@@ -155,10 +164,42 @@ PACKAGE_TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
+L = ClaimStatus
+# DESIGN §10: the institution reports a default (the claim's creation, `report_default`); a coordinator
+# approves it, by maker-checker when escalated (the request's rows and rules), or rejects it; then it is paid.
+CLAIM_TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t(
+            "approve",
+            {L.REPORTED},
+            L.APPROVED,
+            {C},
+            guards=("single_approval",),
+            effects=("claim_on_pool",),
+            notify={I},
+        ),
+        _t("propose_approval", {L.REPORTED}, L.REPORTED, {C}, guards=("maker_proposes",), notify={C}),
+        _t(
+            "confirm_approval",
+            {L.REPORTED},
+            L.APPROVED,
+            {C},
+            guards=("checker_confirms",),
+            effects=("claim_on_pool",),
+            notify={I},
+        ),
+        _t("cancel_approval", {L.REPORTED}, L.REPORTED, {C}, True, guards=("proposal_pending",)),
+        _t("reject", {L.REPORTED}, L.REJECTED, {C}, reason=True, notify={I}),
+        _t("pay", {L.APPROVED}, L.PAID, {C}, effects=("pay_claim",), notify={I}),
+    ]
+}
+
 TABLES_BY_OBJECT_TYPE = {
     "financing_request": REQUEST_TRANSITIONS,
     "referral": REFERRAL_TRANSITIONS,
     "offer": OFFER_TRANSITIONS,
+    "loss_claim": CLAIM_TRANSITIONS,
 }
 
 
@@ -175,6 +216,7 @@ def notified_topics(role: str) -> set[str]:
 REQUEST_TERMINAL = frozenset({R.CLOSED, R.REJECTED, R.WITHDRAWN, R.EXPIRED})
 REFERRAL_TERMINAL = frozenset({F.DECLINED, F.EXPIRED, F.WITHDRAWN, F.SUPERSEDED})
 OFFER_TERMINAL = frozenset({O.ACCEPTED, O.WITHDRAWN, O.SUPERSEDED, O.EXPIRED})
+CLAIM_TERMINAL = frozenset({L.PAID, L.REJECTED})
 
 # Which waiting stage (and so which deadlines) each status is in; statuses not listed wait on nobody.
 REQUEST_STAGES: dict[str, str] = {
@@ -189,6 +231,7 @@ REFERRAL_STAGES: dict[str, str] = {
     F.INFO_REQUESTED: Stage.APPLICANT_ANSWER,
 }
 OFFER_STAGES: dict[str, str] = {O.OPEN: Stage.OFFER_VALIDITY}
+CLAIM_STAGES: dict[str, str] = {}  # a claim's approval keeps no service-level time
 
 # What happens at a stage's due time: expiry only where the tables above have an `expire` action.
 STAGE_DEADLINE_KINDS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -10,6 +10,9 @@
 - `triage_b`    applicant B's (Beijing) request in triage
 - `routed_b`    applicant B's request routed to bank X and bank Y: X declined with a note (`ref_xb`),
                 Y's referral is still `sent` (`ref_yb`)
+- `claim_a`     bank X's reported loss claim on `accepted_a`'s tranche, on the national risk pool `pool_a`;
+                the tranche is marked paid out (the request itself stays `offer_accepted`) and a second
+                pool, `pool_b`, covers it too, with no claim yet
 
 - `package_draft`, `package_proposed`  the Shanghai coordinator's packages for the major task (led by
                 enterprise A): one still a draft, one proposed to enterprise A; each a 3 000 000-yuan credit
@@ -30,11 +33,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from coordination.models import Notification, Offer, Referral, WebhookSubscription
+from coordination.models import Notification, Offer, Referral, Tranche, WebhookSubscription
 from coordination.services import financing_requests as rq
 from coordination.services import packages as ps
+from coordination.services import policy_ledger as ledger
 from coordination.services import referrals as rs
 from coordination.services.enterprises import request_to_join
+from coordination.services.loss_claims import report_default
 from coordination.services.tokens import issue_token
 from tests import factories as f
 from tests.conftest import World
@@ -194,6 +199,21 @@ def build_state() -> State:
         for _ in range(2)
     )
     ps.propose_package(user=world.coordinator, package_id=package_proposed.pk)
+    # Two national risk pools cover accepted_a's tranche, marked paid out; bank X claimed on the first.
+    pool_a = ProgrammeFactory(kind="risk_compensation")
+    pool_b = ProgrammeFactory(kind="risk_compensation")
+    for pool in (pool_a, pool_b):
+        ledger.commit(programme_id=pool.pk, tranche_id=ref_x2.tranche_id, amount="1800000")
+    Tranche.objects.filter(pk=ref_x2.tranche_id).update(
+        funded_amount=Decimal("3000000"), funded_on=timezone.localdate()
+    )
+    claim_a = report_default(
+        tranche_id=ref_x2.tranche_id,
+        user=world.bank_x_user,
+        loss="1000000",
+        defaulted_on=timezone.localdate(),
+        programme_id=pool_a.pk,
+    )
     # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
     world.enterprise_a.managers.add(a)
     join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
@@ -205,6 +225,9 @@ def build_state() -> State:
         credit_b=credit_b.pk,
         programme_sh=programme_sh.pk,
         programme_bj=programme_bj.pk,
+        pool_a=pool_a.pk,
+        pool_b=pool_b.pk,
+        claim_a=claim_a.pk,
         enterprise_a=world.enterprise_a.pk,
         enterprise_b=world.enterprise_b.pk,
         major_task=world.major_task.pk,

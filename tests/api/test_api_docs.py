@@ -13,7 +13,12 @@ from coordination.api.docs import EXAMPLE_CREDIT_CODE, workflow_markdown
 from coordination.models import RequestDocument
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.workflow.tables import OFFER_TRANSITIONS, REFERRAL_TRANSITIONS, REQUEST_TRANSITIONS
+from coordination.workflow.tables import (
+    CLAIM_TRANSITIONS,
+    OFFER_TRANSITIONS,
+    REFERRAL_TRANSITIONS,
+    REQUEST_TRANSITIONS,
+)
 from projects.domain.credit_code import check_credit_code
 from tests import factories as f
 from tests.api.helpers import in_days
@@ -24,6 +29,7 @@ RESOURCES = {
     "/api/v1/financing-requests/{id}/": REQUEST_TRANSITIONS,
     "/api/v1/referrals/{id}/": REFERRAL_TRANSITIONS,
     "/api/v1/offers/{id}/": OFFER_TRANSITIONS,
+    "/api/v1/loss-claims/{id}/": CLAIM_TRANSITIONS,
 }
 
 
@@ -60,11 +66,13 @@ def test_the_committed_workflow_diagram_is_what_the_command_generates():
 
 def test_the_diagram_has_every_row_of_every_table():
     diagram = workflow_markdown()
-    for table in (REQUEST_TRANSITIONS, REFERRAL_TRANSITIONS, OFFER_TRANSITIONS):
+    for table in (REQUEST_TRANSITIONS, REFERRAL_TRANSITIONS, OFFER_TRANSITIONS, CLAIM_TRANSITIONS):
         for action, spec in table.items():
             for source in spec.sources:
                 assert f"    {source} --> {spec.target} : {action} (" in diagram
-    assert diagram.count("stateDiagram-v2") == 3
+    assert diagram.count("stateDiagram-v2") == 4
+    # A claim is created by the institution's report: the diagram enters it, as it enters a draft.
+    assert "    [*] --> reported" in diagram
 
 
 def test_the_schema_description_links_the_diagram(openapi):
@@ -79,8 +87,8 @@ def test_every_workflow_action_says_who_and_from_which_states_as_the_tables_do(o
         assert f"**From:** {sources}" in description, path
         assert "**Who:**" in description and "404" in description and "409" in description, path
         seen.add(path)
-    # Every action the API exposes on the three resources is covered, not only a few.
-    assert len(seen) >= 18
+    # Every action the API exposes on the four resources is covered, not only a few.
+    assert len(seen) >= 22
 
 
 def test_examples_are_yuan_fractions_and_small_positions(openapi):

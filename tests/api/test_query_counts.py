@@ -20,6 +20,7 @@ from django.utils import timezone
 from coordination.models import (
     Deadline,
     FinancingRequest,
+    LossClaim,
     Notification,
     Offer,
     Referral,
@@ -168,7 +169,35 @@ def seed_programmes(world, n):
         ProgrammeFactory(region=world.pudong, fields=[f.TechFieldFactory()])
 
 
+def seed_claims(world, n):
+    """`n` bank X loss claims, each on its own enterprise's loan and its own pool (rows the workflow would
+    leave: the API only reads them here)."""
+    for _ in range(n):
+        request = FinancingRequest.objects.create(
+            enterprise=_enterprise(world),
+            purpose="p",
+            amount=Decimal("3000000"),
+            term_months=24,
+            created_by=world.applicant_a,
+            reference=f"FR-QC-{next(_serial):06d}",
+        )
+        tranche = Tranche.objects.create(
+            request=request, position=1, instrument="credit_loan", amount=3000000
+        )
+        LossClaim.objects.create(
+            request=request,
+            tranche=tranche,
+            institution=world.bank_x,
+            programme=ProgrammeFactory(kind="risk_compensation"),
+            loss=Decimal("1000000"),
+            defaulted_on=timezone.localdate(),
+            amount=Decimal("600000"),
+            reported_by=world.bank_x_user,
+        )
+
+
 LISTS = {
+    "loss-claims": (seed_claims, ("bank_x", "coordinator", "national")),
     "policy-programmes": (seed_programmes, ("coordinator", "national")),
     "innovation-credits": (seed_credits, ("applicant_a", "national")),
     "enterprises": (seed_enterprises, ("applicant_a", "coordinator", "national")),

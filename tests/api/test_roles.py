@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coordination.api.serializers import ReferralSerializer
@@ -146,6 +147,16 @@ def _package(state: State, role: str) -> dict:
                 "institutions": [state["institution_x"]],
             }
         ],
+    }
+
+
+def _default(state: State, role: str) -> dict:
+    today = timezone.localdate().isoformat()
+    return {
+        "tranche": state["tranche_accepted_a"],
+        "loss": "1000000",
+        "defaulted_on": today,
+        "programme": state["pool_b"],
     }
 
 
@@ -287,6 +298,13 @@ ENDPOINTS = [
     E("POST", "offers/{offer_x2}/accept/", "409 404 403 404 403 403"),
     E("POST", "offers/{offer_x}/withdraw/", "403 404 200 404 403 403"),
     E("POST", "offers/{offer_x2}/withdraw/", "403 404 409 404 403 403"),
+    E("GET", "loss-claims/", "200 200 200 200 200 200"),
+    E("POST", "loss-claims/", "404 404 201 404 403 403", body=_default),
+    E("GET", "loss-claims/{claim_a}/", "404 404 200 404 200 200"),
+    E("POST", "loss-claims/{claim_a}/approve/", "404 404 403 404 200 200"),
+    E("POST", "loss-claims/{claim_a}/cancel-approval/", "404 404 403 404 409 409", body=_reason),
+    E("POST", "loss-claims/{claim_a}/reject/", "404 404 403 404 200 200", body=_reason),
+    E("POST", "loss-claims/{claim_a}/pay/", "404 404 403 404 409 409"),
     E("GET", "innovation-credits/", "200 200 200 200 200 200"),
     E("GET", "innovation-credits/{credit_a}/", "200 404 404 404 200 200"),
     E("GET", "innovation-credits/{credit_b}/", "404 200 404 404 404 200"),
@@ -426,8 +444,17 @@ LIST_IDS = {
         "applicant_b": set(),
         "bank_x": set(),
         "bank_y": set(),
-        "coordinator": {"programme_sh"},
-        "national": {"programme_sh", "programme_bj"},
+        "coordinator": {"programme_sh", "pool_a", "pool_b"},
+        "national": {"programme_sh", "programme_bj", "pool_a", "pool_b"},
+    },
+    # DESIGN §10: the claim's institution and the coordinators in scope; never the SME.
+    "loss-claims": {
+        "applicant_a": set(),
+        "applicant_b": set(),
+        "bank_x": {"claim_a"},
+        "bank_y": set(),
+        "coordinator": {"claim_a"},
+        "national": {"claim_a"},
     },
     "notifications": {
         "applicant_a": {"notification_a"},

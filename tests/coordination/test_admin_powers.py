@@ -30,6 +30,7 @@ from coordination.models import (
     EnterpriseJoinRequest,
     FinancingRequest,
     Holiday,
+    LossClaim,
     NotificationSetting,
     Offer,
     OutboxMessage,
@@ -319,6 +320,7 @@ OUT_OF_SCOPE = {
     Deadline: _outside_shanghai("request__enterprise__region__code"),
     OutboxMessage: _outside_shanghai("request__enterprise__region__code"),
     Disclosure: _outside_shanghai("request__enterprise__region__code"),
+    LossClaim: _outside_shanghai("request__enterprise__region__code"),
     Enterprise: _outside_shanghai("region__code"),
     InnovationCreditScore: _outside_shanghai("enterprise__region__code"),
     MajorTask: _outside_shanghai("lead_enterprise__region__code"),
@@ -366,6 +368,17 @@ def _out_of_scope_world():
         user=w.bank_y_user,
         amount=waiting.tranche.amount,
         valid_until=timezone.localdate() + timedelta(days=20),
+    )
+    # A Beijing loss claim beside the API world's Shanghai one (a record, as the workflow would leave it).
+    LossClaim.objects.create(
+        request=waiting.request,
+        tranche=waiting.tranche,
+        institution=w.bank_y,
+        programme=ProgrammeFactory(kind="risk_compensation"),
+        loss=Decimal("1000000"),
+        defaulted_on=timezone.localdate(),
+        amount=Decimal("600000"),
+        reported_by=w.bank_y_user,
     )
     WebhookSubscription.objects.create(
         coordinator=w.coordinator, url="https://coord.example/", secret="s", created_by=w.coordinator

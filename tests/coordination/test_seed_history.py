@@ -19,7 +19,15 @@ from coordination.demo.history.plans import PACKAGES, package_task
 from coordination.demo.seed import seed_demo
 from coordination.evaluation.major_tasks import task_financing
 from coordination.matching.proposal import propose
-from coordination.models import Delivery, FinancingPackage, Offer, OutboxMessage, Referral, TransitionEvent
+from coordination.models import (
+    Delivery,
+    FinancingPackage,
+    LossClaim,
+    Offer,
+    OutboxMessage,
+    Referral,
+    TransitionEvent,
+)
 from coordination.selectors.scoping import requests_visible_to
 from coordination.services import financing_requests as rq
 from coordination.services.admin_queues import queue_counts
@@ -86,6 +94,10 @@ def test_two_months_of_history_rest_in_every_state_within_the_window_and_keep_th
     assert queue_counts(requests_visible_to(national), now=end)["awaiting_confirmation"]
     assert not OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).exists()
     assert not Delivery.objects.exists()
+    # DESIGN §10: demo-bank reported one default on a loan a risk pool covers; it awaits approval.
+    claim = LossClaim.objects.get()
+    assert (claim.status, claim.reported_by.username) == ("reported", "demo-bank")
+    assert claim.amount > 0 and claim.created_at < end
 
     # A national major task's packages (DESIGN §14): proposed by demo-national, submitted by its lead
     # enterprise, funded by the history, so that the task's remaining gap falls from month to month.

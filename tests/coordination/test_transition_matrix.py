@@ -1,4 +1,4 @@
-"""Every (state, action) pair of the three transition tables, for every role and for the system.
+"""Every (state, action) pair of the four transition tables, for every role and for the system.
 
 The objects in each status are built once for the module, through the services, inside a
 transaction that is rolled back when the module ends; each test runs in a savepoint of it (the
@@ -14,14 +14,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from coordination import selectors
-from coordination.choices import OfferStatus, ReferralStatus, RequestStatus, Role
+from coordination.choices import ClaimStatus, OfferStatus, ReferralStatus, RequestStatus, Role
 from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied
-from coordination.models import FinancingRequest, Offer, Referral, TransitionEvent
+from coordination.models import FinancingRequest, LossClaim, Offer, Referral, TransitionEvent
 from coordination.services import financing_requests as rq
+from coordination.services import loss_claims as lc
 from coordination.services import referrals as rs
 from coordination.services.locking import lock_request
 from coordination.workflow import engine
 from coordination.workflow.tables import (
+    CLAIM_TRANSITIONS,
     OFFER_TRANSITIONS,
     REFERRAL_TRANSITIONS,
     REQUEST_TRANSITIONS,
@@ -29,11 +31,13 @@ from coordination.workflow.tables import (
 )
 from tests import factories as f
 from tests.conftest import World
+from tests.factories_policy import ProgrammeFactory
 
 TABLES = {
     "request": (FinancingRequest, "financing_request", REQUEST_TRANSITIONS, RequestStatus),
     "referral": (Referral, "referral", REFERRAL_TRANSITIONS, ReferralStatus),
     "offer": (Offer, "offer", OFFER_TRANSITIONS, OfferStatus),
+    "loss_claim": (LossClaim, "loss_claim", CLAIM_TRANSITIONS, ClaimStatus),
 }
 PAIRS = [
     pytest.param(table, status, action, id=f"{table}:{status}:{action}")
@@ -41,8 +45,9 @@ PAIRS = [
     for status in statuses.values
     for action in transitions
 ]
-# 12 request statuses × 18 actions + 8 referral statuses × 8 actions + 5 offer statuses × 4 actions.
-assert len(PAIRS) == 12 * 18 + 8 * 8 + 5 * 4 == 300
+# 12 request statuses × 18 actions + 8 referral statuses × 8 actions + 5 offer statuses × 4 actions
+# + 4 loss-claim statuses × 6 actions.
+assert len(PAIRS) == 12 * 18 + 8 * 8 + 5 * 4 + 4 * 6 == 324
 
 ACTORS = ("applicant A", "applicant B", "bank X", "bank Y", "coordinator", "national", "system")
 
@@ -110,6 +115,8 @@ def _drive_request(w: World, status: str) -> FinancingRequest:
 
 def _build_states(w: World) -> States:
     S, F, OS = RequestStatus, ReferralStatus, OfferStatus
+    # Two national risk pools cover every loan funded below (the funded and the closed request's).
+    pools = [ProgrammeFactory(kind="risk_compensation") for _ in range(2)]
     requests: dict[str, int] = {}
     for status in S.values:
         if status == S.EXPIRED:
@@ -165,11 +172,37 @@ def _build_states(w: World) -> States:
     # The withdrawn request was routed to bank X before the applicant withdrew it.
     referrals[F.WITHDRAWN] = Referral.objects.get(request_id=requests[S.WITHDRAWN]).pk
 
+    # Bank X's loss claims (DESIGN §10): on the funded loan one rejected and one reported on the first
+    # pool; on the closed loan one paid on the first pool and one approved on the second.
+    def claim_on(request_pk: int, pool) -> LossClaim:
+        tranche = FinancingRequest.objects.get(pk=request_pk).tranches.get()
+        return lc.report_default(
+            tranche_id=tranche.pk,
+            user=bx,
+            loss=Decimal("1000000"),
+            defaulted_on=timezone.localdate(),
+            programme_id=pool.pk,
+        )
+
+    rejected = claim_on(requests[S.FUNDED], pools[0])
+    lc.reject_claim(claim_id=rejected.pk, user=w.coordinator, reason="restructured")
+    paid = claim_on(requests[S.CLOSED], pools[0])
+    lc.approve_claim(claim_id=paid.pk, user=w.coordinator)
+    lc.pay_claim(claim_id=paid.pk, user=w.coordinator)
+    approved = claim_on(requests[S.CLOSED], pools[1])
+    lc.approve_claim(claim_id=approved.pk, user=w.coordinator)
+    claims = {
+        ClaimStatus.REPORTED: claim_on(requests[S.FUNDED], pools[0]).pk,
+        ClaimStatus.APPROVED: approved.pk,
+        ClaimStatus.PAID: paid.pk,
+        ClaimStatus.REJECTED: rejected.pk,
+    }
+
     multi.refresh_from_db()
     assert multi.status == S.ROUTED
     # Below the threshold and no major task: the Shanghai coordinator is in scope for all of them.
     assert not FinancingRequest.objects.filter(escalated=True).exists()
-    for table, built in (("referral", referrals), ("offer", offers)):
+    for table, built in (("referral", referrals), ("offer", offers), ("loss_claim", claims)):
         model = TABLES[table][0]
         assert {s: model.objects.get(pk=pk).status for s, pk in built.items()} == {s: s for s in built}
     users = {
@@ -187,7 +220,9 @@ def _build_states(w: World) -> States:
             institution=w.bank_x, request_id__in=requests.values(), opened_at__isnull=False
         ).values_list("request_id", flat=True)
     )
-    return States(w, users, {"request": requests, "referral": referrals, "offer": offers}, with_x)
+    return States(
+        w, users, {"request": requests, "referral": referrals, "offer": offers, "loss_claim": claims}, with_x
+    )
 
 
 @pytest.fixture(scope="module")
@@ -201,12 +236,15 @@ def _roles(states: States, table: str, obj, actor: str) -> set[str] | None:
     """The roles each actor holds on the fixture's objects, stated from how they were built."""
     if actor == "system":
         return None
+    if table == "loss_claim" and actor == "applicant A":
+        return set()  # DESIGN §10: the SME holds no role on its lender's claim
     if actor == "applicant A":
         return {Role.APPLICANT}
     if actor in {"coordinator", "national"}:
         return {Role.COORDINATOR}  # none of these requests is escalated: the Shanghai one is in scope
     if actor == "bank X":
-        # Every referral and offer here is bank X's; a request is X's once X opened its referral on it.
+        # Every referral, offer and claim here is bank X's; a request is X's once X opened its referral
+        # on it.
         return {Role.INSTITUTION} if table != "request" or obj.pk in states.bank_x_on_request else set()
     return set()  # applicant B (Beijing) and bank Y never had anything to do with these
 
@@ -217,6 +255,10 @@ GUARD_REFUSES = {
     ("request", "propose_approval"): Conflict,
     ("request", "confirm_approval"): Conflict,
     ("request", "cancel_approval"): Conflict,
+    # The same maker-checker rules on a claim below the threshold.
+    ("loss_claim", "propose_approval"): Conflict,
+    ("loss_claim", "confirm_approval"): Conflict,
+    ("loss_claim", "cancel_approval"): Conflict,
 }
 
 

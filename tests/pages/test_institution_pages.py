@@ -513,3 +513,80 @@ def test_filters_and_search(world, routed):
     assert listed("instrument=equity") == []
     assert listed(f"q={routed.reference[-6:]}") == [routed.reference]
     assert sorted(listed("")) == sorted([routed.reference, declined.request.reference])
+
+
+# --- loss claims (DESIGN §10): report a default on a covered funded tranche; its claims with status ------
+
+
+@pytest.fixture
+def covered(world):
+    """Bank X's funded 3 000 000-yuan loan to enterprise A, which a national risk pool covers."""
+    from tests.factories_policy import ProgrammeFactory
+    from tests.policies.test_ledger import accepted
+
+    ProgrammeFactory(kind="risk_compensation", name="Pool SH")
+    request = accepted(world, world.enterprise_a)
+    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    return ref(request, world.bank_x)
+
+
+def test_the_funding_bank_reports_a_default_in_wan_and_sees_the_claim_with_its_status(world, covered):
+    """Given bank X's funded loan under a risk pool, when its page is read, then a "Report a default" form
+    shows; when 200 万元 is reported, then the claim (60%: 120 万元) is listed on the page and on the
+    claims page as reported."""
+    client = client_for(world.bank_x_user)
+    before = client.get(reverse("institution:referral", args=[covered.pk]))
+    assert before.status_code == 200 and b"Report a default" in before.content
+    response = client.post(
+        reverse("institution:default", args=[covered.pk]),
+        {"loss": "200", "defaulted_on": timezone.localdate().isoformat(), "note": "insolvent"},
+    )
+    assert response.status_code == 302
+    claim = covered.tranche.loss_claims.get()
+    assert (claim.loss, claim.amount, claim.status) == (Decimal("2000000"), Decimal("1200000"), "reported")
+    after = client.get(reverse("institution:referral", args=[covered.pk])).content.decode()
+    assert "Loss claims on this tranche" in after and "Reported" in after and "120" in after
+    listing = client.get(reverse("institution:claims"))
+    assert listing.status_code == 200
+    assert covered.request.reference in listing.content.decode()
+
+
+def test_a_loss_above_the_principal_is_refused_on_the_form_naming_the_field(world, covered):
+    client = client_for(world.bank_x_user)
+    response = client.post(
+        reverse("institution:default", args=[covered.pk]),
+        {"loss": "300.01", "defaulted_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 400
+    assert "At most the principal outstanding" in response.content.decode()
+    assert not covered.tranche.loss_claims.exists()
+
+
+def test_no_default_form_where_no_pool_covers_or_the_loan_is_not_funded(world, routed):
+    referral = ref(routed, world.bank_x)
+    client = client_for(world.bank_x_user)
+    rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
+    assert b"Report a default" not in client.get(reverse("institution:referral", args=[referral.pk])).content
+    response = client.post(
+        reverse("institution:default", args=[referral.pk]),
+        {"loss": "1", "defaulted_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("who", ["bank_y_user", "applicant_a", "coordinator", "national"])
+def test_the_claim_pages_are_the_funding_banks_alone(world, covered, who):
+    """Another bank (its referral is not this one), the applicant and coordinators get a 404 on the report
+    and on the claims page; nothing is written."""
+    client = client_for(getattr(world, who))
+    report = client.post(
+        reverse("institution:default", args=[covered.pk]),
+        {"loss": "100", "defaulted_on": timezone.localdate().isoformat()},
+    )
+    assert report.status_code == 404
+    listing = client.get(reverse("institution:claims"))
+    if who == "bank_y_user":  # an institution's member: its own claims page, without bank X's claim
+        assert listing.status_code == 200 and b"Pool SH" not in listing.content
+    else:
+        assert listing.status_code == 404
+    assert not covered.tranche.loss_claims.exists()

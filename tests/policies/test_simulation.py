@@ -191,3 +191,29 @@ def test_a_regional_programme_replays_the_deals_of_its_region_only(world):
     assert result["offers_read"] == 1
     assert result["current"]["totals"]["enterprises"] == 1
     assert Decimal(result["current"]["totals"]["committed"]) == Decimal(result["ledger_committed"]) > 0
+
+
+@pytest.mark.django_db
+def test_a_simulated_programme_stops_committing_when_its_budget_is_spent_and_counts_the_refusals(world):
+    """Given a subsidy whose budget holds one loan's support (144 900) and two loans funded today, when the
+    version and a copy at half the share are replayed, then each commits what fits in funding order — the
+    version one loan, as its ledger did, the copy (103 500 each) one too — and counts the other as refused
+    by the budget, with its amount."""
+    subsidy = ProgrammeFactory(budget=Decimal("145900"))
+    funded(world, world.enterprise_a)
+    funded(world, world.enterprise_b)
+    ledger = list(ProgrammeLedgerEntry.objects.filter(programme=subsidy).values_list("movement", "amount"))
+    assert sorted(ledger) == [("commit", Decimal("144900.00")), ("refused", Decimal("144900.00"))]
+
+    result = simulate(world, subsidy, {"parameters": HALF}).result
+
+    current, changed = result["current"]["totals"], result["changed"]["totals"]
+    assert Decimal(current["committed"]) == Decimal(result["ledger_committed"]) == Decimal("144900.00")
+    assert (current["fundings"], current["refused"], current["deals"]) == (1, 1, 2)
+    assert Decimal(current["refused_amount"]) == Decimal("144900.00")
+    assert (Decimal(changed["committed"]), changed["fundings"], changed["refused"]) == (
+        Decimal("103500.00"),
+        1,
+        1,
+    )
+    assert Decimal(changed["refused_amount"]) == Decimal("103500.00")

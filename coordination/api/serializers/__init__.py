@@ -29,6 +29,7 @@ from .financing_requests import (  # noqa: F401
     TrancheProposalSerializer,
     TrancheSerializer,
 )
+from .loss_claims import LossClaimSerializer, ReportDefaultSerializer  # noqa: F401
 from .messaging import (  # noqa: F401
     MarkReadResultSerializer,
     MarkReadSerializer,

@@ -9,12 +9,13 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 
+from coordination import selectors
 from coordination.choices import OfferStatus, ReferralStatus, RequestStatus
 from coordination.models import Offer, Referral, Tranche
 from coordination.services import financing_requests as requests
-from coordination.services import referrals
+from coordination.services import loss_claims, referrals
 from lenders.choices import Instrument
 from lenders.models import Product
 
@@ -173,3 +174,29 @@ def fund(world: World, approved: list[int]) -> None:
             "fund",
             partial(requests.record_funding, request_id=request_id, user=reviewer, tranche_id=pk),
         )
+
+
+DEFAULT_NOTE = "借款企业经营困难，逾期超过九十日，已进入诉讼程序。"
+
+
+def report_one_default(world: World, username: str) -> None:
+    """DESIGN §10 in the demo: that reviewer (demo-bank) reports a default, half the principal lost, on its
+    earliest funded loan that a risk pool covers, so a coordinator finds a claim to approve."""
+    reviewer = User.objects.filter(username=username).first()
+    if reviewer is None:
+        return
+    tranche = selectors.claimable_tranches(reviewer).order_by("funded_on", "pk").first()
+    if tranche is None or tranche.funded_amount is None:
+        return
+    loss = (tranche.funded_amount / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    world.act(
+        "report_default",
+        partial(
+            loss_claims.report_default,
+            tranche_id=tranche.pk,
+            user=reviewer,
+            loss=loss,
+            defaulted_on=world.clock.now.date(),
+            note=DEFAULT_NOTE,
+        ),
+    )

@@ -25,6 +25,7 @@ from .plans import REQUESTS_PER_MONTH, Plan, anchored_plans, drawn_plans, packag
 from .world import World
 
 COORDINATORS = {"regional": "demo-coordinator", "national": "demo-national", "checker": "demo-national-2"}
+DEMO_BANK_REVIEWER = "demo-bank"
 
 
 @dataclass
@@ -150,6 +151,9 @@ def seed_history(*, months: int = 12, scale: int = 1, today: date | None = None)
                 for hour, minute, happen in rounds:
                     clock.at(local(day, hour, minute))
                     happen()
+            # The last afternoon, demo-bank reports one default (DESIGN §10): a claim awaits approval.
+            clock.at(local(days[-1], 17, 30))
+            institutions.report_one_default(world, DEMO_BANK_REVIEWER)
         settle_outbox(outbox_before)
     report = history_counts()
     report.first_day, report.last_day = days[0], days[-1]
