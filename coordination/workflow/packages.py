@@ -86,8 +86,8 @@ def transition_package(package: FinancingPackage, action: str, *, user, reason: 
         actor_role=role,
         reason=reason.strip(),
     )
-    if action == "propose":
-        tell_lead_managers(package, event)
+    for effect in spec.effects:
+        EFFECTS[effect](package, event)
     return event
 
 
@@ -117,3 +117,7 @@ def record_package_creation(package: FinancingPackage, *, user) -> PackageEvent:
     return PackageEvent.objects.create(
         package=package, action="create", to_status=package.status, actor=user, actor_role=Role.COORDINATOR
     )
+
+
+# The effects the package table's rows name (workflow/tables.py), by name as the engine's rules are.
+EFFECTS = {"tell_lead_managers": tell_lead_managers}

@@ -158,7 +158,9 @@ P = PackageStatus
 PACKAGE_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("propose", frozenset({P.DRAFT}), P.PROPOSED, frozenset({C})),
+        Transition(
+            "propose", frozenset({P.DRAFT}), P.PROPOSED, frozenset({C}), effects=("tell_lead_managers",)
+        ),
         Transition("confirm", frozenset({P.PROPOSED}), P.SUBMITTED, frozenset({A})),
         Transition("decline", frozenset({P.PROPOSED}), P.DECLINED, frozenset({A}), reason_required=True),
     ]
