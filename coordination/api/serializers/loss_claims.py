@@ -16,8 +16,8 @@ class LossClaimSerializer(AvailableActionsMixin, serializers.ModelSerializer):
         decimal_places=2,
         read_only=True,
         help_text=_(
-            "What the pool owes within its caps (its share of the loss, its cap per loan, at most 80 per cent "
-            "of the loss from all public compensation): computed at the report, fixed at approval."
+            "What the pool owes within its caps (its share of the loss, its cap per loan, at most 80 per "
+            "cent of the loss from all public compensation): computed at the report, fixed at approval."
         ),
     )
 
