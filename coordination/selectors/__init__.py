@@ -56,6 +56,7 @@ from .institution import (  # noqa: F401
 from .policy import (  # noqa: F401
     credits_by_version,
     enterprise_field_ids,
+    follow_up_deal,
     is_first_loan,
     ledger_committed,
     offer_deal,
@@ -63,6 +64,7 @@ from .policy import (  # noqa: F401
     programme_terms,
     programmes_in_force,
     programmes_visible_to,
+    relending_ledger_of,
     tranche_commitment,
     window_deals,
 )
