@@ -404,6 +404,10 @@ class EntryTeaser:
     major_task_level: str | None
     reasons: list[str]
 
+    @property
+    def field_codes(self) -> list[str]:
+        return [code for code, _name in self.fields]
+
 
 def entry_teaser(entry: RecommendationEntry) -> EntryTeaser:
     firm = entry.enterprise

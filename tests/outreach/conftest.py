@@ -58,3 +58,20 @@ def outreach(world):
     w.bank_x.save(update_fields=["relending_eligible"])
     w.relending = ProgrammeFactory(kind="relending", code="relending-test", budget=Decimal("1000000000"))
     return w
+
+
+@pytest.fixture
+def api():
+    """An API client per user, authenticated with a real token (as tests/api/conftest.py)."""
+    from rest_framework.test import APIClient
+
+    from coordination.services.tokens import issue_token
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, key = issue_token(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client
+
+    return client_for

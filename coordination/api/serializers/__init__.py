@@ -38,6 +38,8 @@ from .messaging import (  # noqa: F401
     WebhookSerializer,
 )
 from .parties import (  # noqa: F401
+    ConsentResultSerializer,
+    ConsentSerializer,
     DecisionSerializer,
     EnterpriseCreateSerializer,
     EnterpriseSerializer,
