@@ -27,6 +27,7 @@ from ..choices import FollowUpStatus, ListStatus, label_of
 from ..errors import ValidationFailed
 from ..models import (
     CoordinatorScope,
+    RecommendationConsent,
     RecommendationEntry,
     RecommendationFollowUp,
     RecommendationList,
@@ -170,6 +171,10 @@ def _score_under(version: str) -> QuerySet[InnovationCreditScore]:
     return InnovationCreditScore.objects.filter(
         enterprise_id=OuterRef("pk"), model__version=version, model__status=ModelStatus.PUBLISHED
     ).order_by("-year")
+
+
+def consent_given(enterprise: Enterprise) -> bool:
+    return RecommendationConsent.objects.filter(enterprise=enterprise, given=True).exists()
 
 
 def consenting_enterprises() -> QuerySet[Enterprise]:
