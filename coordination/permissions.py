@@ -38,6 +38,13 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     "coordination.change_policyprogramme",
     "coordination.delete_policyprogramme",
     "coordination.view_programmeledgerentry",
+    # Recommendation lists (DESIGN §14): built and published through the outreach service; read-only after.
+    "coordination.view_recommendationlist",
+    "coordination.add_recommendationlist",
+    "coordination.change_recommendationlist",
+    "coordination.view_recommendationentry",
+    "coordination.view_recommendationrecipient",
+    "coordination.view_recommendationfollowup",
     # Their own scope, tokens, webhooks and settings: read-only here.
     "coordination.view_coordinatorscope",
     "coordination.view_apitoken",

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (each module registers its ModelAdmins)
     financing_requests,
     lenders,
     notifications,
+    outreach,
     policy,
     projects,
     records,
