@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
-from ..choices import FollowUpStatus
+from ..choices import DeclineReason, FollowUpStatus, label_of
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList, RecommendationRecipient
+from .tables import Table
 
-DEFINITIONS = {
-    "entries": "Entries on the list (firms still on it) that the institution received.",
-    "opened": "Entries the institution opened (their data disclosed to it).",
-    "financed": "Entries the institution financed, and the amount financed.",
-    "declined": "Entries the institution declined, by reason code.",
-}
+DEFINITION = _(
+    "Per list and institution it was published to: entries still on the list; entries the institution "
+    "opened (the firm's data disclosed to it); entries it financed, with the amount in yuan; entries it "
+    "declined, by reason."
+)
 
 
 @dataclass
@@ -81,3 +82,39 @@ def list_outcomes(lists: QuerySet[RecommendationList]) -> list[ListOutcome]:
             )
         )
     return rows
+
+
+def outcomes_table(rows: list[ListOutcome]) -> Table:
+    """The outcomes as a table (the page, CSV and XLSX alike); amounts in yuan, declines in words."""
+    return Table(
+        "lists",
+        _("Recommendation lists"),
+        [
+            _("List"),
+            _("Version"),
+            _("Dated"),
+            _("Institution"),
+            _("Entries"),
+            _("Opened"),
+            _("Financed"),
+            _("Amount financed (yuan)"),
+            _("Declined, by reason"),
+        ],
+        [
+            [
+                row.list_title,
+                row.version,
+                row.as_of,
+                row.institution,
+                row.entries,
+                row.opened,
+                row.financed,
+                row.financed_amount,
+                "; ".join(
+                    f"{label_of(DeclineReason, reason)}: {count}"
+                    for reason, count in sorted(row.declined.items())
+                ),
+            ]
+            for row in rows
+        ],
+    )

@@ -99,3 +99,29 @@ def test_consent_on_the_enterprise_page(published):
     assert not RecommendationConsent.objects.get(enterprise=w.enterprise_a).given
     assert client(w.bank_x_user).get(w.urls["entry"]).status_code == 404
     assert "IC top" not in client(w.manager_a).get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_evaluation_of_lists_page_and_files(published):
+    """The national coordinator reads each list's outcome per institution, as a page, CSV and XLSX; a bank
+    or a coordinator whose scope holds no list sees none of it."""
+    w = published
+    svc.open_entry(entry_id=w.entry.pk, user=w.bank_x_user)
+    svc.record_follow_up(
+        entry_id=w.entry.pk, user=w.bank_x_user, status="declined", decline_reason="no_capacity"
+    )
+    national = client(w.national)
+    page = national.get("/evaluation/lists/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "IC top" in text and "Bank X" in text and "Bank Y" in text
+    csv_file = national.get("/evaluation/lists.csv")
+    assert csv_file.status_code == 200 and csv_file["Content-Type"].startswith("text/csv")
+    body = csv_file.content.decode("utf-8-sig")
+    assert "Bank X" in body
+    xlsx = national.get("/evaluation/lists.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert "IC top" not in client(w.coordinator).get("/evaluation/lists/").content.decode()
+    for user in (w.bank_x_user, w.applicant_a):
+        assert client(user).get("/evaluation/lists/").status_code == 404
+        assert client(user).get("/evaluation/lists.csv").status_code == 404
