@@ -125,3 +125,12 @@ def test_evaluation_of_lists_page_and_files(published):
     for user in (w.bank_x_user, w.applicant_a):
         assert client(user).get("/evaluation/lists/").status_code == 404
         assert client(user).get("/evaluation/lists.csv").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_firm_reads_the_opening_in_its_disclosure_log(published):
+    w = published
+    svc.open_entry(entry_id=w.entry.pk, user=w.bank_x_user)
+    page = client(w.applicant_a).get("/sme/disclosures/")
+    text = page.content.decode()
+    assert "Bank X" in text and "IC top v1" in text
