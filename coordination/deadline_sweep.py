@@ -60,7 +60,7 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
         if kinds[pk] == DeadlineKind.EXPIRE:
             fired[_expire(pk, now)] += 1
     # Follow-ups on recommendation lists (DESIGN §14) are due per list and institution, not per request.
-    fired.update(outreach_services.sweep_follow_ups(now=now))
+    fired.update({kind: n for kind, n in outreach_services.sweep_follow_ups(now=now).items() if n})
     return dict(fired)
 
 

@@ -28,6 +28,7 @@ from .base import GenericViewSet, IdCursor
 from .schema import READ_ERRORS, WRITE_ERRORS
 from .views.common import validated
 
+MAX_ID = 2**63 - 1
 ENTRY_ID = OpenApiParameter("entry_id", int, OpenApiParameter.PATH, description="The entry's id.")
 FOLLOW_UP_ID = OpenApiParameter("follow_up_id", int, OpenApiParameter.PATH, description="The follow-up's id.")
 
@@ -77,12 +78,16 @@ class RecommendationListInputSerializer(serializers.Serializer):
             "fields, hard_tech, stages, regions, major_task, limit. Leave out to pick by hand."
         ),
     )
-    enterprises = serializers.ListField(child=serializers.IntegerField(), default=list)
+    enterprises = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list
+    )
     major_tasks = serializers.ListField(child=serializers.CharField(max_length=40), default=list)
 
 
 class PublishSerializer(serializers.Serializer):
-    institutions = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    institutions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False
+    )
 
 
 class EntryTeaserSerializer(serializers.Serializer):
@@ -294,7 +299,7 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         return Response(EntrySerializer(entries, many=True, context=context).data)
 
     @extend_schema(parameters=[ENTRY_ID], responses={200: EntrySerializer, **READ_ERRORS})
-    @action(detail=True, methods=["get"], url_path=r"entries/(?P<entry_id>[0-9]+)", filter_backends=[])
+    @action(detail=True, methods=["get"], url_path=r"entries/(?P<entry_id>[0-9]{1,18})", filter_backends=[])
     def entry(self, request, pk=None, entry_id=None):
         return self._entry_response(request, self._entry(request, entry_id))
 
@@ -306,7 +311,9 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         "credit and financials are disclosed to your institution, recorded in the firm's disclosure log, "
         "and your follow-up starts.",
     )
-    @action(detail=True, methods=["post"], url_path=r"entries/(?P<entry_id>[0-9]+)/open", filter_backends=[])
+    @action(
+        detail=True, methods=["post"], url_path=r"entries/(?P<entry_id>[0-9]{1,18})/open", filter_backends=[]
+    )
     def open_entry(self, request, pk=None, entry_id=None):
         entry = self._entry(request, entry_id)
         outreach_services.open_entry(entry_id=entry.pk, user=request.user)
@@ -322,7 +329,10 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         "for a qualifying firm enters the re-lending ledger, as a funded referral does.",
     )
     @action(
-        detail=True, methods=["post"], url_path=r"entries/(?P<entry_id>[0-9]+)/follow-up", filter_backends=[]
+        detail=True,
+        methods=["post"],
+        url_path=r"entries/(?P<entry_id>[0-9]{1,18})/follow-up",
+        filter_backends=[],
     )
     def follow_up(self, request, pk=None, entry_id=None):
         entry = self._entry(request, entry_id)
@@ -347,7 +357,9 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         return Response(FollowUpSerializer(rows.order_by("pk"), many=True).data)
 
     @extend_schema(parameters=[FOLLOW_UP_ID], responses={200: FollowUpSerializer, **READ_ERRORS})
-    @action(detail=True, methods=["get"], url_path=r"follow-ups/(?P<follow_up_id>[0-9]+)", filter_backends=[])
+    @action(
+        detail=True, methods=["get"], url_path=r"follow-ups/(?P<follow_up_id>[0-9]{1,18})", filter_backends=[]
+    )
     def follow_up_detail(self, request, pk=None, follow_up_id=None):
         row = (
             reads.follow_ups_visible_to(request.user)

@@ -174,7 +174,20 @@ def _score_under(version: str) -> QuerySet[InnovationCreditScore]:
 
 
 def consent_given(enterprise: Enterprise) -> bool:
-    return RecommendationConsent.objects.filter(enterprise=enterprise, given=True).exists()
+    """Whether the enterprise's consent to be recommended is on record (no query when the enterprise was
+    loaded with `select_related("recommendation_consent")`)."""
+    try:
+        return enterprise.recommendation_consent.given
+    except RecommendationConsent.DoesNotExist:
+        return False
+
+
+def lists_of_enterprise(enterprise: Enterprise) -> QuerySet[RecommendationList]:
+    """The published lists the enterprise is on (and has not left): what its own page shows its members."""
+    on_list = RecommendationEntry.objects.filter(
+        recommendation_list_id=OuterRef("pk"), enterprise=enterprise, withdrawn_at__isnull=True
+    )
+    return RecommendationList.objects.filter(Exists(on_list), status__in=VISIBLE_TO_INSTITUTIONS)
 
 
 def consenting_enterprises() -> QuerySet[Enterprise]:

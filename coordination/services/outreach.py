@@ -188,12 +188,13 @@ def build_list(
     """A new draft version of list `code`: from the criteria, or the firms and major tasks picked by hand.
     Only firms whose consent to be recommended is on record are taken."""
     regions = _list_regions(user, national=national, region_codes=region_codes)
+    enterprise_ids, major_task_codes = list(enterprise_ids), list(major_task_codes)
     errors: dict[str, list[str]] = {}
     if not code or not code.replace("-", "").replace("_", "").isalnum():
         errors["code"] = [gettext("Letters, digits, hyphens and underscores.")]
     if not title.strip():
         errors["title"] = [gettext("This field is required.")]
-    picking = bool(list(enterprise_ids)) or bool(list(major_task_codes))
+    picking = bool(enterprise_ids or major_task_codes)
     if criteria is None and not picking:
         errors["criteria"] = [gettext("Give criteria, or pick firms or major tasks by hand.")]
     elif criteria is not None and picking:
@@ -450,7 +451,7 @@ def sweep_follow_ups(*, now: datetime) -> dict[str, int]:
     fired = {"list_remind": 0, "list_escalate": 0}
     with transaction.atomic():
         due = list(
-            RecommendationRecipient.objects.select_for_update(skip_locked=True)
+            RecommendationRecipient.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(recommendation_list__status=ListStatus.PUBLISHED, escalated_at__isnull=True)
             .filter(Q(respond_by__lte=now) | Q(remind_at__lte=now, reminded_at__isnull=True))
             .select_related("recommendation_list")

@@ -226,9 +226,7 @@ def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "is_manager": is_manager,
         "people": selectors.enterprise_people(enterprise),
         "consent_given": reads.consent_given(enterprise),
-        "recommendation_lists": reads.lists_visible_to(request.user).filter(
-            entries__enterprise=enterprise, entries__withdrawn_at__isnull=True
-        ),
+        "recommendation_lists": reads.lists_of_enterprise(enterprise),
         "pending": [
             (join_request, services.may_decide(request.user, join_request, manager=is_manager))
             for join_request in pending
