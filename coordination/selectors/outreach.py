@@ -21,12 +21,11 @@ from projects.credits.selectors import (
 )
 from projects.evaluation import latest_financials
 from projects.models import CreditModel, Enterprise, InnovationCreditScore, MajorTask, Region, TechField
-from projects.regions import covered_q, covers
+from projects.regions import covered_q
 
 from ..choices import FollowUpStatus, ListStatus, label_of
 from ..errors import ValidationFailed
 from ..models import (
-    CoordinatorScope,
     RecommendationConsent,
     RecommendationEntry,
     RecommendationFollowUp,
@@ -287,21 +286,6 @@ def reason_text(reason: Mapping) -> str:
 
 
 # --- scoping ----------------------------------------------------------------------------------------------
-
-
-def scope_covers_list(scope: CoordinatorScope | None, recommendation_list: RecommendationList) -> bool:
-    """A national list is the national coordinators'; a regional one also its regions' coordinators'."""
-    if scope is None:
-        return False
-    if scope.national:
-        return True
-    regions = list(recommendation_list.regions.all())
-    own = list(scope.regions.all())
-    return (
-        not recommendation_list.national
-        and bool(regions)
-        and all(any(covers(mine, region) for mine in own) for region in regions)
-    )
 
 
 def lists_coordinated_by(user: User) -> QuerySet[RecommendationList]:

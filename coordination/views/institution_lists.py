@@ -117,6 +117,8 @@ def _entry_page(
             "row": _row(request, entry, follow_up),
             "can_open": follow_up is None and entry.recommendation_list.status == ListStatus.PUBLISHED,
             "can_follow_up": follow_up is not None and follow_up.status not in FINAL,
+            # What the financing put in the re-lending ledger (DESIGN §10), as for a funded referral.
+            "ledger": list(follow_up.policy_ledger.select_related("programme")) if follow_up else [],
             "form": form,
         },
         status=status,

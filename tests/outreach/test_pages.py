@@ -63,6 +63,8 @@ def test_teaser_until_opened_then_follow_up(published):
     )
     assert done.status_code == 302
     follow_up = w.entry.follow_ups.get()
+    # The loan is in bank X's re-lending ledger, shown on the entry's page.
+    assert w.relending.name in x.get(w.urls["entry"]).content.decode()
     assert (follow_up.status, str(follow_up.amount), str(follow_up.annual_rate)) == (
         "financed",
         "3000000.00",
