@@ -118,7 +118,8 @@ class EntryInline(ReadOnlyInline):
 
     @admin.display(description=_("reasons"))
     def reasons_text(self, obj: RecommendationEntry) -> str:
-        return "; ".join(reads.reason_text(r) for r in obj.reasons)
+        names = reads.reason_names([obj])
+        return "; ".join(reads.reason_text(r, names) for r in obj.reasons)
 
 
 class RecipientInline(ReadOnlyInline):

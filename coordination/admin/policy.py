@@ -86,8 +86,12 @@ class LedgerInline(ReadOnlyInline):
     verbose_name_plural = _("ledger")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(
-            "tranche__request", "follow_up__entry__recommendation_list", "follow_up__institution"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "tranche__request", "follow_up__entry__recommendation_list", "follow_up__institution"
+            )
         )
 
 

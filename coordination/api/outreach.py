@@ -21,7 +21,7 @@ from lenders.choices import Instrument
 from ..choices import DeclineReason, FollowUpStatus, TechSmeStatus
 from ..errors import NotFound
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList
-from ..selectors import coordinator_scope
+from ..selectors import Viewer, coordinator_scope
 from ..selectors import outreach as reads
 from ..services import outreach as outreach_services
 from .base import GenericViewSet, IdCursor
@@ -174,7 +174,7 @@ class EntrySerializer(serializers.Serializer):
         return self.context["own_follow_ups"].get(obj.pk)
 
     def _disclosed(self, obj) -> bool:
-        return not reads.sees_entry_teaser_only(self.context["request"].user, obj, self._own(obj))
+        return not reads.sees_entry_teaser_only(self.context["viewer"], obj, self._own(obj))
 
     def get_withdrawn(self, obj) -> bool:
         return obj.withdrawn_at is not None
@@ -184,7 +184,7 @@ class EntrySerializer(serializers.Serializer):
 
     @extend_schema_field(EntryTeaserSerializer)
     def get_teaser(self, obj):
-        return EntryTeaserSerializer(reads.entry_teaser(obj)).data
+        return EntryTeaserSerializer(reads.entry_teaser(obj, self.context["names"])).data
 
     @extend_schema_field(EntryProfileSerializer(allow_null=True))
     def get_enterprise(self, obj):
@@ -225,7 +225,11 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def _entry_response(self, request: Request, entry: RecommendationEntry, code: int = 200) -> Response:
         own = reads.own_follow_up(request.user, entry)
-        context = {"request": request, "own_follow_ups": {entry.pk: own} if own else {}}
+        context = {
+            "viewer": Viewer.of(request.user),
+            "names": reads.reason_names([entry]),
+            "own_follow_ups": {entry.pk: own} if own else {},
+        }
         return Response(EntrySerializer(entry, context=context).data, status=code)
 
     def _entry(self, request: Request, entry_id: str) -> RecommendationEntry:
@@ -295,7 +299,11 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
                 entry__in=entries, institution_id__in=reads.recipient_institution_ids(request.user)
             )
         }
-        context = {"request": request, "own_follow_ups": own}
+        context = {
+            "viewer": Viewer.of(request.user),
+            "names": reads.reason_names(entries),
+            "own_follow_ups": own,
+        }
         return Response(EntrySerializer(entries, many=True, context=context).data)
 
     @extend_schema(parameters=[ENTRY_ID], responses={200: EntrySerializer, **READ_ERRORS})

@@ -3,7 +3,7 @@ entry and follow-up, and the teaser an institution reads until it opens an entry
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -33,7 +33,7 @@ from ..models import (
     RecommendationRecipient,
 )
 from .institution import province_of, size_class_of, tech_sme_status
-from .scoping import User, coordinator_scope
+from .scoping import User, Viewer, coordinator_scope
 
 VISIBLE_TO_INSTITUTIONS = (ListStatus.PUBLISHED, ListStatus.CLOSED)
 OPEN_LIST_STATUSES = (ListStatus.DRAFT, ListStatus.PUBLISHED)
@@ -259,8 +259,26 @@ def criteria_reasons(criteria: Criteria, firm: Enterprise) -> list[dict]:
 HAND_PICKED = {"code": "hand_picked"}
 
 
-def reason_text(reason: Mapping) -> str:
-    """One stored reason in the reader's language."""
+ReasonNames = dict[tuple[str, str], str]
+
+
+def reason_names(entries: Iterable[RecommendationEntry]) -> ReasonNames:
+    """The names of the fields and regions the entries' reasons cite, read once for a page (two queries)."""
+    codes: dict[str, set[str]] = {"fields": set(), "regions": set()}
+    for entry in entries:
+        for reason in entry.reasons:
+            if reason.get("code") in codes:
+                codes[reason["code"]].update(reason.get(reason["code"], []))
+    names: ReasonNames = {}
+    for kind, model in (("fields", TechField), ("regions", Region)):
+        if codes[kind]:
+            rows = model.objects.filter(code__in=codes[kind]).values_list("code", "name")
+            names.update({(kind, code): name for code, name in rows})
+    return names
+
+
+def reason_text(reason: Mapping, names: ReasonNames) -> str:
+    """One stored reason in the reader's language (`names` from `reason_names`)."""
     code = reason.get("code")
     if code == "credit":
         return gettext("Innovation credit at least %(min)s on model %(version)s") % reason
@@ -269,14 +287,14 @@ def reason_text(reason: Mapping) -> str:
     if code == "tech_sme":
         return gettext("Registered tech-SME")
     if code == "fields":
-        fields = TechField.objects.filter(code__in=reason.get("fields", [])).values_list("name", flat=True)
+        fields = [names.get(("fields", c), c) for c in reason.get("fields", [])]
         return gettext("Field: %(fields)s") % {"fields": "、".join(fields)}
     if code == "hard_tech":
         return gettext("Hard-tech field")
     if code == "stage":
         return gettext("Stage: %(stage)s") % {"stage": label_of(Stage, reason.get("stage", ""))}
     if code == "regions":
-        regions = Region.objects.filter(code__in=reason.get("regions", [])).values_list("name", flat=True)
+        regions = [names.get(("regions", c), c) for c in reason.get("regions", [])]
         return gettext("Region: %(regions)s") % {"regions": "、".join(regions)}
     if code == "major_task":
         return gettext("Takes part in major task %(task)s") % reason
@@ -411,7 +429,7 @@ class EntryTeaser:
         return [code for code, _name in self.fields]
 
 
-def entry_teaser(entry: RecommendationEntry) -> EntryTeaser:
+def entry_teaser(entry: RecommendationEntry, names: ReasonNames) -> EntryTeaser:
     firm = entry.enterprise
     province = province_of(firm.region)
     return EntryTeaser(
@@ -423,7 +441,7 @@ def entry_teaser(entry: RecommendationEntry) -> EntryTeaser:
         innovation_credit_band=prefetched_current_credit_band(firm),
         tech_sme_status=tech_sme_status(firm),
         major_task_level=entry.major_task.level if entry.major_task else None,
-        reasons=[reason_text(r) for r in entry.reasons],
+        reasons=[reason_text(r, names) for r in entry.reasons],
     )
 
 
@@ -468,15 +486,16 @@ def entry_profile(entry: RecommendationEntry) -> EntryProfile:
 
 
 def sees_entry_teaser_only(
-    user: User, entry: RecommendationEntry, follow_up: RecommendationFollowUp | None
+    viewer: Viewer, entry: RecommendationEntry, follow_up: RecommendationFollowUp | None
 ) -> bool:
-    """The one rule for entries: an institution's people read the teaser until their institution opens the
-    entry; coordinators and the firm's own members read it whole."""
-    if user.is_superuser or coordinator_scope(user) is not None:
-        return False
-    if user.is_authenticated and entry.enterprise.members.filter(pk=user.pk).exists():
-        return False
-    return follow_up is None
+    """The one rule for entries (as `sees_teaser_only` for referrals): an institution's people read the
+    teaser until their institution opens the entry; coordinators and the firm's own members read it whole."""
+    return (
+        follow_up is None
+        and viewer.scope is None
+        and not viewer.user.is_superuser
+        and entry.enterprise_id not in viewer.enterprise_ids
+    )
 
 
 def pending_follow_ups(recipient: RecommendationRecipient) -> int:

@@ -20,6 +20,7 @@ from ..choices import ListStatus, TechSmeStatus
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..forms.institution import FollowUpForm
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList
+from ..selectors import Viewer
 from ..selectors import outreach as reads
 from ..services import outreach as outreach_services
 from .institution import SIZE_CLASS_LABELS, _attach
@@ -61,11 +62,14 @@ class EntryRow:
 
 
 def _row(
-    request: HttpRequest, entry: RecommendationEntry, follow_up: RecommendationFollowUp | None
+    viewer: Viewer,
+    names: reads.ReasonNames,
+    entry: RecommendationEntry,
+    follow_up: RecommendationFollowUp | None,
 ) -> EntryRow:
-    disclosed = not reads.sees_entry_teaser_only(request.user, entry, follow_up)
+    disclosed = not reads.sees_entry_teaser_only(viewer, entry, follow_up)
     return EntryRow(
-        entry, reads.entry_teaser(entry), follow_up, reads.entry_profile(entry) if disclosed else None
+        entry, reads.entry_teaser(entry, names), follow_up, reads.entry_profile(entry) if disclosed else None
     )
 
 
@@ -93,7 +97,8 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
         f.entry_id: f
         for f in RecommendationFollowUp.objects.filter(entry__in=entries, institution_id__in=institution_ids)
     }
-    rows = [_row(request, entry, own.get(entry.pk)) for entry in entries]
+    viewer, names = Viewer.of(request.user), reads.reason_names(entries)
+    rows = [_row(viewer, names, entry, own.get(entry.pk)) for entry in entries]
     return render(
         request, "institution/list_detail.html", {"recommendation_list": recommendation_list, "rows": rows}
     )
@@ -114,7 +119,7 @@ def _entry_page(
         "institution/list_entry.html",
         {
             "recommendation_list": entry.recommendation_list,
-            "row": _row(request, entry, follow_up),
+            "row": _row(Viewer.of(request.user), reads.reason_names([entry]), entry, follow_up),
             "can_open": follow_up is None and entry.recommendation_list.status == ListStatus.PUBLISHED,
             "can_follow_up": follow_up is not None and follow_up.status not in FINAL,
             # What the financing put in the re-lending ledger (DESIGN §10), as for a funded referral.

@@ -126,7 +126,7 @@ def test_acceptance_two_banks_one_financing_in_ledger_and_evaluation(outreach):
     assert OutboxMessage.objects.filter(topic="recommendation.published").count() == 1
     entry = made.entries.get(enterprise=w.enterprise_a)
     # Before opening: the teaser rule.
-    assert reads.sees_entry_teaser_only(w.bank_x_user, entry, None)
+    assert reads.sees_entry_teaser_only(selectors.Viewer.of(w.bank_x_user), entry, None)
     follow_up = svc.open_entry(entry_id=entry.pk, user=w.bank_x_user)
     disclosure = Disclosure.objects.get(recommendation_entry=entry)
     assert (disclosure.institution, disclosure.enterprise) == (w.bank_x, w.enterprise_a)
