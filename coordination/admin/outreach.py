@@ -154,8 +154,14 @@ class RecommendationListAdmin(ScopedAdmin):
 
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:
-            return [*BuildListForm.Meta.fields, "criteria", "enterprises", "major_tasks"]
+            return [*BuildListForm.Meta.fields, "criteria"]
         return [*SHOWN, "publish_to"] if obj.status == ListStatus.DRAFT else SHOWN
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = [(None, {"fields": self.get_fields(request, obj)})]
+        if obj is None:  # the add form's own fields: firms and major tasks picked instead of criteria
+            fieldsets.append((_("Or pick by hand"), {"fields": ["enterprises", "major_tasks"]}))
+        return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return SHOWN if obj is not None else []

@@ -78,3 +78,25 @@ def test_build_publish_and_scope(coordinators):
     assert listing.status_code == 200 and list(listing.context["cl"].result_list) == []
     follow_ups = national.get(reverse("admin:coordination_recommendationfollowup_changelist"))
     assert follow_ups.status_code == 200
+
+
+def test_hand_picked_in_the_console(coordinators):
+    w = coordinators
+    national = client_for(w.national)
+    add = reverse("admin:coordination_recommendationlist_add")
+    page = national.get(add)
+    assert "Or pick by hand" in page.content.decode()
+    made = national.post(
+        add,
+        {
+            "code": "picked",
+            "title": "Picked",
+            "as_of": "2026-11-01",
+            "national": "on",
+            "enterprises": [w.enterprise_c.pk],
+        },
+    )
+    assert made.status_code == 302, made.content.decode()[:2000]
+    assert [e.enterprise for e in RecommendationList.objects.get(code="picked").entries.all()] == [
+        w.enterprise_c
+    ]
