@@ -148,3 +148,37 @@ def test_consent_through_the_api_takes_the_firm_off_open_lists(published, api):
     assert w.entry_a not in [e["id"] for e in entries]
     assert api(w.bank_x_user).get(f"{BASE}{w.list_id}/entries/{w.entry_a}/").status_code == 404
     assert api(w.applicant_a).get(f"{BASE}{w.list_id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_entries_cost_the_same_queries_whatever_their_number(outreach, api):
+    """Given a published list read by bank X and by the national coordinator, when two more firms join a
+    second version, then reading its entries takes no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories as f
+    from tests.outreach.conftest import consent, score
+
+    w = outreach
+
+    def published_entries(code):
+        list_id = create(api, w.national, code=code).json()["id"]
+        api(w.national).post(f"{BASE}{list_id}/publish/", {"institutions": [w.bank_x.pk]}, format="json")
+        return f"{BASE}{list_id}/entries/"
+
+    small = published_entries("small")
+    for n in range(2):
+        firm = f.EnterpriseFactory(region=w.pudong)
+        firm.fields.add(w.ic)
+        score(firm, 80 + n)
+        consent(firm)
+    large = published_entries("large")
+    for user in (w.bank_x_user, w.national):
+        client = api(user)
+        client.get(small)
+        with CaptureQueriesContext(connection) as few:
+            assert len(client.get(small).json()) == 2
+        with CaptureQueriesContext(connection) as more:
+            assert len(client.get(large).json()) == 4
+        assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
