@@ -250,3 +250,23 @@ def test_sweep_reminds_then_escalates_once(outreach):
         OutboxMessage.objects.filter(topic__startswith="recommendation.").values_list("topic", flat=True)
     )
     assert sorted(topics) == ["recommendation.overdue", "recommendation.published", "recommendation.remind"]
+
+
+@pytest.mark.django_db
+def test_publication_reaches_the_banks_inboxes_only(outreach):
+    """Given a list published to bank X, when the relay delivers the outbox, then bank X's people find it in
+    their inbox, named by the list's title; bank Y's and the firm's do not."""
+    from coordination.models import Notification
+    from coordination.notifications.relay import attempt, fan_out
+
+    w = outreach
+    made = national_list(w)
+    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
+    message = OutboxMessage.objects.get(topic="recommendation.published")
+    for delivery_id in fan_out(message.pk):
+        attempt(delivery_id)
+    readers = set(
+        Notification.objects.filter(topic="recommendation.published").values_list("user", flat=True)
+    )
+    assert readers == {w.bank_x_user.pk}
+    assert "IC top credit" in Notification.objects.get(user=w.bank_x_user).title
