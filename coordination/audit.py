@@ -16,6 +16,8 @@ from .models import (
     EnterpriseJoinRequest,
     Holiday,
     PolicyProgramme,
+    RecommendationConsent,
+    RecommendationFollowUp,
     ServiceLevel,
     WebhookSubscription,
 )
@@ -52,6 +54,8 @@ _track(CoordinatorScope, m2m_fields=("regions",))
 _track(Institution, m2m_fields=("members", "managers", "regions"))
 _track(Enterprise, m2m_fields=("members", "managers"))
 _track(EnterpriseJoinRequest)
+# Consent to be recommended (DESIGN §1, §14): every give and withdraw, who and when.
+_track(RecommendationConsent)
 _track(ApiToken, excluded_fields=("key_hash", "last_used_at"))
 _track(WebhookSubscription, excluded_fields=("secret",))
 # Configuration.
@@ -63,5 +67,7 @@ _track(ServiceLevel)
 _track(Holiday)
 _track(CreditModel)
 _track(PolicyProgramme, m2m_fields=("fields",))
+# An institution's follow-ups on list entries, step by step.
+_track(RecommendationFollowUp)
 # Figures the innovation credit and the tech-SME evaluation are computed from.
 _track(EnterpriseFinancials)

@@ -207,3 +207,21 @@ class PackageStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed to the lead enterprise")
     SUBMITTED = "submitted", _("Submitted as a request")
     DECLINED = "declined", _("Declined by the lead enterprise")
+
+
+class ListStatus(models.TextChoices):
+    """A recommendation list's life (DESIGN §14): drafted, published to institutions, closed."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+
+class FollowUpStatus(models.TextChoices):
+    """An institution's follow-up on a list entry, from opening it to its outcome."""
+
+    OPENED = "opened", _("Opened")
+    CONTACTED = "contacted", _("Contacted")
+    IN_REVIEW = "in_review", _("In review")
+    FINANCED = "financed", _("Financed")
+    DECLINED = "declined", _("Declined")

@@ -42,6 +42,13 @@ COORDINATOR_PERMISSIONS: tuple[str, ...] = (
     # approve, reject and pay pages.
     "coordination.view_lossclaim",
     "coordination.change_lossclaim",
+    # Recommendation lists (DESIGN §14): built and published through the outreach service; read-only after.
+    "coordination.view_recommendationlist",
+    "coordination.add_recommendationlist",
+    "coordination.change_recommendationlist",
+    "coordination.view_recommendationentry",
+    "coordination.view_recommendationrecipient",
+    "coordination.view_recommendationfollowup",
     # Their own scope, tokens, webhooks and settings: read-only here.
     "coordination.view_coordinatorscope",
     "coordination.view_apitoken",

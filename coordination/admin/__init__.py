@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (each module registers its ModelAdmins)
     lenders,
     loss_claims,
     notifications,
+    outreach,
     policy,
     projects,
     records,

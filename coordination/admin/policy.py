@@ -81,12 +81,18 @@ class LedgerInline(ReadOnlyInline):
     """Every movement on the programme's budget, oldest first (append-only; written by the services)."""
 
     model = ProgrammeLedgerEntry
-    fields = ["created_at", "movement", "amount", "tranche", "reason"]
+    fields = ["created_at", "movement", "amount", "tranche", "follow_up", "reason"]
     readonly_fields = fields
     verbose_name_plural = _("ledger")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("tranche__request")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "tranche__request", "follow_up__entry__recommendation_list", "follow_up__institution"
+            )
+        )
 
 
 @admin.register(PolicyProgramme)

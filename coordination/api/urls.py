@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from config.api.errors import not_found
 
-from . import credits, policy, views
+from . import credits, outreach, policy, views
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
@@ -25,6 +25,7 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 router.register("innovation-credits", credits.InnovationCreditViewSet, basename="innovation-credit")
 router.register("policy-programmes", policy.PolicyProgrammeViewSet, basename="policy-programme")
+router.register("recommendation-lists", outreach.RecommendationListViewSet, basename="recommendation-list")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [

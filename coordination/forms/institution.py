@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lenders.choices import Instrument
 
-from ..choices import DeclineReason, ReferralStatus
+from ..choices import DeclineReason, FollowUpStatus, ReferralStatus
 
 TEN_THOUSAND = Decimal(10000)
 HUNDRED = Decimal(100)
@@ -246,3 +246,44 @@ class QueueFilterForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"placeholder": "FR-2026-000123", "type": "search"}),
     )
+
+
+class FollowUpForm(BootstrapForm):
+    """An institution's follow-up on a recommendation list entry (DESIGN §14): the terms when financed, the
+    reason when declined; which are required for which status is the service's to say."""
+
+    status = forms.ChoiceField(
+        label=_("Follow-up"),
+        choices=[(c, label) for c, label in FollowUpStatus.choices if c != FollowUpStatus.OPENED],
+    )
+    instrument = forms.ChoiceField(
+        label=_("Instrument"), required=False, choices=[("", "—"), *Instrument.choices]
+    )
+    amount = wan_field(_("Amount financed (万元)"), required=False)
+    annual_rate = percent_field(_("Annual rate (%)"))
+    term_months = forms.IntegerField(label=_("Term (months)"), required=False, min_value=1, max_value=600)
+    financed_on = forms.DateField(label=_("Financed on"), required=False, widget=DateInput)
+    decline_reason = forms.ChoiceField(
+        label=_("Decline reason"), required=False, choices=[("", "—"), *DeclineReason.choices]
+    )
+    note = forms.CharField(
+        label=_("Internal note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annual_rate"].required = False
+
+    def follow_up_arguments(self) -> dict:
+        data = self.cleaned_data
+        arguments = {"status": data["status"], "note": data.get("note") or ""}
+        if data.get("instrument"):
+            arguments["instrument"] = data["instrument"]
+        if data.get("amount") is not None:
+            arguments["amount"] = yuan(data["amount"])
+        if data.get("annual_rate") is not None:
+            arguments["annual_rate"] = fraction(data["annual_rate"])
+        for name in ("term_months", "financed_on", "decline_reason"):
+            if data.get(name):
+                arguments[name] = data[name]
+        return arguments

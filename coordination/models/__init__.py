@@ -1,7 +1,7 @@
 """The mechanism's models, one module per concern (DESIGN §7): financing (request, tranche, referral,
 offer, document, transition event), disclosure (what institutions were shown of an applicant), access
-(scopes, tokens, idempotency), calendar (service levels, holidays, deadlines) and messaging (outbox,
-notifications, webhooks)."""
+(scopes, tokens, idempotency), calendar (service levels, holidays, deadlines), messaging (outbox,
+notifications, webhooks) and outreach (recommendation lists, consent to be recommended, follow-ups)."""
 
 from .access import ApiToken, CoordinatorScope, EnterpriseJoinRequest, IdempotencyRecord
 from .calendar import Deadline, Holiday, ServiceLevel
@@ -25,6 +25,13 @@ from .messaging import (
     NotificationSetting,
     OutboxMessage,
     WebhookSubscription,
+)
+from .outreach import (
+    RecommendationConsent,
+    RecommendationEntry,
+    RecommendationFollowUp,
+    RecommendationList,
+    RecommendationRecipient,
 )
 from .packages import FinancingPackage, PackageEvent, PackageTranche
 from .policy import LossClaim, PolicyProgramme, PolicySimulation, ProgrammeLedgerEntry
@@ -57,6 +64,11 @@ __all__ = [
     "PolicyProgramme",
     "PolicySimulation",
     "ProgrammeLedgerEntry",
+    "RecommendationConsent",
+    "RecommendationEntry",
+    "RecommendationFollowUp",
+    "RecommendationList",
+    "RecommendationRecipient",
     "ReferenceCounter",
     "Referral",
     "RequestDocument",

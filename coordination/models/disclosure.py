@@ -1,7 +1,7 @@
 """The disclosure log (DESIGN §1): which institution saw which enterprise's data, who, when and what.
 
-Rows are written by the workflow (opening a referral) and by the document download service, never
-edited or deleted; the applicant reads them at /sme/disclosures/.
+Rows are written by the workflow (opening a referral), by opening a recommendation list entry and by the
+document download service, never edited or deleted; the applicant reads them at /sme/disclosures/.
 """
 
 from django.conf import settings
@@ -13,11 +13,13 @@ from lenders.models import Institution
 from projects.models import Enterprise
 
 from .financing import AppendOnlyQuerySet, FinancingRequest, Referral, RequestDocument
+from .outreach import RecommendationEntry
 
 
 class DisclosureAction(models.TextChoices):
     OPEN = "open", _("Opened the referral")
     DOWNLOAD = "download", _("Downloaded a document")
+    OPEN_ENTRY = "open_entry", _("Opened a recommendation list entry")
 
 
 class DisclosedData(models.TextChoices):
@@ -38,11 +40,30 @@ class Disclosure(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.PROTECT, related_name="disclosures", verbose_name=_("enterprise")
     )
+    # A referral's disclosure names its request and referral; a list entry's (DESIGN §14) names the entry.
     request = models.ForeignKey(
-        FinancingRequest, on_delete=models.PROTECT, related_name="disclosures", verbose_name=_("request")
+        FinancingRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("request"),
     )
     referral = models.ForeignKey(
-        Referral, on_delete=models.PROTECT, related_name="disclosures", verbose_name=_("referral")
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("referral"),
+    )
+    recommendation_entry = models.ForeignKey(
+        RecommendationEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("list entry"),
     )
     action = models.CharField(_("action"), max_length=16, choices=DisclosureAction.choices)
     categories = models.JSONField(_("data disclosed"), default=list)

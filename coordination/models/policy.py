@@ -128,6 +128,15 @@ class ProgrammeLedgerEntry(models.Model):
         related_name="policy_ledger",
         verbose_name=_("tranche"),
     )
+    # A loan financed from a recommendation list (DESIGN §14) has no tranche: its follow-up stands for it.
+    follow_up = models.ForeignKey(
+        "coordination.RecommendationFollowUp",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policy_ledger",
+        verbose_name=_("list follow-up"),
+    )
     movement = models.CharField(_("movement"), max_length=16, choices=LedgerMovement.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     committed_change = models.DecimalField(_("change in committed"), **MONEY, default=0)

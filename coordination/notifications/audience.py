@@ -67,9 +67,35 @@ def _enterprise_audiences(message: OutboxMessage) -> list[Audience]:
     return [Audience("join_applicant", list(User.objects.filter(pk=payload.get("user_id"), is_active=True)))]
 
 
+# About a recommendation list (DESIGN §14): published and due soon to the institutions concerned, overdue
+# to the coordinator who built the list.
+LIST_TO_INSTITUTIONS = frozenset({"recommendation.published", "recommendation.remind"})
+LIST_OVERDUE = "recommendation.overdue"
+
+
+def _list_audiences(message: OutboxMessage) -> list[Audience]:
+    payload = message.payload
+    if message.topic == LIST_OVERDUE:
+        return [
+            Audience(
+                "coordinator", list(User.objects.filter(pk=payload.get("coordinator_id"), is_active=True))
+            )
+        ]
+    institution_ids = payload.get("institution_ids") or []
+    return [
+        Audience(
+            "institution",
+            list(User.objects.filter(institutions__in=institution_ids, is_active=True).distinct()),
+            list(WebhookSubscription.objects.filter(institution__in=institution_ids, is_active=True)),
+        )
+    ]
+
+
 def audiences_for(message: OutboxMessage) -> list[Audience]:
     if message.topic == JOIN_REQUESTED or message.topic in JOIN_DECIDED:
         return _enterprise_audiences(message)
+    if message.topic in LIST_TO_INSTITUTIONS or message.topic == LIST_OVERDUE:
+        return _list_audiences(message)
     request = (
         FinancingRequest.objects.select_related("enterprise__region").filter(pk=message.request_id).first()
     )

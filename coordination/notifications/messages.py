@@ -52,6 +52,10 @@ TITLES: dict[str, Promise] = {
     "enterprise.join_requested": _("%(reference)s: a user asks to join"),
     "enterprise.join_approved": _("%(reference)s: your request to join was approved"),
     "enterprise.join_refused": _("%(reference)s: your request to join was refused"),
+    # Recommendation lists (DESIGN §14): `reference` is the list's title and version.
+    "recommendation.published": _("%(reference)s: a recommendation list was published to you"),
+    "recommendation.remind": _("%(reference)s: follow-ups due soon"),
+    "recommendation.overdue": _("%(reference)s: follow-ups overdue"),
     "deadline.remind": _("%(reference)s: due soon"),
     "deadline.escalate": _("%(reference)s: overdue"),
 }

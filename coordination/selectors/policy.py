@@ -18,7 +18,7 @@ from projects.models import Enterprise, TechField
 from projects.regions import covered_q, covering_codes
 
 from ..choices import ClaimStatus, LedgerMovement, ProgrammeKind
-from ..models import LossClaim, Offer, PolicyProgramme, ProgrammeLedgerEntry, Tranche
+from ..models import LossClaim, Offer, PolicyProgramme, ProgrammeLedgerEntry, RecommendationFollowUp, Tranche
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
 from ..policies.simulation import UNCLASSIFIED, WindowDeal
@@ -218,6 +218,29 @@ def offer_deal(
     )
 
 
+def follow_up_deal(follow_up: RecommendationFollowUp) -> Deal:
+    """A loan financed from a recommendation list (DESIGN §14) as the programmes read it, on the day it was
+    financed: the same facts as `offer_deal`, taken from the follow-up's terms."""
+    enterprise = follow_up.entry.enterprise
+    assert follow_up.financed_on is not None and follow_up.amount is not None, "a financed follow-up"
+    day = follow_up.financed_on
+    return Deal(
+        day=day,
+        instrument=follow_up.instrument,
+        amount=follow_up.amount,
+        term_months=follow_up.term_months,
+        annual_rate=follow_up.annual_rate,
+        region_code=enterprise.region.code,
+        stage=enterprise.stage,
+        field_ids=enterprise_field_ids(enterprise),
+        tech_sme=registered_tech_sme(enterprise),
+        on_relending_list=on_relending_list(enterprise, day),
+        relending_bank=follow_up.institution.relending_eligible,
+        first_loan=is_first_loan(enterprise.pk, by=day),
+        credits=credits_by_version(enterprise.pk),
+    )
+
+
 def _local_day(moment) -> date:
     return timezone.localdate(moment)
 
@@ -337,3 +360,17 @@ def budget_left_at(programme_id: int, budget: Decimal, day: date) -> Decimal:
         committed=Sum("committed_change"), paid=Sum("paid_change")
     )
     return budget - (sums["committed"] or Decimal(0)) - (sums["paid"] or Decimal(0))
+
+
+def relending_ledger_of(institution_id: int) -> QuerySet[ProgrammeLedgerEntry]:
+    """The bank's re-lending ledger (DESIGN §6, §10): the entries of re-lending programmes on the loans it
+    made, funded referrals and loans financed from recommendation lists alike."""
+    return (
+        ProgrammeLedgerEntry.objects.filter(programme__kind=ProgrammeKind.RELENDING)
+        .filter(
+            Q(tranche__accepted_offer__referral__institution_id=institution_id)
+            | Q(follow_up__institution_id=institution_id)
+        )
+        .select_related("programme", "tranche__request__enterprise", "follow_up__entry__enterprise")
+        .order_by("created_at", "id")
+    )

@@ -107,7 +107,7 @@ def member_enterprise(user: User, enterprise_id: int) -> Enterprise | None:
         return None
     return (
         Enterprise.objects.filter(pk=enterprise_id, members=user)
-        .select_related("region")
+        .select_related("region", "recommendation_consent")
         .prefetch_related(
             "fields",
             Prefetch("financials", queryset=EnterpriseFinancials.objects.order_by("-year")),

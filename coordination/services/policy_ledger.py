@@ -4,6 +4,24 @@ They live in the workflow layer (`workflow/ledger.py`) because the loss-claim tr
 the claim and the payment in the transition's own transaction; services call them from here.
 """
 
-from ..workflow.ledger import Balance, claim, claim_loss, commit, commit_policy_support, pay, release
+from ..workflow.ledger import (
+    Balance,
+    claim,
+    claim_loss,
+    commit,
+    commit_follow_up_support,
+    commit_policy_support,
+    pay,
+    release,
+)
 
-__all__ = ["Balance", "claim", "claim_loss", "commit", "commit_policy_support", "pay", "release"]
+__all__ = [
+    "Balance",
+    "claim",
+    "claim_loss",
+    "commit",
+    "commit_follow_up_support",
+    "commit_policy_support",
+    "pay",
+    "release",
+]

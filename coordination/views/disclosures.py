@@ -18,7 +18,12 @@ def disclosure_log(request: HttpRequest) -> HttpResponse:
     if not request.user.enterprises.exists():
         raise Http404  # the log is the enterprises' members' page
     disclosures = selectors.disclosures_visible_to(request.user).select_related(
-        "user", "institution", "enterprise", "request", "document"
+        "user",
+        "institution",
+        "enterprise",
+        "request",
+        "document",
+        "recommendation_entry__recommendation_list",
     )
     page = Paginator(disclosures, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as PageForbidden
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,7 +29,9 @@ from .. import selectors
 from ..errors import DomainError, ValidationFailed
 from ..forms.enterprises import DecisionForm, EnterpriseForm, FinancialsForm, JoinForm
 from ..models import EnterpriseJoinRequest
+from ..selectors import outreach as reads
 from ..services import enterprises as services
+from ..services import outreach as outreach_services
 
 # The service names fields as the API does; the form calls the technology fields `tech_fields`.
 FORM_FIELD = {"fields": "tech_fields", "region": "region"}
@@ -238,6 +241,8 @@ def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         ],
         "is_manager": is_manager,
         "people": selectors.enterprise_people(enterprise),
+        "consent_given": reads.consent_given(enterprise),
+        "recommendation_lists": reads.lists_of_enterprise(enterprise),
         "pending": [
             (join_request, services.may_decide(request.user, join_request, manager=is_manager))
             for join_request in pending
@@ -299,6 +304,24 @@ def financials_edit(request: HttpRequest, enterprise_id: int, year: int) -> Http
             return redirect("enterprises:detail", enterprise_id=enterprise.pk)
     context = {"enterprise": enterprise, "form": form, "year": year}
     return render(request, "enterprises/financials_form.html", context)
+
+
+@login_required
+@require_POST
+def recommendation_consent(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """Give or withdraw the consent to be recommended (DESIGN §1, §14), from the enterprise's page."""
+    enterprise = _member_enterprise_or_404(request, enterprise_id)
+    if not selectors.manages(request.user, enterprise):
+        raise PageForbidden(_("Only the enterprise's managers give or withdraw its consent."))
+    given = request.POST.get("given") == "true"
+    outreach_services.set_recommendation_consent(enterprise_id=enterprise.pk, user=request.user, given=given)
+    if given:
+        messages.success(request, _("Your enterprise may now be recommended to financial institutions."))
+    else:
+        messages.success(
+            request, _("Consent withdrawn: your enterprise has left every open recommendation list.")
+        )
+    return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#recommendation")
 
 
 @login_required

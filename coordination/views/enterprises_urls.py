@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:enterprise_id>/financials/add/", enterprises.financials_add, name="financials-add"),
     path("<int:enterprise_id>/financials/<int:year>/", enterprises.financials_edit, name="financials-edit"),
     path(
+        "<int:enterprise_id>/recommendation-consent/",
+        enterprises.recommendation_consent,
+        name="recommendation-consent",
+    ),
+    path(
         "<int:enterprise_id>/join-requests/<int:join_request_id>/decide/",
         enterprises.decide,
         name="decide-join-request",

@@ -14,10 +14,14 @@ from django.views.decorators.http import require_GET
 from ..evaluation.definitions import FUNNEL_DEFINITION
 from ..evaluation.indicators import Evaluation, evaluate
 from ..evaluation.major_tasks import GAP_CLOSED_DEFINITION
+from ..evaluation.outreach import DEFINITION as LIST_DEFINITION
+from ..evaluation.outreach import list_outcomes, outcomes_table
 from ..evaluation.scope import Filters, last_complete_quarter
 from ..evaluation.tables import Table, all_tables
 from ..forms.evaluation import EvaluationForm
+from ..selectors import coordinator_scope
 from ..selectors.evaluation import default_evaluation_scope, evaluation_scope, evaluation_scope_choices
+from ..selectors.outreach import lists_coordinated_by
 from ..workflow.business_days import SHANGHAI
 from . import evaluation_files
 
@@ -125,3 +129,19 @@ def _report_context(query: Query) -> dict:
         "title": _("Summary evaluation report"),
         "funnel_definition": FUNNEL_DEFINITION,
     }
+
+
+@login_required
+@require_GET
+def lists(request: HttpRequest, fmt: str = "") -> HttpResponse:
+    """Outcomes of the recommendation lists the coordinator coordinates (issue 18): the page, or the table
+    as CSV or XLSX. Anyone but a coordinator: 404."""
+    if coordinator_scope(request.user) is None:
+        raise Http404
+    table = outcomes_table(list_outcomes(lists_coordinated_by(request.user)))
+    name = f"recommendation-lists-{timezone.localdate(timezone=SHANGHAI):%Y%m%d}"
+    if fmt == "csv":
+        return evaluation_files.csv_response(table, name)
+    if fmt == "xlsx":
+        return evaluation_files.xlsx_response(table, name)
+    return render(request, "evaluation/lists.html", {"table": table, "definition": LIST_DEFINITION})

@@ -1,9 +1,9 @@
-"""/institution/ (namespace "institution"): the referral queue and a referral's page (DESIGN §9); the
-catalogue and the team, for the institution's managers."""
+"""/institution/ (namespace "institution"): the referral queue and a referral's page (DESIGN §9), the
+recommendation lists published to the institution (§14); the catalogue and the team, for its managers."""
 
 from django.urls import path
 
-from . import institution, institution_performance, institution_products, institution_team
+from . import institution, institution_lists, institution_performance, institution_products, institution_team
 
 app_name = "institution"
 
@@ -23,6 +23,15 @@ urlpatterns = [
         name="withdraw-offer",
     ),
     path("referrals/<int:pk>/documents/<int:document_id>/", institution.download, name="document"),
+    path("lists/", institution_lists.lists, name="lists"),
+    path("lists/<int:pk>/", institution_lists.list_detail, name="list"),
+    path("lists/<int:pk>/entries/<int:entry_id>/", institution_lists.entry_detail, name="list-entry"),
+    path("lists/<int:pk>/entries/<int:entry_id>/open/", institution_lists.open_entry, name="list-entry-open"),
+    path(
+        "lists/<int:pk>/entries/<int:entry_id>/follow-up/",
+        institution_lists.follow_up,
+        name="list-entry-follow-up",
+    ),
     path("performance/", institution_performance.performance, name="performance"),
     path("products/", institution_products.catalogue, name="products"),
     path("products/new/", institution_products.product_new, name="product-new"),

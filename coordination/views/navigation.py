@@ -39,6 +39,7 @@ def links_for(request: HttpRequest) -> list[NavLink]:
         wanted.append(("sme:home", _("My enterprises")))
     if Role.INSTITUTION in roles:
         wanted.append(("institution:queue", _("Referrals")))
+        wanted.append(("institution:lists", _("Recommendation lists")))
         wanted.append(("institution:performance", _("Performance")))
         wanted.append(("institution:claims", _("Loss claims")))
         if selectors.manages_an_institution(user):

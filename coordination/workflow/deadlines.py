@@ -14,16 +14,21 @@ from .business_days import DUE_TIME, REMIND_TIME, SHANGHAI, calendar_for, local_
 from .tables import DEFAULT_BUSINESS_DAYS, STAGE_DEADLINE_KINDS
 
 
-def service_level(stage: str, region: Region) -> tuple[int, int]:
-    """(business days, remind days before) for a stage; the most specific region override wins."""
+def service_level(stage: str, region: Region | None) -> tuple[int, int]:
+    """(business days, remind days before) for a stage; the most specific region override wins (none is
+    looked at for a national matter, `region` None)."""
     best: ServiceLevel | None = None
     for row in ServiceLevel.objects.filter(stage=stage).select_related("region"):
         if row.region is None:
             best = best or row
-        elif covers(row.region, region) and (
-            best is None
-            or best.region is None
-            or len(code_prefix(row.region)) > len(code_prefix(best.region))
+        elif (
+            region is not None
+            and covers(row.region, region)
+            and (
+                best is None
+                or best.region is None
+                or len(code_prefix(row.region)) > len(code_prefix(best.region))
+            )
         ):
             best = row
     if best is None:
@@ -31,7 +36,7 @@ def service_level(stage: str, region: Region) -> tuple[int, int]:
     return best.business_days, best.remind_days_before
 
 
-def stage_due_times(stage: str, region: Region, entered_at: datetime) -> dict[str, datetime]:
+def stage_due_times(stage: str, region: Region | None, entered_at: datetime) -> dict[str, datetime]:
     days, remind_before = service_level(stage, region)
     start = timezone.localtime(entered_at, SHANGHAI).date()
     calendar = calendar_for(start, days)

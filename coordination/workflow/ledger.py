@@ -19,8 +19,8 @@ from django.utils.translation import gettext
 from .. import selectors
 from ..choices import LedgerMovement, ProgrammeKind
 from ..errors import NotFound, ValidationFailed
-from ..models import PolicyProgramme, ProgrammeLedgerEntry, Tranche
-from ..policies.support import claim_cap
+from ..models import PolicyProgramme, ProgrammeLedgerEntry, RecommendationFollowUp, Tranche
+from ..policies.support import claim_cap, supports
 from ..selectors.policy import Balance
 
 CENTS = Decimal("0.01")
@@ -58,7 +58,7 @@ def _positive(amount) -> Decimal:
 
 
 def _commit_locked(
-    programme: PolicyProgramme, tranche_id: int | None, amount: Decimal
+    programme: PolicyProgramme, tranche_id: int | None, amount: Decimal, follow_up_id: int | None = None
 ) -> ProgrammeLedgerEntry:
     balance = selectors.programme_balance(programme.pk, budget=programme.budget)
     if amount > balance.available:
@@ -67,8 +67,17 @@ def _commit_locked(
             "left": balance.available,
             "amount": amount,
         }
-        return _entry(programme, tranche_id, LedgerMovement.REFUSED, amount, reason=reason)
-    return _entry(programme, tranche_id, LedgerMovement.COMMIT, amount, committed_change=amount)
+        return _entry(
+            programme, tranche_id, LedgerMovement.REFUSED, amount, reason=reason, follow_up_id=follow_up_id
+        )
+    return _entry(
+        programme,
+        tranche_id,
+        LedgerMovement.COMMIT,
+        amount,
+        committed_change=amount,
+        follow_up_id=follow_up_id,
+    )
 
 
 @transaction.atomic
@@ -100,6 +109,40 @@ def commit_policy_support(*, tranche: Tranche) -> list[ProgrammeLedgerEntry]:
     return [
         _commit_locked(programme, tranche.pk, wanted[pk])
         for pk, programme in programmes.items()
+        if pk not in done
+    ]
+
+
+@transaction.atomic
+def commit_follow_up_support(*, follow_up: RecommendationFollowUp) -> list[ProgrammeLedgerEntry]:
+    """A loan financed from a recommendation list (DESIGN §14) counts in the re-lending ledger like a funded
+    referral: each re-lending programme in force that bank, firm and loan qualify for commits its share,
+    once per follow-up and programme. Other kinds stay with the request workflow, where their support is
+    shown to the applicant before it accepts an offer."""
+    if follow_up.financed_on is None or not follow_up.amount:
+        return []
+    enterprise = follow_up.entry.enterprise
+    programmes = [
+        p
+        for p in selectors.programmes_in_force(follow_up.financed_on, enterprise.region.code)
+        if p.kind == ProgrammeKind.RELENDING
+    ]
+    if not programmes:
+        return []
+    wanted = {
+        support.programme.id: support.amount
+        for support in supports(programmes, selectors.follow_up_deal(follow_up))
+        if support.amount > 0
+    }
+    locked = _lock(wanted)
+    done = set(
+        ProgrammeLedgerEntry.objects.filter(
+            follow_up=follow_up, movement__in=[LedgerMovement.COMMIT, LedgerMovement.REFUSED]
+        ).values_list("programme_id", flat=True)
+    )
+    return [
+        _commit_locked(programme, None, wanted[pk], follow_up_id=follow_up.pk)
+        for pk, programme in locked.items()
         if pk not in done
     ]
 
@@ -202,4 +245,14 @@ def pay(*, programme_id: int, tranche_id: int | None, amount, reason: str = "") 
     )
 
 
-__all__ = ["Balance", "claim", "claim_loss", "claimable", "commit", "commit_policy_support", "pay", "release"]
+__all__ = [
+    "Balance",
+    "claim",
+    "claim_loss",
+    "claimable",
+    "commit",
+    "commit_follow_up_support",
+    "commit_policy_support",
+    "pay",
+    "release",
+]

@@ -33,8 +33,16 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from coordination.models import Notification, Offer, Referral, Tranche, WebhookSubscription
+from coordination.models import (
+    Notification,
+    Offer,
+    RecommendationConsent,
+    Referral,
+    Tranche,
+    WebhookSubscription,
+)
 from coordination.services import financing_requests as rq
+from coordination.services import outreach
 from coordination.services import packages as ps
 from coordination.services import policy_ledger as ledger
 from coordination.services import referrals as rs
@@ -217,7 +225,31 @@ def build_state() -> State:
     # Applicant A manages enterprise A; applicant B asked to join it (DESIGN §1, the one rule).
     world.enterprise_a.managers.add(a)
     join_b_to_a = request_to_join(user=b, credit_code=world.enterprise_a.credit_code, message="B asks")
+    # Recommendation lists (issue 18): both firms consent; the Shanghai coordinator's list holds A and is
+    # published to banks X and Y, X opened A's entry and contacted it; a national draft holds B.
+    for enterprise in (world.enterprise_a, world.enterprise_b):
+        RecommendationConsent.objects.create(enterprise=enterprise, given=True)
+    list_sh = outreach.build_list(
+        user=world.coordinator, code="list-sh", title="Shanghai list", region_codes=["310000"], criteria={}
+    )
+    outreach.publish_list(
+        list_id=list_sh.pk, user=world.coordinator, institution_ids=[world.bank_x.pk, world.bank_y.pk]
+    )
+    entry_sh = list_sh.entries.get()
+    outreach.open_entry(entry_id=entry_sh.pk, user=world.bank_x_user)
+    follow_up_x = outreach.record_follow_up(entry_id=entry_sh.pk, user=world.bank_x_user, status="contacted")
+    list_nat = outreach.build_list(
+        user=world.national,
+        code="list-nat",
+        title="National draft",
+        national=True,
+        enterprise_ids=[world.enterprise_b.pk],
+    )
     state.ids.update(
+        list_sh=list_sh.pk,
+        list_nat=list_nat.pk,
+        entry_sh=entry_sh.pk,
+        follow_up_x=follow_up_x.pk,
         join_b_to_a=join_b_to_a.pk,
         package_draft=package_draft.pk,
         package_proposed=package_proposed.pk,

@@ -193,6 +193,22 @@ def _year_figures(state: State, role: str) -> dict:
     return {"year": 2024, **_figures(state, role)}
 
 
+def _recommendation_list(state: State, role: str) -> dict:
+    return {"code": "new-list", "title": "New list", "regions": ["310000"], "criteria": {}}
+
+
+def _publish(state: State, role: str) -> dict:
+    return {"institutions": [state["institution_x"]]}
+
+
+def _follow_up(state: State, role: str) -> dict:
+    return {"status": "in_review"}
+
+
+def _consent(state: State, role: str) -> dict:
+    return {"given": False}
+
+
 FR = "financing-requests"
 PK = "financing-packages"
 JR = "enterprise-join-requests"
@@ -313,6 +329,22 @@ ENDPOINTS = [
     E("GET", "policy-programmes/{programme_bj}/", "404 404 404 404 404 200"),
     E("GET", "evaluation/?scope=310000&from=2026-01-01&to=2026-03-31", "404 404 404 404 200 200"),
     E("GET", "evaluation/?scope=national&from=2026-01-01&to=2026-03-31", "404 404 404 404 404 200"),
+    # Recommendation lists (issue 18): list_sh is the Shanghai coordinator's, published to X and Y, with A
+    # on it; X opened A's entry and followed it up; list_nat is a national draft holding B.
+    E("GET", "recommendation-lists/", "200 200 200 200 200 200"),
+    E("POST", "recommendation-lists/", "404 404 404 404 201 201", body=_recommendation_list),
+    E("GET", "recommendation-lists/{list_sh}/", "200 404 200 200 200 200"),
+    E("GET", "recommendation-lists/{list_nat}/", "404 404 404 404 404 200"),
+    E("POST", "recommendation-lists/{list_nat}/publish/", "404 404 404 404 404 200", body=_publish),
+    E("POST", "recommendation-lists/{list_sh}/close/", "404 404 404 404 200 200"),
+    E("GET", "recommendation-lists/{list_sh}/entries/", "200 404 200 200 200 200"),
+    E("GET", "recommendation-lists/{list_sh}/entries/{entry_sh}/", "200 404 200 200 200 200"),
+    E("POST", "recommendation-lists/{list_sh}/entries/{entry_sh}/open/", "404 404 200 200 404 404"),
+    E("POST", "recommendation-lists/{list_sh}/entries/{entry_sh}/follow-up/", "404 404 200 409 404 404",
+      body=_follow_up),
+    E("GET", "recommendation-lists/{list_sh}/follow-ups/", "200 404 200 200 200 200"),
+    E("GET", "recommendation-lists/{list_sh}/follow-ups/{follow_up_x}/", "404 404 200 404 200 200"),
+    E("POST", "enterprises/{enterprise_a}/recommendation-consent/", "200 404 404 404 404 404", body=_consent),
     E("GET", "notifications/", "200 200 200 200 200 200"),
     E("GET", "notifications/{notification_a}/", "200 404 404 404 404 404"),
     E("GET", "notifications/{notification_x}/", "404 404 200 404 404 404"),
@@ -455,6 +487,14 @@ LIST_IDS = {
         "bank_y": set(),
         "coordinator": {"claim_a"},
         "national": {"claim_a"},
+    },
+    "recommendation-lists": {
+        "applicant_a": {"list_sh"},
+        "applicant_b": set(),
+        "bank_x": {"list_sh"},
+        "bank_y": {"list_sh"},
+        "coordinator": {"list_sh"},
+        "national": {"list_sh", "list_nat"},
     },
     "notifications": {
         "applicant_a": {"notification_a"},

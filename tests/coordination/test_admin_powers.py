@@ -35,6 +35,8 @@ from coordination.models import (
     Offer,
     OutboxMessage,
     PolicyProgramme,
+    RecommendationFollowUp,
+    RecommendationList,
     Referral,
     ServiceLevel,
     TransitionEvent,
@@ -43,6 +45,7 @@ from coordination.models import (
 from coordination.notifications.relay import build_deliveries
 from coordination.permissions import sync_coordinator_group
 from coordination.services import financing_requests as rq
+from coordination.services import outreach
 from coordination.services import referrals as rs
 from coordination.services.financing_requests import TrancheInput
 from coordination.services.tokens import issue_token
@@ -335,6 +338,11 @@ OUT_OF_SCOPE = {
     Delivery: lambda queryset, w: queryset.exclude(user=w.coordinator).exclude(
         subscription__coordinator=w.coordinator
     ),
+    # Recommendation lists (issue 18): a regional coordinator reads the lists of its regions only.
+    RecommendationList: lambda queryset, w: queryset.exclude(regions__code__startswith=SHANGHAI),
+    RecommendationFollowUp: lambda queryset, w: queryset.exclude(
+        entry__recommendation_list__regions__code__startswith=SHANGHAI
+    ),
 }
 # Shared reference data and configuration: read by every coordinator, changed by none of them here
 # (a service level of its own region excepted; the sample row below is Beijing's).
@@ -390,6 +398,14 @@ def _out_of_scope_world():
     )
     ServiceLevel.objects.create(stage="triage", region=w.beijing, business_days=2)
     Holiday.objects.create(date=date(2031, 1, 1), name="New Year")
+    # Both firms consent already (the API state); a Beijing list opened by bank X lies outside Shanghai.
+    for code, region in (("beijing-list", w.beijing),):
+        made = outreach.build_list(
+            user=w.national, code=code, title=code, region_codes=[region.code], criteria={}
+        )
+        outreach.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
+        for entry in made.entries.all():
+            outreach.open_entry(entry_id=entry.pk, user=w.bank_x_user)
     for region in (w.shanghai, w.beijing):
         ProgrammeFactory(region=region)
     RelendingPolicy.objects.get_or_create(

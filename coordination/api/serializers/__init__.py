@@ -44,6 +44,8 @@ from .packages import (  # noqa: F401
     TaskFinancingSerializer,
 )
 from .parties import (  # noqa: F401
+    ConsentResultSerializer,
+    ConsentSerializer,
     DecisionSerializer,
     EnterpriseCreateSerializer,
     EnterpriseSerializer,

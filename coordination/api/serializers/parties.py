@@ -294,3 +294,15 @@ class YearFiguresSerializer(FiguresSerializer):
     year = serializers.IntegerField(
         min_value=1949, max_value=2100, help_text="The fiscal year; from the founding year to this year."
     )
+
+
+class ConsentSerializer(serializers.Serializer):
+    """An enterprise's consent to be recommended (DESIGN §1, §14), given or withdrawn."""
+
+    given = serializers.BooleanField()
+
+
+class ConsentResultSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(source="enterprise_id")
+    given = serializers.BooleanField()
+    changed_at = serializers.DateTimeField()

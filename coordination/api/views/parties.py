@@ -13,6 +13,7 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 from ... import selectors
 from ...models import EnterpriseJoinRequest
 from ...services import enterprises as enterprise_services
+from ...services import outreach as outreach_services
 from .. import docs
 from .. import examples as ex
 from .. import filters as f
@@ -188,6 +189,22 @@ class EnterpriseViewSet(ReadOnlyViewSet):
             figures=enterprise_services.YearFigures(**data),
         )
         return Response(s.FinancialsSerializer(row).data)
+
+    @extend_schema(
+        request=s.ConsentSerializer,
+        responses={200: s.ConsentResultSerializer, **WRITE_ERRORS},
+        description="Give (`given` true) or withdraw the enterprise's consent to be put on recommendation "
+        "lists (DESIGN §1, §14); its managers only. Withdrawing takes it off every open list at once; each "
+        "change is kept with who made it and when.",
+    )
+    @action(detail=True, methods=["post"], url_path="recommendation-consent")
+    def recommendation_consent(self, request, pk=None):
+        enterprise = self.get_object()
+        data = validated(s.ConsentSerializer, request)
+        consent = outreach_services.set_recommendation_consent(
+            enterprise_id=enterprise.pk, user=request.user, given=data["given"]
+        )
+        return Response(s.ConsentResultSerializer(consent).data)
 
 
 def _decision(approve: bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coordination.models import CoordinatorScope, PolicyProgramme
+from coordination.models import CoordinatorScope, PolicyProgramme, RecommendationEntry, RecommendationList
 from lenders.models import Institution, Product, RelendingPolicy
 from projects.models import Enterprise, EnterpriseFinancials, MajorTask, Region, TechField
 from projects.reference.regions import REGIONS
@@ -14,6 +14,7 @@ from .. import reference as ref
 from .blocks import ENTERPRISES_PER_BLOCK, INSTITUTIONS_PER_BLOCK, reference_ids
 from .enterprises import enterprise_spec, seed_enterprises
 from .institutions import institution_spec, seed_institutions
+from .outreach import seed_recommendation_list
 from .programmes import seed_programmes
 from .tasks import seed_tasks, task_specs
 from .users import seed_users
@@ -34,6 +35,8 @@ def demo_counts() -> dict[str, int]:
         "User": user_model.objects.count(),
         "CoordinatorScope": CoordinatorScope.objects.count(),
         "PolicyProgramme": PolicyProgramme.objects.count(),
+        "RecommendationList": RecommendationList.objects.count(),
+        "RecommendationEntry": RecommendationEntry.objects.count(),
     }
     for model, field_name in (
         (Enterprise, "fields"),
@@ -79,4 +82,5 @@ def seed_demo(*, scale: int = 1, password: str, superuser_password: str | None =
         institution_ids = seed_institutions(institutions, regions, fields)
         seed_users((password, superuser_password or password), enterprise_ids, institution_ids, regions)
         seed_programmes(regions)
+        seed_recommendation_list()
     return demo_counts()
