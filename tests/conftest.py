@@ -110,3 +110,18 @@ def world(db) -> World:
 def committed_world(transactional_db) -> World:
     """The same world, committed, for tests where other processes or threads must see it."""
     return World()
+
+
+@pytest.fixture(autouse=True)
+def _shipped_credit_models(request: pytest.FixtureRequest) -> None:
+    """Every database test starts with the credit model versions that migrations ship (products name
+    theirs), which an earlier transactional test's flush removes for the rest of its worker."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        return
+    transactional = bool("transactional_db" in names or (marker and marker.kwargs.get("transaction")))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from tests.support.reference import shipped_credit_models
+
+    shipped_credit_models()
