@@ -13,7 +13,7 @@ from .. import docs
 from .. import examples as ex
 from .. import filters as f
 from .. import serializers as s
-from ..base import GenericViewSet, NewestFirstCursor
+from ..base import GenericViewSet, NewestFirstCursor, ViewerMixin
 from ..idempotency import key_of as idempotency_key
 from ..schema import READ_ERRORS, WRITE_ERRORS
 from .common import validated
@@ -62,21 +62,12 @@ def _referral_action(
     list=extend_schema(responses={200: s.ScopedReferralSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.ScopedReferralSerializer, **READ_ERRORS}),
 )
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = Referral.objects.none()
     filterset_class = f.ReferralFilter
     # The applicant's name is searched only where the caller may read it (DESIGN §1: not in a teaser).
     search_fields = ["request__reference", "disclosed_enterprise_name"]
     pagination_class = NewestFirstCursor
-
-    def viewer(self) -> selectors.Viewer:
-        """The caller, read once per API request (scope, enterprises, institutions)."""
-        if not hasattr(self, "_viewer"):
-            self._viewer = selectors.Viewer.of(self.request.user)
-        return self._viewer
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "viewer": self.viewer()}
 
     def get_queryset(self):
         referrals = selectors.with_teaser_data(selectors.referrals_visible_to(self.request.user))
