@@ -33,7 +33,8 @@ class RowShape:
     """How `serializer_class` shows one object, from a `.values()` row of its model.
 
     `filled` names the fields the view supplies (`show`'s keyword arguments); every other field is a model
-    column or a column across to-one relations (`source="enterprise.region.code"`). `also` are further
+    column (a nested serializer too, over a JSON column) or a column across to-one relations
+    (`source="enterprise.region.code"`). `also` are further
     columns to read for `instance` (the engine's input), such as a related row's id.
     """
 
@@ -48,8 +49,13 @@ class RowShape:
             if name in self.filled:
                 self._columns.append((name, "", _same))
                 continue
-            if isinstance(shown, serializers.BaseSerializer | serializers.SerializerMethodField):
-                raise TypeError(f"{name}: a nested or method field is filled by the view")
+            if isinstance(shown, serializers.SerializerMethodField) or (
+                isinstance(shown, serializers.BaseSerializer)
+                and model._meta.get_field(shown.source).is_relation
+            ):
+                # A nested serializer shows a JSON column (`policy_support`) as it is; related rows the
+                # view reads for the whole page.
+                raise TypeError(f"{name}: a method field or related rows are filled by the view")
             if isinstance(shown, PrimaryKeyRelatedField):
                 assert shown.pk_field is None and "." not in shown.source, name
                 # The related row's id, as the serializer's pk-only optimisation shows it.

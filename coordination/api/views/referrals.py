@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.db.models import Case, F, Value, When
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -15,6 +17,7 @@ from .. import filters as f
 from .. import serializers as s
 from ..base import GenericViewSet, NewestFirstCursor, ViewerMixin
 from ..idempotency import key_of as idempotency_key
+from ..rows import RowShape
 from ..schema import READ_ERRORS, WRITE_ERRORS
 from .common import validated
 
@@ -139,20 +142,53 @@ class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     )
 
 
+@cache
+def _offer_rows() -> RowShape:
+    """The offer list's rows as `OfferSerializer` shows them (built once the apps are loaded)."""
+    return RowShape(
+        s.OfferSerializer,
+        filled=frozenset({"available_actions"}),
+        # The referral, request, enterprise and region as objects: the engine reads the roles on them.
+        also=(
+            "referral__id",
+            "request__id",
+            "request__enterprise_id",
+            "request__enterprise__id",
+            "request__enterprise__region__id",
+            "request__enterprise__region__code",
+        ),
+    )
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: s.OfferSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.OfferSerializer, **READ_ERRORS}),
 )
-class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class OfferViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = Offer.objects.none()
     serializer_class = s.OfferSerializer
     filterset_class = f.OfferFilter
     pagination_class = NewestFirstCursor
 
     def get_queryset(self):
+        if self.action == "list":
+            self.viewer()  # first: the scoping then reads the scope the viewer left on the user
+            return selectors.offers_visible_to(self.request.user)  # read as `.values()` rows by `list`
         # With the enterprise and region, `available_actions` reads the caller's roles without a query.
         return selectors.offers_visible_to(self.request.user).select_related(
             "request__enterprise__region", "referral"
+        )
+
+    def list(self, request):
+        """The page from the columns its payload shows (see `coordination.api.rows`)."""
+        shape = _offer_rows()
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*shape.columns))
+        viewer = self.viewer()
+        return self.get_paginated_response(
+            [
+                shape.show(row, available_actions=s.available_actions(shape.instance(row), viewer))
+                for row in rows
+            ]
         )
 
     @extend_schema(
