@@ -10,8 +10,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
 )
 
+from lenders.models import Institution
 from projects.credits.selectors import current_credit_prefetch
 from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
 from projects.regions import covered_q, covers
@@ -35,6 +37,7 @@ User = Account | AnonymousUser
 
 
 EnterpriseMembers = Enterprise.members.through
+InstitutionMembers = Institution.members.through
 
 
 def coordinator_scope(user: User) -> CoordinatorScope | None:
@@ -232,12 +235,17 @@ class Viewer:
     def of(cls, user: User) -> "Viewer":
         if not user.is_authenticated:
             return cls(user, None, frozenset(), frozenset())
-        return cls(
-            user,
-            current_coordinator_scope(user),
-            frozenset(user.enterprises.values_list("pk", flat=True)),
-            frozenset(user.institutions.values_list("pk", flat=True)),
+        scope = current_coordinator_scope(user)
+        # Both memberships in one query, from the join tables alone: a list reads the viewer on every call.
+        enterprises = EnterpriseMembers.objects.filter(user_id=user.pk).annotate(kind=Value("enterprise"))
+        institutions = InstitutionMembers.objects.filter(user_id=user.pk).annotate(kind=Value("institution"))
+        memberships = enterprises.values_list("kind", "enterprise_id").union(
+            institutions.values_list("kind", "institution_id"), all=True
         )
+        ids: dict[str, set[int]] = {"enterprise": set(), "institution": set()}
+        for kind, pk in memberships:
+            ids[kind].add(pk)
+        return cls(user, scope, frozenset(ids["enterprise"]), frozenset(ids["institution"]))
 
     def institution_request_ids(self) -> frozenset[int]:
         if self._institution_request_ids is None:

@@ -98,11 +98,16 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
         if self.action == "list":
             self.viewer()  # first: the scoping then reads the scope the viewer left on the user
             return selectors.requests_visible_to(self.request.user)  # read as `.values()` rows by `list`
-        return (
-            selectors.requests_visible_to(self.request.user)
-            .select_related("enterprise__region")
-            .prefetch_related("tranches")
-        )
+        if self.request.method == "POST":
+            # An action finds the request in scope and hands its id to a service, which locks and reads it
+            # again; the answer is read afresh by `reload`.
+            return selectors.requests_visible_to(self.request.user)
+        return self.shown(selectors.requests_visible_to(self.request.user))
+
+    @staticmethod
+    def shown(requests):
+        """What the serializer reads of each request: its enterprise, region and tranches."""
+        return requests.select_related("enterprise__region").prefetch_related("tranches")
 
     def list(self, request):
         """The page from the columns its payload shows, the tranches of all its rows in one query."""
@@ -127,7 +132,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
         )
 
     def reload(self, pk):
-        return self.get_queryset().get(pk=pk)
+        return self.shown(selectors.requests_visible_to(self.request.user)).get(pk=pk)
 
     @extend_schema(
         request=s.FinancingRequestCreateSerializer,

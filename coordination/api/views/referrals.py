@@ -73,12 +73,13 @@ class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     pagination_class = NewestFirstCursor
 
     def get_queryset(self):
+        viewer = self.viewer()  # first: the scoping then reads the scope the viewer left on the user
         referrals = selectors.with_teaser_data(selectors.referrals_visible_to(self.request.user))
         return referrals.select_related(
             "institution", "product", "tranche", "request__enterprise__region"
         ).annotate(
             disclosed_enterprise_name=Case(
-                When(selectors.teaser_only_q(self.viewer()), then=Value("")),
+                When(selectors.teaser_only_q(viewer), then=Value("")),
                 default=F("request__enterprise__name"),
             )
         )
