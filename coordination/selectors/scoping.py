@@ -237,10 +237,10 @@ class Viewer:
             return cls(user, None, frozenset(), frozenset())
         scope = current_coordinator_scope(user)
         # Both memberships in one query, from the join tables alone: a list reads the viewer on every call.
-        enterprises = EnterpriseMembers.objects.filter(user_id=user.pk).annotate(kind=Value("enterprise"))
-        institutions = InstitutionMembers.objects.filter(user_id=user.pk).annotate(kind=Value("institution"))
-        memberships = enterprises.values_list("kind", "enterprise_id").union(
-            institutions.values_list("kind", "institution_id"), all=True
+        enterprises = EnterpriseMembers.objects.filter(user_id=user.pk)
+        institutions = InstitutionMembers.objects.filter(user_id=user.pk)
+        memberships = enterprises.values_list(Value("enterprise"), "enterprise_id").union(
+            institutions.values_list(Value("institution"), "institution_id"), all=True
         )
         ids: dict[str, set[int]] = {"enterprise": set(), "institution": set()}
         for kind, pk in memberships:
