@@ -1,6 +1,9 @@
+from typing import Any
+
 from rest_framework import viewsets
 from rest_framework.pagination import CursorPagination
 
+from .. import selectors
 from .idempotency import IdempotentPostMixin
 
 
@@ -31,3 +34,19 @@ class ReadOnlyViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
 
 class GenericViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     pass
+
+
+class ViewerMixin:
+    """The caller (scope, enterprises, institutions), read once per API request and shared with the
+    serializers' context. Read before the scoped queryset, it also spares the scoping its scope query
+    (`current_coordinator_scope` leaves the fresh scope on the user)."""
+
+    request: Any
+
+    def viewer(self) -> selectors.Viewer:
+        if not hasattr(self, "_viewer"):
+            self._viewer = selectors.Viewer.of(self.request.user)
+        return self._viewer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "viewer": self.viewer()}  # type: ignore[misc]

@@ -11,6 +11,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
 )
 
 from lenders.models import Institution
@@ -38,6 +39,7 @@ User = Account | AnonymousUser
 
 
 EnterpriseMembers = Enterprise.members.through
+InstitutionMembers = Institution.members.through
 
 
 def coordinator_scope(user: User) -> CoordinatorScope | None:
@@ -284,12 +286,17 @@ class Viewer:
     def of(cls, user: User) -> "Viewer":
         if not user.is_authenticated:
             return cls(user, None, frozenset(), frozenset())
-        return cls(
-            user,
-            current_coordinator_scope(user),
-            frozenset(user.enterprises.values_list("pk", flat=True)),
-            frozenset(user.institutions.values_list("pk", flat=True)),
+        scope = current_coordinator_scope(user)
+        # Both memberships in one query, from the join tables alone: a list reads the viewer on every call.
+        enterprises = EnterpriseMembers.objects.filter(user_id=user.pk)
+        institutions = InstitutionMembers.objects.filter(user_id=user.pk)
+        memberships = enterprises.values_list(Value("enterprise"), "enterprise_id").union(
+            institutions.values_list(Value("institution"), "institution_id"), all=True
         )
+        ids: dict[str, set[int]] = {"enterprise": set(), "institution": set()}
+        for kind, pk in memberships:
+            ids[kind].add(pk)
+        return cls(user, scope, frozenset(ids["enterprise"]), frozenset(ids["institution"]))
 
     def institution_request_ids(self) -> frozenset[int]:
         if self._institution_request_ids is None:

@@ -89,12 +89,33 @@ def machine_for(obj: Subject) -> Machine:
     return MACHINES[type(obj)]
 
 
+def acting_roles(obj: Subject, user, viewer: selectors.Viewer | None = None) -> set[str]:
+    """The roles `user` holds towards `obj`, judged on the powers held now; empty when out of scope.
+
+    A `viewer` (read once for many objects) stands in for the scope and roles read here otherwise.
+    """
+    if viewer is None:
+        scope = rules.current_scope(user)  # every role below is judged on the powers held now
+        roles = machine_for(obj).roles_for(user, obj)
+    else:
+        scope, roles = viewer.scope, viewer.roles_on(obj)
+    if scope is not None:
+        # DESIGN.md §1: a coordinator never acts as an applicant or an institution, whatever it joined.
+        roles = roles & {Role.COORDINATOR}
+    return roles
+
+
 def authorise(
-    obj: Subject, action: str, user, viewer: selectors.Viewer | None = None
+    obj: Subject,
+    action: str,
+    user,
+    viewer: selectors.Viewer | None = None,
+    *,
+    roles: set[str] | None = None,
 ) -> tuple[Transition, str]:
     """The transition and the role the user acts in; raises when the user may not take the action.
 
-    A `viewer` (read once for many objects) stands in for the scope and roles read here otherwise.
+    `roles` (`acting_roles` of this object and user) or a `viewer` spare the reads of scope and roles.
     """
     machine = machine_for(obj)
     transition = machine.transitions.get(action)
@@ -110,14 +131,8 @@ def authorise(
                 gettext("“%(action)s” is not a system action.") % {"action": label_of(Action, action)}
             )
         return transition, Role.SYSTEM
-    if viewer is None:
-        scope = rules.current_scope(user)  # every role below is judged on the powers held now
-        roles = machine.roles_for(user, obj)
-    else:
-        scope, roles = viewer.scope, viewer.roles_on(obj)
-    if scope is not None:
-        # DESIGN.md §1: a coordinator never acts as an applicant or an institution, whatever it joined.
-        roles &= {Role.COORDINATOR}
+    if roles is None:
+        roles = acting_roles(obj, user, viewer)
     if not roles:
         raise NotFound()
     allowed = [role for role in ROLE_PREFERENCE if role in roles and role in transition.roles]
@@ -136,12 +151,18 @@ def authorise(
 
 
 def check(
-    obj: Subject, action: str, user, reason: str = "", viewer: selectors.Viewer | None = None
+    obj: Subject,
+    action: str,
+    user,
+    reason: str = "",
+    viewer: selectors.Viewer | None = None,
+    *,
+    roles: set[str] | None = None,
 ) -> tuple[Transition, str]:
     """Everything but the change: scope, role and permits, then state, the reason and the row's guards;
     raises on the first miss."""
     machine = machine_for(obj)
-    spec, acting_role = authorise(obj, action, user, viewer)
+    spec, acting_role = authorise(obj, action, user, viewer, roles=roles)
     if obj.status not in spec.sources:
         raise Conflict(
             gettext("Cannot %(action)s: the %(object)s is “%(status)s”.")
@@ -166,11 +187,18 @@ def available_actions(obj: Subject, user, viewer: selectors.Viewer | None = None
     """The actions `user` could take on `obj` now, in table order: what `check` lets through, nothing else.
 
     Reads only. A reason is not asked for here (the form asks for it); every other check is the engine's.
+    The roles are judged once, and the rows `check` would refuse on them or on the status alone are passed
+    over before it is asked: a list's page checks each row's few open actions, not the whole table with a
+    translated refusal each.
     """
+    roles = None if user is None else acting_roles(obj, user, viewer)
+    actors = {Role.SYSTEM} if roles is None else roles
     offered = []
     for action, spec in machine_for(obj).transitions.items():
+        if obj.status not in spec.sources or not spec.roles & actors:
+            continue
         try:
-            check(obj, action, user, reason="-" if spec.reason_required else "", viewer=viewer)
+            check(obj, action, user, reason="-" if spec.reason_required else "", viewer=viewer, roles=roles)
         except DomainError:
             continue
         offered.append(action)

@@ -7,6 +7,7 @@ from .actions import (  # noqa: F401
     NoteSerializer,
     ReasonSerializer,
     RequiredReasonSerializer,
+    available_actions,
 )
 from .auth import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer  # noqa: F401
 from .evaluation import EvaluationQuerySerializer, EvaluationSerializer, IndicatorSerializer  # noqa: F401

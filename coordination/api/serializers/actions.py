@@ -32,10 +32,14 @@ class AvailableActionsMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_actions(self, obj) -> list[str]:
-        viewer = self.viewer()
-        if viewer is None:
-            return []
-        return engine.available_actions(obj, viewer.user, viewer)
+        return available_actions(obj, self.viewer())
+
+
+def available_actions(obj, viewer: selectors.Viewer | None) -> list[str]:
+    """`available_actions` of one object (a list's rows ask this too): none without a caller."""
+    if viewer is None:
+        return []
+    return engine.available_actions(obj, viewer.user, viewer)
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -10,7 +12,7 @@ from config.api.parsers import MultiPartParser
 from ... import selectors
 from ...errors import Conflict, PermissionDenied
 from ...matching.proposal import proposal_for_coordinator
-from ...models import FinancingRequest
+from ...models import FinancingRequest, Tranche
 from ...services import documents as document_services
 from ...services import financing_requests as request_services
 from ...services.financing_requests import TrancheInput
@@ -19,8 +21,9 @@ from .. import docs
 from .. import examples as ex
 from .. import filters as f
 from .. import serializers as s
-from ..base import GenericViewSet, NewestFirstCursor
+from ..base import GenericViewSet, NewestFirstCursor, ViewerMixin
 from ..idempotency import key_of as idempotency_key
+from ..rows import RowShape, group_by
 from ..schema import ERRORS, READ_ERRORS, WRITE_ERRORS
 from .common import validated
 
@@ -65,11 +68,25 @@ def _request_action(
     )(action(detail=True, methods=["post"], url_path=url_path)(view))
 
 
+@cache
+def _list_rows() -> tuple[RowShape, RowShape]:
+    """The list's rows and their tranches as the serializers show them (built once the apps are loaded)."""
+    return (
+        RowShape(
+            s.FinancingRequestSerializer,
+            filled=frozenset({"tranches", "available_actions"}),
+            # The enterprise and its region as objects: the engine reads the caller's roles on them.
+            also=("enterprise__id", "enterprise__region__id"),
+        ),
+        RowShape(s.TrancheSerializer, also=("request_id",)),
+    )
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: s.FinancingRequestSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.FinancingRequestSerializer, **READ_ERRORS}),
 )
-class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = FinancingRequest.objects.none()
     serializer_class = s.FinancingRequestSerializer
     filterset_class = f.FinancingRequestFilter
@@ -78,14 +95,44 @@ class FinancingRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     pagination_class = NewestFirstCursor
 
     def get_queryset(self):
-        return (
-            selectors.requests_visible_to(self.request.user)
-            .select_related("enterprise__region")
-            .prefetch_related("tranches")
+        if self.action == "list":
+            self.viewer()  # first: the scoping then reads the scope the viewer left on the user
+            return selectors.requests_visible_to(self.request.user)  # read as `.values()` rows by `list`
+        if self.request.method == "POST":
+            # An action finds the request in scope and hands its id to a service, which locks and reads it
+            # again; the answer is read afresh by `reload`.
+            return selectors.requests_visible_to(self.request.user)
+        return self.shown(selectors.requests_visible_to(self.request.user))
+
+    @staticmethod
+    def shown(requests):
+        """What the serializer reads of each request: its enterprise, region and tranches."""
+        return requests.select_related("enterprise__region").prefetch_related("tranches")
+
+    def list(self, request):
+        """The page from the columns its payload shows, the tranches of all its rows in one query."""
+        shape, tranche_shape = _list_rows()
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*shape.columns))
+        tranches = group_by(
+            Tranche.objects.filter(request_id__in=[row["id"] for row in rows])
+            .order_by("request_id", "position")
+            .values(*tranche_shape.columns),
+            "request_id",
+        )
+        viewer = self.viewer()
+        return self.get_paginated_response(
+            [
+                shape.show(
+                    row,
+                    tranches=[tranche_shape.show(tranche) for tranche in tranches.get(row["id"], ())],
+                    available_actions=s.available_actions(shape.instance(row), viewer),
+                )
+                for row in rows
+            ]
         )
 
     def reload(self, pk):
-        return self.get_queryset().get(pk=pk)
+        return self.shown(selectors.requests_visible_to(self.request.user)).get(pk=pk)
 
     @extend_schema(
         request=s.FinancingRequestCreateSerializer,

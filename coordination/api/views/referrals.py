@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.db.models import Case, F, Value, When
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -13,8 +15,9 @@ from .. import docs
 from .. import examples as ex
 from .. import filters as f
 from .. import serializers as s
-from ..base import GenericViewSet, NewestFirstCursor
+from ..base import GenericViewSet, NewestFirstCursor, ViewerMixin
 from ..idempotency import key_of as idempotency_key
+from ..rows import RowShape
 from ..schema import READ_ERRORS, WRITE_ERRORS
 from .common import validated
 
@@ -62,29 +65,21 @@ def _referral_action(
     list=extend_schema(responses={200: s.ScopedReferralSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.ScopedReferralSerializer, **READ_ERRORS}),
 )
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = Referral.objects.none()
     filterset_class = f.ReferralFilter
     # The applicant's name is searched only where the caller may read it (DESIGN §1: not in a teaser).
     search_fields = ["request__reference", "disclosed_enterprise_name"]
     pagination_class = NewestFirstCursor
 
-    def viewer(self) -> selectors.Viewer:
-        """The caller, read once per API request (scope, enterprises, institutions)."""
-        if not hasattr(self, "_viewer"):
-            self._viewer = selectors.Viewer.of(self.request.user)
-        return self._viewer
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "viewer": self.viewer()}
-
     def get_queryset(self):
+        viewer = self.viewer()  # first: the scoping then reads the scope the viewer left on the user
         referrals = selectors.with_teaser_data(selectors.referrals_visible_to(self.request.user))
         return referrals.select_related(
             "institution", "product", "tranche", "request__enterprise__region"
         ).annotate(
             disclosed_enterprise_name=Case(
-                When(selectors.teaser_only_q(self.viewer()), then=Value("")),
+                When(selectors.teaser_only_q(viewer), then=Value("")),
                 default=F("request__enterprise__name"),
             )
         )
@@ -148,20 +143,53 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
     )
 
 
+@cache
+def _offer_rows() -> RowShape:
+    """The offer list's rows as `OfferSerializer` shows them (built once the apps are loaded)."""
+    return RowShape(
+        s.OfferSerializer,
+        filled=frozenset({"available_actions"}),
+        # The referral, request, enterprise and region as objects: the engine reads the roles on them.
+        also=(
+            "referral__id",
+            "request__id",
+            "request__enterprise_id",
+            "request__enterprise__id",
+            "request__enterprise__region__id",
+            "request__enterprise__region__code",
+        ),
+    )
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: s.OfferSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.OfferSerializer, **READ_ERRORS}),
 )
-class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class OfferViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     queryset = Offer.objects.none()
     serializer_class = s.OfferSerializer
     filterset_class = f.OfferFilter
     pagination_class = NewestFirstCursor
 
     def get_queryset(self):
+        if self.action == "list":
+            self.viewer()  # first: the scoping then reads the scope the viewer left on the user
+            return selectors.offers_visible_to(self.request.user)  # read as `.values()` rows by `list`
         # With the enterprise and region, `available_actions` reads the caller's roles without a query.
         return selectors.offers_visible_to(self.request.user).select_related(
             "request__enterprise__region", "referral"
+        )
+
+    def list(self, request):
+        """The page from the columns its payload shows (see `coordination.api.rows`)."""
+        shape = _offer_rows()
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*shape.columns))
+        viewer = self.viewer()
+        return self.get_paginated_response(
+            [
+                shape.show(row, available_actions=s.available_actions(shape.instance(row), viewer))
+                for row in rows
+            ]
         )
 
     @extend_schema(
