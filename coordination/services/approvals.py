@@ -7,11 +7,11 @@ from django.utils import timezone
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..models import FinancingRequest
 from ..workflow import engine, rules
+from ..workflow.ledger import commit_policy_support
 from ..workflow.rules import Approvable
 from .amounts import as_money
 from .funding import checked_funding
 from .locking import act_on_request
-from .policy_ledger import commit_policy_support
 
 
 def approval_step(escalated: bool, proposed_by_id: int | None) -> str:

@@ -40,9 +40,9 @@ from ..selectors import current_coordinator_scope, scope_covers_region
 from ..selectors import outreach as reads
 from ..workflow.business_days import SHANGHAI
 from ..workflow.deadlines import stage_due_times
+from ..workflow.ledger import commit_follow_up_support
 from ..workflow.outbox import enqueue
 from .amounts import as_money
-from .policy_ledger import commit_follow_up_support
 
 # Where a follow-up may go next: forward only; financed and declined are final.
 NEXT_FOLLOW_UP: dict[str, frozenset[str]] = {
@@ -388,7 +388,7 @@ def _financing_terms(data: Mapping, institution: Institution, published_on: date
 def record_follow_up(*, entry_id: int, user, status: str, note: str = "", **data) -> RecommendationFollowUp:
     """Move the institution's follow-up on an entry: contacted, in review, financed (with its terms) or
     declined (with a reason code). A financing feeds the re-lending ledger when bank, firm and loan qualify,
-    as a funded referral does (services/policy_ledger.py)."""
+    as a funded referral does (workflow/ledger.py)."""
     entry, institution = _entry_for_institution(entry_id, user)
     follow_up = (
         RecommendationFollowUp.objects.select_for_update()

@@ -44,11 +44,11 @@ from coordination.models import (
 from coordination.services import financing_requests as rq
 from coordination.services import outreach
 from coordination.services import packages as ps
-from coordination.services import policy_ledger as ledger
 from coordination.services import referrals as rs
 from coordination.services.enterprises import request_to_join
 from coordination.services.loss_claims import report_default
 from coordination.services.tokens import issue_token
+from coordination.workflow import ledger
 from tests import factories as f
 from tests.conftest import World
 from tests.factories_policy import ProgrammeFactory

@@ -4,8 +4,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from coordination.services import policy_ledger as ledger
 from coordination.services.tokens import issue_token
+from coordination.workflow import ledger
 from tests.factories_policy import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db

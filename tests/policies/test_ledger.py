@@ -17,8 +17,8 @@ from coordination import selectors
 from coordination.errors import ValidationFailed
 from coordination.models import ProgrammeLedgerEntry
 from coordination.services import financing_requests as rq
-from coordination.services import policy_ledger as ledger
 from coordination.services import referrals as rs
+from coordination.workflow import ledger
 from tests import factories as f
 from tests.factories import draft_request
 from tests.factories_policy import ProgrammeFactory

@@ -19,8 +19,7 @@ from coordination.errors import Conflict, DomainError, NotFound, PermissionDenie
 from coordination.models import LossClaim, ProgrammeLedgerEntry, TransitionEvent
 from coordination.services import financing_requests as rq
 from coordination.services import loss_claims as lc
-from coordination.services import policy_ledger as ledger
-from coordination.workflow import engine
+from coordination.workflow import engine, ledger
 from tests import factories as f
 from tests.factories_policy import ProgrammeFactory
 from tests.policies.test_ledger import accepted

@@ -16,8 +16,8 @@ from coordination.models import PolicyProgramme
 from coordination.permissions import sync_coordinator_group
 from coordination.policies.parameters import defaults, validated
 from coordination.selectors import programme_terms
-from coordination.services import policy_ledger as ledger
 from coordination.services.programmes import new_programme_version, publish_programme
+from coordination.workflow import ledger
 from tests import factories as f
 from tests.factories_policy import ProgrammeFactory
 
