@@ -24,7 +24,6 @@ BENCH_CONNECTIONS (8), BENCH_THREADS (4), BENCH_REQUESTS (300), BENCH_API_DB, DB
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -56,23 +55,12 @@ os.environ.update(
     }
 )
 
-import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from bench.support import drop_database, free_port, recreate_database, start_server, stop  # noqa: E402
+
 LIST = "/api/v1/financing-requests/"
 BARE = "/bench/bare/"
-
-
-def recreate_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 
 
 def create_data() -> dict:
@@ -151,40 +139,6 @@ def create_body(tokens: dict) -> dict:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "config.wsgi:application", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
-        + ["--log-level", "warning"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def wrk(url: str, token: str) -> float:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS:g}s", "-H", f"Authorization: Bearer {token}"]
     command.append(url)
@@ -222,12 +176,12 @@ def python_load(step, token: str, seconds: float = SECONDS) -> float:
 
 
 def main() -> None:
-    recreate_database()
+    recreate_database(DB)
     tokens = create_data()
     queries = count_queries(tokens)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(port)
+    server = start_server(port, WORKERS, os.environ.copy())
     try:
         checked = requests.get(base + LIST, headers={"Authorization": f"Bearer {tokens['coordinator']}"})
         assert checked.status_code == 200 and len(checked.json()["results"]) == 50, checked.text[:300]
@@ -263,7 +217,7 @@ def main() -> None:
         bare_python = python_load(get(BARE), tokens["applicant"])
         writes = python_load(create_submit, tokens["applicant"])
     finally:
-        stop_server(server)
+        stop(server)
 
     conn_max_age = os.environ["DB_CONN_MAX_AGE"]
     print(f"server: gunicorn -w {WORKERS} (sync) on 127.0.0.1, DB_CONN_MAX_AGE={conn_max_age}")
@@ -283,5 +237,5 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        drop_database()
+        drop_database(DB)
         shutil.rmtree(VAR_DIR, ignore_errors=True)

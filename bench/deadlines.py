@@ -19,22 +19,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ["OUTBOX_NUDGE"] = "false"
 os.environ["LOG_LEVEL"] = "WARNING"
 
-import psycopg  # noqa: E402
-
-
-def recreate_database() -> None:
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+from bench.support import drop_database, recreate_database  # noqa: E402
 
 
 def main() -> None:
-    recreate_database()
+    recreate_database(DB)
     import django
 
     django.setup()
@@ -123,4 +112,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        drop_database()
+        drop_database(DB)

@@ -56,24 +56,12 @@ os.environ.update(
     }
 )
 
-import psycopg  # noqa: E402
+from bench.support import drop_database, recreate_database  # noqa: E402
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SH = ZoneInfo("Asia/Shanghai")
 INSTRUMENTS = ["credit_loan"] * 7 + ["ip_pledge_loan", "equity", "rd_insurance"]
 KIND_OF = {"credit_loan": "bank", "ip_pledge_loan": "bank", "equity": "vc", "rd_insurance": "insurer"}
 REASONS = ["outside_appetite", "insufficient_credit", "incomplete_documents", "terms_mismatch"]
-
-
-def recreate_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 
 
 def setup_world() -> dict:
@@ -409,7 +397,7 @@ def main() -> None:
     if args.measure_only:
         remeasure()
         return
-    recreate_database()
+    recreate_database(DB)
     try:
         world = setup_world()
         made = 0
@@ -425,7 +413,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            drop_database()
+            drop_database(DB)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ import csv
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -70,21 +69,10 @@ os.environ.update(
 )
 
 import psycopg  # noqa: E402
-import requests  # noqa: E402
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from bench.support import drop_database, free_port, recreate_database, start_server, stop  # noqa: E402
+
 SHAPES = [(("credit_loan", "3000000"),), (("credit_loan", "2000000"), ("rd_insurance", "1000000"))]
-
-
-def recreate_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 
 
 def create_actors() -> dict:
@@ -192,12 +180,6 @@ def create_actors() -> dict:
     return actors
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_worker(log: Path) -> subprocess.Popen:
     celery = Path(sys.executable).parent / "celery"
     command = [str(celery), "-A", "config", "worker", "-Q", "celery,webhooks", "--pool=solo"]
@@ -214,34 +196,6 @@ def start_worker(log: Path) -> subprocess.Popen:
         time.sleep(0.5)
     stop(worker)
     raise RuntimeError(f"the Celery worker did not start:\n{log.read_text(errors='replace')[-2000:]}")
-
-
-def start_server(port: int) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "config.wsgi:application", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
-        + ["--log-level", "warning"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    stop(server)
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def run_locust(base: str, actors_file: Path, queries_file: Path, prefix: Path) -> None:
@@ -313,7 +267,7 @@ def report(prefix: Path, queries_file: Path) -> None:
 
 
 def main() -> None:
-    recreate_database()
+    recreate_database(DB)
     actors = create_actors()
     work = Path(VAR_DIR)
     actors_file, queries_file, prefix = work / "actors.json", work / "queries.json", work / "locust"
@@ -322,7 +276,7 @@ def main() -> None:
     try:
         drain_outbox()
         port = free_port()
-        server = start_server(port)
+        server = start_server(port, WORKERS, os.environ.copy())
         before = pending_outbox()
         try:
             run_locust(f"http://127.0.0.1:{port}", actors_file, queries_file, prefix)
@@ -339,5 +293,5 @@ if __name__ == "__main__":
         main()
     finally:
         if "--keep" not in sys.argv:
-            drop_database()
+            drop_database(DB)
         shutil.rmtree(VAR_DIR, ignore_errors=True)

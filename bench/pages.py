@@ -45,21 +45,9 @@ os.environ.update(
     }
 )
 
-import psycopg  # noqa: E402
+from bench.support import drop_database, recreate_database  # noqa: E402
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BARE = "/bench/bare-page/"
-
-
-def recreate_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 
 
 def institution_user(institution, made: dict):
@@ -183,7 +171,7 @@ def measure(pages: dict[str, str]) -> dict[str, dict]:
 
 
 def main() -> None:
-    recreate_database()
+    recreate_database(DB)
     pages = create_data()
     results = measure(pages)
     bare = statistics.median(results["bare page"]["times"])
@@ -212,5 +200,5 @@ if __name__ == "__main__":
         from django.db import connections
 
         connections.close_all()
-        drop_database()
+        drop_database(DB)
         shutil.rmtree(VAR_DIR, ignore_errors=True)
