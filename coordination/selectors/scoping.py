@@ -301,9 +301,10 @@ class Viewer:
     def institution_request_ids(self) -> frozenset[int]:
         if self._institution_request_ids is None:
             self._institution_request_ids = frozenset(
-                Referral.objects.filter(
-                    institution_id__in=self.institution_ids, opened_at__isnull=False
-                ).values_list("request_id", flat=True)
+                Referral.objects.filter(institution_id__in=self.institution_ids, opened_at__isnull=False)
+                # A set of ids: the model's ordering would join the request and tranche tables for nothing.
+                .order_by()
+                .values_list("request_id", flat=True)
                 if self.institution_ids
                 else ()
             )

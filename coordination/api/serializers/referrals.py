@@ -81,6 +81,17 @@ class TeaserSerializer(serializers.Serializer):
     tech_sme_status = serializers.ChoiceField(choices=TechSmeStatus.choices)
 
 
+def _one_for_all_rows(parent: serializers.Serializer, serializer_class: type[serializers.Serializer]):
+    """One `serializer_class` per `parent` (a list's rows share one child serializer), sharing its context.
+
+    Why: DRF builds a serializer's fields afresh for every instance, and a ModelSerializer's from the model's
+    metadata; built per row, the teaser's serializers cost most of a page of 50 referrals (issue 16)."""
+    made = parent.__dict__.setdefault("_per_row_serializers", {})
+    if serializer_class not in made:
+        made[serializer_class] = serializer_class(context=parent.context)
+    return made[serializer_class]
+
+
 class DisclosureMixin(AvailableActionsMixin):
     """Whether the caller reads the applicant's data on this referral, and the teaser (always there)."""
 
@@ -98,7 +109,7 @@ class DisclosureMixin(AvailableActionsMixin):
 
     @extend_schema_field(TeaserSerializer)
     def get_teaser(self, obj):
-        return TeaserSerializer(selectors.referral_teaser(obj)).data
+        return _one_for_all_rows(self, TeaserSerializer).to_representation(selectors.referral_teaser(obj))
 
 
 class TeaserReferralSerializer(DisclosureMixin, ReferralSerializer):
@@ -145,7 +156,7 @@ class InstitutionReferralSerializer(DisclosureMixin, ReferralSerializer):
     def to_representation(self, instance):
         viewer = self.viewer()
         if viewer is not None and selectors.sees_teaser_only(viewer, instance):
-            return TeaserReferralSerializer(instance, context=self.context).data
+            return _one_for_all_rows(self, TeaserReferralSerializer).to_representation(instance)
         return super().to_representation(instance)
 
 

@@ -56,7 +56,7 @@ def _request_action(
             )
         except Conflict as conflict:
             raise docs.with_hint(conflict, REQUEST_TRANSITIONS, name, self.get_object().status) from conflict
-        return Response(result(self.reload(changed.pk)).data)
+        return Response(result(self.reload(changed.pk), context=self.get_serializer_context()).data)
 
     view.__name__ = name
     # extend_schema after action(): action() replaces the function's kwargs, where the schema is kept.
@@ -132,7 +132,10 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
         )
 
     def reload(self, pk):
-        return self.shown(selectors.requests_visible_to(self.request.user)).get(pk=pk)
+        """The request an action of the caller's has just changed, read afresh. Not scoped again: the caller
+        found it in scope (`get_object`) or created it for its own enterprise a moment ago, and a status
+        change never moves a request out of its viewers' scope."""
+        return self.shown(FinancingRequest.objects).get(pk=pk)
 
     @extend_schema(
         request=s.FinancingRequestCreateSerializer,
@@ -155,7 +158,8 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
             tranches=[TrancheInput(t["instrument"], t["amount"]) for t in data["tranches"]],
         )
         return Response(
-            s.FinancingRequestSerializer(self.reload(created.pk)).data, status=status.HTTP_201_CREATED
+            s.FinancingRequestSerializer(self.reload(created.pk), context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
         )
 
     submit = _request_action(

@@ -48,7 +48,10 @@ def _referral_action(
         except Conflict as conflict:
             raise docs.with_hint(conflict, REFERRAL_TRANSITIONS, name, self.get_object().status) from conflict
         if isinstance(obj, Offer):
-            return Response(s.OfferSerializer(obj).data, status=status.HTTP_201_CREATED)
+            return Response(
+                s.OfferSerializer(obj, context=self.get_serializer_context()).data,
+                status=status.HTTP_201_CREATED,
+            )
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
 
     view.__name__ = name
@@ -207,7 +210,7 @@ class OfferViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         offer = referral_services.accept_offer(
             offer_id=self.get_object().pk, user=request.user, idempotency_key=idempotency_key(request)
         )
-        return Response(s.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)
 
     @extend_schema(
         request=s.ReasonSerializer,
@@ -225,4 +228,4 @@ class OfferViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             reason=data["reason"],
             idempotency_key=idempotency_key(request),
         )
-        return Response(s.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)
