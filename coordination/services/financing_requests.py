@@ -5,8 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lenders.choices import Instrument
@@ -30,10 +29,17 @@ class TrancheInput:
 
 
 def next_reference(year: int) -> str:
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db()
-    return f"FR-{year}-{counter.last:06d}"
+    """The year's next number, taken in one statement: the upsert locks the year's row until the caller's
+    transaction ends, so two requests never share a number (the ORM needs three queries for the same)."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return f"FR-{year}-{last:06d}"
 
 
 def create_request(

@@ -217,3 +217,26 @@ def test_two_national_coordinators_approving_an_escalated_request(world, monkeyp
     assert request.approval_proposed_by_id in {world.national.pk, world.national_2.pk}
     assert _events(request.pk, "propose_approval") == 1
     assert _events(request.pk, "confirm_approval") == 0
+
+
+def test_requests_created_at_once_get_distinct_consecutive_references(world, monkeypatch):
+    # Given the applicants of two enterprises, each creating requests at the same moment
+    def create(user, enterprise):
+        return lambda: (
+            rq.create_request(
+                user=user,
+                enterprise_id=enterprise.pk,
+                purpose="Race",
+                amount=Decimal("1000000"),
+                term_months=12,
+                tranches=[rq.TrancheInput("credit_loan", Decimal("1000000"))],
+            ).reference
+        )
+
+    calls = [create(world.applicant_a, world.enterprise_a), create(world.applicant_b, world.enterprise_b)] * 3
+    # When all six take the year's next number at once
+    references = race(monkeypatch, calls, lockers=[(rq, "next_reference")])
+    # Then each got its own number, and together they are the next six
+    assert not [r for r in references if isinstance(r, BaseException)], references
+    numbers = sorted(int(reference.rsplit("-", 1)[1]) for reference in references)
+    assert numbers == list(range(numbers[0], numbers[0] + 6))
