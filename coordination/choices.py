@@ -98,6 +98,7 @@ class ObjectType(models.TextChoices):
     REFERRAL = "referral", _("referral")
     OFFER = "offer", _("offer")
     LOSS_CLAIM = "loss_claim", _("loss claim")
+    FINANCING_PACKAGE = "financing_package", _("financing package")
 
 
 class ClaimStatus(models.TextChoices):

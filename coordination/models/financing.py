@@ -17,7 +17,28 @@ from lenders.models import Institution, Product
 from projects.models import MONEY, Enterprise, MajorTask
 
 
-class FinancingRequest(models.Model):
+class MakerChecker(models.Model):
+    """What is approved by two national coordinators when escalated (DESIGN §3 a request, §10 a loss claim):
+    the maker's proposal, pending until a second one confirms or cancels it (workflow/rules.py)."""
+
+    approval_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("approval proposed by"),
+    )
+    approval_proposed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("approval proposed at")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class FinancingRequest(MakerChecker):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.PROTECT, related_name="financing_requests", verbose_name=_("enterprise")
     )
@@ -44,18 +65,6 @@ class FinancingRequest(models.Model):
     overdue = models.BooleanField(_("overdue"), default=False, editable=False)
     screening = models.JSONField(_("screening result"), default=dict, blank=True, editable=False)
     info_request = models.TextField(_("information requested"), blank=True, editable=False)
-    approval_proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("approval proposed by"),
-    )
-    approval_proposed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, verbose_name=_("approval proposed at")
-    )
     partial_package_reason = models.TextField(_("partial package reason"), blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

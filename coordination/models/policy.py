@@ -18,7 +18,7 @@ from projects.models import MONEY, Region, TechField
 
 from ..choices import ClaimStatus, IssuerLevel, LedgerMovement, ProgrammeKind, SimulationStatus
 from ..policies.parameters import KIND_INSTRUMENTS, validated
-from .financing import AppendOnlyQuerySet
+from .financing import AppendOnlyQuerySet, MakerChecker
 
 
 class PolicyProgramme(models.Model):
@@ -207,7 +207,7 @@ class PolicySimulation(models.Model):
         return f"{self.programme} {self.window_from}–{self.window_until}"
 
 
-class LossClaim(models.Model):
+class LossClaim(MakerChecker):
     """A default on a risk-compensated tranche, reported by the institution that funded it, and its claim on
     the pool (DESIGN §10): reported → approved → paid, or rejected. Its status moves only through the
     workflow engine; the ledger's claim and pay entries are the transitions' effects."""
@@ -247,18 +247,6 @@ class LossClaim(models.Model):
     amount = models.DecimalField(_("claim amount"), **MONEY, editable=False)
     # At or above the national threshold, or on an escalated request: two national coordinators approve.
     escalated = models.BooleanField(_("escalated to national level"), default=False, editable=False)
-    approval_proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("approval proposed by"),
-    )
-    approval_proposed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, verbose_name=_("approval proposed at")
-    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

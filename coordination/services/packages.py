@@ -3,7 +3,8 @@
 A coordinator drafts a package (tranches: instrument, amount, term, invited institutions) and proposes
 it; a manager of the task's lead enterprise confirms it — which files and submits it as the enterprise's
 own request, with the package's tranches, through the usual workflow — or declines it with a reason.
-The transitions' checks are the workflow's (workflow/packages.py); the request's are `create_request`'s.
+The package's transitions are the workflow engine's (workflow/tables.py); the request's checks are
+`create_request`'s.
 """
 
 from dataclasses import dataclass, field
@@ -17,9 +18,10 @@ from lenders.choices import INSTRUMENTS_BY_KIND, Instrument
 from lenders.models import Institution
 
 from .. import selectors
+from ..choices import Role
 from ..errors import NotFound, PermissionDenied, ValidationFailed
 from ..models import FinancingPackage, PackageTranche
-from ..workflow.packages import check_package, record_package_creation, transition_package
+from ..workflow import engine
 from .amounts import as_money
 from .filing import DocumentInput, file_request
 from .financing_requests import TrancheInput
@@ -114,7 +116,7 @@ def create_package(
             for row, (_tranche, _amount, invited) in zip(rows, checked, strict=True)
             for institution in invited
         )
-        record_package_creation(package, user=user)
+        engine.record_creation(package, "create", user=user, role=Role.COORDINATOR)
     return package
 
 
@@ -133,7 +135,7 @@ def _lock(package_id: int) -> FinancingPackage:
 def propose_package(*, user, package_id: int) -> FinancingPackage:
     with transaction.atomic():
         package = _lock(package_id)
-        transition_package(package, "propose", user=user)
+        engine.transition(package, "propose", user=user)
     return package
 
 
@@ -141,7 +143,7 @@ def decline_package(*, user, package_id: int, reason: str) -> FinancingPackage:
     with transaction.atomic():
         package = _lock(package_id)
         package.decline_reason = reason.strip()
-        transition_package(package, "decline", user=user, reason=reason)
+        engine.transition(package, "decline", user=user, reason=package.decline_reason)
     return package
 
 
@@ -153,7 +155,7 @@ def confirm_package(
     document missing, as for every request."""
     with transaction.atomic():
         package = _lock(package_id)
-        check_package(package, "confirm", user)
+        engine.check(package, "confirm", user)
         tranches = list(package.tranches.order_by("position"))
         request = file_request(
             user=user,
@@ -167,5 +169,5 @@ def confirm_package(
             submit=True,
         )
         package.request = request
-        transition_package(package, "confirm", user=user)
+        engine.transition(package, "confirm", user=user)
     return package

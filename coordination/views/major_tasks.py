@@ -23,8 +23,8 @@ from ..evaluation.major_tasks import DEFINITIONS, gap_closed_of, task_financing
 from ..evaluation.scope import Period
 from ..forms.packages import PACKAGE_TRANCHE_PREFIX, PackageForm, PackageTrancheFormSet
 from ..services import packages as package_services
+from ..workflow import engine
 from ..workflow.business_days import SHANGHAI
-from ..workflow.packages import package_actions
 
 TRANCHE_FIELD = re.compile(r"^tranches\[(\d+)\]\.(\w+)$")
 
@@ -81,7 +81,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "definitions": DEFINITIONS,
         "charts": _chart(financing),
         "packages": [
-            (package, package_actions(package, request.user, viewer.roles_on(package)))
+            (package, engine.available_actions(package, request.user, roles=viewer.roles_on(package)))
             for package in packages
         ],
     }

@@ -16,7 +16,7 @@ from ..forms.packages import ConfirmPackageForm, DeclinePackageForm
 from ..models import FinancingPackage
 from ..services import filing
 from ..services import packages as package_services
-from ..workflow.packages import package_actions
+from ..workflow import engine
 from .forms import add_domain_error
 
 
@@ -27,7 +27,7 @@ def _package(request: HttpRequest, package_id: int) -> FinancingPackage:
 def _render(request, package, confirm, decline, status=200) -> HttpResponse:
     context = {
         "package": package,
-        "actions": package_actions(package, request.user),
+        "actions": engine.available_actions(package, request.user),
         "confirm_form": confirm,
         "decline_form": decline,
     }

@@ -1,12 +1,13 @@
 """The one transition service: guard, role, apply, audit, deadlines and outbox, in the caller's transaction.
 
 Callers lock rows first (see `coordination.services.locking`); this module never assigns a status
-without writing the event, and nothing else in the code assigns one.
+without writing the event, and nothing else in the code assigns one. A major task's package moves here too,
+by the same checks; having no request before it is submitted, it keeps its own events (`PackageEvent`).
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import TextChoices
 from django.utils import timezone
@@ -19,6 +20,7 @@ from ..choices import (
     ClaimStatus,
     ObjectType,
     OfferStatus,
+    PackageStatus,
     ReferralStatus,
     RequestStatus,
     Role,
@@ -26,7 +28,15 @@ from ..choices import (
     lower_first,
 )
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from ..models import FinancingRequest, LossClaim, Offer, Referral, TransitionEvent
+from ..models import (
+    FinancingPackage,
+    FinancingRequest,
+    LossClaim,
+    Offer,
+    PackageEvent,
+    Referral,
+    TransitionEvent,
+)
 from . import rules
 from .deadlines import cancel_deadlines, open_deadlines
 from .outbox import enqueue_many
@@ -36,12 +46,19 @@ from .tables import (
     CLAIM_TRANSITIONS,
     OFFER_STAGES,
     OFFER_TRANSITIONS,
+    PACKAGE_STAGES,
+    PACKAGE_TRANSITIONS,
     REFERRAL_STAGES,
     REFERRAL_TRANSITIONS,
     REQUEST_STAGES,
     REQUEST_TRANSITIONS,
     Transition,
 )
+
+# What the engine moves: the tables' request-bound objects, and a major task's package before its request.
+Movable = Subject | FinancingPackage
+# What records a move: the request's trail, or a package's own events.
+Event = TransitionEvent | PackageEvent
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,9 @@ class Machine:
     transitions: dict[str, Transition]
     stages: dict[str, str]
     roles_for: Callable[[Any, Any], set[str]]
-    request_of: Callable[[Any], FinancingRequest]
+    # The request whose trail (TransitionEvent), deadlines and outbox record the object's moves. None for a
+    # package: it has no request until it is submitted, so its own events (PackageEvent) record them.
+    request_of: Callable[[Any], FinancingRequest] | None
 
 
 REQUEST = Machine(
@@ -70,7 +89,16 @@ OFFER = Machine(
 LOSS_CLAIM = Machine(
     "loss_claim", CLAIM_TRANSITIONS, CLAIM_STAGES, selectors.roles_on_claim, lambda obj: obj.request
 )
-MACHINES = {FinancingRequest: REQUEST, Referral: REFERRAL, Offer: OFFER, LossClaim: LOSS_CLAIM}
+PACKAGE = Machine(
+    "financing_package", PACKAGE_TRANSITIONS, PACKAGE_STAGES, selectors.roles_on_package, request_of=None
+)
+MACHINES = {
+    FinancingRequest: REQUEST,
+    Referral: REFERRAL,
+    Offer: OFFER,
+    LossClaim: LOSS_CLAIM,
+    FinancingPackage: PACKAGE,
+}
 
 ROLE_PREFERENCE = (Role.COORDINATOR, Role.INSTITUTION, Role.APPLICANT)
 
@@ -81,20 +109,22 @@ def status_label(object_type: str, status: str) -> str:
         "referral": ReferralStatus,
         "offer": OfferStatus,
         "loss_claim": ClaimStatus,
+        "financing_package": PackageStatus,
     }
     return label_of(statuses.get(object_type, RequestStatus), status)
 
 
-def machine_for(obj: Subject) -> Machine:
+def machine_for(obj: Movable) -> Machine:
     return MACHINES[type(obj)]
 
 
-def acting_roles(obj: Subject, user, viewer: selectors.Viewer | None = None) -> set[str]:
+def acting_roles(obj: Movable, user, viewer: selectors.Viewer | None = None) -> set[str]:
     """The roles `user` holds towards `obj`, judged on the powers held now; empty when out of scope.
 
-    A `viewer` (read once for many objects) stands in for the scope and roles read here otherwise.
+    A `viewer` (read once for many objects) stands in for the scope and roles read here otherwise; it knows
+    nothing of packages, whose roles a `selectors.PackageViewer` gives `check` and `available_actions`.
     """
-    if viewer is None:
+    if viewer is None or isinstance(obj, FinancingPackage):
         scope = rules.current_scope(user)  # every role below is judged on the powers held now
         roles = machine_for(obj).roles_for(user, obj)
     else:
@@ -106,7 +136,7 @@ def acting_roles(obj: Subject, user, viewer: selectors.Viewer | None = None) -> 
 
 
 def authorise(
-    obj: Subject,
+    obj: Movable,
     action: str,
     user,
     viewer: selectors.Viewer | None = None,
@@ -151,7 +181,7 @@ def authorise(
 
 
 def check(
-    obj: Subject,
+    obj: Movable,
     action: str,
     user,
     reason: str = "",
@@ -183,15 +213,23 @@ def check(
     return spec, acting_role
 
 
-def available_actions(obj: Subject, user, viewer: selectors.Viewer | None = None) -> list[str]:
+def available_actions(
+    obj: Movable,
+    user,
+    viewer: selectors.Viewer | None = None,
+    *,
+    roles: set[str] | None = None,
+) -> list[str]:
     """The actions `user` could take on `obj` now, in table order: what `check` lets through, nothing else.
 
     Reads only. A reason is not asked for here (the form asks for it); every other check is the engine's.
     The roles are judged once, and the rows `check` would refuse on them or on the status alone are passed
     over before it is asked: a list's page checks each row's few open actions, not the whole table with a
-    translated refusal each.
+    translated refusal each. `roles` (read once for many packages, selectors.PackageViewer) or a `viewer`
+    spare that read.
     """
-    roles = None if user is None else acting_roles(obj, user, viewer)
+    if roles is None and user is not None:
+        roles = acting_roles(obj, user, viewer)
     actors = {Role.SYSTEM} if roles is None else roles
     offered = []
     for action, spec in machine_for(obj).transitions.items():
@@ -206,7 +244,7 @@ def available_actions(obj: Subject, user, viewer: selectors.Viewer | None = None
 
 
 def transition(
-    obj: Subject,
+    obj: Movable,
     action: str,
     *,
     user=None,
@@ -214,7 +252,7 @@ def transition(
     data: dict | None = None,
     idempotency_key: str = "",
     target: str | None = None,
-) -> TransitionEvent:
+) -> Event:
     """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding)."""
     spec, acting_role = check(obj, action, user, reason)
     event = record(
@@ -233,7 +271,7 @@ def transition(
 
 
 def record(
-    obj: Subject,
+    obj: Movable,
     action: str,
     *,
     to_status: str,
@@ -242,7 +280,7 @@ def record(
     reason: str = "",
     data: dict | None = None,
     idempotency_key: str = "",
-) -> TransitionEvent:
+) -> Event:
     from_status = obj.status
     obj.status = to_status
     obj.version += 1
@@ -259,30 +297,28 @@ def record(
     )
 
 
-def record_creation(
-    obj: Subject, action: str, *, user, role: str, data: dict | None = None
-) -> TransitionEvent:
+def record_creation(obj: Movable, action: str, *, user, role: str, data: dict | None = None) -> Event:
     """Audit a newly saved object entering its first status (a draft request, a referral sent)."""
     return record_creations([obj], action, user=user, role=role, data=data)[0]
 
 
 def record_creations(
-    objs: Sequence[Subject], action: str, *, user, role: str, data: dict | None = None
-) -> list[TransitionEvent]:
+    objs: Sequence[Movable], action: str, *, user, role: str, data: dict | None = None
+) -> Sequence[Event]:
     """Audit newly saved objects of one kind entering their first status together (the referrals of one
     routing), in as many queries as one."""
     return _audit_many(objs, action, "", user=user, role=role, data=data)
 
 
 def record_decision(
-    obj: Subject, action: str, *, user, role: str, reason: str = "", data: dict | None = None
-) -> TransitionEvent:
+    obj: Movable, action: str, *, user, role: str, reason: str = "", data: dict | None = None
+) -> Event:
     """Audit a decision that keeps the status (a deadline extended, a proposal edited)."""
     return _audit(obj, action, obj.status, user=user, role=role, reason=reason, data=data)
 
 
 def _audit(
-    obj: Subject,
+    obj: Movable,
     action: str,
     from_status: str,
     *,
@@ -291,7 +327,7 @@ def _audit(
     reason: str = "",
     data: dict | None = None,
     idempotency_key: str = "",
-) -> TransitionEvent:
+) -> Event:
     return _audit_many(
         [obj],
         action,
@@ -304,8 +340,29 @@ def _audit(
     )[0]
 
 
+def _package_events(
+    packages: Sequence[FinancingPackage], action: str, from_status: str, *, user, role: str, reason: str
+) -> Sequence[Event]:
+    """A package's own events. No deadline waits on a package, and the outbox tells a request's parties,
+    which a package has not: the rows' effects tell whom a package's move concerns."""
+    now = timezone.now()
+    return PackageEvent.objects.bulk_create(
+        PackageEvent(
+            package=package,
+            action=action,
+            from_status=from_status,
+            to_status=package.status,
+            actor=user,
+            actor_role=role,
+            reason=reason,
+            created_at=now,
+        )
+        for package in packages
+    )
+
+
 def _audit_many(
-    objs: Sequence[Subject],
+    objs: Sequence[Movable],
     action: str,
     from_status: str,
     *,
@@ -314,16 +371,23 @@ def _audit_many(
     reason: str = "",
     data: dict | None = None,
     idempotency_key: str = "",
-) -> list[TransitionEvent]:
+) -> Sequence[Event]:
     """The events of objects of one kind that took one action from one status: the audit rows, their
-    stages' deadlines and the outbox messages, each written in one statement for all of them."""
+    stages' deadlines and the outbox messages, each written in one statement for all of them (a package's
+    own events only)."""
     if not objs:
         return []
     machine = machine_for(objs[0])
+    request_of = machine.request_of
+    if request_of is None:
+        assert not data and not idempotency_key, "a package's events keep neither"
+        return _package_events(
+            cast(Sequence[FinancingPackage], objs), action, from_status, user=user, role=role, reason=reason
+        )
     now = timezone.now()
-    events = TransitionEvent.objects.bulk_create(
+    events: Sequence[Event] = TransitionEvent.objects.bulk_create(
         TransitionEvent(
-            request=machine.request_of(obj),
+            request=request_of(obj),
             object_type=machine.object_type,
             object_id=obj.pk,
             action=action,
@@ -348,15 +412,15 @@ def _audit_many(
             for item in overdue:
                 item.overdue = False
         cancel_deadlines(object_type=machine.object_type, object_ids=[obj.pk for obj in moved])
-        entering: dict[tuple, list[Subject]] = {}
+        entering: dict[tuple, list[Movable]] = {}
         for obj in moved:
             new_stage = machine.stages.get(obj.status)
             if new_stage:
-                key = (machine.request_of(obj).pk, new_stage, getattr(obj, "valid_until", None))
+                key = (request_of(obj).pk, new_stage, getattr(obj, "valid_until", None))
                 entering.setdefault(key, []).append(obj)
         for (_, new_stage, expires_on), group in entering.items():
             open_deadlines(
-                request=machine.request_of(group[0]),
+                request=request_of(group[0]),
                 object_type=machine.object_type,
                 object_ids=[obj.pk for obj in group],
                 stage=new_stage,
@@ -367,13 +431,13 @@ def _audit_many(
         [
             (
                 f"{machine.object_type}.{action}",
-                machine.request_of(obj),
+                request_of(obj),
                 {
                     "event_id": event.pk,
                     "object_type": machine.object_type,
                     "object_id": obj.pk,
-                    "request_id": machine.request_of(obj).pk,
-                    "reference": machine.request_of(obj).reference,
+                    "request_id": request_of(obj).pk,
+                    "reference": request_of(obj).reference,
                     "action": action,
                     "from_status": from_status,
                     "to_status": obj.status,

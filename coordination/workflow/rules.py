@@ -11,7 +11,10 @@ the engine's `transition` as `apply`, so that this module needs no import of the
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +28,12 @@ from ..models import (
     DisclosedData,
     Disclosure,
     DisclosureAction,
+    FinancingPackage,
     FinancingRequest,
     LossClaim,
+    Notification,
     Offer,
+    PackageEvent,
     Referral,
     Tranche,
     TransitionEvent,
@@ -285,3 +291,28 @@ def pay_claim(claim: LossClaim, apply: Apply, event: TransitionEvent) -> None:
         amount=claim.amount,
         reason=gettext("Loss claim %(claim)s paid.") % {"claim": claim.pk},
     )
+
+
+# --- packages (DESIGN §14: a coordinator proposes a major task's package to its lead enterprise) ---------
+
+
+def tell_lead_managers(package: FinancingPackage, apply: Apply, event: PackageEvent) -> None:
+    """The lead enterprise's managers find the proposed package in their inbox, each in their language.
+    In-app only: the outbox's audiences are a request's parties, and a package has no request yet."""
+    managers = get_user_model().objects.filter(managed_enterprises=package.major_task.lead_enterprise_id)
+    notifications = []
+    for manager in managers:
+        with translation.override(selectors.language_for(manager)):
+            notifications.append(
+                Notification(
+                    user=manager,
+                    topic="financing_package.propose",
+                    title=gettext("A financing package for %(task)s waits for your answer")
+                    % {"task": package.major_task.code},
+                    body=gettext("Confirm it as your enterprise's request, or decline it: %(path)s")
+                    % {"path": reverse("sme:package", kwargs={"package_id": package.pk})},
+                    delivery_key=f"package:{event.pk}:{manager.pk}",
+                    created_at=event.created_at,
+                )
+            )
+    Notification.objects.bulk_create(notifications)

@@ -154,7 +154,7 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
 
 P = PackageStatus
 # A major task's package (DESIGN §14): the coordinator drafts and proposes, the lead enterprise (its
-# managers, as the applicant) submits it as a request or declines. No deadline waits on a package.
+# managers, as the applicant) submits it as a request or declines.
 PACKAGE_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
@@ -234,6 +234,7 @@ REFERRAL_STAGES: dict[str, str] = {
 }
 OFFER_STAGES: dict[str, str] = {O.OPEN: Stage.OFFER_VALIDITY}
 CLAIM_STAGES: dict[str, str] = {}  # a claim's approval keeps no service-level time
+PACKAGE_STAGES: dict[str, str] = {}  # no deadline waits on a package
 
 # What happens at a stage's due time: expiry only where the tables above have an `expire` action.
 STAGE_DEADLINE_KINDS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -1,4 +1,4 @@
-"""Every (state, action) pair of the four transition tables, for every role and for the system.
+"""Every (state, action) pair of the five transition tables, for every role and for the system.
 
 The objects in each status are built once for the module, through the services, inside a
 transaction that is rolled back when the module ends; each test runs in a savepoint of it (the
@@ -14,17 +14,34 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from coordination import selectors
-from coordination.choices import ClaimStatus, OfferStatus, ReferralStatus, RequestStatus, Role
+from coordination.choices import (
+    ClaimStatus,
+    OfferStatus,
+    PackageStatus,
+    ReferralStatus,
+    RequestStatus,
+    Role,
+)
 from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied
-from coordination.models import FinancingRequest, LossClaim, Offer, Referral, TransitionEvent
+from coordination.models import (
+    FinancingPackage,
+    FinancingRequest,
+    LossClaim,
+    Offer,
+    PackageEvent,
+    Referral,
+    TransitionEvent,
+)
 from coordination.services import financing_requests as rq
 from coordination.services import loss_claims as lc
+from coordination.services import packages as ps
 from coordination.services import referrals as rs
 from coordination.services.locking import lock_request
 from coordination.workflow import engine
 from coordination.workflow.tables import (
     CLAIM_TRANSITIONS,
     OFFER_TRANSITIONS,
+    PACKAGE_TRANSITIONS,
     REFERRAL_TRANSITIONS,
     REQUEST_TRANSITIONS,
     Transition,
@@ -38,6 +55,7 @@ TABLES = {
     "referral": (Referral, "referral", REFERRAL_TRANSITIONS, ReferralStatus),
     "offer": (Offer, "offer", OFFER_TRANSITIONS, OfferStatus),
     "loss_claim": (LossClaim, "loss_claim", CLAIM_TRANSITIONS, ClaimStatus),
+    "package": (FinancingPackage, "financing_package", PACKAGE_TRANSITIONS, PackageStatus),
 }
 PAIRS = [
     pytest.param(table, status, action, id=f"{table}:{status}:{action}")
@@ -46,8 +64,8 @@ PAIRS = [
     for action in transitions
 ]
 # 12 request statuses × 18 actions + 8 referral statuses × 8 actions + 5 offer statuses × 4 actions
-# + 4 loss-claim statuses × 6 actions.
-assert len(PAIRS) == 12 * 18 + 8 * 8 + 5 * 4 + 4 * 6 == 324
+# + 4 loss-claim statuses × 6 actions + 4 package statuses × 3 actions.
+assert len(PAIRS) == 12 * 18 + 8 * 8 + 5 * 4 + 4 * 6 + 4 * 3 == 336
 
 ACTORS = ("applicant A", "applicant B", "bank X", "bank Y", "coordinator", "national", "system")
 
@@ -202,7 +220,32 @@ def _build_states(w: World) -> States:
     assert multi.status == S.ROUTED
     # Below the threshold and no major task: the Shanghai coordinator is in scope for all of them.
     assert not FinancingRequest.objects.filter(escalated=True).exists()
-    for table, built in (("referral", referrals), ("offer", offers), ("loss_claim", claims)):
+    # A major task's packages (DESIGN §14), drafted by the Shanghai coordinator for applicant A's
+    # enterprise, which applicant A manages. The submitted one takes the engine's own confirm, without
+    # the filing of its request (a national task's request is escalated).
+    w.enterprise_a.managers.add(w.applicant_a)
+
+    def package() -> FinancingPackage:
+        tranche = ps.PackageTrancheInput("credit_loan", "1000000", 12, [w.bank_x.pk])
+        return ps.create_package(
+            user=w.coordinator, major_task_id=w.major_task.pk, purpose="Pilot line", tranches=[tranche]
+        )
+
+    packages = {PackageStatus.DRAFT: package().pk}
+    for status in (PackageStatus.PROPOSED, PackageStatus.SUBMITTED, PackageStatus.DECLINED):
+        packages[status] = package().pk
+        ps.propose_package(user=w.coordinator, package_id=packages[status])
+    with transaction.atomic():
+        submitted = FinancingPackage.objects.select_for_update().get(pk=packages[PackageStatus.SUBMITTED])
+        engine.transition(submitted, "confirm", user=w.applicant_a)
+    ps.decline_package(user=w.applicant_a, package_id=packages[PackageStatus.DECLINED], reason="equity")
+
+    for table, built in (
+        ("referral", referrals),
+        ("offer", offers),
+        ("loss_claim", claims),
+        ("package", packages),
+    ):
         model = TABLES[table][0]
         assert {s: model.objects.get(pk=pk).status for s, pk in built.items()} == {s: s for s in built}
     users = {
@@ -220,9 +263,14 @@ def _build_states(w: World) -> States:
             institution=w.bank_x, request_id__in=requests.values(), opened_at__isnull=False
         ).values_list("request_id", flat=True)
     )
-    return States(
-        w, users, {"request": requests, "referral": referrals, "offer": offers, "loss_claim": claims}, with_x
-    )
+    built = {
+        "request": requests,
+        "referral": referrals,
+        "offer": offers,
+        "loss_claim": claims,
+        "package": packages,
+    }
+    return States(w, users, built, with_x)
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +284,11 @@ def _roles(states: States, table: str, obj, actor: str) -> set[str] | None:
     """The roles each actor holds on the fixture's objects, stated from how they were built."""
     if actor == "system":
         return None
+    if table == "package":
+        # DESIGN §14: the coordinators in scope hold it; its lead enterprise's manager once proposed.
+        if actor in {"coordinator", "national"}:
+            return {Role.COORDINATOR}
+        return {Role.APPLICANT} if actor == "applicant A" and obj.status != PackageStatus.DRAFT else set()
     if table == "loss_claim" and actor == "applicant A":
         return set()  # DESIGN §10: the SME holds no role on its lender's claim
     if actor == "applicant A":
@@ -283,13 +336,18 @@ class _RollBack(Exception):
 
 def _snapshot(model, object_type: str, pk: int) -> tuple[str, int, int]:
     """(status, version, number of its events) re-read from the database: one plain query, as this
-    runs after each of ~2 000 attempts and the ORM's query compiler would dominate the module's time."""
+    runs after each of ~2 000 attempts and the ORM's query compiler would dominate the module's time.
+    A package's events are its own (it has no request to hold them)."""
+    if model is FinancingPackage:
+        events, params = f"SELECT count(*) FROM {PackageEvent._meta.db_table} WHERE package_id = %s", [pk]
+    else:
+        events = (
+            f"SELECT count(*) FROM {TransitionEvent._meta.db_table} WHERE object_type = %s AND object_id = %s"
+        )
+        params = [object_type, pk]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT status, version, (SELECT count(*) FROM {TransitionEvent._meta.db_table}"
-            " WHERE object_type = %s AND object_id = %s)"
-            f" FROM {model._meta.db_table} WHERE id = %s",
-            [object_type, pk, pk],
+            f"SELECT status, version, ({events}) FROM {model._meta.db_table} WHERE id = %s", [*params, pk]
         )
         return cursor.fetchone()
 
@@ -314,7 +372,8 @@ def test_pair(states, table, status, action):
                 with transaction.atomic():
                     event = engine.transition(obj, action, user=user, reason="r")
                     assert _snapshot(model, object_type, pk) == (spec.target, before[1] + 1, before[2] + 1)
-                    assert (event.object_id, event.action, event.from_status, event.to_status) == (
+                    object_id = event.package_id if table == "package" else event.object_id
+                    assert (object_id, event.action, event.from_status, event.to_status) == (
                         pk,
                         action,
                         status,
@@ -369,4 +428,8 @@ def test_available_actions_are_what_the_engine_accepts(states, table, status):
         roles = _roles(states, table, obj, actor)
         accepted = [a for a, spec in transitions.items() if _expected(spec, status, roles, table) is None]
         assert engine.available_actions(obj, user) == accepted, actor
-        assert engine.available_actions(obj, user, selectors.Viewer.of(user)) == accepted, actor
+        if table == "package":
+            roles_read_once = selectors.PackageViewer.of(user).roles_on(obj)
+            assert engine.available_actions(obj, user, roles=roles_read_once) == accepted, actor
+        else:
+            assert engine.available_actions(obj, user, selectors.Viewer.of(user)) == accepted, actor

@@ -9,7 +9,7 @@ from lenders.choices import Instrument
 from ...models import FinancingPackage, PackageTranche
 from ...selectors import PackageViewer
 from ...services.packages import MAX_TRANCHES
-from ...workflow.packages import package_actions
+from ...workflow import engine
 
 
 class AmountsSerializer(serializers.Serializer):
@@ -89,7 +89,7 @@ class FinancingPackageSerializer(serializers.ModelSerializer):
         viewer = self.context.get("package_viewer")
         if viewer is None:
             viewer = self.context["package_viewer"] = PackageViewer.of(request.user)
-        return package_actions(obj, request.user, roles=viewer.roles_on(obj))
+        return engine.available_actions(obj, request.user, roles=viewer.roles_on(obj))
 
 
 class PackageTrancheInputSerializer(serializers.Serializer):
