@@ -21,6 +21,7 @@ from ..models import (
     FinancingRequest,
 )
 from ..policies.support import StoredSupport
+from ..services import approvals, routing
 from ..services import financing_requests as request_services
 from ..services.admin_queues import QUEUES, in_queue
 from ..workflow.labels import action_verb
@@ -113,7 +114,7 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction(
             "route",
             _("Route to chosen products"),
-            request_services.route_request,
+            routing.route_request,
             "route",
             form_class=RouteForm,
             per_request=True,
@@ -122,7 +123,7 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction(
             "reroute",
             _("Re-route"),
-            request_services.route_request,
+            routing.route_request,
             "route",
             form_class=RouteForm,
             per_request=True,
@@ -135,21 +136,21 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction(
             "approve",
             _("Approve / confirm approval"),
-            request_services.approve_request,
+            approvals.approve_request,
             "approve",
             also=frozenset({"propose_approval", "confirm_approval"}),
         ),
         RequestAction(
             "cancel_approval",
             _("Cancel approval proposal"),
-            request_services.cancel_approval_proposal,
+            approvals.cancel_approval_proposal,
             "cancel_approval",
             shows=lambda obj: obj.approval_proposed_by_id is not None,
         ),
         RequestAction(
             "accept_partial_package",
             _("Accept partial package"),
-            request_services.accept_partial_package,
+            routing.accept_partial_package,
             "accept_partial_package",
         ),
         RequestAction(

@@ -37,8 +37,8 @@ from ..forms.institution import (
     offer_form_for,
 )
 from ..models import Referral
+from ..services import approvals
 from ..services import documents as document_services
-from ..services import financing_requests as request_services
 from ..services import loss_claims as claim_services
 from ..services import referrals as referral_services
 from ..workflow import engine
@@ -373,7 +373,7 @@ def record_funding(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         viewer,
         referral,
-        lambda: request_services.record_funding(
+        lambda: approvals.record_funding(
             request_id=referral.request_id,
             user=request.user,
             tranche_id=referral.tranche_id,
