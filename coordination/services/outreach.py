@@ -129,8 +129,8 @@ def _hand_picked(
 ) -> list[tuple[Enterprise, MajorTask | None, list[dict]]]:
     ids = list(dict.fromkeys(enterprise_ids))
     codes = list(dict.fromkeys(task_codes))
-    consenting = outreach_criteria.consenting_enterprises()
-    firms = {f.pk: f for f in consenting.filter(pk__in=ids).select_related("region")}
+    picked_firms = outreach_criteria.consenting_enterprises().filter(pk__in=ids).select_related("region")
+    firms = {f.pk: f for f in picked_firms}
     tasks = {
         t.code: t for t in MajorTask.objects.filter(code__in=codes).select_related("lead_enterprise__region")
     }
