@@ -89,6 +89,7 @@ def create_actors() -> dict:
     from coordination.matching.proposal import propose
     from coordination.models import FinancingRequest, Referral
     from coordination.services import financing_requests as rq
+    from coordination.services import routing
     from coordination.services.tokens import issue_token
     from lenders.models import Institution
     from projects.models import Enterprise
@@ -124,7 +125,7 @@ def create_actors() -> dict:
     routed = 0
     for index in range(ROUTED):
         try:
-            rq.route_request(request_id=submitted(index).pk, user=coordinator)
+            routing.route_request(request_id=submitted(index).pk, user=coordinator)
             routed += 1
         except DomainError:
             pass  # no candidate for a tranche: stays in triage, outside the pool

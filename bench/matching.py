@@ -242,7 +242,7 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
     from coordination.matching import eligibility, proposal
     from coordination.matching.context import build_context
     from coordination.models import CoordinatorScope, Tranche
-    from coordination.services import financing_requests as rq
+    from coordination.services import routing
     from lenders.models import Product
 
     rng = random.Random(SEED)
@@ -296,7 +296,7 @@ def run_size(size: int | None, requests_count: int, explain: bool) -> dict:
                     started = time.perf_counter()
                     try:
                         with transaction.atomic():
-                            rq.route_request(request_id=request.pk, user=national)
+                            routing.route_request(request_id=request.pk, user=national)
                     except DomainError:
                         unroutable += 1
                     route.append(time.perf_counter() - started)

@@ -76,6 +76,7 @@ def create_data() -> dict[str, str]:
     from coordination.models import Referral
     from coordination.services import financing_requests as rq
     from coordination.services import referrals as rs
+    from coordination.services import routing
     from tests import factories as f
 
     (Path(VAR_DIR) / "static").mkdir(parents=True, exist_ok=True)
@@ -110,7 +111,7 @@ def create_data() -> dict[str, str]:
             rq.submit_request(request_id=request.pk, user=applicant)
         if stage == "routed":
             try:
-                rq.route_request(request_id=request.pk, user=coordinator)
+                routing.route_request(request_id=request.pk, user=coordinator)
             except DomainError as error:
                 print(f"  {request.reference}: not routed ({error.message}); stays in triage")
                 counts["triage"] += 1

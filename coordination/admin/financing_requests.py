@@ -11,24 +11,22 @@ from django.utils.translation import gettext_lazy as _
 from .. import selectors
 from ..choices import DeadlineState, RequestStatus
 from ..errors import DomainError
-from ..matching.proposal import proposal_for_coordinator
 from ..models import (
     FinancingRequest,
     Referral,
-    Tranche,
 )
-from ..policies.support import stored_supports
 from ..workflow import engine
 from ..workflow.labels import event_words
-from ..workflow.tables import REQUEST_TRANSITIONS
+from .action_tables import (
+    SHOWS_ACCEPTED_OFFERS,
+    accepted_offers,
+    proposal_table,
+)
 from .display import (
     ObjectLabels,
     local_time,
     money,
-    offer_terms,
-    percent,
     screening_html,
-    top_factors,
     transition_label,
 )
 from .inlines import (
@@ -41,11 +39,8 @@ from .inlines import (
 )
 from .request_actions import (
     REQUEST_ACTIONS,
-    AcceptedOffer,
     ActionRow,
     InnovationCenterFilter,
-    ProposedCandidate,
-    ProposedTranche,
     QueueFilter,
     RequestAction,
     _changelist_action,
@@ -268,7 +263,7 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         kwargs = {"reason_required": spec.needs_reason()}
         shared_form = None if spec.per_request else spec.form_class(data, **kwargs)
         rows = []
-        accepted = self._accepted_offers(objects) if spec.name in self.SHOWS_ACCEPTED_OFFERS else {}
+        accepted = accepted_offers(objects) if spec.name in SHOWS_ACCEPTED_OFFERS else {}
         for obj in objects:
             row = ActionRow(
                 obj=obj,
@@ -279,7 +274,7 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
                 proposed_at=local_time(obj.approval_proposed_at) if obj.approval_proposed_at else "",
             )
             if spec.per_request:
-                choices, proposed, row.reports, row.proposal = self._proposal(obj)
+                choices, proposed, row.reports, row.proposal = proposal_table(obj)
                 row.form = spec.form_class(
                     data, prefix=f"r{obj.pk}", choices=choices, proposed=proposed, **kwargs
                 )
@@ -350,93 +345,3 @@ class FinancingRequestAdmin(ReadOnlyAdmin, ScopedAdmin):
         if len(objects) == 1:
             return self._url("change", objects[0].pk)
         return self._url("changelist")
-
-    # The pages that decide on the accepted offers show them: what is approved (DESIGN §9).
-    SHOWS_ACCEPTED_OFFERS = frozenset({"approve", "cancel_approval"})
-
-    @staticmethod
-    def _accepted_offers(objects: list[FinancingRequest]) -> dict[int, list[AcceptedOffer]]:
-        """Each tranche's accepted offer — institution, product, amount, rate, term, further terms — of
-        every request on the page, read in one query."""
-        tranches = (
-            Tranche.objects.filter(request__in=[obj.pk for obj in objects])
-            .select_related("accepted_offer__referral__institution", "accepted_offer__referral__product")
-            .order_by("request_id", "position")
-        )
-        found: dict[int, list[AcceptedOffer]] = {}
-        for tranche in tranches:
-            offer = tranche.accepted_offer
-            found.setdefault(tranche.request_id, []).append(
-                AcceptedOffer(
-                    tranche=f"{tranche.position} · {tranche.get_instrument_display()}",
-                    requested=money(tranche.amount),
-                    institution=str(offer.referral.institution) if offer else "",
-                    product=str(offer.referral.product.name) if offer else "",
-                    amount=money(offer.amount) if offer else "",
-                    rate=percent(offer.annual_rate) if offer else "",
-                    term=(
-                        gettext("%(months)s months") % {"months": offer.term_months}
-                        if offer and offer.term_months
-                        else "—"
-                    ),
-                    terms=offer_terms(offer) if offer else [],
-                    valid_until=offer.valid_until if offer else None,
-                    net_rate=percent(offer.net_annual_rate) if offer else "",
-                    support=stored_supports(offer.policy_support) if offer else [],
-                )
-            )
-        return found
-
-    @staticmethod
-    def _proposal(
-        obj: FinancingRequest,
-    ) -> tuple[list[tuple[int, str]], list[int], list[str], list[ProposedTranche]]:
-        """The matcher's run for the coordinator: every eligible product (the form's choices), the proposed
-        ones to pre-check, why a tranche gets nobody new, and the table the page shows — per tranche, each
-        candidate with its score, its top factors and the rest behind an "expand"."""
-        if obj.status not in REQUEST_TRANSITIONS["route"].sources:
-            return [], [], [], []
-        proposal = proposal_for_coordinator(obj)
-        choices: dict[int, str] = {}
-        proposed: list[int] = []
-        table = []
-        for tranche_proposal in proposal.tranches:
-            tranche = tranche_proposal.tranche
-            rows = []
-            for candidate in tranche_proposal.candidates:
-                pk = candidate.product.pk
-                top, more = top_factors(candidate.explanation)
-                rows.append(
-                    ProposedCandidate(
-                        pk=pk,
-                        rank=candidate.rank,
-                        institution=str(candidate.product.institution.name),
-                        product=str(candidate.product.name),
-                        score=candidate.score,
-                        selected=candidate.selected,
-                        note=str(candidate.note),
-                        top=top,
-                        more=more,
-                        first=pk not in choices,
-                    )
-                )
-                if pk not in choices:
-                    choices[pk] = f"{candidate.product.institution.name} · {candidate.product.name} (#{pk})"
-                if candidate.selected and pk not in proposed:
-                    proposed.append(pk)
-            table.append(
-                ProposedTranche(
-                    title=gettext("Tranche %(position)s · %(instrument)s · %(amount)s")
-                    % {
-                        "position": tranche.position,
-                        "instrument": tranche_proposal.instrument_label,
-                        "amount": money(tranche.amount),
-                    },
-                    limit=tranche_proposal.limit,
-                    waiting=tranche_proposal.waiting,
-                    report=str(tranche_proposal.report),
-                    candidates=rows,
-                )
-            )
-        reports = [str(t.report) for t in proposal.tranches if t.report]
-        return list(choices.items()), proposed, reports, table

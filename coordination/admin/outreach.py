@@ -17,6 +17,7 @@ from ..choices import ListStatus
 from ..errors import DomainError, ValidationFailed
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList, RecommendationRecipient
 from ..selectors import outreach as reads
+from ..selectors import outreach_criteria
 from ..services import outreach as outreach_services
 from .display import local_time
 from .inlines import ReadOnlyInline
@@ -57,7 +58,7 @@ class BuildListForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprises"].queryset = reads.consenting_enterprises().order_by("name")
+        self.fields["enterprises"].queryset = outreach_criteria.consenting_enterprises().order_by("name")
         self.fields["major_tasks"].queryset = MajorTask.objects.order_by("code")
 
     def clean(self):

@@ -1,7 +1,5 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,12 +18,12 @@ from ..models import (
     Deadline,
     FinancingRequest,
 )
-from ..policies.support import StoredSupport
+from ..services import approvals, routing
 from ..services import financing_requests as request_services
 from ..services.admin_queues import QUEUES, in_queue
 from ..workflow.labels import action_verb
 from ..workflow.tables import REQUEST_TRANSITIONS
-from .display import Factor
+from .action_tables import AcceptedOffer, ProposedTranche
 from .forms import ActionForm, ExtendDeadlineForm, RouteForm
 
 if TYPE_CHECKING:
@@ -113,7 +111,7 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction(
             "route",
             _("Route to chosen products"),
-            request_services.route_request,
+            routing.route_request,
             "route",
             form_class=RouteForm,
             per_request=True,
@@ -122,7 +120,7 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction(
             "reroute",
             _("Re-route"),
-            request_services.route_request,
+            routing.route_request,
             "route",
             form_class=RouteForm,
             per_request=True,
@@ -135,21 +133,21 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
         RequestAction(
             "approve",
             _("Approve / confirm approval"),
-            request_services.approve_request,
+            approvals.approve_request,
             "approve",
             also=frozenset({"propose_approval", "confirm_approval"}),
         ),
         RequestAction(
             "cancel_approval",
             _("Cancel approval proposal"),
-            request_services.cancel_approval_proposal,
+            approvals.cancel_approval_proposal,
             "cancel_approval",
             shows=lambda obj: obj.approval_proposed_by_id is not None,
         ),
         RequestAction(
             "accept_partial_package",
             _("Accept partial package"),
-            request_services.accept_partial_package,
+            routing.accept_partial_package,
             "accept_partial_package",
         ),
         RequestAction(
@@ -190,49 +188,6 @@ def _changelist_action(spec: RequestAction):
 
     run.__name__ = f"act_{spec.name}"
     return admin.action(description=spec.label, permissions=["act"])(run)
-
-
-@dataclass
-class ProposedCandidate:
-    """One row of the route page's proposal table."""
-
-    pk: int
-    rank: int
-    institution: str
-    product: str
-    score: Decimal
-    selected: bool
-    note: str
-    top: list[Factor]
-    more: list[Factor]
-    first: bool = True  # a product fitting two tranches is ticked once, where it first appears
-    checked: bool = False
-
-
-@dataclass
-class ProposedTranche:
-    title: str
-    limit: int
-    waiting: int
-    report: str
-    candidates: list[ProposedCandidate]
-
-
-@dataclass(frozen=True)
-class AcceptedOffer:
-    """What approving a tranche approves: the accepted offer's institution and terms."""
-
-    tranche: str
-    requested: str
-    institution: str
-    product: str
-    amount: str
-    rate: str
-    term: str
-    terms: list[tuple[str, str]]
-    valid_until: date | None
-    net_rate: str = ""
-    support: list[StoredSupport] = field(default_factory=list)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lenders.catalogue import FORMATS
+from lenders.catalogue.files import FORMATS
 from lenders.choices import INSTRUMENTS_BY_KIND, Instrument
 from lenders.models import Institution, Product
 from lenders.services.catalogue import ProductValues

@@ -226,8 +226,3 @@ def extend_request_deadline(
         )
 
     return act_on_request("extend_deadline", request_id, user, idempotency_key, body)
-
-
-# Routing and approval are use cases on a request too; callers that think in requests find them here.
-from .approvals import approve_request, cancel_approval_proposal, record_funding  # noqa: E402,F401
-from .routing import accept_partial_package, route_request  # noqa: E402,F401

@@ -18,7 +18,7 @@ from django.contrib.auth.models import User as Account
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from lenders.catalogue import ImportReport
+from lenders.catalogue.report import ImportReport
 from lenders.models import Institution, Product
 from lenders.services import catalogue
 

@@ -36,7 +36,7 @@ from ..models import (
     RecommendationList,
     RecommendationRecipient,
 )
-from ..selectors import current_coordinator_scope, scope_covers_region
+from ..selectors import current_coordinator_scope, outreach_criteria, scope_covers_region
 from ..selectors import outreach as reads
 from ..workflow.business_days import SHANGHAI
 from ..workflow.deadlines import stage_due_times
@@ -129,7 +129,8 @@ def _hand_picked(
 ) -> list[tuple[Enterprise, MajorTask | None, list[dict]]]:
     ids = list(dict.fromkeys(enterprise_ids))
     codes = list(dict.fromkeys(task_codes))
-    firms = {f.pk: f for f in reads.consenting_enterprises().filter(pk__in=ids).select_related("region")}
+    picked_firms = outreach_criteria.consenting_enterprises().filter(pk__in=ids).select_related("region")
+    firms = {f.pk: f for f in picked_firms}
     tasks = {
         t.code: t for t in MajorTask.objects.filter(code__in=codes).select_related("lead_enterprise__region")
     }
@@ -145,7 +146,7 @@ def _hand_picked(
             % {"ids": ", ".join(wrong)}
         ]
     consenting = set(
-        reads.consenting_enterprises()
+        outreach_criteria.consenting_enterprises()
         .filter(pk__in=[t.lead_enterprise_id for t in tasks.values()])
         .values_list("pk", flat=True)
     )
@@ -166,9 +167,9 @@ def _hand_picked(
     if errors:
         raise ValidationFailed(gettext("The list is not valid."), fields=errors)
     picked: list[tuple[Enterprise, MajorTask | None, list[dict]]] = [
-        (firms[i], None, [reads.HAND_PICKED]) for i in ids
+        (firms[i], None, [outreach_criteria.HAND_PICKED]) for i in ids
     ]
-    picked += [(tasks[c].lead_enterprise, tasks[c], [reads.HAND_PICKED]) for c in codes]
+    picked += [(tasks[c].lead_enterprise, tasks[c], [outreach_criteria.HAND_PICKED]) for c in codes]
     return picked
 
 
@@ -203,10 +204,10 @@ def build_list(
         raise ValidationFailed(gettext("The list is not valid."), fields=errors)
     within = None if national else regions
     if criteria is not None:
-        parsed = reads.parse_criteria(criteria)
+        parsed = outreach_criteria.parse_criteria(criteria)
         task = MajorTask.objects.filter(code=parsed.major_task).first() if parsed.major_task else None
         rows: list[tuple[Enterprise, MajorTask | None, list[dict]]] = [
-            (firm, task, reasons) for firm, reasons in reads.candidates(parsed, within=within)
+            (firm, task, reasons) for firm, reasons in outreach_criteria.candidates(parsed, within=within)
         ]
         stored = parsed.as_stored()
     else:

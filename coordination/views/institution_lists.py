@@ -23,7 +23,8 @@ from ..models import RecommendationEntry, RecommendationFollowUp, Recommendation
 from ..selectors import Viewer
 from ..selectors import outreach as reads
 from ..services import outreach as outreach_services
-from .institution import SIZE_CLASS_LABELS, _attach
+from .institution import SIZE_CLASS_LABELS
+from .institution_referral import attach_errors
 
 FINAL = frozenset(reads.FINAL_FOLLOW_UPS)
 
@@ -165,7 +166,7 @@ def follow_up(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     except ValidationFailed as error:
-        _attach(form, error)
+        attach_errors(form, error)
         return _entry_page(request, entry, form, status=400)
     except DomainError as error:
         messages.error(request, str(error.message))

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lenders.catalogue import CONTENT_TYPES, FORMATS, ImportReport, RowStatus, export_catalogue
+from lenders.catalogue.files import CONTENT_TYPES, FORMATS, export_catalogue
+from lenders.catalogue.report import ImportReport, RowStatus
 from lenders.models import Institution, Product
 from lenders.services.catalogue import ImportRefused
 

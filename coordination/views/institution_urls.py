@@ -3,26 +3,33 @@ recommendation lists published to the institution (§14); the catalogue and the 
 
 from django.urls import path
 
-from . import institution, institution_lists, institution_performance, institution_products, institution_team
+from . import (
+    institution,
+    institution_lists,
+    institution_performance,
+    institution_products,
+    institution_referral,
+    institution_team,
+)
 
 app_name = "institution"
 
 urlpatterns = [
     path("", institution.queue, name="queue"),
-    path("referrals/<int:pk>/", institution.referral_detail, name="referral"),
-    path("referrals/<int:pk>/open/", institution.open_referral, name="open"),
-    path("referrals/<int:pk>/ask/", institution.ask, name="ask"),
-    path("referrals/<int:pk>/offer/", institution.offer, name="offer"),
-    path("referrals/<int:pk>/decline/", institution.decline, name="decline"),
-    path("referrals/<int:pk>/funding/", institution.record_funding, name="funding"),
-    path("referrals/<int:pk>/default/", institution.report_default, name="default"),
+    path("referrals/<int:pk>/", institution_referral.referral_detail, name="referral"),
+    path("referrals/<int:pk>/open/", institution_referral.open_referral, name="open"),
+    path("referrals/<int:pk>/ask/", institution_referral.ask, name="ask"),
+    path("referrals/<int:pk>/offer/", institution_referral.offer, name="offer"),
+    path("referrals/<int:pk>/decline/", institution_referral.decline, name="decline"),
+    path("referrals/<int:pk>/funding/", institution_referral.record_funding, name="funding"),
+    path("referrals/<int:pk>/default/", institution_referral.report_default, name="default"),
     path("claims/", institution.claims, name="claims"),
     path(
         "referrals/<int:pk>/offers/<int:offer_id>/withdraw/",
-        institution.withdraw_offer,
+        institution_referral.withdraw_offer,
         name="withdraw-offer",
     ),
-    path("referrals/<int:pk>/documents/<int:document_id>/", institution.download, name="document"),
+    path("referrals/<int:pk>/documents/<int:document_id>/", institution_referral.download, name="document"),
     path("lists/", institution_lists.lists, name="lists"),
     path("lists/<int:pk>/", institution_lists.list_detail, name="list"),
     path("lists/<int:pk>/entries/<int:entry_id>/", institution_lists.entry_detail, name="list-entry"),

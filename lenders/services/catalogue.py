@@ -1,4 +1,4 @@
-"""Changing an institution's catalogue: one product from a form, or a whole file (lenders/catalogue.py).
+"""Changing an institution's catalogue: one product from a form, or a whole file (lenders/catalogue/).
 
 Who may do it is the caller's rule (coordination/services/institutions.py: the institution's managers).
 Every change is audited by the products' history (coordination/audit.py) with the acting user and why.
@@ -21,15 +21,9 @@ from config.api.domain_errors import NotFound, ValidationFailed
 from projects.credits.choices import TRIAL_2024
 from projects.models import Region, TechField
 
-from ..catalogue import (
-    COLUMNS,
-    M2M_COLUMNS,
-    CatalogueFileError,
-    ImportReport,
-    ProductResource,
-    import_report,
-    read_sheet,
-)
+from ..catalogue.files import CatalogueFileError, read_sheet
+from ..catalogue.report import ImportReport, import_report
+from ..catalogue.resource import COLUMNS, M2M_COLUMNS, ProductResource
 from ..models import Institution, Product
 from ..product_rules import product_problems
 

@@ -42,7 +42,7 @@ from coordination.models import (
     WebhookSubscription,
 )
 from coordination.services import financing_requests as rq
-from coordination.services import outreach
+from coordination.services import outreach, routing
 from coordination.services import packages as ps
 from coordination.services import referrals as rs
 from coordination.services.enterprises import request_to_join
@@ -96,7 +96,7 @@ def users_of(world: World) -> dict[str, object]:
 def _routed(world: World, enterprise, applicant, products, *, coordinator):
     request = f.draft_request(user=applicant, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=applicant)
-    rq.route_request(request_id=request.pk, user=coordinator, product_ids=[p.pk for p in products])
+    routing.route_request(request_id=request.pk, user=coordinator, product_ids=[p.pk for p in products])
     return request
 
 

@@ -13,6 +13,7 @@ from coordination.api.docs import EXAMPLE_CREDIT_CODE, workflow_markdown
 from coordination.models import RequestDocument
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from coordination.workflow.tables import (
     CLAIM_TRANSITIONS,
     OFFER_TRANSITIONS,
@@ -163,7 +164,7 @@ def test_submit_after_screening_passed_stays_a_bare_conflict(world, api):
 def test_an_offer_on_an_unopened_referral_says_to_open_it_first(world, api):
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = request.referrals.get(institution=world.bank_x)
     body = {"amount": "3000000.00", "annual_rate": "0.0345", "valid_until": in_days(30)}
     response = api(world.bank_x_user).post(f"/api/v1/referrals/{referral.pk}/offer/", body, format="json")

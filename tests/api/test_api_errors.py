@@ -15,6 +15,7 @@ from django.test import override_settings
 from coordination.models import FinancingRequest, IdempotencyRecord, RequestDocument, TransitionEvent
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from coordination.services.tokens import issue_token, revoke
 from tests import factories as f
 
@@ -81,7 +82,7 @@ def routed(world):
     """Applicant A's request routed to bank X, which opened it (documents attached)."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     return request, referral
@@ -476,7 +477,7 @@ def test_acting_twice_is_a_409_that_says_why(world, api):
 def test_a_second_offer_on_a_taken_tranche_is_a_409(world, api):
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     offers = []

@@ -18,6 +18,7 @@ from coordination.models import Deadline, Delivery, Notification, OutboxMessage,
 from coordination.notifications import relay
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def rivals(world):
     )
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk,
         user=world.coordinator,
         product_ids=[world.loan_x.pk, world.loan_y.pk],

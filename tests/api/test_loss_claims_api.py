@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from coordination.models import LossClaim, OutboxMessage
 from coordination.notifications.audience import audiences_for
-from coordination.services import financing_requests as rq
+from coordination.services import approvals
 from tests.factories_policy import ProgrammeFactory
 from tests.policies.test_ledger import accepted
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def tranche(world):
     ProgrammeFactory(kind="risk_compensation")
     request = accepted(world, world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     return request.tranches.get()
 
 

@@ -7,6 +7,7 @@ import pytest
 from coordination.models import Offer
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from lenders.models import Product
 from tests import factories as f
 
@@ -21,7 +22,7 @@ def test_an_offer_outside_the_product_ranges_is_a_400_naming_each_field(world, a
     with the product's range, and no offer exists."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     Product.objects.filter(pk=world.loan_x.pk).update(

@@ -60,6 +60,7 @@ def build_world():
     from coordination.models import Notification, RequestDocument, WebhookSubscription
     from coordination.services import financing_requests as request_services
     from coordination.services import referrals as referral_services
+    from coordination.services import routing
     from coordination.services import webhooks as webhook_services
     from coordination.services.tokens import issue_token
     from tests import factories as f
@@ -70,7 +71,7 @@ def build_world():
     draft = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     routed = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     request_services.submit_request(request_id=routed.pk, user=world.applicant_a)
-    request_services.route_request(request_id=routed.pk, user=world.national, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=routed.pk, user=world.national, product_ids=[world.loan_x.pk])
     referral = routed.referrals.get()
     referral_services.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = referral_services.make_offer(

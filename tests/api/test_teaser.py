@@ -14,6 +14,7 @@ import pytest
 from coordination.models import Disclosure, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 from .helpers import credit_score
@@ -34,7 +35,7 @@ def routed(world):
     credit_score(enterprise, year=2025, total="61.50")
     request = f.draft_request(user=world.applicant_a, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     request.refresh_from_db()

@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import Select
 from coordination.models import Disclosure, FinancingRequest, Offer, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 from .conftest import fill, follow, sign_in, sign_out, submit_form, wait_for_path
@@ -29,7 +30,7 @@ NAME = "上海量子光学有限公司"
 def _routed(world) -> Referral:
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     return Referral.objects.get(request=request)
 
 

@@ -19,6 +19,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from coordination.models import FinancingRequest, Offer, Referral
 from coordination.services import financing_requests as request_services
 from coordination.services import referrals as referral_services
+from coordination.services import routing
 from projects.domain.credit_code import ALPHABET
 from projects.models import Enterprise
 from tests import factories as f
@@ -238,7 +239,7 @@ def test_an_applicant_goes_from_signing_in_to_an_accepted_offer_on_each_tranche(
     loan_z = f.ProductFactory(
         institution=f.InstitutionFactory(name="Bank Z", kind="bank", members=[bank_z_user]), name="Z loan"
     )
-    request_services.route_request(
+    routing.route_request(
         request_id=financing_request.pk,
         user=world.coordinator,
         product_ids=[world.loan_x.pk, world.loan_y.pk, loan_z.pk, world.equity.pk],

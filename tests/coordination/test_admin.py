@@ -22,6 +22,7 @@ from coordination.models import (
     TransitionEvent,
 )
 from coordination.permissions import sync_coordinator_group
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests import factories as f
@@ -181,8 +182,8 @@ def test_major_task_package_goes_from_draft_to_closed_through_the_admin(staff):
     assert response.status_code == 302 and response["Location"] == change_url(request)
     assert reload(request).status == "approved"
     # And both institutions record funding, after which a coordinator closes it in the admin
-    rq.record_funding(request_id=request.pk, user=w.bank_x_user)
-    rq.record_funding(request_id=request.pk, user=w.vc_user)
+    approvals.record_funding(request_id=request.pk, user=w.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=w.vc_user)
     assert reload(request).status == "funded"
     response = act(national, request, "close", reason="Disbursed in full")
     assert reload(request).status == "closed"
@@ -243,7 +244,7 @@ def test_single_request_goes_from_draft_to_closed_with_the_regional_coordinator(
     # Then one coordinator approves, the bank funds and the coordinator closes
     response = act(coordinator, request, "approve")
     assert reload(request).status == "approved", texts(response)
-    rq.record_funding(request_id=request.pk, user=w.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=w.bank_x_user)
     act(coordinator, request, "close")
     assert reload(request).status == "closed"
     assert request_actions(request) == [
@@ -300,7 +301,7 @@ def test_accept_partial_package_and_cancel_an_approval_proposal(staff):
     request = triaged(
         w, major_task=w.major_task, tranches=(("credit_loan", "40000000"), ("equity", "20000000"))
     )
-    rq.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk, w.equity.pk])
+    routing.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk, w.equity.pk])
     loan = request.referrals.get(institution=w.bank_x)
     rs.accept_offer(offer_id=offer_on(loan, w.bank_x_user).pk, user=w.applicant_a)
     # Accepting a partial package needs a reason
@@ -349,7 +350,7 @@ def test_bulk_reject_applies_to_each_request_and_reports_each(staff):
     coordinator = browser(w.coordinator)
     first, second = triaged(w), triaged(w)
     routed = triaged(w)
-    rq.route_request(request_id=routed.pk, user=w.coordinator)
+    routing.route_request(request_id=routed.pk, user=w.coordinator)
     page = run_changelist_action(coordinator, "reject", first, second, routed)
     assert page.status_code == 200 and len(page.context["rows"]) == 3
     response = submit(coordinator, page, reason="Duplicate submissions")
@@ -393,7 +394,7 @@ def test_a_reposted_action_form_changes_nothing_twice(staff):
     w = staff
     coordinator = browser(w.coordinator)
     request = triaged(w)
-    rq.route_request(request_id=request.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
     rs.accept_offer(offer_id=offer_on(request.referrals.get(), w.bank_x_user).pk, user=w.applicant_a)
     page = coordinator.get(object_action_url(request, "approve"))
     first = submit(coordinator, page)
@@ -461,7 +462,7 @@ def test_referrals_and_offers_are_scoped_and_read_only(staff):
     beijing = triaged(w, enterprise=w.enterprise_b, applicant=w.applicant_b)
     shanghai = triaged(w)
     for request in (beijing, shanghai):
-        rq.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk])
+        routing.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk])
         offer_on(request.referrals.get(), w.bank_x_user)
     coordinator = browser(w.coordinator)
     referrals = coordinator.get(reverse("admin:coordination_referral_changelist"))
@@ -513,7 +514,7 @@ def test_every_read_only_list_and_page_renders_with_its_filters(staff):
     w = staff
     root = browser(f.UserFactory(username="root", is_staff=True, is_superuser=True))
     request = triaged(w)
-    rq.route_request(request_id=request.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
     offer = offer_on(request.referrals.get(), w.bank_x_user)
     pages = {
         "transitionevent": (
@@ -580,19 +581,19 @@ def test_queue_filters_return_the_right_requests(staff):
     triage = triaged(w)
     # routed, then back to triage for re-routing
     reroute = triaged(w)
-    rq.route_request(request_id=reroute.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=reroute.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
     rs.decline_referral(
         referral_id=reroute.referrals.get().pk, user=w.bank_x_user, reason_code="insufficient_credit"
     )
     # offer accepted, waiting for one approver
     awaiting = triaged(w)
-    rq.route_request(request_id=awaiting.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=awaiting.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
     rs.accept_offer(offer_id=offer_on(awaiting.referrals.get(), w.bank_x_user).pk, user=w.applicant_a)
     # escalated, approval proposed, waiting for the checker
     confirming = triaged(w, tranches=(("credit_loan", "60000000"),))
-    rq.route_request(request_id=confirming.pk, user=w.national, product_ids=[w.loan_y.pk])
+    routing.route_request(request_id=confirming.pk, user=w.national, product_ids=[w.loan_y.pk])
     rs.accept_offer(offer_id=offer_on(confirming.referrals.get(), w.bank_y_user).pk, user=w.applicant_a)
-    rq.approve_request(request_id=confirming.pk, user=w.national)
+    approvals.approve_request(request_id=confirming.pk, user=w.national)
     # escalated and already closed by a rejection: in no queue
     rejected = triaged(w, tranches=(("credit_loan", "70000000"),))
     rq.reject_request(request_id=rejected.pk, user=w.national, reason="Out of scope")

@@ -11,6 +11,7 @@ from coordination.permissions import sync_coordinator_group
 from coordination.services import enterprises as es
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def client_for(user) -> Client:
 def _opened(world, enterprise, applicant) -> Disclosure:
     request = f.draft_request(user=applicant, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=applicant)
-    rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
     rs.open_referral(referral_id=request.referrals.get().pk, user=world.bank_x_user)
     return Disclosure.objects.get(request=request)
 

@@ -44,8 +44,8 @@ from coordination.models import (
 )
 from coordination.notifications.relay import build_deliveries
 from coordination.permissions import sync_coordinator_group
+from coordination.services import approvals, outreach, routing
 from coordination.services import financing_requests as rq
-from coordination.services import outreach
 from coordination.services import referrals as rs
 from coordination.services.financing_requests import TrancheInput
 from coordination.services.tokens import issue_token
@@ -101,7 +101,7 @@ def accepted_escalated(w) -> FinancingRequest:
         user=w.applicant_a, enterprise=w.enterprise_a, tranches=(("credit_loan", "60000000"),)
     )
     rq.submit_request(request_id=request.pk, user=w.applicant_a)
-    rq.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=w.bank_x_user)
     offer = rs.make_offer(
@@ -182,7 +182,7 @@ def test_a_regional_coordinator_cannot_join_another_banks_institution_nor_read_i
     client = browser(w.coordinator)
     request = f.draft_request(user=w.applicant_b, enterprise=w.enterprise_b)
     rq.submit_request(request_id=request.pk, user=w.applicant_b)
-    rq.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_x.pk])
     referral = request.referrals.get()
     assert client.get(url(w.bank_x)).status_code == 200  # institutions are reference data, read-only
     response = client.post(
@@ -252,7 +252,7 @@ def test_self_promotion_then_confirming_a_nationals_proposal_is_impossible(power
     refused, the confirmation is refused, and the request waits for a real second national."""
     w = powers
     request = accepted_escalated(w)
-    rq.approve_request(request_id=request.pk, user=w.national)
+    approvals.approve_request(request_id=request.pk, user=w.national)
     client = browser(w.coordinator)
     scope = CoordinatorScope.objects.get(user=w.coordinator)
     client.post(url(scope), {"user": w.coordinator.pk, "national": "on", "regions": [w.shanghai.pk]})
@@ -266,7 +266,7 @@ def test_self_promotion_then_confirming_a_nationals_proposal_is_impossible(power
     assert request.status == "offer_accepted" and request.approval_proposed_by == w.national
     assert not TransitionEvent.objects.filter(request=request, action="confirm_approval").exists()
     # A real second national confirms.
-    rq.approve_request(request_id=request.pk, user=w.national_2)
+    approvals.approve_request(request_id=request.pk, user=w.national_2)
     assert FinancingRequest.objects.get(pk=request.pk).status == "approved"
 
 
@@ -275,13 +275,13 @@ def test_the_checker_is_judged_on_its_scope_now_not_on_a_cached_one(powers):
     when a superuser withdraws "national" before it confirms, then the confirmation is refused."""
     w = powers
     request = accepted_escalated(w)
-    rq.approve_request(request_id=request.pk, user=w.national)
+    approvals.approve_request(request_id=request.pk, user=w.national)
     checker = get_user_model().objects.get(pk=w.national_2.pk)
     assert checker.coordinator_scope.national  # read and cached
     CoordinatorScope.objects.filter(user=checker).update(national=False)
     CoordinatorScope.objects.get(user=checker).regions.add(w.shanghai)
     with pytest.raises(PermissionDenied):
-        rq.approve_request(request_id=request.pk, user=checker)
+        approvals.approve_request(request_id=request.pk, user=checker)
     assert FinancingRequest.objects.get(pk=request.pk).status == "offer_accepted"
 
 
@@ -290,10 +290,10 @@ def test_a_proposal_whose_maker_lost_national_powers_cannot_be_confirmed(powers)
     before a second national confirms, then the confirmation is refused (409) and the request waits."""
     w = powers
     request = accepted_escalated(w)
-    rq.approve_request(request_id=request.pk, user=w.national)
+    approvals.approve_request(request_id=request.pk, user=w.national)
     CoordinatorScope.objects.filter(user=w.national).update(national=False)
     with pytest.raises(Conflict) as refused:
-        rq.approve_request(request_id=request.pk, user=w.national_2)
+        approvals.approve_request(request_id=request.pk, user=w.national_2)
     assert refused.value.code == "proposer_lost_powers"
     assert FinancingRequest.objects.get(pk=request.pk).status == "offer_accepted"
 
@@ -301,9 +301,9 @@ def test_a_proposal_whose_maker_lost_national_powers_cannot_be_confirmed(powers)
 def test_the_maker_cannot_be_the_checker(powers):
     w = powers
     request = accepted_escalated(w)
-    rq.approve_request(request_id=request.pk, user=w.national)
+    approvals.approve_request(request_id=request.pk, user=w.national)
     with pytest.raises(PermissionDenied):
-        rq.approve_request(request_id=request.pk, user=w.national)
+        approvals.approve_request(request_id=request.pk, user=w.national)
     assert FinancingRequest.objects.get(pk=request.pk).status == "offer_accepted"
 
 

@@ -19,6 +19,7 @@ import time_machine
 from coordination.models import Deadline, Holiday, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from coordination.workflow import business_days
 from coordination.workflow.business_days import add_business_days, calendar_for
 from tests.factories import draft_request
@@ -111,7 +112,7 @@ def _route_at(world, moment: datetime) -> Referral:
     with time_machine.travel(moment, tick=False):
         request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
         rq.submit_request(request_id=request.pk, user=world.applicant_a)
-        rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+        routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     return request.referrals.get()
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from coordination.errors import Conflict
 from coordination.models import FinancingRequest, Offer, TransitionEvent
+from coordination.services import approvals, locking, routing
 from coordination.services import financing_requests as rq
-from coordination.services import locking
 from coordination.services import referrals as rs
 from tests import factories as f
 
@@ -102,7 +102,7 @@ def _offer_accepted_request(world, tranche_amount: str = "3000000") -> Financing
     )
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
     user = world.national if Decimal(tranche_amount) >= 50_000_000 else world.coordinator
-    rq.route_request(request_id=request.pk, user=user, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=user, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = rs.make_offer(
@@ -126,8 +126,8 @@ def test_two_coordinators_approving_at_once(world, monkeypatch):
     results = race(
         monkeypatch,
         [
-            lambda: rq.approve_request(request_id=request.pk, user=world.coordinator),
-            lambda: rq.approve_request(request_id=request.pk, user=second),
+            lambda: approvals.approve_request(request_id=request.pk, user=world.coordinator),
+            lambda: approvals.approve_request(request_id=request.pk, user=second),
         ],
         lockers=[(locking, "lock_request")],
     )
@@ -146,7 +146,7 @@ def test_approve_racing_withdraw(world, monkeypatch):
     results = race(
         monkeypatch,
         [
-            lambda: rq.approve_request(request_id=request.pk, user=world.coordinator),
+            lambda: approvals.approve_request(request_id=request.pk, user=world.coordinator),
             lambda: rq.withdraw_request(
                 request_id=request.pk, user=world.applicant_a, reason="changed plans"
             ),
@@ -158,15 +158,15 @@ def test_approve_racing_withdraw(world, monkeypatch):
     request.refresh_from_db()
     assert request.status == winner.status
     assert request.status in {"approved", "withdrawn"}
-    approvals, withdrawals = _events(request.pk, "approve"), _events(request.pk, "withdraw")
-    assert (approvals, withdrawals) == ((1, 0) if request.status == "approved" else (0, 1))
+    approved, withdrawn = _events(request.pk, "approve"), _events(request.pk, "withdraw")
+    assert (approved, withdrawn) == ((1, 0) if request.status == "approved" else (0, 1))
 
 
 def test_two_offers_accepted_on_one_tranche(world, monkeypatch):
     # Given one tranche with open offers from bank X and bank Y
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     offers = []
@@ -204,8 +204,8 @@ def test_two_national_coordinators_approving_an_escalated_request(world, monkeyp
     results = race(
         monkeypatch,
         [
-            lambda: rq.approve_request(request_id=request.pk, user=world.national),
-            lambda: rq.approve_request(request_id=request.pk, user=world.national_2),
+            lambda: approvals.approve_request(request_id=request.pk, user=world.national),
+            lambda: approvals.approve_request(request_id=request.pk, user=world.national_2),
         ],
         lockers=[(locking, "lock_request")],
     )

@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from coordination.admin.site import ConsoleSite
 from coordination.models import FinancingRequest, Offer, Referral, TransitionEvent
 from coordination.permissions import sync_coordinator_group
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.services.admin_queues import QUEUES
@@ -72,17 +73,17 @@ def fill_queues(w, enterprise, applicant) -> dict[str, FinancingRequest]:
     awaiting the checker (escalated)."""
     triage = triaged(w, enterprise, applicant)
     reroute = triaged(w, enterprise, applicant)
-    rq.route_request(request_id=reroute.pk, user=w.national, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=reroute.pk, user=w.national, product_ids=[w.loan_x.pk])
     rs.decline_referral(
         referral_id=reroute.referrals.get().pk, user=w.bank_x_user, reason_code="insufficient_credit"
     )
     awaiting = triaged(w, enterprise, applicant)
-    rq.route_request(request_id=awaiting.pk, user=w.national, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=awaiting.pk, user=w.national, product_ids=[w.loan_x.pk])
     rs.accept_offer(offer_id=offer_on(awaiting.referrals.get(), w.bank_x_user).pk, user=applicant)
     confirming = triaged(w, enterprise, applicant, tranches=(("credit_loan", "60000000"),))
-    rq.route_request(request_id=confirming.pk, user=w.national, product_ids=[w.loan_y.pk])
+    routing.route_request(request_id=confirming.pk, user=w.national, product_ids=[w.loan_y.pk])
     rs.accept_offer(offer_id=offer_on(confirming.referrals.get(), w.bank_y_user).pk, user=applicant)
-    rq.approve_request(request_id=confirming.pk, user=w.national)  # the maker's half
+    approvals.approve_request(request_id=confirming.pk, user=w.national)  # the maker's half
     FinancingRequest.objects.filter(pk=triage.pk).update(overdue=True)  # as the deadline sweep flags it
     return {"triage": triage, "reroute": reroute, "awaiting": awaiting, "confirming": confirming}
 
@@ -320,7 +321,7 @@ def test_the_approve_and_confirm_pages_say_what_is_approved(staff):
     the product, the amount, the rate as a percentage, the term and the further terms."""
     w = staff
     request = triaged(w, w.enterprise_a, w.applicant_a, tranches=(("credit_loan", "60000000"),))
-    rq.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_y.pk])
+    routing.route_request(request_id=request.pk, user=w.national, product_ids=[w.loan_y.pk])
     offer = offer_on(
         request.referrals.get(),
         w.bank_y_user,
@@ -331,7 +332,7 @@ def test_the_approve_and_confirm_pages_say_what_is_approved(staff):
     rs.accept_offer(offer_id=offer.pk, user=w.applicant_a)
     maker = browser(w.national).get(action_url(request, "approve"))
     assert maker.context["rows"][0].label == "Propose approval (maker)"
-    rq.approve_request(request_id=request.pk, user=w.national)
+    approvals.approve_request(request_id=request.pk, user=w.national)
     checker = browser(w.national_2).get(action_url(request, "approve"))
     assert checker.context["rows"][0].label == "Confirm approval (checker)"
     for page in (maker, checker):
@@ -358,7 +359,7 @@ def test_the_approve_page_reads_its_offers_in_one_query_for_many_requests(staff)
     waiting = []
     for _ in range(3):
         request = triaged(w, w.enterprise_a, w.applicant_a)
-        rq.route_request(request_id=request.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
+        routing.route_request(request_id=request.pk, user=w.coordinator, product_ids=[w.loan_x.pk])
         rs.accept_offer(offer_id=offer_on(request.referrals.get(), w.bank_x_user).pk, user=w.applicant_a)
         waiting.append(request)
     client = browser(w.coordinator)

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from coordination.errors import ValidationFailed
 from coordination.models import TransitionEvent
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.services.tokens import issue_token
@@ -27,7 +28,7 @@ def offered_request(world):
     """Applicant A's 3 M credit-loan request, routed to bank X, which offered 3 M."""
     request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = rs.make_offer(
@@ -41,7 +42,7 @@ def offered_request(world):
 
 def accept_and_approve(world, request, offer):
     rs.accept_offer(offer_id=offer.pk, user=world.applicant_a)
-    rq.approve_request(request_id=request.pk, user=world.coordinator)
+    approvals.approve_request(request_id=request.pk, user=world.coordinator)
     request.refresh_from_db()
     assert request.status == "approved"
     return request
@@ -53,7 +54,7 @@ def approved_request(world):
 
 def refused(world, request, **funding) -> dict[str, list[str]]:
     with pytest.raises(ValidationFailed) as raised:
-        rq.record_funding(request_id=request.pk, user=world.bank_x_user, **funding)
+        approvals.record_funding(request_id=request.pk, user=world.bank_x_user, **funding)
     tranche = request.tranches.get()
     assert tranche.funded_on is None and tranche.funded_amount is None  # nothing half-written
     request.refresh_from_db()
@@ -85,7 +86,7 @@ def test_a_day_before_the_acceptance_or_in_the_future_is_refused_naming_the_day(
 
 def test_a_partial_or_exact_amount_on_the_acceptance_day_is_recorded(world):
     request = approved_request(world)
-    rq.record_funding(
+    approvals.record_funding(
         request_id=request.pk,
         user=world.bank_x_user,
         amount=Decimal("2500000"),
@@ -99,7 +100,7 @@ def test_a_partial_or_exact_amount_on_the_acceptance_day_is_recorded(world):
 
 def test_without_an_amount_or_a_day_the_offer_and_today_are_recorded(world):
     request = approved_request(world)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     tranche = request.tranches.get()
     assert (tranche.funded_amount, tranche.funded_on) == (OFFERED, timezone.localdate())
 
@@ -112,7 +113,7 @@ def test_the_acceptance_day_counts_not_the_offer_day(world):
         accept_and_approve(world, request, offer)
         fields = refused(world, request, funded_on=date(2026, 3, 2))
         assert list(fields) == ["funded_on"] and "2026-03-03" in fields["funded_on"][0]
-        rq.record_funding(request_id=request.pk, user=world.bank_x_user, funded_on=date(2026, 3, 3))
+        approvals.record_funding(request_id=request.pk, user=world.bank_x_user, funded_on=date(2026, 3, 3))
 
 
 def test_days_are_counted_in_shanghai(world):
@@ -125,7 +126,7 @@ def test_days_are_counted_in_shanghai(world):
     with time_machine.travel(accepted_at + timedelta(hours=1), tick=False):  # 2026-03-02 00:30 Shanghai
         assert list(refused(world, request, funded_on=date(2026, 2, 28))) == ["funded_on"]
         assert list(refused(world, request, funded_on=date(2026, 3, 3))) == ["funded_on"]
-        rq.record_funding(request_id=request.pk, user=world.bank_x_user, funded_on=date(2026, 3, 2))
+        approvals.record_funding(request_id=request.pk, user=world.bank_x_user, funded_on=date(2026, 3, 2))
     assert request.tranches.get().funded_on == date(2026, 3, 2)
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from coordination import selectors
 from coordination.errors import Conflict, IdempotencyMismatch, NotFound, PermissionDenied, ValidationFailed
 from coordination.models import FinancingRequest, Referral, TransitionEvent
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests import factories as f
@@ -59,7 +60,7 @@ def test_the_same_key_twice_returns_the_first_result_and_writes_nothing_more(wor
 def test_the_same_key_on_a_referral_decline_replays(world):
     # Given a request routed to banks X and Y, and bank X declining with a key
     request = _triaged(world)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     referral = request.referrals.get(institution=world.bank_x)
@@ -112,15 +113,15 @@ def test_a_retried_approval_proposal_replays_instead_of_confirming(world):
     # Given an escalated request with an accepted offer, proposed for approval by a national
     # coordinator with a key
     request = _escalated_offer_accepted(world)
-    rq.approve_request(request_id=request.pk, user=world.national, idempotency_key="approve-1")
+    approvals.approve_request(request_id=request.pk, user=world.national, idempotency_key="approve-1")
     # When the same call is retried with the same key (the response was lost)
-    again = rq.approve_request(request_id=request.pk, user=world.national, idempotency_key="approve-1")
+    again = approvals.approve_request(request_id=request.pk, user=world.national, idempotency_key="approve-1")
     # Then it replays the proposal: still waiting for a second coordinator, one proposal event
     assert again.status == "offer_accepted"
     assert again.approval_proposed_by_id == world.national.pk
     assert _events(request, "propose_approval") == 1
     # And the second national coordinator confirms it
-    assert rq.approve_request(request_id=request.pk, user=world.national_2).status == "approved"
+    assert approvals.approve_request(request_id=request.pk, user=world.national_2).status == "approved"
 
 
 # Screening
@@ -185,7 +186,7 @@ def test_a_provincial_major_task_below_the_threshold_is_not_escalated(world):
 def _escalated_offer_accepted(world) -> FinancingRequest:
     request = _triaged(world, tranches=[("credit_loan", "60000000")])
     assert request.escalated
-    rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
     rs.accept_offer(
         offer_id=_offer(world, request.referrals.get(), world.bank_x_user).pk, user=world.applicant_a
     )
@@ -201,14 +202,14 @@ def test_the_regional_coordinator_cannot_act_on_escalated_requests(world):
     # Then the Shanghai coordinator still sees it, but may not triage it
     assert selectors.requests_visible_to(world.coordinator).filter(pk=request.pk).exists()
     with pytest.raises(PermissionDenied):
-        rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+        routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     with pytest.raises(PermissionDenied):
         rq.reject_request(request_id=request.pk, user=world.coordinator, reason="no")
     with pytest.raises(PermissionDenied):
         rq.request_information(request_id=request.pk, user=world.coordinator, reason="more")
     assert _events(request) == events
     # And a national coordinator may
-    assert rq.route_request(
+    assert routing.route_request(
         request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk]
     ).status == ("routed")
 
@@ -216,16 +217,16 @@ def test_the_regional_coordinator_cannot_act_on_escalated_requests(world):
 def test_the_regional_coordinator_cannot_approve_escalated_requests(world):
     request = _escalated_offer_accepted(world)
     with pytest.raises(PermissionDenied):
-        rq.approve_request(request_id=request.pk, user=world.coordinator)
+        approvals.approve_request(request_id=request.pk, user=world.coordinator)
     request.refresh_from_db()
     assert request.approval_proposed_by_id is None and _events(request, "propose_approval") == 0
     # Maker-checker: the maker cannot confirm their own proposal
-    rq.approve_request(request_id=request.pk, user=world.national)
+    approvals.approve_request(request_id=request.pk, user=world.national)
     with pytest.raises(PermissionDenied):
-        rq.approve_request(request_id=request.pk, user=world.national)
+        approvals.approve_request(request_id=request.pk, user=world.national)
     with pytest.raises(PermissionDenied):
-        rq.approve_request(request_id=request.pk, user=world.coordinator)
-    assert rq.approve_request(request_id=request.pk, user=world.national_2).status == "approved"
+        approvals.approve_request(request_id=request.pk, user=world.coordinator)
+    assert approvals.approve_request(request_id=request.pk, user=world.national_2).status == "approved"
 
 
 def test_the_shanghai_coordinator_neither_sees_nor_acts_on_beijing_requests(world):
@@ -236,7 +237,7 @@ def test_the_shanghai_coordinator_neither_sees_nor_acts_on_beijing_requests(worl
     # Then the Shanghai coordinator does not see it, and every action says it does not exist
     assert not selectors.requests_visible_to(world.coordinator).filter(pk=request.pk).exists()
     for call in (
-        lambda: rq.route_request(
+        lambda: routing.route_request(
             request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk]
         ),
         lambda: rq.reject_request(request_id=request.pk, user=world.coordinator, reason="no"),
@@ -254,14 +255,14 @@ def test_the_shanghai_coordinator_neither_sees_nor_acts_on_beijing_requests(worl
             rq.withdraw_request(request_id=request.pk, user=user)
     # While national coordinators see and route it
     assert selectors.requests_visible_to(world.national).filter(pk=request.pk).exists()
-    assert rq.route_request(
+    assert routing.route_request(
         request_id=request.pk, user=world.national, product_ids=[world.loan_y.pk]
     ).status == ("routed")
 
 
 def test_an_institution_sees_only_its_own_referrals(world):
     request = _triaged(world)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     x, y = request.referrals.get(institution=world.bank_x), request.referrals.get(institution=world.bank_y)
@@ -284,7 +285,7 @@ def _package(world) -> FinancingRequest:
     request = _triaged(
         world, major_task=world.major_task, tranches=[("credit_loan", "4000000"), ("equity", "2000000")]
     )
-    return rq.route_request(
+    return routing.route_request(
         request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.equity.pk]
     )
 
@@ -294,7 +295,7 @@ def test_partial_package_approval_needs_an_accepted_tranche_and_a_reason(world):
     request = _package(world)
     # Then accepting a partial package is a conflict before any tranche has an accepted offer
     with pytest.raises(Conflict):
-        rq.accept_partial_package(request_id=request.pk, user=world.national, reason="loan is enough")
+        routing.accept_partial_package(request_id=request.pk, user=world.national, reason="loan is enough")
     # When the loan tranche's offer is accepted
     loan = request.referrals.get(institution=world.bank_x)
     rs.accept_offer(offer_id=_offer(world, loan, world.bank_x_user).pk, user=world.applicant_a)
@@ -302,13 +303,13 @@ def test_partial_package_approval_needs_an_accepted_tranche_and_a_reason(world):
     assert request.status == "routed"
     # Then a partial package needs a reason, and only a (national) coordinator may decide it
     with pytest.raises(ValidationFailed):
-        rq.accept_partial_package(request_id=request.pk, user=world.national, reason="  ")
+        routing.accept_partial_package(request_id=request.pk, user=world.national, reason="  ")
     with pytest.raises(PermissionDenied):
-        rq.accept_partial_package(request_id=request.pk, user=world.applicant_a, reason="enough")
+        routing.accept_partial_package(request_id=request.pk, user=world.applicant_a, reason="enough")
     with pytest.raises(PermissionDenied):
-        rq.accept_partial_package(request_id=request.pk, user=world.coordinator, reason="enough")
+        routing.accept_partial_package(request_id=request.pk, user=world.coordinator, reason="enough")
     # When the national coordinator accepts the loan alone, with a reason
-    request = rq.accept_partial_package(
+    request = routing.accept_partial_package(
         request_id=request.pk, user=world.national, reason="the equity round closed elsewhere"
     )
     # Then the request moves on with the reason recorded, and the waiting equity referral is withdrawn
@@ -319,8 +320,8 @@ def test_partial_package_approval_needs_an_accepted_tranche_and_a_reason(world):
     assert request.referrals.get(institution=world.vc).status == "withdrawn"
     assert request.referrals.get(institution=world.bank_x).status == "offered"
     # And approval still takes two national coordinators
-    rq.approve_request(request_id=request.pk, user=world.national)
-    assert rq.approve_request(request_id=request.pk, user=world.national_2).status == "approved"
+    approvals.approve_request(request_id=request.pk, user=world.national)
+    assert approvals.approve_request(request_id=request.pk, user=world.national_2).status == "approved"
 
 
 # Re-routing
@@ -329,7 +330,7 @@ def test_partial_package_approval_needs_an_accepted_tranche_and_a_reason(world):
 def test_rerouting_after_every_referral_declined_never_returns_to_a_decliner(world):
     # Given a request routed to bank X only
     request = _triaged(world)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     # When bank X declines, nothing is left waiting on the tranche
     referral = request.referrals.get()
     rs.decline_referral(referral_id=referral.pk, user=world.bank_x_user, reason_code="insufficient_credit")
@@ -341,12 +342,12 @@ def test_rerouting_after_every_referral_declined_never_returns_to_a_decliner(wor
     # And a second route to bank X is refused as ineligible, changing nothing
     events = _events(request)
     with pytest.raises(ValidationFailed) as refused:
-        rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+        routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     assert "already had this tranche" in refused.value.message
     request.refresh_from_db()
     assert request.status == "triage" and _events(request) == events
     # And the matcher's proposal leaves bank X out
-    request = rq.route_request(request_id=request.pk, user=world.coordinator)
+    request = routing.route_request(request_id=request.pk, user=world.coordinator)
     assert request.status == "routed" and not request.needs_rerouting
     live = request.referrals.exclude(pk=referral.pk)
     assert world.bank_x not in {r.institution for r in live}
@@ -356,7 +357,7 @@ def test_rerouting_after_every_referral_declined_never_returns_to_a_decliner(wor
 def test_rerouting_after_expiry_and_a_withdrawn_offer(world):
     # Given a request routed to banks X and Y
     request = _triaged(world)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     x, y = request.referrals.get(institution=world.bank_x), request.referrals.get(institution=world.bank_y)
@@ -372,9 +373,9 @@ def test_rerouting_after_expiry_and_a_withdrawn_offer(world):
     # And neither X nor Y may have the tranche again
     for product in (world.loan_x, world.loan_y):
         with pytest.raises(ValidationFailed):
-            rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[product.pk])
+            routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[product.pk])
     with pytest.raises(ValidationFailed):
-        rq.route_request(request_id=request.pk, user=world.coordinator)  # the matcher has nobody left
+        routing.route_request(request_id=request.pk, user=world.coordinator)  # the matcher has nobody left
 
 
 def test_two_products_of_one_institution_on_one_tranche_are_refused(world):
@@ -383,12 +384,12 @@ def test_two_products_of_one_institution_on_one_tranche_are_refused(world):
     request = _triaged(world)
     # Then routing one tranche to both of X's products is refused as invalid, not a crash
     with pytest.raises(ValidationFailed):
-        rq.route_request(
+        routing.route_request(
             request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, second.pk]
         )
     request.refresh_from_db()
     assert request.status == "triage"
     # And the matcher's proposal routes to each institution once
-    request = rq.route_request(request_id=request.pk, user=world.coordinator)
+    request = routing.route_request(request_id=request.pk, user=world.coordinator)
     institutions = [r.institution_id for r in request.referrals.all()]
     assert sorted(institutions) == sorted({world.bank_x.pk, world.bank_y.pk})

@@ -6,6 +6,7 @@ import pytest
 
 from coordination.errors import PermissionDenied
 from coordination.models import Deadline, OutboxMessage, TransitionEvent
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests.factories import draft_request
@@ -22,7 +23,7 @@ def test_single_tranche_request_goes_from_draft_to_closed(world):
     assert request.status == "triage", request.screening
     assert request.screening["tech_sme"]["total"] > 0
     # When the coordinator routes it to bank X and bank Y
-    request = rq.route_request(
+    request = routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     assert request.status == "routed"
@@ -43,8 +44,8 @@ def test_single_tranche_request_goes_from_draft_to_closed(world):
     request.refresh_from_db()
     assert request.status == "offer_accepted"
     # Then one coordinator approves, the bank records funding and the coordinator closes it
-    rq.approve_request(request_id=request.pk, user=world.coordinator)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.approve_request(request_id=request.pk, user=world.coordinator)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     request = rq.close_request(request_id=request.pk, user=world.coordinator)
     assert request.status == "closed"
     assert not Deadline.objects.filter(request=request, state="pending").exists()
@@ -79,7 +80,7 @@ def test_two_tranche_major_task_package_needs_maker_checker(world):
     )
     request = rq.submit_request(request_id=request.pk, user=world.applicant_a)
     assert request.status == "triage" and request.escalated
-    request = rq.route_request(
+    request = routing.route_request(
         request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.equity.pk]
     )
     offers = []
@@ -101,17 +102,17 @@ def test_two_tranche_major_task_package_needs_maker_checker(world):
     request.refresh_from_db()
     assert request.status == "offer_accepted"
     # Then approval takes a maker and a different checker
-    rq.approve_request(request_id=request.pk, user=world.national)
+    approvals.approve_request(request_id=request.pk, user=world.national)
     request.refresh_from_db()
     assert request.status == "offer_accepted" and request.approval_proposed_by == world.national
     with pytest.raises(PermissionDenied):
-        rq.approve_request(request_id=request.pk, user=world.national)
-    request = rq.approve_request(request_id=request.pk, user=world.national_2)
+        approvals.approve_request(request_id=request.pk, user=world.national)
+    request = approvals.approve_request(request_id=request.pk, user=world.national_2)
     assert request.status == "approved"
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     request.refresh_from_db()
     assert request.status == "approved"
-    rq.record_funding(request_id=request.pk, user=world.vc_user)
+    approvals.record_funding(request_id=request.pk, user=world.vc_user)
     request.refresh_from_db()
     assert request.status == "funded"
 

@@ -13,6 +13,7 @@ from coordination.errors import ValidationFailed
 from coordination.models import Offer, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from lenders.models import Product
 from tests import factories as f
 
@@ -35,7 +36,7 @@ def _opened(world, product, instrument: str = "credit_loan", amount: str = "3000
         user=world.applicant_a, enterprise=world.enterprise_a, tranches=[(instrument, amount)]
     )
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[product.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[product.pk])
     referral = Referral.objects.get(request=request)
     rs.open_referral(referral_id=referral.pk, user=product.institution.members.get())
     return referral

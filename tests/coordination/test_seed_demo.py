@@ -15,8 +15,8 @@ from django.utils import timezone
 from coordination.demo.seed import DEMO_USERNAMES, seed_demo
 from coordination.models import CoordinatorScope, FinancingRequest
 from coordination.permissions import COORDINATOR_GROUP
-from coordination.services import financing_requests as request_services
 from coordination.services import referrals as referral_services
+from coordination.services import routing
 from lenders.choices import INSTRUMENTS_BY_KIND, InstitutionKind, Instrument
 from lenders.models import STAGE_FLAGS, Institution, Product, RelendingPolicy
 from projects.choices import TaskLevel
@@ -354,7 +354,7 @@ def test_the_demo_applicant_asks_for_financing_in_the_pages_and_accepts_the_demo
     assert response["Location"] == f"/sme/requests/{request.reference}/"
     assert request.status == "triage", request.screening
 
-    routed = request_services.route_request(request_id=request.pk, user=users["demo-coordinator"])
+    routed = routing.route_request(request_id=request.pk, user=users["demo-coordinator"])
     bank = users["demo-bank"].institutions.get()
     referral = routed.referrals.get(institution=bank)
     referral_services.open_referral(referral_id=referral.pk, user=users["demo-bank"])

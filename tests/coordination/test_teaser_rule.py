@@ -9,6 +9,7 @@ from coordination import selectors
 from coordination.models import Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from coordination.workflow import rules
 from coordination.workflow.business_days import BusinessCalendar
 from coordination.workflow.tables import REFERRAL_TRANSITIONS
@@ -70,7 +71,7 @@ def test_the_rule_and_its_filter_agree_for_every_viewer_and_referral(world):
     request_b = f.draft_request(user=world.applicant_b, enterprise=world.enterprise_b)
     for request, applicant in ((request_a, world.applicant_a), (request_b, world.applicant_b)):
         rq.submit_request(request_id=request.pk, user=applicant)
-        rq.route_request(
+        routing.route_request(
             request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.loan_y.pk]
         )
     rs.open_referral(

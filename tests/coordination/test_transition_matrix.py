@@ -32,6 +32,7 @@ from coordination.models import (
     Referral,
     TransitionEvent,
 )
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import loss_claims as lc
 from coordination.services import packages as ps
@@ -106,7 +107,7 @@ def _drive_request(w: World, status: str) -> FinancingRequest:
         return request
     if status == S.TRIAGE:
         return request
-    rq.route_request(request_id=pk, user=coord, product_ids=[w.loan_x.pk])
+    routing.route_request(request_id=pk, user=coord, product_ids=[w.loan_x.pk])
     if status == S.WITHDRAWN:
         rq.withdraw_request(request_id=pk, user=a, reason="found other funding")
         return request
@@ -120,10 +121,10 @@ def _drive_request(w: World, status: str) -> FinancingRequest:
     rs.accept_offer(offer_id=offer.pk, user=a)
     if status == S.OFFER_ACCEPTED:
         return request
-    rq.approve_request(request_id=pk, user=coord)
+    approvals.approve_request(request_id=pk, user=coord)
     if status == S.APPROVED:
         return request
-    rq.record_funding(request_id=pk, user=w.bank_x_user)
+    approvals.record_funding(request_id=pk, user=w.bank_x_user)
     if status == S.FUNDED:
         return request
     rq.close_request(request_id=pk, user=coord)
@@ -155,7 +156,7 @@ def _build_states(w: World) -> States:
         user=w.applicant_a, enterprise=w.enterprise_a, tranches=[("credit_loan", "1000000")] * 10
     )
     rq.submit_request(request_id=multi.pk, user=w.applicant_a)
-    rq.route_request(request_id=multi.pk, user=w.coordinator, product_ids=[w.loan_x.pk, loan_z.pk])
+    routing.route_request(request_id=multi.pk, user=w.coordinator, product_ids=[w.loan_x.pk, loan_z.pk])
     x_ref = {r.tranche.position: r.pk for r in multi.referrals.filter(institution=w.bank_x)}
     z_ref = {r.tranche.position: r.pk for r in multi.referrals.filter(institution=bank_z)}
     bx = w.bank_x_user

@@ -39,6 +39,7 @@ from coordination.models import (
     Tranche,
     TransitionEvent,
 )
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.workflow.tables import (
@@ -140,7 +141,7 @@ def _drive(walk: Walk, request: FinancingRequest, start: str) -> None:
     assert request.status == "triage"
     if start == "triage":
         return
-    rq.route_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
+    routing.route_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
     if start == "routed":
         return
     offers = []
@@ -166,9 +167,9 @@ def _drive(walk: Walk, request: FinancingRequest, start: str) -> None:
     assert request.status == "offer_accepted"
     if start == "offer_accepted":
         return
-    rq.approve_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
+    approvals.approve_request(request_id=request.pk, user=_coordinator_for(walk, request, 0))
     if request.escalated:
-        rq.approve_request(request_id=request.pk, user=_coordinator_for(walk, request, 1))
+        approvals.approve_request(request_id=request.pk, user=_coordinator_for(walk, request, 1))
     request.refresh_from_db()
     assert request.status == "approved" and start == "approved"
 
@@ -266,18 +267,18 @@ def _perform(
             case "reject":
                 rq.reject_request(request_id=pk, user=actor, reason="outside the programme")
             case "route":
-                rq.route_request(request_id=pk, user=actor)
+                routing.route_request(request_id=pk, user=actor)
             case "route_edited":
                 product_ids = walk.product_lists[index % len(walk.product_lists)]
-                rq.route_request(request_id=pk, user=actor, product_ids=product_ids, reason="edited")
+                routing.route_request(request_id=pk, user=actor, product_ids=product_ids, reason="edited")
             case "accept_partial_package":
-                rq.accept_partial_package(request_id=pk, user=actor, reason="enough for now")
+                routing.accept_partial_package(request_id=pk, user=actor, reason="enough for now")
             case "approve":
-                rq.approve_request(request_id=pk, user=actor)
+                approvals.approve_request(request_id=pk, user=actor)
             case "cancel_approval":
-                rq.cancel_approval_proposal(request_id=pk, user=actor, reason="figures changed")
+                approvals.cancel_approval_proposal(request_id=pk, user=actor, reason="figures changed")
             case "record_funding":
-                rq.record_funding(request_id=pk, user=actor)
+                approvals.record_funding(request_id=pk, user=actor)
             case "close":  # the system closes too
                 rq.close_request(request_id=pk, user=None if user is None and index % 2 else actor)
             case "withdraw":

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from coordination.choices import RequestStatus, Role
 from coordination.models import FinancingRequest
 from coordination.permissions import sync_coordinator_group
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.services.tokens import issue_token
@@ -71,7 +72,7 @@ def _routed_offer_accepted(world, user, amount="3000000"):
         user=world.applicant_a, enterprise=world.enterprise_a, tranches=[("credit_loan", amount)]
     )
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=user, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=user, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = rs.make_offer(
@@ -89,21 +90,21 @@ def test_every_named_rule_runs_on_the_journeys_it_governs(world, settings, calls
     when they run through the services, then every rule a table names has been exercised."""
     # One coordinator approves; the bank records its funding.
     request = _routed_offer_accepted(world, world.coordinator)
-    rq.approve_request(request_id=request.pk, user=world.coordinator)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.approve_request(request_id=request.pk, user=world.coordinator)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     # Maker-checker: proposed, cancelled, proposed again, confirmed by a second national coordinator.
     settings.NATIONAL_THRESHOLD_YUAN = Decimal("1000000")
     escalated = _routed_offer_accepted(world, world.national)
     assert FinancingRequest.objects.get(pk=escalated.pk).escalated
-    rq.approve_request(request_id=escalated.pk, user=world.national)
-    rq.cancel_approval_proposal(request_id=escalated.pk, user=world.national, reason="amount to check")
-    rq.approve_request(request_id=escalated.pk, user=world.national)
-    rq.approve_request(request_id=escalated.pk, user=world.national_2)
+    approvals.approve_request(request_id=escalated.pk, user=world.national)
+    approvals.cancel_approval_proposal(request_id=escalated.pk, user=world.national, reason="amount to check")
+    approvals.approve_request(request_id=escalated.pk, user=world.national)
+    approvals.approve_request(request_id=escalated.pk, user=world.national_2)
     assert FinancingRequest.objects.get(pk=escalated.pk).status == RequestStatus.APPROVED
     # A decline sends the request back to triage; the applicant then withdraws it.
     declined = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=declined.pk, user=world.applicant_a)
-    rq.route_request(request_id=declined.pk, user=world.national, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=declined.pk, user=world.national, product_ids=[world.loan_x.pk])
     referral = declined.referrals.get()
     rs.decline_referral(referral_id=referral.pk, user=world.bank_x_user, reason_code="outside_appetite")
     assert FinancingRequest.objects.get(pk=declined.pk).status == RequestStatus.TRIAGE

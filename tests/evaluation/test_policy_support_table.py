@@ -10,7 +10,7 @@ from django.utils import timezone
 from coordination.evaluation.indicators import evaluate
 from coordination.evaluation.scope import Period, Scope, ScopeKind
 from coordination.evaluation.tables import policy_support_table
-from coordination.services import financing_requests as rq
+from coordination.services import approvals
 from tests.factories_policy import ProgrammeFactory
 from tests.policies.test_ledger import SUBSIDY, accepted
 
@@ -32,7 +32,7 @@ def test_each_programme_commits_on_the_scopes_deals_only(world):
         (world.enterprise_b, world.applicant_b),
     ):
         request = accepted(world, enterprise, applicant)
-        rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+        approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
 
     shanghai = policy_support_table(evaluate(Scope(ScopeKind.REGION, region=world.shanghai), this_month()))
     national = policy_support_table(evaluate(Scope(ScopeKind.NATIONAL), this_month()))
@@ -45,7 +45,7 @@ def test_a_period_before_the_movements_shows_no_programme(world):
     """Given a commitment made today, when last year is evaluated, then the table is empty."""
     ProgrammeFactory()
     request = accepted(world, world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     last_year = timezone.localdate().year - 1
     period = Period(
         timezone.localdate().replace(year=last_year, month=1, day=1),

@@ -13,6 +13,7 @@ from coordination.models import Notification
 from coordination.notifications import relay
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests.factories import draft_request
 
 from .helpers import notify, relay_everything
@@ -36,7 +37,7 @@ def journey(world):
         request_id=request.pk, user=world.coordinator, reason="Please add the 2025 accounts"
     )
     rq.resubmit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     relay_everything()
@@ -231,7 +232,7 @@ def _mixed(world, count: int) -> None:
     """`count` notifications per role on requests, referrals and offers, half of them read."""
     request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = rs.make_offer(

@@ -1,4 +1,4 @@
-"""The catalogue as a file (lenders/catalogue.py, lenders/services/catalogue.py): export and import read the
+"""The catalogue as a file (lenders/catalogue/, lenders/services/catalogue.py): export and import read the
 same columns (a round trip, XLSX and CSV); an import is previewed row by row without saving, and applied all
 or nothing; a bad row is refused with its spreadsheet row number and the reason, on its column; a row cannot
 reach another institution's product; every change is in the products' history with the acting user; and
@@ -13,7 +13,9 @@ import openpyxl
 import pytest
 from django.db import IntegrityError, transaction
 
-from lenders.catalogue import COLUMNS, RowStatus, export_catalogue
+from lenders.catalogue.files import export_catalogue
+from lenders.catalogue.report import RowStatus
+from lenders.catalogue.resource import COLUMNS
 from lenders.models import Product
 from lenders.product_rules import product_problems
 from lenders.services import catalogue
@@ -355,7 +357,7 @@ def test_a_valid_product_has_no_problems(world):
 
 
 def test_a_file_with_more_rows_than_the_limit_is_refused_before_any_row_is_read(bank, monkeypatch):
-    monkeypatch.setattr("lenders.catalogue.MAX_ROWS", 2)
+    monkeypatch.setattr("lenders.catalogue.files.MAX_ROWS", 2)
     content = csv_file([new_row(name=f"P{i}") for i in range(3)])
     with pytest.raises(catalogue.ValidationFailed) as refused:
         catalogue.preview_import(institution=bank, content=content, file_name="c.csv")

@@ -9,6 +9,7 @@ from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral, TransitionEvent
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 from .conftest import ranked
@@ -147,7 +148,7 @@ def test_rerouting_after_declines_goes_to_the_next_candidates_never_back(market)
     coordinator = f.coordinator("coord", regions=[market.shanghai])
     products = _banks(market, 5)
     request = _triage(market, market.request())
-    request = rq.route_request(request_id=request.pk, user=coordinator)
+    request = routing.route_request(request_id=request.pk, user=coordinator)
     first_round = {r.institution_id: r for r in request.referrals.all()}
     assert set(first_round) == {p.institution_id for p in products[:3]}
     referral = next(iter(first_round.values()))
@@ -159,7 +160,7 @@ def test_rerouting_after_declines_goes_to_the_next_candidates_never_back(market)
     request.refresh_from_db()
     assert request.status == "triage" and request.needs_rerouting
     assert _proposed(request) == products[3:]
-    request = rq.route_request(request_id=request.pk, user=coordinator)
+    request = routing.route_request(request_id=request.pk, user=coordinator)
     assert {r.institution_id for r in request.referrals.filter(status="sent")} == {
         p.institution_id for p in products[3:]
     }
@@ -182,7 +183,7 @@ def test_coordinator_edits_are_audited_as_added_and_removed(market):
     products = _banks(market, 4)
     request = _triage(market, market.request())
     chosen = [products[0].pk, products[3].pk]
-    rq.route_request(request_id=request.pk, user=coordinator, product_ids=chosen)
+    routing.route_request(request_id=request.pk, user=coordinator, product_ids=chosen)
     event = TransitionEvent.objects.get(request=request, object_type="financing_request", action="route")
     assert event.data["edited_by_coordinator"] is True
     assert event.data["added"] == [products[3].pk]
@@ -195,7 +196,7 @@ def test_unedited_routing_records_no_edits(market):
     coordinator = f.coordinator("coord", regions=[market.shanghai])
     _banks(market, 2)
     request = _triage(market, market.request())
-    rq.route_request(request_id=request.pk, user=coordinator)
+    routing.route_request(request_id=request.pk, user=coordinator)
     event = TransitionEvent.objects.get(request=request, object_type="financing_request", action="route")
     assert event.data["edited_by_coordinator"] is False
     assert event.data["added"] == [] and event.data["removed"] == []

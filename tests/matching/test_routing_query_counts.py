@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from coordination.services import financing_requests as rq
+from coordination.services import routing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def _queries_to_route(market, coordinator, product_ids=None):
     request = rq.submit_request(request_id=request.pk, user=market.user)
     assert request.status == "triage", request.screening
     with CaptureQueriesContext(connection) as queries:
-        routed = rq.route_request(request_id=request.pk, user=coordinator, product_ids=product_ids)
+        routed = routing.route_request(request_id=request.pk, user=coordinator, product_ids=product_ids)
     return len(queries), routed.referrals.count()
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 from coordination import deadline_sweep
 from coordination.models import Deadline, OutboxMessage
 from coordination.services import financing_requests as rq
+from coordination.services import routing
 from tests.factories import draft_request
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -76,7 +77,7 @@ def test_a_deadline_of_a_stage_already_left_never_fires(world):
     with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
         request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
         rq.submit_request(request_id=request.pk, user=world.applicant_a)
-        rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+        routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     result = deadline_sweep.sweep(now=at(2026, 3, 6, 18, 0))
     assert result["escalate"] == 0 and "deadline.escalate" not in topics()
 

@@ -17,7 +17,7 @@ from coordination.models import (
     WebhookSubscription,
 )
 from coordination.notifications import relay, signing
-from coordination.services import digests
+from coordination.services import digests, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests.factories import draft_request
@@ -158,7 +158,7 @@ def test_email_is_written_in_each_users_language(world, settings):
 
 def test_applicant_never_receives_an_institutions_internal_decline_note(world):
     request = submitted(world)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     referral = request.referrals.get(institution=world.bank_y)

@@ -14,8 +14,7 @@ from coordination.errors import NotFound, PermissionDenied, ValidationFailed
 from coordination.evaluation.major_tasks import gap_closed, task_financing
 from coordination.evaluation.scope import Period, Scope, ScopeKind
 from coordination.models import FinancingPackage, PackageEvent
-from coordination.services import approvals, referrals
-from coordination.services import financing_requests as rq
+from coordination.services import approvals, referrals, routing
 from coordination.services import packages as ps
 from coordination.services.filing import DocumentInput
 from tests import factories as f
@@ -49,7 +48,7 @@ def _submitted(world, *tranches):
 def _funded(world, request, bank_user, amount=None):
     """Route as proposed, the bank offers, the applicant accepts, two national coordinators approve (a
     national task), the bank records the funding."""
-    rq.route_request(request_id=request.pk, user=world.national)
+    routing.route_request(request_id=request.pk, user=world.national)
     referral = request.referrals.get(institution__members=bank_user)
     referrals.open_referral(referral_id=referral.pk, user=bank_user)
     offer = referrals.make_offer(
@@ -93,7 +92,7 @@ def test_routing_proposes_only_the_invited_institutions(world):
     # Given a package inviting bank Y only, while bank X's product fits too
     package = _submitted(world, ps.PackageTrancheInput("credit_loan", "3000000", 36, [world.bank_y.pk]))
     # When the coordinator routes as proposed
-    rq.route_request(request_id=package.request_id, user=world.national)
+    routing.route_request(request_id=package.request_id, user=world.national)
     # Then only bank Y has the referral
     assert list(package.request.referrals.values_list("institution__name", flat=True)) == ["Bank Y"]
 
@@ -149,7 +148,7 @@ def test_the_gap_closes_only_with_recorded_funding(world):
     assert before.remaining_gap == Decimal("300000000")
     # When bank X's 3 M offer is accepted and funded, while the insurer never answers
     request = package.request
-    rq.route_request(request_id=request.pk, user=world.national)
+    routing.route_request(request_id=request.pk, user=world.national)
     referral = request.referrals.get(institution=world.bank_x)
     referrals.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = referrals.make_offer(
@@ -161,7 +160,7 @@ def test_the_gap_closes_only_with_recorded_funding(world):
         valid_until=today + timedelta(days=30),
     )
     referrals.accept_offer(offer_id=offer.pk, user=world.applicant_a)
-    rq.accept_partial_package(request_id=request.pk, user=world.national, reason="insurance later")
+    routing.accept_partial_package(request_id=request.pk, user=world.national, reason="insurance later")
     approvals.approve_request(request_id=request.pk, user=world.national)
     approvals.approve_request(request_id=request.pk, user=world.national_2)
     approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
@@ -283,7 +282,7 @@ def test_the_financing_endpoint_reads_a_fixed_number_of_queries(world, django_as
     )
     _funded(world, more.request, world.bank_y_user)
     third = _submitted(world, ps.PackageTrancheInput("rd_insurance", "1000000", 12, [world.insurer.pk]))
-    rq.route_request(request_id=third.request_id, user=world.national)
+    routing.route_request(request_id=third.request_id, user=world.national)
     with CaptureQueriesContext(connection) as three:
         body = client.get(url).json()
     assert body["totals"]["funded"] == "5000000.00"

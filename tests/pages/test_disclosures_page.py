@@ -13,6 +13,7 @@ from coordination.models import Disclosure, Referral
 from coordination.services import documents as ds
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def client_for(user) -> Client:
 def route(world, enterprise, applicant, products):
     request = f.draft_request(user=applicant, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=applicant)
-    rq.route_request(request_id=request.pk, user=world.national, product_ids=[p.pk for p in products])
+    routing.route_request(request_id=request.pk, user=world.national, product_ids=[p.pk for p in products])
     return request
 
 

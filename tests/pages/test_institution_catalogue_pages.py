@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lenders.catalogue import COLUMNS
+from lenders.catalogue.resource import COLUMNS
 from lenders.models import Product
 from tests import factories as f
 

@@ -20,6 +20,7 @@ from django.utils.html import escape
 
 from coordination.choices import DeadlineKind, ReferralStatus
 from coordination.models import Deadline, Disclosure, FinancingRequest, Offer, Referral, Tranche
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests import factories as f
@@ -47,7 +48,7 @@ def routed(world):
     credit_score(enterprise, year=2025, total="61.50")
     request = f.draft_request(user=world.applicant_a, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     return FinancingRequest.objects.get(pk=request.pk)
@@ -287,7 +288,7 @@ def test_an_equity_offer_records_valuation_and_stake_in_the_terms(world):
         user=world.applicant_a, enterprise=world.enterprise_a, tranches=[("equity", "1000000")]
     )
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.equity.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.equity.pk])
     referral = Referral.objects.get(request=request)
     rs.open_referral(referral_id=referral.pk, user=world.vc_user)
     client = client_for(world.vc_user)
@@ -313,7 +314,7 @@ def test_an_insurance_offer_takes_cover_and_premium_rate(world):
         user=world.applicant_a, enterprise=world.enterprise_a, tranches=[("rd_insurance", "2000000")]
     )
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.rd_insurance.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.rd_insurance.pk])
     referral = Referral.objects.get(request=request)
     rs.open_referral(referral_id=referral.pk, user=world.insurer_user)
     response = client_for(world.insurer_user).post(
@@ -395,12 +396,12 @@ def test_withdraw_an_open_offer_and_record_funding(world, routed, settings):
 
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     second = Referral.objects.get(request=request)
     accepted = _open_and_offer(world, second)
     assert "record_funding" not in text(page(client, second))
     rs.accept_offer(offer_id=accepted.pk, user=world.applicant_a)
-    rq.approve_request(request_id=request.pk, user=world.coordinator)
+    approvals.approve_request(request_id=request.pk, user=world.coordinator)
     assert page(client, second).context["can_record_funding"] is True
     response = client.post(reverse("institution:funding", args=[second.pk]), {"amount": "", "funded_on": ""})
     assert response.status_code == 302
@@ -527,7 +528,7 @@ def covered(world):
 
     ProgrammeFactory(kind="risk_compensation", name="Pool SH")
     request = accepted(world, world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     return ref(request, world.bank_x)
 
 

@@ -14,6 +14,7 @@ from coordination.matching.proposal import candidate_for
 from coordination.models import FinancingRequest, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def client_for(user) -> Client:
 def _routed(world) -> FinancingRequest:
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     # The referrals came in some days ago: the institutions' response times are days, not milliseconds.

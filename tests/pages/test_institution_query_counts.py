@@ -24,6 +24,7 @@ from coordination.choices import DeadlineKind
 from coordination.models import Deadline, FinancingRequest, Offer, Referral, Tranche
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 from tests.api.helpers import credit_score
 
@@ -139,7 +140,7 @@ def test_the_referral_page_with_the_requests_other_parts(world):
     the enterprise's financials and documents, then 3N of each: the same number of queries."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = Referral.objects.get(request=request)
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     years = itertools.count(2000)

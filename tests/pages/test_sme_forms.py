@@ -22,6 +22,7 @@ from coordination.models import (
 )
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -335,7 +336,7 @@ def test_an_action_the_engine_refuses_is_a_message(world):
 def _routed_with_offers(world):
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     offers = {}
@@ -397,7 +398,7 @@ def test_an_institutions_question_is_answered_on_the_page(world):
     answer form show on X's referral; when A answers, X's referral is back in review."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = Referral.objects.get(request=request)
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     rs.request_referral_info(referral_id=referral.pk, user=world.bank_x_user, reason="Order book for 2026?")

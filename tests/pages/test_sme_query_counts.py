@@ -16,6 +16,7 @@ from django.utils import timezone
 from coordination.models import Disclosure, EnterpriseJoinRequest, FinancingRequest, Referral
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from tests import factories as f
 from tests.api.helpers import credit_score
 from tests.inbox.helpers import notify
@@ -52,7 +53,7 @@ def _package(world, *, documents=True):
         f.attach_required_documents(request, world.applicant_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
     products = [world.loan_x, world.loan_y, world.equity, world.rd_insurance]
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[p.pk for p in products])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[p.pk for p in products])
     users = {
         world.bank_x.pk: world.bank_x_user,
         world.bank_y.pk: world.bank_y_user,
@@ -80,7 +81,7 @@ def _single(world):
     """A request of A's with one tranche routed to bank X, with an open offer."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     referral = Referral.objects.get(request=request)
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     rs.make_offer(

@@ -15,6 +15,7 @@ from coordination.demo.seed import seed_demo
 from coordination.demo.seed.programmes import PROGRAMMES
 from coordination.matching.proposal import propose
 from coordination.models import PolicyProgramme
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.services.tokens import issue_token
@@ -41,7 +42,7 @@ def journey_offer(demo, enterprise):
     assert request.status == "triage", request.screening
     proposed = [c.product for candidates in propose(request).values() for c in candidates]
     product = next(p for p in proposed if p.institution.members.filter(pk=bank.pk).exists())
-    rq.route_request(request_id=request.pk, user=demo["demo-coordinator"], product_ids=[product.pk])
+    routing.route_request(request_id=request.pk, user=demo["demo-coordinator"], product_ids=[product.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=bank)
     return rs.make_offer(
@@ -94,6 +95,6 @@ def test_the_journeys_loan_shows_shanghais_subsidy_in_the_api_and_on_the_sme_pag
         assert f'data-net-cost="{body["net_annual_rate"]}"' in row
         if len(rates) == 1:  # fund the first loan: the next one is a repeat loan
             rs.accept_offer(offer_id=offer.pk, user=demo["demo-applicant"])
-            rq.approve_request(request_id=offer.request_id, user=demo["demo-coordinator"])
-            rq.record_funding(request_id=offer.request_id, user=demo["demo-bank"])
+            approvals.approve_request(request_id=offer.request_id, user=demo["demo-coordinator"])
+            approvals.record_funding(request_id=offer.request_id, user=demo["demo-bank"])
     assert rates == [Decimal("0.010350"), Decimal("0.017250"), Decimal("0.010350")]

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from coordination import selectors
 from coordination.errors import ValidationFailed
 from coordination.models import ProgrammeLedgerEntry
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.workflow import ledger
@@ -31,7 +32,7 @@ def accepted(world, enterprise, applicant=None):
     applicant = applicant or world.applicant_a
     request = draft_request(user=applicant, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=applicant)
-    rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = rs.make_offer(
@@ -43,7 +44,7 @@ def accepted(world, enterprise, applicant=None):
         valid_until=timezone.localdate() + timedelta(days=30),
     )
     rs.accept_offer(offer_id=offer.pk, user=applicant)
-    rq.approve_request(request_id=request.pk, user=world.national)
+    approvals.approve_request(request_id=request.pk, user=world.national)
     return request
 
 
@@ -54,7 +55,7 @@ def test_funding_commits_each_programmes_support_once(world):
     subsidy = ProgrammeFactory()
     pool = ProgrammeFactory(kind="risk_compensation")
     request = accepted(world, world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user, amount="2000000")
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user, amount="2000000")
     tranche = request.tranches.get()
     commits = {e.programme_id: e.amount for e in ProgrammeLedgerEntry.objects.filter(movement="commit")}
     assert commits == {subsidy.pk: Decimal("96600.00"), pool.pk: Decimal("1200000.00")}
@@ -73,7 +74,7 @@ def test_what_does_not_fit_the_budget_is_refused_with_its_reason_and_the_funding
     commitment is refused with the budget left in words, nothing is committed, and the tranche is funded."""
     subsidy = ProgrammeFactory(budget=Decimal("100000"))
     request = accepted(world, world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     entry = ProgrammeLedgerEntry.objects.get(programme=subsidy)
     assert (entry.movement, entry.amount, entry.committed_change) == ("refused", SUBSIDY, 0)
     assert "100000" in entry.reason and "144900.00" in entry.reason
@@ -114,7 +115,7 @@ def test_two_fundings_racing_for_the_last_of_a_budget_give_one_commitment_and_on
     def fund(request_id):
         try:
             start.wait(timeout=30)
-            rq.record_funding(request_id=request_id, user=world.bank_x_user)
+            approvals.record_funding(request_id=request_id, user=world.bank_x_user)
         except BaseException as error:  # reported below: a thread's exception would otherwise vanish
             errors.append(error)
         finally:
@@ -190,7 +191,7 @@ def test_a_reported_loss_is_claimed_within_the_caps_and_the_commitment(world):
     the commitment, and a third nothing (refused naming the loss)."""
     pool = ProgrammeFactory(kind="risk_compensation")
     request = accepted(world, world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     tranche = request.tranches.get()
     first = ledger.claim_loss(programme_id=pool.pk, tranche_id=tranche.pk, loss="2000000")
     assert first.amount == Decimal("1200000.00")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from coordination import selectors
 from coordination.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from coordination.models import LossClaim, ProgrammeLedgerEntry, TransitionEvent
-from coordination.services import financing_requests as rq
+from coordination.services import approvals
 from coordination.services import loss_claims as lc
 from coordination.workflow import engine, ledger
 from tests import factories as f
@@ -30,7 +30,7 @@ MILLION = Decimal("1000000")
 def funded(world, enterprise=None):
     """Bank X's 3 000 000-yuan first loan to enterprise A, funded today, with each pool's 60% committed."""
     request = accepted(world, enterprise or world.enterprise_a)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user)
     return request.tranches.get()
 
 

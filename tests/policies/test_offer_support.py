@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from coordination.permissions import sync_coordinator_group
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
+from coordination.services import routing
 from coordination.services.tokens import issue_token
 from tests.factories import draft_request
 from tests.factories_policy import ProgrammeFactory
@@ -42,7 +43,7 @@ def offered(world, *, rate="0.0345", tranches=(("credit_loan", "3000000"),), pro
     request = draft_request(user=world.applicant_a, enterprise=world.enterprise_a, tranches=tranches)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
     product = product or world.loan_x
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[product.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[product.pk])
     referral = request.referrals.get()
     user = user or world.bank_x_user
     rs.open_referral(referral_id=referral.pk, user=user)

@@ -11,9 +11,9 @@ from coordination import selectors
 from coordination.choices import SimulationStatus
 from coordination.errors import NotFound, ValidationFailed
 from coordination.models import PolicySimulation, ProgrammeLedgerEntry
+from coordination.services import approvals, routing, simulations
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
-from coordination.services import simulations
 from coordination.tasks import run_policy_simulation
 from tests.factories import draft_request
 from tests.factories_policy import ProgrammeFactory
@@ -26,7 +26,7 @@ def funded(world, enterprise, amount=None):
     applicant = enterprise.members.first()
     request = draft_request(user=applicant, enterprise=enterprise)
     rq.submit_request(request_id=request.pk, user=applicant)
-    rq.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk])
     referral = request.referrals.get()
     rs.open_referral(referral_id=referral.pk, user=world.bank_x_user)
     offer = rs.make_offer(
@@ -38,8 +38,8 @@ def funded(world, enterprise, amount=None):
         valid_until=timezone.localdate() + timedelta(days=30),
     )
     rs.accept_offer(offer_id=offer.pk, user=applicant)
-    rq.approve_request(request_id=request.pk, user=world.national)
-    rq.record_funding(request_id=request.pk, user=world.bank_x_user, amount=amount)
+    approvals.approve_request(request_id=request.pk, user=world.national)
+    approvals.record_funding(request_id=request.pk, user=world.bank_x_user, amount=amount)
     return request
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from coordination.notifications import signing
-from coordination.services import approvals
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from tests import factories as f
@@ -29,7 +29,7 @@ def blocks(language: str) -> list[str]:
 def routed_to_bank_x(world):
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
-    rq.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
+    routing.route_request(request_id=request.pk, user=world.coordinator, product_ids=[world.loan_x.pk])
     return request
 
 

@@ -13,8 +13,10 @@ from ... import selectors
 from ...errors import Conflict, PermissionDenied
 from ...matching.proposal import proposal_for_coordinator
 from ...models import FinancingRequest, Tranche
+from ...services import approvals as approval_services
 from ...services import documents as document_services
 from ...services import financing_requests as request_services
+from ...services import routing as routing_services
 from ...services.financing_requests import TrancheInput
 from ...workflow.tables import REQUEST_TRANSITIONS
 from .. import docs
@@ -204,7 +206,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
     route = _request_action(
         "route",
         s.RouteSerializer,
-        request_services.route_request,
+        routing_services.route_request,
         fields={"product_ids": "products", "reason": "reason"},
         what="Route every open tranche: to the matcher's proposal (see `proposal`), or to the listed "
         "products. Each chosen product's institution receives a `sent` referral.",
@@ -219,7 +221,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
     approve = _request_action(
         "approve",
         s.ReasonSerializer,
-        request_services.approve_request,
+        approval_services.approve_request,
         fields={"reason": "reason"},
         actions=["approve", "propose_approval", "confirm_approval"],
         what="Approve the accepted package. At or above the national threshold, or for a national major "
@@ -229,7 +231,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
     cancel_approval = _request_action(
         "cancel_approval",
         s.RequiredReasonSerializer,
-        request_services.cancel_approval_proposal,
+        approval_services.cancel_approval_proposal,
         fields={"reason": "reason"},
         url_path="cancel-approval",
         what="Withdraw a pending approval proposal (maker-checker), with a reason.",
@@ -237,7 +239,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
     accept_partial_package = _request_action(
         "accept_partial_package",
         s.RequiredReasonSerializer,
-        request_services.accept_partial_package,
+        routing_services.accept_partial_package,
         fields={"reason": "reason"},
         url_path="accept-partial-package",
         what="Go on to approval although some tranches have no accepted offer; those tranches are closed.",
@@ -245,7 +247,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
     record_funding = _request_action(
         "record_funding",
         s.FundingSerializer,
-        request_services.record_funding,
+        approval_services.record_funding,
         fields={"tranche_id": "tranche", "amount": "amount", "funded_on": "funded_on"},
         url_path="record-funding",
         what="Record that your institution paid out on its accepted offer (tranche, amount and date are "

@@ -9,6 +9,7 @@ from functools import partial
 from django.contrib.auth.models import AbstractBaseUser
 
 from coordination.choices import RequestStatus
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as requests
 
 from .profiles import NATIONAL, REGIONAL, CoordinatorProfile
@@ -81,7 +82,7 @@ def _judgement(profile: CoordinatorProfile, roll: float) -> str:
 
 def _route(world: World, request_id: int, user: AbstractBaseUser) -> bool:
     """To the matcher's proposal; False when it proposes nothing (left) to route to."""
-    routed = world.act("route", partial(requests.route_request, request_id=request_id, user=user))
+    routed = world.act("route", partial(routing.route_request, request_id=request_id, user=user))
     return routed is not None
 
 
@@ -95,7 +96,7 @@ def approve(world: World, accepted: list[Open]) -> None:
         lag = profile.lag(world.rng(step, plan.key), profile.approve_days) * plan.pace
         if step in plan.holds or not world.due((step, pk), lag):
             continue
-        world.act(step, partial(requests.approve_request, request_id=pk, user=user))
+        world.act(step, partial(approvals.approve_request, request_id=pk, user=user))
 
 
 def close(world: World, funded: list[Open]) -> None:

@@ -14,8 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from coordination import selectors
 from coordination.choices import OfferStatus, ReferralStatus, RequestStatus
 from coordination.models import Offer, Referral, Tranche
-from coordination.services import financing_requests as requests
-from coordination.services import loss_claims, referrals
+from coordination.services import approvals, loss_claims, referrals
 from lenders.choices import Instrument
 from lenders.models import Product
 
@@ -172,7 +171,7 @@ def fund(world: World, approved: list[int]) -> None:
         reviewer = world.cast.reviewer(institution_id)
         world.act(
             "fund",
-            partial(requests.record_funding, request_id=request_id, user=reviewer, tranche_id=pk),
+            partial(approvals.record_funding, request_id=request_id, user=reviewer, tranche_id=pk),
         )
 
 

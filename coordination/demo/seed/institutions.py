@@ -129,86 +129,95 @@ def _product_from_profile(
     )
 
 
+_MILLION = 1_000_000
+
+# When each anchor bank's journey products became active.
+_JOURNEY_ACTIVE_FROM = {DEMO_BANK: date(2025, 1, 1), DEMO_BANK_2: date(2025, 3, 1)}
+
+# The journey's anchor products, every one open to every stage: (bank, name, instrument, amounts in yuan,
+# terms in months, rate in basis points, yearly capacity and capacity used in millions, what else
+# narrows who qualifies).
+_JOURNEY_PRODUCTS: tuple[
+    tuple[int, str, str, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int], dict], ...
+] = (
+    (
+        DEMO_BANK,
+        "科创信用贷",
+        Instrument.CREDIT_LOAN,
+        (500_000, 30 * _MILLION),
+        (6, 36),
+        (285, 385),
+        (5_000, 1_200),
+        {},
+    ),
+    (
+        DEMO_BANK,
+        "重大任务科技贷",
+        Instrument.CREDIT_LOAN,
+        (10 * _MILLION, 200 * _MILLION),
+        (12, 60),
+        (260, 360),
+        (10_000, 2_000),
+        {},
+    ),
+    (
+        DEMO_BANK,
+        "知识产权质押贷",
+        Instrument.IP_PLEDGE_LOAN,
+        (1 * _MILLION, 20 * _MILLION),
+        (12, 36),
+        (300, 450),
+        (800, 150),
+        {
+            "fields": ("integrated-circuits", *ref.CHILD_FIELDS["integrated-circuits"]),
+            "min_credit_score": 40,
+            "requires_tech_sme": True,
+        },
+    ),
+    (
+        DEMO_BANK_2,
+        "浦江科创贷",
+        Instrument.CREDIT_LOAN,
+        (1 * _MILLION, 80 * _MILLION),
+        (12, 36),
+        (295, 395),
+        (3_000, 500),
+        {"requires_tech_sme": True, "active_until": date(2028, 12, 31)},
+    ),
+    (
+        DEMO_BANK_2,
+        "专利快贷",
+        Instrument.IP_PLEDGE_LOAN,
+        (500_000, 10 * _MILLION),
+        (12, 24),
+        (320, 480),
+        (300, 60),
+        {"min_credit_score": 30},
+    ),
+)
+
+
 def _journey_products() -> dict[int, list[ProductSpec]]:
     """demo-bank's and demo-bank-2's products, fixed so that the demo journey always matches."""
-    m = 1_000_000
-    return {
-        DEMO_BANK: [
+    products: dict[int, list[ProductSpec]] = {}
+    for bank, name, instrument, amounts, terms, rate_bp, capacity, narrowed in _JOURNEY_PRODUCTS:
+        products.setdefault(bank, []).append(
             ProductSpec(
-                name="科创信用贷",
-                instrument=Instrument.CREDIT_LOAN,
-                min_amount=500_000,
-                max_amount=30 * m,
-                min_term_months=6,
-                max_term_months=36,
+                name=name,
+                instrument=instrument,
+                min_amount=amounts[0],
+                max_amount=amounts[1],
+                min_term_months=terms[0],
+                max_term_months=terms[1],
                 stages=STAGES,
-                rate_bp=(285, 385),
-                yearly_capacity=5_000 * m,
-                capacity_used=1_200 * m,
-                active_from=date(2025, 1, 1),
-            ),
-            ProductSpec(
-                name="重大任务科技贷",
-                instrument=Instrument.CREDIT_LOAN,
-                min_amount=10 * m,
-                max_amount=200 * m,
-                min_term_months=12,
-                max_term_months=60,
-                stages=STAGES,
-                rate_bp=(260, 360),
-                yearly_capacity=10_000 * m,
-                capacity_used=2_000 * m,
-                active_from=date(2025, 1, 1),
-            ),
-            ProductSpec(
-                name="知识产权质押贷",
-                instrument=Instrument.IP_PLEDGE_LOAN,
-                min_amount=1 * m,
-                max_amount=20 * m,
-                min_term_months=12,
-                max_term_months=36,
-                stages=STAGES,
-                fields=("integrated-circuits", *ref.CHILD_FIELDS["integrated-circuits"]),
-                min_credit_score=40,
-                requires_tech_sme=True,
-                rate_bp=(300, 450),
-                yearly_capacity=800 * m,
-                capacity_used=150 * m,
-                active_from=date(2025, 1, 1),
-            ),
-        ],
-        DEMO_BANK_2: [
-            ProductSpec(
-                name="浦江科创贷",
-                instrument=Instrument.CREDIT_LOAN,
-                min_amount=1 * m,
-                max_amount=80 * m,
-                min_term_months=12,
-                max_term_months=36,
-                stages=STAGES,
-                requires_tech_sme=True,
-                rate_bp=(295, 395),
-                yearly_capacity=3_000 * m,
-                capacity_used=500 * m,
-                active_from=date(2025, 3, 1),
-                active_until=date(2028, 12, 31),
-            ),
-            ProductSpec(
-                name="专利快贷",
-                instrument=Instrument.IP_PLEDGE_LOAN,
-                min_amount=500_000,
-                max_amount=10 * m,
-                min_term_months=12,
-                max_term_months=24,
-                stages=STAGES,
-                min_credit_score=30,
-                rate_bp=(320, 480),
-                yearly_capacity=300 * m,
-                capacity_used=60 * m,
-                active_from=date(2025, 3, 1),
-            ),
-        ],
-    }
+                rate_bp=rate_bp,
+                yearly_capacity=capacity[0] * _MILLION,
+                capacity_used=capacity[1] * _MILLION,
+                active_from=_JOURNEY_ACTIVE_FROM[bank],
+                **narrowed,
+            )
+        )
+    return products
 
 
 _ANCHOR_INSTITUTIONS: dict[int, tuple[str, tuple[str, ...], str]] = {
