@@ -421,17 +421,34 @@ FACTORS: dict[str, Factor] = {
 }
 
 
-# Factors whose points read only the institution (its record, where it serves, its re-lending
-# eligibility for the tranche's instrument) or only the request: computed once per institution or per
-# tranche when ranking (their texts may name the product; explanations compute every factor).
-SHARED_FACTORS = {
-    "local_pilot": "institution",
-    "offer_rate": "institution",
-    "response_time": "institution",
-    "policy_support": "institution",
-    "major_task": "request",
-    "innovation_credit": "request",
-}
+def _shared_inputs(product, facts: ProductFacts) -> tuple:
+    """Everything the shared factors' points read beyond the tranche and the request: products of a
+    tranche that agree on these get the same points from them. Whether a programme applies never reads the
+    product's rate (policies.eligibility.refusal), so only the institution's re-lending eligibility counts
+    for policy support."""
+    record = facts.record
+    return (
+        facts.targets_hard_tech,
+        facts.institution_local,
+        record.decided_in_field,
+        record.offered_in_field,
+        record.avg_response_days,
+        product.institution.relending_eligible,
+    )
+
+
+# Factors whose points read only the request or `_shared_inputs` (a few distinct values on a tranche):
+# computed once per distinct value when ranking (their texts may name the institution or the product;
+# explanations compute every factor).
+SHARED_FACTORS = (
+    "innovation_credit",
+    "hard_tech",
+    "major_task",
+    "local_pilot",
+    "offer_rate",
+    "response_time",
+    "policy_support",
+)
 
 
 def score_candidate(
@@ -446,8 +463,8 @@ def score_candidate(
 ) -> Candidate:
     """The candidate with its score and, with `explain`, its explanation (the texts cost more).
 
-    `shared` (one dict per tranche, only without `explain`) keeps the institution- and request-level
-    points between the products of one tranche."""
+    `shared` (one dict per tranche, only without `explain`) keeps the points of the factors that do not
+    read the product's own columns between the products of one tranche."""
     weights = weights or factor_weights()
     if shared is not None and not explain:
         return Candidate(product=product, score=_fast_total(product, tranche, ctx, facts, weights, shared))
@@ -472,8 +489,6 @@ def score_candidate(
 
 
 PRODUCT_FACTORS = [key for key in FACTORS if key not in SHARED_FACTORS]
-INSTITUTION_FACTORS = [key for key, scope in SHARED_FACTORS.items() if scope == "institution"]
-REQUEST_FACTORS = [key for key, scope in SHARED_FACTORS.items() if scope == "request"]
 
 
 def _points(keys, product, tranche, ctx, facts, weights) -> float:
@@ -481,17 +496,11 @@ def _points(keys, product, tranche, ctx, facts, weights) -> float:
 
 
 def _fast_total(product, tranche, ctx, facts, weights, shared) -> Decimal:
-    """The same total as the explained path (the same rounded points, summed), computing the
-    institution- and request-level factors once per tranche."""
-    request_points = shared.get("request")
-    if request_points is None:
-        request_points = shared["request"] = _points(REQUEST_FACTORS, product, tranche, ctx, facts, weights)
-    institution_points = shared.get(product.institution_id)
-    if institution_points is None:
-        institution_points = shared[product.institution_id] = _points(
-            INSTITUTION_FACTORS, product, tranche, ctx, facts, weights
-        )
-    total = (
-        request_points + institution_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
-    )
+    """The same total as the explained path (the same rounded points, summed), computing the shared
+    factors once per distinct `_shared_inputs` on the tranche."""
+    inputs = _shared_inputs(product, facts)
+    shared_points = shared.get(inputs)
+    if shared_points is None:
+        shared_points = shared[inputs] = _points(SHARED_FACTORS, product, tranche, ctx, facts, weights)
+    total = shared_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
     return Decimal(f"{total:.2f}")
