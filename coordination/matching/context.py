@@ -179,12 +179,15 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Five queries, whatever the catalogue: the enterprise and its region; its credits (current and by
-    model version) and pilot zone; its fields; the request's referrals so far; the policy programmes in
-    force for it. When a programme is in force, two more: the programmes' fields and whether this is the
-    enterprise's first loan."""
+    """Five queries, whatever the catalogue: the enterprise and its region (none when the request was read
+    with them); its credits (current and by model version) and pilot zone; its fields; the request's
+    referrals so far; the policy programmes in force for it. When a programme is in force, two more: the
+    programmes' fields and whether this is the enterprise's first loan."""
     today = today or timezone.localdate()
-    enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
+    if FinancingRequest.enterprise.is_cached(request) and Enterprise.region.is_cached(request.enterprise):
+        enterprise = request.enterprise  # read with the request (routing locks it with both)
+    else:
+        enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
     credit, credits, pilot_zone = _enterprise_facts(enterprise)
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
     programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
