@@ -3,8 +3,8 @@ time to act on a referral and its offer rate by field over the last twelve month
 its peers (the other active institutions of the same kind).
 
 The figures come from the matcher's own function (`matching.context.institution_history`) and turn into
-points by the matcher's own rules (`matching.scoring`): the page shows what the score reads, not a second
-reckoning of it."""
+points by the matcher's own rules (`matching.record_factors`, `matching.scoring`): the page shows what the
+score reads, not a second reckoning of it."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,15 +21,15 @@ from ..matching.context import (
     institution_history,
     institution_history_by_field,
 )
-from ..matching.scoring import (
+from ..matching.record_factors import (
     FAST_RESPONSE_DAYS,
     MIN_DECIDED_FOR_RATE,
     SLOW_RESPONSE_DAYS,
-    factor_weights,
     offer_rate_fraction,
     offer_rate_of,
     response_time_fraction,
 )
+from ..matching.scoring import factor_weights
 from .scoping import User, coordinator_scope
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from coordination.matching import scoring
+from coordination.matching import fit, scoring
 from coordination.matching.proposal import candidate_for
 from coordination.models import Offer, Referral, TransitionEvent
 from projects.models import CreditModel
@@ -35,10 +35,10 @@ def test_weights_add_up_to_one_hundred_and_points_to_the_score(market):
 
 
 def test_pure_helpers():
-    assert scoring.range_position(10, 1, 100, log=True) == pytest.approx(0.5)
-    assert scoring.range_position(24, 12, 36, log=False) == pytest.approx(0.5)
-    assert scoring.range_position(5, 5, 5, log=False) == 0.5
-    assert scoring.centred_fit(0.5) == 1 and scoring.centred_fit(0) == 0.5 and scoring.centred_fit(1) == 0.5
+    assert fit.range_position(10, 1, 100, log=True) == pytest.approx(0.5)
+    assert fit.range_position(24, 12, 36, log=False) == pytest.approx(0.5)
+    assert fit.range_position(5, 5, 5, log=False) == 0.5
+    assert fit.centred_fit(0.5) == 1 and fit.centred_fit(0) == 0.5 and fit.centred_fit(1) == 0.5
     assert scoring.yuan(Decimal("3000000")) == "3,000,000 yuan (300万元)"
     assert scoring.yuan(Decimal("5000")) == "5,000 yuan"
     assert [scoring.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
