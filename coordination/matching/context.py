@@ -179,12 +179,15 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Five queries, whatever the catalogue: the enterprise and its region; its credits (current and by
-    model version) and pilot zone; its fields; the request's referrals so far; the policy programmes in
-    force for it. When a programme is in force, two more: the programmes' fields and whether this is the
-    enterprise's first loan."""
+    """Five queries, whatever the catalogue: the enterprise and its region (none when the request was read
+    with them); its credits (current and by model version) and pilot zone; its fields; the request's
+    referrals so far; the policy programmes in force for it. When a programme is in force, two more: the
+    programmes' fields and whether this is the enterprise's first loan."""
     today = today or timezone.localdate()
-    enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
+    if FinancingRequest.enterprise.is_cached(request) and Enterprise.region.is_cached(request.enterprise):
+        enterprise = request.enterprise  # read with the request (routing locks it with both)
+    else:
+        enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
     credit, credits, pilot_zone = _enterprise_facts(enterprise)
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
     programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
@@ -243,6 +246,59 @@ def institution_history(
     cost several times its execution in Python on every request. Runs even without candidates (on an
     id that never exists), so the matcher's query count is fixed.
     """
+    records: dict[int, InstitutionRecord] = {}
+    seconds: dict[int, float] = {}
+    pending: dict[int, Decimal] = {}
+    for (
+        institution_id,
+        product_id,
+        _field,
+        decided,
+        offered,
+        responded,
+        response_seconds,
+        live,
+        amount,
+    ) in _history_rows(institution_ids, field_ids=field_ids, per_field=False):
+        record = records.setdefault(institution_id, InstitutionRecord())
+        record.decided_in_field += int(decided or 0)
+        record.offered_in_field += int(offered or 0)
+        record.responded += int(responded or 0)
+        record.live += int(live or 0)
+        if response_seconds is not None:
+            seconds[institution_id] = seconds.get(institution_id, 0.0) + float(response_seconds)
+        if amount:
+            pending[product_id] = Decimal(str(amount)).quantize(Decimal("0.01"))
+    for institution_id, total in seconds.items():
+        record = records[institution_id]
+        if record.responded:
+            record.avg_response_days = total / 86400 / record.responded
+    return records, pending
+
+
+def institution_history_by_field(
+    institution_ids: list[int], *, field_ids: list[int]
+) -> dict[int, dict[int, InstitutionRecord]]:
+    """The referrals decided and offered in each of `field_ids` (field id -> institution id -> record),
+    what `institution_history` counts for that one field, in one query whatever the number of fields.
+    Only `decided_in_field` and `offered_in_field` are filled in."""
+    by_field: dict[int, dict[int, InstitutionRecord]] = {}
+    if not field_ids:
+        return by_field
+    for institution_id, _product, field_id, decided, offered, *_rest in _history_rows(
+        institution_ids, field_ids=field_ids, per_field=True
+    ):
+        record = by_field.setdefault(field_id, {}).setdefault(institution_id, InstitutionRecord())
+        record.decided_in_field += int(decided or 0)
+        record.offered_in_field += int(offered or 0)
+    return by_field
+
+
+def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field: bool) -> list[tuple]:
+    """The grouped history rows (institution, product, field, decided, offered, responded, response
+    seconds, live, pending amount). `per_field`: one row per field of `field_ids` the referral's enterprise
+    works in (the figures then count in that field); else the field is NULL and "in field" means in any
+    of `field_ids` (none: every referral)."""
     since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=RECORD_WINDOW_DAYS))
     institution_ids = list(institution_ids) or [0]
     waiting = sorted(WAITING)
@@ -254,7 +310,16 @@ def institution_history(
     )
     offer, event = Offer._meta.db_table, TransitionEvent._meta.db_table
     enterprise_fields = Enterprise.fields.through._meta.db_table
-    if field_ids:
+    field_join, field_column, join_params = "", "NULL", []
+    if per_field:
+        # Each (referral, field) once: the enterprise's field links are unique.
+        field_join = (
+            f"JOIN {enterprise_fields} ef ON ef.enterprise_id = q.enterprise_id "
+            f"AND ef.techfield_id IN ({_placeholders(field_ids)})"
+        )
+        field_column, join_params = "ef.techfield_id", list(field_ids)
+        in_field, field_params = "1 = 1", []
+    elif field_ids:
         in_field = (
             f"EXISTS (SELECT 1 FROM {enterprise_fields} ef WHERE ef.enterprise_id = q.enterprise_id "
             f"AND ef.techfield_id IN ({_placeholders(field_ids)}))"
@@ -263,7 +328,7 @@ def institution_history(
     else:
         in_field, field_params = "1 = 1", []  # an enterprise without fields: the whole record counts
     sql = f"""
-        SELECT x.institution_id, x.product_id,
+        SELECT x.institution_id, x.product_id, x.field_id,
                SUM(CASE WHEN x.recent = 1 AND x.in_field = 1 AND (x.got_offer = 1 OR x.status = %s)
                         THEN 1 ELSE 0 END),
                SUM(CASE WHEN x.recent = 1 AND x.in_field = 1 AND x.got_offer = 1 THEN 1 ELSE 0 END),
@@ -274,6 +339,7 @@ def institution_history(
                SUM(CASE WHEN x.status IN ({_placeholders(waiting)}) THEN x.amount END)
         FROM (
             SELECT r.institution_id, r.product_id, r.status, r.created_at, t.amount,
+                   {field_column} AS field_id,
                    CASE WHEN r.created_at >= %s THEN 1 ELSE 0 END AS recent,
                    CASE WHEN EXISTS (SELECT 1 FROM {offer} o WHERE o.referral_id = r.id)
                         THEN 1 ELSE 0 END AS got_offer,
@@ -283,10 +349,11 @@ def institution_history(
             FROM {referral} r
             JOIN {tranche} t ON t.id = r.tranche_id
             JOIN {request} q ON q.id = r.request_id
+            {field_join}
             WHERE r.institution_id IN ({_placeholders(institution_ids)})
               AND (r.created_at >= %s OR r.status IN ({_placeholders(waiting)}))
         ) x
-        GROUP BY x.institution_id, x.product_id
+        GROUP BY x.institution_id, x.product_id, x.field_id
     """
     params = [
         ReferralStatus.DECLINED,
@@ -296,28 +363,11 @@ def institution_history(
         *field_params,
         "referral",
         Role.INSTITUTION,
+        *join_params,
         *institution_ids,
         since,
         *waiting,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    records: dict[int, InstitutionRecord] = {}
-    seconds: dict[int, float] = {}
-    pending: dict[int, Decimal] = {}
-    for institution_id, product_id, decided, offered, responded, response_seconds, live_count, amount in rows:
-        record = records.setdefault(institution_id, InstitutionRecord())
-        record.decided_in_field += int(decided or 0)
-        record.offered_in_field += int(offered or 0)
-        record.responded += int(responded or 0)
-        record.live += int(live_count or 0)
-        if response_seconds is not None:
-            seconds[institution_id] = seconds.get(institution_id, 0.0) + float(response_seconds)
-        if amount:
-            pending[product_id] = Decimal(str(amount)).quantize(Decimal("0.01"))
-    for institution_id, total in seconds.items():
-        record = records[institution_id]
-        if record.responded:
-            record.avg_response_days = total / 86400 / record.responded
-    return records, pending
+        return cursor.fetchall()

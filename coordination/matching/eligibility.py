@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
@@ -73,22 +74,36 @@ def ineligibility_reasons_in_bulk(
     ctx: MatchContext, pairs: Sequence[tuple[Product, Tranche]]
 ) -> list[list[str]]:
     """`ineligibility_reasons` of every (product, tranche) pair of the context's request, in order, in
-    three queries whatever their number (the products' regions, their institutions' regions, their
-    fields); the enterprise, its fields, its credits by model version (read once, with the context) and the
-    request's referrals come from the context."""
-    product_ids = sorted({product.pk for product, _ in pairs})
-    institution_ids = sorted({product.institution_id for product, _ in pairs})
-    product_regions: dict[int, list[Region]] = {}
-    for link in ProductRegion.objects.filter(product_id__in=product_ids).select_related("region"):
-        product_regions.setdefault(link.product_id, []).append(link.region)
-    institution_regions: dict[int, list[Region]] = {}
-    for link in InstitutionRegion.objects.filter(institution_id__in=institution_ids).select_related("region"):
-        institution_regions.setdefault(link.institution_id, []).append(link.region)
+    one query whatever their number (the products' regions, their institutions' regions and the products'
+    fields together); the enterprise, its fields, its credits by model version (read once, with the
+    context) and the request's referrals come from the context."""
+    product_ids = sorted({product.pk for product, _ in pairs}) or [0]
+    institution_ids = sorted({product.institution_id for product, _ in pairs}) or [0]
+    product_regions: dict[int, list[str]] = {}
+    institution_regions: dict[int, list[str]] = {}
     product_fields: dict[int, set[int]] = {}
-    for product_id, field_id in ProductField.objects.filter(product_id__in=product_ids).values_list(
-        "product_id", "techfield_id"
-    ):
-        product_fields.setdefault(product_id, set()).add(field_id)
+    # The fields first: PostgreSQL types each column of a UNION by its first branch that is not NULL.
+    sql = f"""
+        SELECT 3, pf.product_id, NULL, pf.techfield_id FROM {PRODUCT_FIELDS} pf
+         WHERE pf.product_id IN ({_placeholders(product_ids)})
+        UNION ALL
+        SELECT 1, pr.product_id, g.code, NULL FROM {PRODUCT_REGIONS} pr
+          JOIN {REGION} g ON g.id = pr.region_id
+         WHERE pr.product_id IN ({_placeholders(product_ids)})
+        UNION ALL
+        SELECT 2, ir.institution_id, g.code, NULL FROM {INSTITUTION_REGIONS} ir
+          JOIN {REGION} g ON g.id = ir.region_id
+         WHERE ir.institution_id IN ({_placeholders(institution_ids)})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*product_ids, *product_ids, *institution_ids])
+        for source, owner_id, code, field_id in cursor.fetchall():
+            if source == 1:
+                product_regions.setdefault(owner_id, []).append(code)
+            elif source == 2:
+                institution_regions.setdefault(owner_id, []).append(code)
+            else:
+                product_fields.setdefault(owner_id, set()).add(field_id)
     return [
         _reasons(
             product,
@@ -118,13 +133,14 @@ def _reasons(
     *,
     today: date,
     credits: Mapping[str, Decimal] | None,
-    regions: list[Region],
+    regions: Sequence[Region | str],
     field_ids: set[int],
     enterprise_field_ids: set[int],
     earlier: set[tuple[int, str]],
     enterprise: Enterprise | None = None,
 ) -> list[str]:
-    """The hard filters over facts already read: the product's regions (else its institution's), its
+    """The hard filters over facts already read: the product's regions or their codes (else its
+    institution's), its
     fields, the enterprise's fields, the institution's earlier referrals (tranche id, status) on this
     tranche or declined on this request. `credits` (by model version) is needed only when the product sets
     a minimum."""

@@ -88,25 +88,44 @@ def select(
     slots = max(0, limit - waiting)
     chosen: list[Candidate] = []
     institutions: set[int] = set()
+    notes = _Notes(limit, kind, waiting)
     for candidate in ranked:
         product = candidate.product
         room = product.capacity_left - committed.get(product.pk, Decimal(0))
         if room < tranche.amount:
-            candidate.note = gettext("capacity needed for another tranche of this request")
+            candidate.note = notes["capacity"]
         elif product.institution_id in institutions:
-            candidate.note = gettext("a better-ranked product of the same institution is proposed")
+            candidate.note = notes["institution"]
         elif len(chosen) >= slots:
-            words = {"limit": limit, "kind": KIND_PLURAL[kind], "waiting": waiting}
-            if waiting:
-                candidate.note = (
-                    gettext("beyond the %(limit)s %(kind)s per tranche (%(waiting)s already waiting)") % words
-                )
-            else:
-                candidate.note = gettext("beyond the %(limit)s %(kind)s routed per tranche") % words
+            candidate.note = notes["limit"]
         else:
             candidate.selected = True
-            candidate.note = gettext("proposed")
+            candidate.note = notes["proposed"]
             chosen.append(candidate)
             institutions.add(product.institution_id)
             committed[product.pk] = committed.get(product.pk, Decimal(0)) + tranche.amount
     return chosen
+
+
+class _Notes(dict):
+    """The policy's notes of one tranche, each translated once however many candidates it is written on."""
+
+    def __init__(self, limit: int, kind: str, waiting: int):
+        super().__init__()
+        self.words = {"limit": limit, "kind": KIND_PLURAL[kind], "waiting": waiting}
+
+    def __missing__(self, key: str) -> str:
+        self[key] = text = self._text(key)
+        return text
+
+    def _text(self, key: str) -> str:
+        if key == "capacity":
+            return gettext("capacity needed for another tranche of this request")
+        if key == "institution":
+            return gettext("a better-ranked product of the same institution is proposed")
+        if key == "proposed":
+            return gettext("proposed")
+        if self.words["waiting"]:
+            words = self.words
+            return gettext("beyond the %(limit)s %(kind)s per tranche (%(waiting)s already waiting)") % words
+        return gettext("beyond the %(limit)s %(kind)s routed per tranche") % self.words

@@ -7,7 +7,6 @@ coordinator or a loan officer, not for a developer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,9 +28,9 @@ from ..models import Tranche
 from ..policies.support import supports
 from .candidates import Candidate
 from .context import InstitutionRecord, MatchContext
+from .fit import centred_fit, clamp, range_position, where_in
+from .record_factors import offer_rate, response_time
 
-MIN_DECIDED_FOR_RATE = 3
-FAST_RESPONSE_DAYS, SLOW_RESPONSE_DAYS = 2.0, 10.0
 FULL_HEADROOM = Decimal(10)  # capacity left after pending referrals, in multiples of the tranche
 
 DEFAULT_WEIGHTS: dict[str, int] = {
@@ -97,34 +96,6 @@ def stage_label(stage: str) -> str:
     return lower_first(label_of(Stage, stage))
 
 
-def _clamp(value: float) -> float:
-    return min(1.0, max(0.0, value))
-
-
-def range_position(value: float, low: float, high: float, *, log: bool) -> float:
-    """Where `value` sits in [low, high], 0 at low and 1 at high (on a log scale for money)."""
-    if high <= low:
-        return 0.5
-    if log:
-        value, low, high = math.log(value), math.log(low), math.log(high)
-    return _clamp((value - low) / (high - low))
-
-
-def centred_fit(position: float) -> float:
-    """1 in the middle of a range, 0.5 at either edge: an edge case is eligible but less typical."""
-    return 1 - abs(2 * position - 1) / 2
-
-
-def _where(position: float) -> str:
-    if position < 0.2:
-        return gettext("near the lower end of")
-    if position > 0.8:
-        return gettext("near the upper end of")
-    if 0.35 <= position <= 0.65:
-        return gettext("in the middle of")
-    return gettext("well inside")
-
-
 # A factor returns (fraction from 0 to 1, value, text); the text is a callable, only written out for
 # the candidates whose explanation is shown or stored.
 Factor = Callable[[Product, Tranche, MatchContext, ProductFacts], tuple[float, object, Callable[[], str]]]
@@ -144,7 +115,7 @@ def amount_fit(product, tranche, ctx, facts):
             )
             % {
                 "amount": yuan(tranche.amount),
-                "where": _where(position),
+                "where": where_in(position),
                 "low": yuan(product.min_amount),
                 "high": yuan(product.max_amount),
                 "position": f"{position:.0%}",
@@ -163,7 +134,7 @@ def term_fit(product, tranche, ctx, facts):
             gettext("%(term)s months is %(where)s the product's %(low)s–%(high)s month range.")
             % {
                 "term": term,
-                "where": _where(position),
+                "where": where_in(position),
                 "low": product.min_term_months,
                 "high": product.max_term_months,
             }
@@ -271,89 +242,6 @@ def local_pilot(product, tranche, ctx, facts):
     )
 
 
-def offer_rate_of(record: InstitutionRecord) -> float | None:
-    """Offers over referrals decided in the field; None with too few decided to judge."""
-    if record.decided_in_field < MIN_DECIDED_FOR_RATE:
-        return None
-    return record.offered_in_field / record.decided_in_field
-
-
-def offer_rate_fraction(record: InstitutionRecord) -> float:
-    """The offer-rate factor's share of its weight: the rate, or average (0.5) when it cannot be judged."""
-    rate = offer_rate_of(record)
-    return 0.5 if rate is None else rate
-
-
-def response_time_fraction(days: float | None) -> float:
-    """The response-time factor's share of its weight: full within FAST_RESPONSE_DAYS, none after
-    SLOW_RESPONSE_DAYS, average (0.5) without a response on record."""
-    if days is None:
-        return 0.5
-    return _clamp((SLOW_RESPONSE_DAYS - days) / (SLOW_RESPONSE_DAYS - FAST_RESPONSE_DAYS))
-
-
-def offer_rate(product, tranche, ctx, facts):
-    record = facts.record
-    rate = offer_rate_of(record)
-    if rate is None:
-        return (
-            offer_rate_fraction(record),
-            None,
-            lambda: (
-                gettext(
-                    "%(institution)s decided %(decided)s referrals in this field in the last 12 months, "
-                    "too few to judge: counted as average."
-                )
-                % {"institution": product.institution, "decided": record.decided_in_field}
-            ),
-        )
-    return (
-        offer_rate_fraction(record),
-        round(rate, 3),
-        lambda: (
-            gettext(
-                "%(institution)s made an offer on %(offered)s of the %(decided)s referrals it decided in "
-                "this field in the last 12 months."
-            )
-            % {
-                "institution": product.institution,
-                "offered": record.offered_in_field,
-                "decided": record.decided_in_field,
-            }
-        ),
-    )
-
-
-def response_time(product, tranche, ctx, facts):
-    days = facts.record.avg_response_days
-    fraction = response_time_fraction(days)
-    if days is None:
-        return (
-            fraction,
-            None,
-            lambda: (
-                gettext("%(institution)s has no response on record yet: counted as average.")
-                % {"institution": product.institution}
-            ),
-        )
-    return (
-        fraction,
-        round(days, 1),
-        lambda: (
-            gettext(
-                "%(institution)s takes %(days)s days on average to act on a referral "
-                "(full points within %(fast)s, none after %(slow)s)."
-            )
-            % {
-                "institution": product.institution,
-                "days": f"{days:.1f}",
-                "fast": f"{FAST_RESPONSE_DAYS:.0f}",
-                "slow": f"{SLOW_RESPONSE_DAYS:.0f}",
-            }
-        ),
-    )
-
-
 def policy_support(product, tranche, ctx, facts):
     """Every programme in force whose conditions the tranche meets with this institution (DESIGN §10):
     subsidies, risk pools and re-lending alike; the amounts use the product's indicative rate."""
@@ -386,7 +274,7 @@ def policy_support(product, tranche, ctx, facts):
 def capacity(product, tranche, ctx, facts):
     free = product.capacity_left - facts.pending
     headroom = free / tranche.amount if tranche.amount else FULL_HEADROOM
-    fraction = _clamp(float((headroom - 1) / (FULL_HEADROOM - 1)))
+    fraction = clamp(float((headroom - 1) / (FULL_HEADROOM - 1)))
 
     def text() -> str:
         words = {
@@ -421,17 +309,34 @@ FACTORS: dict[str, Factor] = {
 }
 
 
-# Factors whose points read only the institution (its record, where it serves, its re-lending
-# eligibility for the tranche's instrument) or only the request: computed once per institution or per
-# tranche when ranking (their texts may name the product; explanations compute every factor).
-SHARED_FACTORS = {
-    "local_pilot": "institution",
-    "offer_rate": "institution",
-    "response_time": "institution",
-    "policy_support": "institution",
-    "major_task": "request",
-    "innovation_credit": "request",
-}
+def _shared_inputs(product, facts: ProductFacts) -> tuple:
+    """Everything the shared factors' points read beyond the tranche and the request: products of a
+    tranche that agree on these get the same points from them. Whether a programme applies never reads the
+    product's rate (policies.eligibility.refusal), so only the institution's re-lending eligibility counts
+    for policy support."""
+    record = facts.record
+    return (
+        facts.targets_hard_tech,
+        facts.institution_local,
+        record.decided_in_field,
+        record.offered_in_field,
+        record.avg_response_days,
+        product.institution.relending_eligible,
+    )
+
+
+# Factors whose points read only the request or `_shared_inputs` (a few distinct values on a tranche):
+# computed once per distinct value when ranking (their texts may name the institution or the product;
+# explanations compute every factor).
+SHARED_FACTORS = (
+    "innovation_credit",
+    "hard_tech",
+    "major_task",
+    "local_pilot",
+    "offer_rate",
+    "response_time",
+    "policy_support",
+)
 
 
 def score_candidate(
@@ -446,8 +351,8 @@ def score_candidate(
 ) -> Candidate:
     """The candidate with its score and, with `explain`, its explanation (the texts cost more).
 
-    `shared` (one dict per tranche, only without `explain`) keeps the institution- and request-level
-    points between the products of one tranche."""
+    `shared` (one dict per tranche, only without `explain`) keeps the points of the factors that do not
+    read the product's own columns between the products of one tranche."""
     weights = weights or factor_weights()
     if shared is not None and not explain:
         return Candidate(product=product, score=_fast_total(product, tranche, ctx, facts, weights, shared))
@@ -472,8 +377,6 @@ def score_candidate(
 
 
 PRODUCT_FACTORS = [key for key in FACTORS if key not in SHARED_FACTORS]
-INSTITUTION_FACTORS = [key for key, scope in SHARED_FACTORS.items() if scope == "institution"]
-REQUEST_FACTORS = [key for key, scope in SHARED_FACTORS.items() if scope == "request"]
 
 
 def _points(keys, product, tranche, ctx, facts, weights) -> float:
@@ -481,17 +384,11 @@ def _points(keys, product, tranche, ctx, facts, weights) -> float:
 
 
 def _fast_total(product, tranche, ctx, facts, weights, shared) -> Decimal:
-    """The same total as the explained path (the same rounded points, summed), computing the
-    institution- and request-level factors once per tranche."""
-    request_points = shared.get("request")
-    if request_points is None:
-        request_points = shared["request"] = _points(REQUEST_FACTORS, product, tranche, ctx, facts, weights)
-    institution_points = shared.get(product.institution_id)
-    if institution_points is None:
-        institution_points = shared[product.institution_id] = _points(
-            INSTITUTION_FACTORS, product, tranche, ctx, facts, weights
-        )
-    total = (
-        request_points + institution_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
-    )
+    """The same total as the explained path (the same rounded points, summed), computing the shared
+    factors once per distinct `_shared_inputs` on the tranche."""
+    inputs = _shared_inputs(product, facts)
+    shared_points = shared.get(inputs)
+    if shared_points is None:
+        shared_points = shared[inputs] = _points(SHARED_FACTORS, product, tranche, ctx, facts, weights)
+    total = shared_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
     return Decimal(f"{total:.2f}")

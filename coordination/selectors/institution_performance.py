@@ -3,8 +3,8 @@ time to act on a referral and its offer rate by field over the last twelve month
 its peers (the other active institutions of the same kind).
 
 The figures come from the matcher's own function (`matching.context.institution_history`) and turn into
-points by the matcher's own rules (`matching.scoring`): the page shows what the score reads, not a second
-reckoning of it."""
+points by the matcher's own rules (`matching.record_factors`, `matching.scoring`): the page shows what the
+score reads, not a second reckoning of it."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,16 +15,21 @@ from django.utils import timezone
 from lenders.models import Institution
 from projects.models import TechField
 
-from ..matching.context import RECORD_WINDOW_DAYS, InstitutionRecord, institution_history
-from ..matching.scoring import (
+from ..matching.context import (
+    RECORD_WINDOW_DAYS,
+    InstitutionRecord,
+    institution_history,
+    institution_history_by_field,
+)
+from ..matching.record_factors import (
     FAST_RESPONSE_DAYS,
     MIN_DECIDED_FOR_RATE,
     SLOW_RESPONSE_DAYS,
-    factor_weights,
     offer_rate_fraction,
     offer_rate_of,
     response_time_fraction,
 )
+from ..matching.scoring import factor_weights
 from .scoping import User, coordinator_scope
 
 
@@ -71,28 +76,26 @@ def _median(values: list[float]) -> float | None:
 
 
 def _offer_rate(
-    field: TechField | None, institution_id: int, peer_ids: list[int], weight: int
-) -> tuple[OfferRate, dict[int, InstitutionRecord]]:
-    records, _pending = institution_history(
-        [institution_id, *peer_ids], field_ids=[field.pk] if field is not None else []
-    )
+    field: TechField | None,
+    institution_id: int,
+    peer_ids: list[int],
+    records: dict[int, InstitutionRecord],
+    weight: int,
+) -> OfferRate:
     own = records.get(institution_id) or InstitutionRecord()
     peer_rates = [
         rate
         for rate in (offer_rate_of(records.get(pk) or InstitutionRecord()) for pk in peer_ids)
         if rate is not None
     ]
-    return (
-        OfferRate(
-            field=field,
-            decided=own.decided_in_field,
-            offered=own.offered_in_field,
-            rate=offer_rate_of(own),
-            points=round(weight * offer_rate_fraction(own), 2),
-            peer_median=_median(peer_rates),
-            peers_judged=len(peer_rates),
-        ),
-        records,
+    return OfferRate(
+        field=field,
+        decided=own.decided_in_field,
+        offered=own.offered_in_field,
+        rate=offer_rate_of(own),
+        points=round(weight * offer_rate_fraction(own), 2),
+        peer_median=_median(peer_rates),
+        peers_judged=len(peer_rates),
     )
 
 
@@ -110,15 +113,18 @@ def fields_referred_to(institution: Institution) -> list[TechField]:
 
 
 def institution_performance(institution: Institution) -> Performance:
-    """One query for the peers, one for the fields, then the matcher's history once overall and once per
-    field (the institution and its peers together)."""
+    """Four queries whatever the fields: the peers, the matcher's history overall, the fields, and the
+    history in each of them (the institution and its peers together)."""
     peer_ids = list(
         Institution.objects.filter(kind=institution.kind, is_active=True)
         .exclude(pk=institution.pk)
         .values_list("pk", flat=True)
     )
     weights = factor_weights()
-    overall, records = _offer_rate(None, institution.pk, peer_ids, weights["offer_rate"])
+    institution_ids = [institution.pk, *peer_ids]
+    records, _pending = institution_history(institution_ids, field_ids=[])
+    fields = fields_referred_to(institution)
+    by_field = institution_history_by_field(institution_ids, field_ids=[field.pk for field in fields])
     own = records.get(institution.pk) or InstitutionRecord()
     peer_days = [
         days
@@ -133,10 +139,10 @@ def institution_performance(institution: Institution) -> Performance:
         response_points=round(weights["response_time"] * response_time_fraction(own.avg_response_days), 2),
         peer_median_response_days=_median(peer_days),
         peers_with_responses=len(peer_days),
-        overall=overall,
+        overall=_offer_rate(None, institution.pk, peer_ids, records, weights["offer_rate"]),
         by_field=[
-            _offer_rate(field, institution.pk, peer_ids, weights["offer_rate"])[0]
-            for field in fields_referred_to(institution)
+            _offer_rate(field, institution.pk, peer_ids, by_field.get(field.pk, {}), weights["offer_rate"])
+            for field in fields
         ],
     )
 

@@ -30,8 +30,8 @@ def route_request(
 
     def body(request):
         engine.check(request, "route", user, reason)
-        open_tranches = [t for t in request.tranches.all() if t.accepted_offer_id is None]
         matched = routing_proposal(request)
+        open_tranches = [t.tranche for t in matched.tranches]
         ctx = matched.context
         proposal = {t.tranche.pk: t.selected for t in matched.tranches}
         if product_ids is None:

@@ -10,9 +10,10 @@ from tests.factories_policy import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 
-# Context (the enterprise and region; its credit and pilot zone; its fields; the request's referrals; the
-# policy programmes in force), open tranches, eligible products, the candidate institutions' history.
-PROPOSE_QUERIES = 8
+# Context (its credit and pilot zone; its fields; the request's referrals; the policy programmes in force;
+# the enterprise and its region come with the request, as routing's locked request has them), open
+# tranches, eligible products, the candidate institutions' history.
+PROPOSE_QUERIES = 7
 # With programmes in force: their fields and the first-loan check (the scores by model version, which a
 # programme's minimum reads, come with the enterprise's credit).
 PROGRAMME_QUERIES = 2

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from coordination.matching import scoring
+from coordination.matching import fit, scoring
 from coordination.matching.proposal import candidate_for
 from coordination.models import Offer, Referral, TransitionEvent
 from projects.models import CreditModel
@@ -35,10 +35,10 @@ def test_weights_add_up_to_one_hundred_and_points_to_the_score(market):
 
 
 def test_pure_helpers():
-    assert scoring.range_position(10, 1, 100, log=True) == pytest.approx(0.5)
-    assert scoring.range_position(24, 12, 36, log=False) == pytest.approx(0.5)
-    assert scoring.range_position(5, 5, 5, log=False) == 0.5
-    assert scoring.centred_fit(0.5) == 1 and scoring.centred_fit(0) == 0.5 and scoring.centred_fit(1) == 0.5
+    assert fit.range_position(10, 1, 100, log=True) == pytest.approx(0.5)
+    assert fit.range_position(24, 12, 36, log=False) == pytest.approx(0.5)
+    assert fit.range_position(5, 5, 5, log=False) == 0.5
+    assert fit.centred_fit(0.5) == 1 and fit.centred_fit(0) == 0.5 and fit.centred_fit(1) == 0.5
     assert scoring.yuan(Decimal("3000000")) == "3,000,000 yuan (300万元)"
     assert scoring.yuan(Decimal("5000")) == "5,000 yuan"
     assert [scoring.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
@@ -247,3 +247,29 @@ def test_candidate_for_scores_like_the_proposal(market):
     by_hand = candidate_for(product, request.tranches.get(), request)
     assert by_hand.score == from_proposal.score
     assert by_hand.explanation == from_proposal.explanation
+
+
+def test_the_ranking_score_is_the_explained_one_across_products_sharing_factors(market):
+    """Given the re-lending facility and products that share an institution, a re-lending eligibility, a
+    locality or a record but differ in rate, range and capacity, when the proposal
+    ranks them (computing the shared factors once per distinct input), then every candidate's score is the
+    sum of its explanation's points."""
+    market.score("64.3")
+    ProgrammeFactory(kind="relending", name="Sci-tech re-lending")
+    local = market.institution(regions=[market.shanghai], relending_eligible=True)
+    remote = market.institution(relending_eligible=False)
+    products = [
+        market.product(local, rate_max=Decimal("0.03"), fields=[market.ai]),
+        market.product(local, rate_max=Decimal("0.06"), min_amount=Decimal("2000000")),
+        market.product(remote, rate_max=Decimal("0.05"), yearly_capacity=Decimal("9000000")),
+        market.product(market.institution(relending_eligible=True), max_amount=Decimal("4000000")),
+        market.product(market.institution(relending_eligible=False), max_amount=Decimal("5000000")),
+    ]
+    _history(market, products[2], ["offer", "decline", "offer"], field=market.ai, response_days=3)
+
+    candidates = ranked(market.request())
+
+    assert {c.product.pk for c in candidates} == {p.pk for p in products}
+    for candidate in candidates:
+        assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
+    assert len({factor(c, "policy_support")["points"] for c in candidates}) == 2

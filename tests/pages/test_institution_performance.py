@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from coordination.matching.context import institution_history
 from coordination.matching.proposal import candidate_for
 from coordination.models import FinancingRequest, Referral
 from coordination.services import financing_requests as rq
@@ -96,6 +97,40 @@ def test_the_page_shows_the_figures_and_points_the_matcher_scores(world, history
     assert in_field.peer_median == 0.25 and in_field.peers_judged == 1
     assert performance.peers == 1 and performance.peer_median_response_days is not None
     assert "75.00%" in body and "25.00%" in body and "芯片设计" in body
+
+
+def test_each_field_shows_what_the_matcher_counts_in_that_field(world, history):
+    """Given bank X's history, its enterprise in a second field too, and one more request in a third field
+    only (bank X offered, bank Y declined), when bank X reads its page, then each field's figures are the
+    matcher's history read for that one field, for bank X and for its peer."""
+    second = f.TechFieldFactory(code="materials", name="新材料")
+    world.enterprise_a.fields.add(second)
+    third = f.TechFieldFactory(code="biotech", name="生物医药")
+    world.enterprise_b.fields.set([third])
+    f.FinancialsFactory(enterprise=world.enterprise_b, year=2024)
+    request = f.draft_request(user=world.applicant_b, enterprise=world.enterprise_b)
+    rq.submit_request(request_id=request.pk, user=world.applicant_b)
+    rq.route_request(
+        request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.loan_y.pk]
+    )
+    _offer(Referral.objects.get(request=request, institution=world.bank_x), world.bank_x_user)
+    rs.decline_referral(
+        referral_id=Referral.objects.get(request=request, institution=world.bank_y).pk,
+        user=world.bank_y_user,
+        reason_code="outside_appetite",
+    )
+
+    performance, _body = _performance(world.bank_x_user)
+
+    assert {row.field for row in performance.by_field} == {history, second, third}
+    for row in performance.by_field:
+        records, _pending = institution_history([world.bank_x.pk, world.bank_y.pk], field_ids=[row.field.pk])
+        own, peer = records[world.bank_x.pk], records[world.bank_y.pk]
+        assert (row.decided, row.offered) == (own.decided_in_field, own.offered_in_field)
+        expected_peer = peer.offered_in_field / peer.decided_in_field if peer.decided_in_field >= 3 else None
+        assert row.peer_median == expected_peer
+    counts = {row.field: (row.decided, row.offered) for row in performance.by_field}
+    assert counts == {history: (4, 3), second: (4, 3), third: (1, 1)}
 
 
 def test_too_few_decided_is_shown_as_the_matcher_counts_it(world):
