@@ -57,7 +57,8 @@ class RecommendationList(models.Model):
     regions = models.ManyToManyField(
         Region, blank=True, related_name="recommendation_lists", verbose_name=_("regions")
     )
-    # The criteria the entries were drawn with, as validated (selectors/outreach_criteria.py); {} when hand-picked.
+    # The criteria the entries were drawn with, as validated (selectors/outreach_criteria.py); {} when
+    # hand-picked.
     criteria = models.JSONField(_("criteria"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ListStatus.choices, default=ListStatus.DRAFT, editable=False
