@@ -1,4 +1,4 @@
-from functools import cache
+from functools import cache, partial
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from config.api.parsers import MultiPartParser
 
 from ... import selectors
-from ...errors import Conflict, PermissionDenied
+from ...errors import PermissionDenied
 from ...matching.proposal import proposal_for_coordinator
 from ...models import FinancingRequest, Tranche
 from ...services import approvals as approval_services
@@ -24,50 +24,17 @@ from .. import examples as ex
 from .. import filters as f
 from .. import serializers as s
 from ..base import GenericViewSet, NewestFirstCursor, ViewerMixin
-from ..idempotency import key_of as idempotency_key
 from ..rows import RowShape, group_by
 from ..schema import ERRORS, READ_ERRORS, WRITE_ERRORS
-from .common import validated
+from .common import service_action, validated
 
-
-def _request_action(
-    name,
-    serializer_class,
-    service,
-    *,
-    what,
-    fields=None,
-    actions=None,
+# The request's actions: each calls its service with the request's id and answers with `answer`.
+_request_action = partial(
+    service_action,
+    transitions=REQUEST_TRANSITIONS,
+    object_argument="request_id",
     result=s.FinancingRequestSerializer,
-    examples=(),
-    url_path=None,
-):
-    """A POST sub-resource on a financing request that calls one service; its description comes from the
-    transition table rows it may take (`actions`, by default the one named like the endpoint)."""
-
-    def view(self, request, pk=None):
-        data = validated(serializer_class, request) if serializer_class else {}
-        kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
-        obj = self.get_object()
-        try:
-            changed = service(
-                request_id=obj.pk,
-                user=request.user,
-                idempotency_key=idempotency_key(request),
-                **kwargs,
-            )
-        except Conflict as conflict:
-            raise docs.with_hint(conflict, REQUEST_TRANSITIONS, name, self.get_object().status) from conflict
-        return Response(result(self.reload(changed.pk), context=self.get_serializer_context()).data)
-
-    view.__name__ = name
-    # extend_schema after action(): action() replaces the function's kwargs, where the schema is kept.
-    return extend_schema(
-        request=serializer_class,
-        responses={200: result, **WRITE_ERRORS},
-        description=docs.describe_action(REQUEST_TRANSITIONS, actions or [name], what),
-        examples=list(examples),
-    )(action(detail=True, methods=["post"], url_path=url_path)(view))
+)
 
 
 @cache
@@ -132,6 +99,10 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
                 for row in rows
             ]
         )
+
+    def answer(self, changed, result):
+        """An action's answer: the request as `result` shows it to the caller now."""
+        return Response(result(self.reload(changed.pk), context=self.get_serializer_context()).data)
 
     def reload(self, pk):
         """The request an action of the caller's has just changed, read afresh. Not scoped again: the caller

@@ -1,4 +1,4 @@
-from functools import cache
+from functools import cache, partial
 
 from django.db.models import Case, F, Value, When
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -7,7 +7,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ... import selectors
-from ...errors import Conflict
 from ...models import Offer, Referral
 from ...services import referrals as referral_services
 from ...workflow.tables import OFFER_TRANSITIONS, REFERRAL_TRANSITIONS
@@ -19,49 +18,15 @@ from ..base import GenericViewSet, NewestFirstCursor, ViewerMixin
 from ..idempotency import key_of as idempotency_key
 from ..rows import RowShape
 from ..schema import READ_ERRORS, WRITE_ERRORS
-from .common import validated
+from .common import service_action, validated
 
-
-def _referral_action(
-    name,
-    serializer_class,
-    service,
-    *,
-    what,
-    fields=None,
+# The referral's actions: each calls its service with the referral's id and answers with `answer`.
+_referral_action = partial(
+    service_action,
+    transitions=REFERRAL_TRANSITIONS,
+    object_argument="referral_id",
     result=s.ScopedReferralSerializer,
-    status_code=200,
-    examples=(),
-    url_path=None,
-    operation_id=None,
-):
-    def view(self, request, pk=None):
-        data = validated(serializer_class, request) if serializer_class else {}
-        kwargs = {name: data[source] for name, source in (fields or {}).items() if source in data}
-        try:
-            obj = service(
-                referral_id=self.get_object().pk,
-                user=request.user,
-                idempotency_key=idempotency_key(request),
-                **kwargs,
-            )
-        except Conflict as conflict:
-            raise docs.with_hint(conflict, REFERRAL_TRANSITIONS, name, self.get_object().status) from conflict
-        if isinstance(obj, Offer):
-            return Response(
-                s.OfferSerializer(obj, context=self.get_serializer_context()).data,
-                status=status.HTTP_201_CREATED,
-            )
-        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
-
-    view.__name__ = name
-    return extend_schema(
-        operation_id=operation_id,
-        request=serializer_class,
-        responses={status_code: result, **WRITE_ERRORS},
-        description=docs.describe_action(REFERRAL_TRANSITIONS, [name], what),
-        examples=list(examples),
-    )(action(detail=True, methods=["post"], url_path=url_path)(view))
+)
 
 
 @extend_schema_view(
@@ -92,6 +57,15 @@ class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         if selectors.is_applicant_only(self.request.user):
             return s.ReferralSerializer
         return s.InstitutionReferralSerializer
+
+    def answer(self, changed, result):
+        """An action's answer: the offer it made (201), or the referral as the caller reads it now."""
+        if isinstance(changed, Offer):
+            return Response(
+                s.OfferSerializer(changed, context=self.get_serializer_context()).data,
+                status=status.HTTP_201_CREATED,
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=changed.pk)).data)
 
     open = _referral_action(
         "open",
