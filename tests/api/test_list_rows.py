@@ -16,7 +16,7 @@ from config.api.renderers import JSONRenderer
 from coordination import selectors
 from coordination.api import serializers as s
 from coordination.models import FinancingRequest, Offer, Referral, Tranche
-from projects.models import EnterpriseFinancials, InnovationCreditScore, Region
+from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, Region
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def _fill_in(state):
     EnterpriseFinancials.objects.filter(enterprise=enterprise_a).delete()
     f.FinancialsFactory(enterprise=enterprise_b, year=2024, revenue=Decimal("21000000.5"))
     InnovationCreditScore.objects.filter(enterprise=enterprise_b).delete()
-    type(enterprise_b).objects.filter(pk=enterprise_b.pk).update(
+    Enterprise.objects.filter(pk=enterprise_b.pk).update(
         tech_sme_registration_no="",
         tech_sme_registration_year=None,
         high_tech_certificate_no="GR202411000001",

@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from projects.credits.selectors import PREFETCHED_ATTR, current_credits, prefetched_current_credit_band
+from projects.credits.selectors import PREFETCHED_ATTR, current_credit_rows, prefetched_current_credit_band
 from projects.evaluation import latest_financials
 from projects.models import Enterprise, EnterpriseFinancials
 
@@ -69,15 +69,12 @@ def _referral_action(
     )(action(detail=True, methods=["post"], url_path=url_path)(view))
 
 
-# What `available_actions` and the teaser rule read of a referral besides its payload's columns: the request,
-# its enterprise and region as objects (the engine reads the caller's roles on them).
-_ROLE_FACTS = (
-    "request__id",
-    "request__enterprise_id",
-    "request__enterprise__id",
-    "request__enterprise__region__id",
-    "request__enterprise__region__code",
-)
+# What `available_actions` and the teaser rule read of a referral besides its payload's columns: the request
+# as an object, with its enterprise's id. The engine reads the enterprise's region only for a coordinator
+# (its scope), never for an applicant-only caller; for the others the row's referral is given the page's
+# enterprise object (`_Applicant.enterprise`, with its region), so the page's query joins neither table
+# (each join costs the planner more than the rows cost to read).
+_ROLE_FACTS = ("request__id", "request__enterprise_id")
 # The profile's derived figures, shown by `EnterpriseSerializer`'s own methods over the enterprise.
 _DERIVED = ("tech_sme_evaluation", "size_class", "innovation_credit")
 
@@ -183,7 +180,14 @@ def _applicants_of(rows: list[Row], shapes: _ReferralRows) -> dict[int, _Applica
         .values(*shapes.financials.columns),
         "enterprise_id",
     )
-    credits = current_credits(ids)
+    # The current credit (`current_credit_rows`, as `current_credit_prefetch` reads it) without the JSON that
+    # neither the band nor `innovation_credit` shows.
+    credits = {
+        score.enterprise_id: score
+        for score in current_credit_rows()
+        .filter(enterprise_id__in=ids)
+        .defer("groups", "breakdown", "inputs")
+    }
     return {
         row["id"]: _Applicant(
             shapes, row, fields.get(row["id"], []), years.get(row["id"], []), credits.get(row["id"])
@@ -255,6 +259,7 @@ class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         for row in rows:
             referral = shapes.full.instance(row)
             applicant = applicants[row["request__enterprise_id"]]
+            referral.request.enterprise = applicant.enterprise
             teaser = selectors.teaser_of(
                 applicant.enterprise,
                 province=applicant.province,
