@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db.models import Model
 from rest_framework import serializers
-from rest_framework.relations import PrimaryKeyRelatedField
+from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, SlugRelatedField
 
 Row = dict[str, Any]
 
@@ -49,7 +49,7 @@ class RowShape:
             if name in self.filled:
                 self._columns.append((name, "", _same))
                 continue
-            if isinstance(shown, serializers.SerializerMethodField) or (
+            if isinstance(shown, serializers.SerializerMethodField | ManyRelatedField) or (
                 isinstance(shown, serializers.BaseSerializer)
                 and model._meta.get_field(shown.source).is_relation
             ):
@@ -60,6 +60,9 @@ class RowShape:
                 assert shown.pk_field is None and "." not in shown.source, name
                 # The related row's id, as the serializer's pk-only optimisation shows it.
                 self._columns.append((name, model._meta.get_field(shown.source).attname, _same))
+            elif isinstance(shown, SlugRelatedField):
+                # The related row's slug column, which is what the field shows.
+                self._columns.append((name, "__".join([*shown.source_attrs, shown.slug_field]), _same))
             else:
                 self._columns.append((name, "__".join(shown.source_attrs), shown.to_representation))
 
@@ -85,12 +88,27 @@ class RowShape:
         return _build(_plan(self.serializer_class.Meta.model, tuple(row)), row)  # type: ignore[attr-defined]
 
 
+def prefetched(obj: Model, name: str, related: Iterable[Model]) -> None:
+    """Leave `related` where `prefetch_related(name)` leaves a relation's rows, so that `obj.<name>.all()`
+    (as a rule or a serializer reads it) answers them without a query. `name` is the relation's accessor
+    (`financials`, `fields`), which is also the key Django's prefetching files it under."""
+    rows = getattr(obj, name).get_queryset()  # not run: it only carries the rows
+    rows._result_cache = list(related)
+    rows._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = rows
+
+
 @dataclass(frozen=True)
 class _Plan:
     model: type[Model]
     names: list[str]  # the attnames loaded, in the model's field order (what `from_db` takes)
     keys: list[str]  # the row's key for each
     related: list[tuple[Any, "_Plan"]]  # (the relation's field, the plan of its object)
+    pk_key: str | None  # the row's key for the object's id, when read
+
+    def absent(self, row: Row) -> bool:
+        """Whether the row reached no object here: a nullable relation read as NULL (its id is None)."""
+        return self.pk_key is not None and row[self.pk_key] is None
 
 
 @cache
@@ -111,13 +129,14 @@ def _plan(model: type[Model], keys: tuple[str, ...], prefix: str = "") -> _Plan:
         names,
         [own[name] for name in names],
         [(rel, _plan(rel.related_model, keys, f"{prefix}{rel.name}__")) for rel in relations],
+        own.get(model._meta.pk.attname),  # type: ignore[union-attr]
     )
 
 
 def _build(plan: _Plan, row: Row) -> Model:
     obj = plan.model.from_db(None, plan.names, [row[key] for key in plan.keys])
     for relation, related in plan.related:
-        relation.set_cached_value(obj, _build(related, row))
+        relation.set_cached_value(obj, None if related.absent(row) else _build(related, row))
     return obj
 
 

@@ -50,6 +50,7 @@ from .institution import (  # noqa: F401
     referral_teaser,
     sees_teaser_only,
     size_class_of,
+    teaser_of,
     teaser_only_q,
     tech_sme_status,
     with_teaser_data,

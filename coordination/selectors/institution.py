@@ -17,7 +17,7 @@ from django.db.models import (
 
 from projects.credits.selectors import current_credit_prefetch, prefetched_current_credit_band
 from projects.evaluation import evaluate_year, latest_financials, size_class_for_year
-from projects.models import Enterprise, Region
+from projects.models import Enterprise, EnterpriseFinancials, Region
 
 from ..choices import DeadlineKind, DeadlineState, TechSmeStatus
 from ..models import (
@@ -99,9 +99,13 @@ def province_of(region: Region) -> Region:
 
 def tech_sme_status(enterprise: Enterprise) -> str:
     """Registered tech-SME, meets the criteria on its latest financials without registration, or neither."""
+    return tech_sme_status_on(enterprise, latest_financials(enterprise))
+
+
+def tech_sme_status_on(enterprise: Enterprise, latest: EnterpriseFinancials | None) -> str:
+    """`tech_sme_status` with the enterprise's latest financials (None without any) already at hand."""
     if enterprise.tech_sme_registration_no:
         return TechSmeStatus.REGISTERED
-    latest = latest_financials(enterprise)
     if latest is not None:
         latest.enterprise = enterprise
         if evaluate_year(latest).qualified:
@@ -110,7 +114,11 @@ def tech_sme_status(enterprise: Enterprise) -> str:
 
 
 def size_class_of(enterprise: Enterprise) -> str | None:
-    latest = latest_financials(enterprise)
+    return size_class_on(enterprise, latest_financials(enterprise))
+
+
+def size_class_on(enterprise: Enterprise, latest: EnterpriseFinancials | None) -> str | None:
+    """`size_class_of` with the enterprise's latest financials (None without any) already at hand."""
     if latest is None:
         return None
     latest.enterprise = enterprise
@@ -121,19 +129,47 @@ def referral_teaser(referral: Referral) -> Teaser:
     """The teaser of DESIGN §1, the same for the API and the pages (load rows with `with_teaser_data`)."""
     request = referral.request
     enterprise = request.enterprise
-    province = province_of(enterprise.region)
-    return Teaser(
-        province_code=province.code,
-        province=province.name,
+    return teaser_of(
+        enterprise,
+        province=province_of(enterprise.region),
         fields=[(f.code, f.name) for f in enterprise.fields.all()],
-        stage=enterprise.stage,
-        size_class=size_class_of(enterprise),
+        latest=latest_financials(enterprise),
+        credit_band=prefetched_current_credit_band(enterprise),
         amount=request.amount,
         tranche_amount=referral.tranche.amount,
         term_months=request.term_months,
         instruments=[t.instrument for t in sorted(request.tranches.all(), key=lambda t: t.position)],
-        innovation_credit_band=prefetched_current_credit_band(enterprise),
-        tech_sme_status=tech_sme_status(enterprise),
+    )
+
+
+def teaser_of(
+    enterprise: Enterprise,
+    *,
+    province: Region,
+    fields: list[tuple[str, str]],
+    latest: EnterpriseFinancials | None,
+    credit_band: str | None,
+    amount: Decimal,
+    tranche_amount: Decimal,
+    term_months: int,
+    instruments: list[str],
+) -> Teaser:
+    """The teaser from the facts it is made of, however they were read: model objects (`referral_teaser`)
+    or a list's `.values()` rows (the API's referral list). `enterprise` gives the stage and what the
+    tech-SME criteria read; `latest` is its latest financials; `fields` are (code, name) in the fields'
+    order; `instruments` are every tranche's of the request, by position."""
+    return Teaser(
+        province_code=province.code,
+        province=province.name,
+        fields=fields,
+        stage=enterprise.stage,
+        size_class=size_class_on(enterprise, latest),
+        amount=amount,
+        tranche_amount=tranche_amount,
+        term_months=term_months,
+        instruments=instruments,
+        innovation_credit_band=credit_band,
+        tech_sme_status=tech_sme_status_on(enterprise, latest),
     )
 
 

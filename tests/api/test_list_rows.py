@@ -15,7 +15,9 @@ from rest_framework.renderers import JSONRenderer as DrfJSONRenderer
 from config.api.renderers import JSONRenderer
 from coordination import selectors
 from coordination.api import serializers as s
-from coordination.models import FinancingRequest, Offer, Tranche
+from coordination.models import FinancingRequest, Offer, Referral, Tranche
+from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, Region
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +25,27 @@ ROLES = ["applicant_a", "applicant_b", "bank_x", "bank_y", "coordinator", "natio
 
 
 def _fill_in(state):
-    """Fields that `build_state` leaves empty: a major task, dates, an escalation with a proposal, funding."""
+    """Fields that `build_state` leaves empty: a major task, dates, an escalation with a proposal, funding;
+    and applicants unlike each other in every fact a referral's teaser or profile shows: A has two fields,
+    an innovation credit and no financials; B is not a registered tech-SME (its years are evaluated), has
+    no credit, and sits in a district under a city under its province; B's routed request has a second
+    tranche, made after the first but before it in position."""
     world = state.world
+    enterprise_a, enterprise_b = world.enterprise_a, world.enterprise_b
+    enterprise_a.fields.add(f.TechFieldFactory(code="z-photonics"), f.TechFieldFactory(code="a-quantum"))
+    EnterpriseFinancials.objects.filter(enterprise=enterprise_a).delete()
+    f.FinancialsFactory(enterprise=enterprise_b, year=2024, revenue=Decimal("21000000.5"))
+    InnovationCreditScore.objects.filter(enterprise=enterprise_b).delete()
+    Enterprise.objects.filter(pk=enterprise_b.pk).update(
+        tech_sme_registration_no="",
+        tech_sme_registration_year=None,
+        high_tech_certificate_no="GR202411000001",
+        high_tech_valid_until=date(2027, 12, 31),
+    )
+    city = f.RegionFactory(code="110100", name="市辖区", parent=world.beijing)
+    Region.objects.filter(pk=world.haidian.pk).update(parent=city)
+    Tranche.objects.filter(request_id=state["routed_b"]).update(position=3)
+    Tranche.objects.create(request_id=state["routed_b"], position=2, instrument="equity", amount=500000)
     FinancingRequest.objects.filter(pk=state["triage_a"]).update(
         major_task_id=state["major_task"],
         needed_by=date(2027, 3, 31),
@@ -90,8 +111,8 @@ def test_list_answers_the_serializers_bytes(state, api, path, role):
     response = api(user).get(f"/api/v1/{path}/?page_size=200")
     assert response.status_code == 200
     body = response.json()
-    if path == "financing-requests":
-        assert body["results"], "the role sees no request: the test would prove nothing"
+    if path in ("financing-requests", "referrals"):
+        assert body["results"], "the role sees no row: the test would prove nothing"
     # Then the answer is, byte for byte, what the serializer over model instances gave, in DRF's JSON
     before = {
         "next": body["next"],
@@ -112,6 +133,80 @@ def test_list_rows_are_what_retrieve_answers(state, api):
         assert len(rows) >= 3
         for row in rows:
             assert client.get(f"/api/v1/{path}/{row['id']}/").json() == row
+
+
+# Who reads what of a referral in build_state: the applicants their own referrals' state; bank X one
+# referral unopened (declined: a teaser) and two it opened; bank Y one unopened (sent) and one opened; the
+# Shanghai coordinator A's and the national one every referral, each with the applicant's profile.
+REFERRAL_READERS = {
+    "applicant_a": {"plain"},
+    "applicant_b": {"plain"},
+    "bank_x": {"teaser", "disclosed"},
+    "bank_y": {"teaser", "disclosed"},
+    "coordinator": {"disclosed"},
+    "national": {"disclosed"},
+}
+
+
+def _kind(row):
+    if "disclosed" not in row:
+        return "plain"
+    return "disclosed" if row["disclosed"] else "teaser"
+
+
+@pytest.mark.parametrize("role", REFERRAL_READERS)
+def test_referral_rows_are_what_retrieve_answers(state, api, role):
+    # Given every kind of referral a caller reads: its own, a teaser before opening, a disclosed one
+    _fill_in(state)
+    client = api(state.users[role])
+    # When the caller lists its referrals and opens each
+    rows = client.get("/api/v1/referrals/?page_size=200").json()["results"]
+    # Then it read the kinds it should, and each row is the referral as its own page shows it
+    assert {_kind(row) for row in rows} == REFERRAL_READERS[role]
+    for row in rows:
+        assert client.get(f"/api/v1/referrals/{row['id']}/").json() == row
+
+
+@pytest.mark.parametrize(
+    ("role", "query"),
+    [
+        ("bank_x", "status=declined"),
+        ("bank_x", "status=reviewing&status=offered"),
+        ("national", "instrument=credit_loan"),
+        ("national", "overdue=false&created_after=2020-01-01T00:00:00Z"),
+        ("bank_y", "search={reference}"),
+        ("national", "institution={institution_x}"),
+        ("coordinator", "request={routed_a}"),
+        ("national", "page_size=2"),
+    ],
+)
+def test_filtered_referral_lists_answer_the_serializers_bytes(state, api, role, query):
+    # Given referrals of every kind
+    _fill_in(state)
+    user = state.users[role]
+    reference = FinancingRequest.objects.get(pk=state["routed_b"]).reference
+    query = query.format(reference=reference, **state.ids)
+    # When the caller filters, searches or pages its list
+    body = api(user).get(f"/api/v1/referrals/?{query}")
+    assert body.status_code == 200
+    rows = body.json()["results"]
+    # Then it gets what the same filter over the referrals in its scope finds, in the serializer's bytes
+    assert rows, "the filter found nothing: the test would prove nothing"
+    in_scope = set(selectors.referrals_visible_to(user).values_list("pk", flat=True))
+    assert {row["id"] for row in rows} <= in_scope
+    expected = {"next": body.json()["next"], "previous": body.json()["previous"]}
+    assert body.content == DrfJSONRenderer().render({**expected, "results": _before("referrals", user, rows)})
+
+
+def test_a_page_of_referrals_reads_no_row_out_of_scope(state, api):
+    # Given referrals to banks X and Y of the same requests
+    _fill_in(state)
+    # When bank Y lists its referrals
+    rows = api(state.users["bank_y"]).get("/api/v1/referrals/?page_size=200").json()["results"]
+    # Then it reads its own only, and none of bank X's
+    assert {row["id"] for row in rows} == set(
+        Referral.objects.filter(institution_id=state.world.bank_y.pk).values_list("pk", flat=True)
+    )
 
 
 def test_the_renderer_writes_drfs_bytes():
