@@ -20,7 +20,8 @@ commit as in production), waits until it has relayed the outbox rows the setup l
 settings plus a middleware that puts the request's query count in `X-Bench-Queries`) and
 ROOT_URLCONF=bench.bench_urls (adds the bare endpoint), on free loopback ports, and
 runs bench/locustfile.py with BENCH_USERS (20) users spawned at BENCH_SPAWN_RATE (5/s) for
-BENCH_DURATION (60s), every think time and polling interval multiplied by BENCH_THINK (1). It prints, per
+BENCH_DURATION (60s) after an unreported warm-up of the same mix for BENCH_WARMUP (20s; "0s" for none),
+every think time and polling interval multiplied by BENCH_THINK (1). It prints, per
 operation: requests, failures, requests/s, p50/p95/p99 in ms, p95 as a multiple of the bare endpoint's,
 and the median (max) queries per request; then the outbox rows pending when the load started and when it
 stopped (whether the worker keeps up). Redis: BENCH_REDIS_URL (redis://127.0.0.1:6379; databases 1 and 2
@@ -46,6 +47,8 @@ DB = os.environ.get("BENCH_LOAD_DB", "techfin_bench_load")
 USERS = int(os.environ.get("BENCH_USERS", "20"))
 SPAWN_RATE = float(os.environ.get("BENCH_SPAWN_RATE", "5"))
 DURATION = os.environ.get("BENCH_DURATION", "60s")
+WARMUP = os.environ.get("BENCH_WARMUP", "20s")  # "" or "0s": none
+WARMUP = "" if WARMUP in ("", "0", "0s") else WARMUP
 APPLICANTS = int(os.environ.get("BENCH_APPLICANTS", "20"))
 ROUTED = int(os.environ.get("BENCH_ROUTED", "40"))
 TRIAGE = int(os.environ.get("BENCH_TRIAGE", "100"))
@@ -199,10 +202,10 @@ def start_worker(log: Path) -> subprocess.Popen:
     raise RuntimeError(f"the Celery worker did not start:\n{log.read_text(errors='replace')[-2000:]}")
 
 
-def run_locust(base: str, actors_file: Path, queries_file: Path, prefix: Path) -> None:
+def run_locust(base: str, actors_file: Path, queries_file: Path, prefix: Path, duration: str) -> None:
     locust = Path(sys.executable).parent / "locust"
     command = [str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", base]
-    command += ["-u", str(USERS), "-r", f"{SPAWN_RATE:g}", "-t", DURATION, "--csv", str(prefix)]
+    command += ["-u", str(USERS), "-r", f"{SPAWN_RATE:g}", "-t", duration, "--csv", str(prefix)]
     command += ["--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"]
     env = {**os.environ, "BENCH_LOAD_ACTORS": str(actors_file), "BENCH_LOAD_QUERIES": str(queries_file)}
     log = Path(VAR_DIR) / "locust.log"
@@ -278,9 +281,16 @@ def main() -> None:
         drain_outbox()
         port = free_port()
         server = start_server(port, WORKERS, os.environ.copy())
-        before = pending_outbox()
         try:
-            run_locust(f"http://127.0.0.1:{port}", actors_file, queries_file, prefix)
+            if WARMUP:
+                # The same mix, not reported: each gunicorn worker's first calls of an operation fill its
+                # lazy caches (URL resolvers, serializer fields, translations), which is not the steady
+                # state the figures describe.
+                run_locust(
+                    f"http://127.0.0.1:{port}", actors_file, work / "warmup.json", work / "warmup", WARMUP
+                )
+            before = pending_outbox()
+            run_locust(f"http://127.0.0.1:{port}", actors_file, queries_file, prefix, DURATION)
         finally:
             stop(server)
         report(prefix, queries_file)
