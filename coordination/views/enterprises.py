@@ -31,7 +31,7 @@ from ..forms.enterprises import DecisionForm, EnterpriseForm, FinancialsForm, Jo
 from ..models import EnterpriseJoinRequest
 from ..selectors import outreach as reads
 from ..services import enterprises as services
-from ..services import outreach as outreach_services
+from ..services.outreach import consent as consent_services
 
 # The service names fields as the API does; the form calls the technology fields `tech_fields`.
 FORM_FIELD = {"fields": "tech_fields", "region": "region"}
@@ -314,7 +314,7 @@ def recommendation_consent(request: HttpRequest, enterprise_id: int) -> HttpResp
     if not selectors.manages(request.user, enterprise):
         raise PageForbidden(_("Only the enterprise's managers give or withdraw its consent."))
     given = request.POST.get("given") == "true"
-    outreach_services.set_recommendation_consent(enterprise_id=enterprise.pk, user=request.user, given=given)
+    consent_services.set_recommendation_consent(enterprise_id=enterprise.pk, user=request.user, given=given)
     if given:
         messages.success(request, _("Your enterprise may now be recommended to financial institutions."))
     else:

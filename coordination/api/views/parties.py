@@ -13,7 +13,7 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 from ... import selectors
 from ...models import EnterpriseJoinRequest
 from ...services import enterprises as enterprise_services
-from ...services import outreach as outreach_services
+from ...services.outreach import consent as consent_services
 from .. import docs
 from .. import examples as ex
 from .. import filters as f
@@ -201,7 +201,7 @@ class EnterpriseViewSet(ReadOnlyViewSet):
     def recommendation_consent(self, request, pk=None):
         enterprise = self.get_object()
         data = validated(s.ConsentSerializer, request)
-        consent = outreach_services.set_recommendation_consent(
+        consent = consent_services.set_recommendation_consent(
             enterprise_id=enterprise.pk, user=request.user, given=data["given"]
         )
         return Response(s.ConsentResultSerializer(consent).data)
