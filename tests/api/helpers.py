@@ -45,7 +45,7 @@ from coordination.services import financing_requests as rq
 from coordination.services import packages as ps
 from coordination.services import referrals as rs
 from coordination.services import routing
-from coordination.services.enterprises import request_to_join
+from coordination.services.enterprise_onboarding import request_to_join
 from coordination.services.loss_claims import report_default
 from coordination.services.outreach.follow_ups import open_entry, record_follow_up
 from coordination.services.outreach.lists import build_list, publish_list
