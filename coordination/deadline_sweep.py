@@ -20,8 +20,8 @@ from .choices import DeadlineKind, DeadlineState
 from .errors import DomainError
 from .models import Deadline, FinancingRequest, Offer, Referral
 from .services import financing_requests as request_services
-from .services import outreach as outreach_services
 from .services import referrals as referral_services
+from .services.outreach import follow_ups as follow_up_services
 from .workflow.outbox import enqueue_many
 from .workflow.tables import OFFER_STAGES, REFERRAL_STAGES, REQUEST_STAGES
 
@@ -60,7 +60,7 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
         if kinds[pk] == DeadlineKind.EXPIRE:
             fired[_expire(pk, now)] += 1
     # Follow-ups on recommendation lists (DESIGN §14) are due per list and institution, not per request.
-    fired.update({kind: n for kind, n in outreach_services.sweep_follow_ups(now=now).items() if n})
+    fired.update({kind: n for kind, n in follow_up_services.sweep_follow_ups(now=now).items() if n})
     return dict(fired)
 
 

@@ -106,7 +106,8 @@ class Enterprise(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="enterprises", verbose_name=_("members")
     )
     # DESIGN §1: who may let others join and keep the enterprise's figures. Always a subset of `members`
-    # (coordination/services/enterprises.py keeps it so); the user who registers the enterprise is its first.
+    # (coordination/services/enterprise_onboarding.py keeps it so); the user who registers the enterprise
+    # is its first.
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

@@ -100,7 +100,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def managers(self, create, extracted, **kwargs):
-        """Managers are members too (coordination/services/enterprises.py keeps managers ⊆ members)."""
+        """Managers are members too (coordination/services/enterprise_onboarding.py keeps them so)."""
         if create and extracted:
             self.members.add(*extracted)
             self.managers.add(*extracted)

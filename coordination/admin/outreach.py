@@ -18,7 +18,7 @@ from ..errors import DomainError, ValidationFailed
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList, RecommendationRecipient
 from ..selectors import outreach as reads
 from ..selectors import outreach_criteria
-from ..services import outreach as outreach_services
+from ..services.outreach import lists as list_services
 from .display import local_time
 from .inlines import ReadOnlyInline
 from .scoping import ScopedAdmin
@@ -66,7 +66,7 @@ class BuildListForm(forms.ModelForm):
         if self.errors:
             return data
         try:
-            self.built = outreach_services.build_list(
+            self.built = list_services.build_list(
                 user=self.user,
                 code=data["code"],
                 title=data["title"],
@@ -102,7 +102,7 @@ class PublishListForm(forms.ModelForm):
         chosen = data.get("publish_to")
         if chosen and self.instance.status == ListStatus.DRAFT:
             try:
-                outreach_services.publish_list(
+                list_services.publish_list(
                     list_id=self.instance.pk, user=self.user, institution_ids=[i.pk for i in chosen]
                 )
             except ValidationFailed as error:
@@ -192,7 +192,7 @@ class RecommendationListAdmin(ScopedAdmin):
     def close_lists(self, request: HttpRequest, queryset: QuerySet) -> None:
         for item in queryset:
             try:
-                outreach_services.close_list(list_id=item.pk, user=request.user)
+                list_services.close_list(list_id=item.pk, user=request.user)
             except DomainError as error:
                 messages.error(request, f"{item}: {error.message}")
 

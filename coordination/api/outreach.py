@@ -23,7 +23,8 @@ from ..errors import NotFound
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList
 from ..selectors import Viewer, coordinator_scope
 from ..selectors import outreach as reads
-from ..services import outreach as outreach_services
+from ..services.outreach import follow_ups as follow_up_services
+from ..services.outreach import lists as list_services
 from .base import GenericViewSet, IdCursor
 from .schema import READ_ERRORS, WRITE_ERRORS
 from .views.common import validated
@@ -247,7 +248,7 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     )
     def create(self, request):
         data = validated(RecommendationListInputSerializer, request)
-        made = outreach_services.build_list(
+        made = list_services.build_list(
             user=request.user,
             code=data["code"],
             title=data["title"],
@@ -269,7 +270,7 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         data = validated(PublishSerializer, request)
-        outreach_services.publish_list(
+        list_services.publish_list(
             list_id=self.get_object().pk, user=request.user, institution_ids=data["institutions"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
@@ -281,7 +282,7 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        outreach_services.close_list(list_id=self.get_object().pk, user=request.user)
+        list_services.close_list(list_id=self.get_object().pk, user=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(
@@ -324,7 +325,7 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     )
     def open_entry(self, request, pk=None, entry_id=None):
         entry = self._entry(request, entry_id)
-        outreach_services.open_entry(entry_id=entry.pk, user=request.user)
+        follow_up_services.open_entry(entry_id=entry.pk, user=request.user)
         return self._entry_response(request, self._entry(request, entry_id))
 
     @extend_schema(
@@ -345,7 +346,7 @@ class RecommendationListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def follow_up(self, request, pk=None, entry_id=None):
         entry = self._entry(request, entry_id)
         data = dict(validated(FollowUpInputSerializer, request))
-        follow_up = outreach_services.record_follow_up(entry_id=entry.pk, user=request.user, **data)
+        follow_up = follow_up_services.record_follow_up(entry_id=entry.pk, user=request.user, **data)
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_200_OK)
 
     @extend_schema(

@@ -1,6 +1,6 @@
 """Forms of the enterprise pages (/sme/enterprises/): registering, asking to join, yearly figures, deciding
-a request to join. Shapes only; coordination/services/enterprises.py holds the rules and names the fields
-it refuses, which the views put back on these forms."""
+a request to join. Shapes only; coordination/services/enterprise_onboarding.py and enterprise_financials.py
+hold the rules and name the fields they refuse, which the views put back on these forms."""
 
 from decimal import Decimal
 

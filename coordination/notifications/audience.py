@@ -51,8 +51,8 @@ class Audience:
         return payload
 
 
-# About an enterprise rather than a request (coordination/services/enterprises.py): to its managers, or
-# to the user who asked to join. Never to webhooks: joining is a person's matter.
+# About an enterprise rather than a request (coordination/services/enterprise_onboarding.py): to its
+# managers, or to the user who asked to join. Never to webhooks: joining is a person's matter.
 JOIN_REQUESTED = "enterprise.join_requested"
 JOIN_DECIDED = frozenset({"enterprise.join_approved", "enterprise.join_refused"})
 

@@ -1,6 +1,6 @@
 """The enterprise pages (DESIGN §9): /sme/enterprises/new/ registers one (or asks to join it when its credit
 code is taken), /sme/enterprises/<id>/ is its members' page. Views stay thin: selectors read, the services
-of coordination/services/enterprises.py write and hold every rule."""
+(coordination/services/enterprise_onboarding.py, enterprise_financials.py) write and hold every rule."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from ..errors import DomainError, ValidationFailed
 from ..forms.enterprises import DecisionForm, EnterpriseForm, FinancialsForm, JoinForm
 from ..models import EnterpriseJoinRequest
 from ..selectors import outreach as reads
-from ..services import enterprises as services
-from ..services import outreach as outreach_services
+from ..services import enterprise_financials, enterprise_onboarding
+from ..services.outreach import consent as consent_services
 
 # The service names fields as the API does; the form calls the technology fields `tech_fields`.
 FORM_FIELD = {"fields": "tech_fields", "region": "region"}
@@ -63,7 +63,7 @@ def new(request: HttpRequest) -> HttpResponse:
         join_form = JoinForm(request.POST)
         if join_form.is_valid():
             try:
-                join_request = services.request_to_join(
+                join_request = enterprise_onboarding.request_to_join(
                     user=request.user,
                     credit_code=join_form.cleaned_data["credit_code"],
                     message=join_form.cleaned_data["message"],
@@ -86,7 +86,7 @@ def new(request: HttpRequest) -> HttpResponse:
             join_form = JoinForm(initial={"credit_code": check.normalised})
         else:
             try:
-                registration = services.register_enterprise(
+                registration = enterprise_onboarding.register_enterprise(
                     user=request.user,
                     credit_code=data["credit_code"],
                     name=data["name"],
@@ -244,7 +244,7 @@ def detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "consent_given": reads.consent_given(enterprise),
         "recommendation_lists": reads.lists_of_enterprise(enterprise),
         "pending": [
-            (join_request, services.may_decide(request.user, join_request, manager=is_manager))
+            (join_request, enterprise_onboarding.may_decide(request.user, join_request, manager=is_manager))
             for join_request in pending
         ],
     }
@@ -266,11 +266,11 @@ def financials_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     form = FinancialsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            row = services.add_financials(
+            row = enterprise_financials.add_financials(
                 user=request.user,
                 enterprise_id=enterprise.pk,
                 year=form.cleaned_data["year"],
-                figures=services.YearFigures(**form.figures()),
+                figures=enterprise_financials.YearFigures(**form.figures()),
             )
         except DomainError as error:
             _put_errors(form, error)
@@ -291,11 +291,11 @@ def financials_edit(request: HttpRequest, enterprise_id: int, year: int) -> Http
     form = FinancialsForm(request.POST or None, initial=initial, fixed_year=year)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_financials(
+            enterprise_financials.update_financials(
                 user=request.user,
                 enterprise_id=enterprise.pk,
                 year=year,
-                figures=services.YearFigures(**form.figures()),
+                figures=enterprise_financials.YearFigures(**form.figures()),
             )
         except DomainError as error:
             _put_errors(form, error)
@@ -314,7 +314,7 @@ def recommendation_consent(request: HttpRequest, enterprise_id: int) -> HttpResp
     if not selectors.manages(request.user, enterprise):
         raise PageForbidden(_("Only the enterprise's managers give or withdraw its consent."))
     given = request.POST.get("given") == "true"
-    outreach_services.set_recommendation_consent(enterprise_id=enterprise.pk, user=request.user, given=given)
+    consent_services.set_recommendation_consent(enterprise_id=enterprise.pk, user=request.user, given=given)
     if given:
         messages.success(request, _("Your enterprise may now be recommended to financial institutions."))
     else:
@@ -342,7 +342,7 @@ def decide(request: HttpRequest, enterprise_id: int, join_request_id: int) -> Ht
         return redirect("enterprises:detail", enterprise_id=enterprise.pk)
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        decided = services.decide_join_request(
+        decided = enterprise_onboarding.decide_join_request(
             user=request.user,
             join_request_id=join_request.pk,
             approve=approve,

@@ -22,7 +22,7 @@ from ..forms.institution import FollowUpForm
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList
 from ..selectors import Viewer
 from ..selectors import outreach as reads
-from ..services import outreach as outreach_services
+from ..services.outreach import follow_ups as follow_up_services
 from .institution import SIZE_CLASS_LABELS
 from .institution_referral import attach_errors
 
@@ -143,7 +143,7 @@ def open_entry(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     _member(request)
     entry = _entry(request, pk, entry_id)
     try:
-        outreach_services.open_entry(entry_id=entry.pk, user=request.user)
+        follow_up_services.open_entry(entry_id=entry.pk, user=request.user)
     except NotFound:
         raise Http404 from None
     except DomainError as error:
@@ -162,7 +162,9 @@ def follow_up(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     if not form.is_valid():
         return _entry_page(request, entry, form, status=400)
     try:
-        outreach_services.record_follow_up(entry_id=entry.pk, user=request.user, **form.follow_up_arguments())
+        follow_up_services.record_follow_up(
+            entry_id=entry.pk, user=request.user, **form.follow_up_arguments()
+        )
     except NotFound:
         raise Http404 from None
     except ValidationFailed as error:

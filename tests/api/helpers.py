@@ -42,11 +42,13 @@ from coordination.models import (
     WebhookSubscription,
 )
 from coordination.services import financing_requests as rq
-from coordination.services import outreach, routing
 from coordination.services import packages as ps
 from coordination.services import referrals as rs
-from coordination.services.enterprises import request_to_join
+from coordination.services import routing
+from coordination.services.enterprise_onboarding import request_to_join
 from coordination.services.loss_claims import report_default
+from coordination.services.outreach.follow_ups import open_entry, record_follow_up
+from coordination.services.outreach.lists import build_list, publish_list
 from coordination.services.tokens import issue_token
 from coordination.workflow import ledger
 from tests import factories as f
@@ -229,16 +231,16 @@ def build_state() -> State:
     # published to banks X and Y, X opened A's entry and contacted it; a national draft holds B.
     for enterprise in (world.enterprise_a, world.enterprise_b):
         RecommendationConsent.objects.create(enterprise=enterprise, given=True)
-    list_sh = outreach.build_list(
+    list_sh = build_list(
         user=world.coordinator, code="list-sh", title="Shanghai list", region_codes=["310000"], criteria={}
     )
-    outreach.publish_list(
+    publish_list(
         list_id=list_sh.pk, user=world.coordinator, institution_ids=[world.bank_x.pk, world.bank_y.pk]
     )
     entry_sh = list_sh.entries.get()
-    outreach.open_entry(entry_id=entry_sh.pk, user=world.bank_x_user)
-    follow_up_x = outreach.record_follow_up(entry_id=entry_sh.pk, user=world.bank_x_user, status="contacted")
-    list_nat = outreach.build_list(
+    open_entry(entry_id=entry_sh.pk, user=world.bank_x_user)
+    follow_up_x = record_follow_up(entry_id=entry_sh.pk, user=world.bank_x_user, status="contacted")
+    list_nat = build_list(
         user=world.national,
         code="list-nat",
         title="National draft",

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from coordination.models import Disclosure, EnterpriseJoinRequest
 from coordination.permissions import sync_coordinator_group
-from coordination.services import enterprises as es
+from coordination.services import enterprise_onboarding as es
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.services import routing

@@ -44,10 +44,12 @@ from coordination.models import (
 )
 from coordination.notifications.relay import build_deliveries
 from coordination.permissions import sync_coordinator_group
-from coordination.services import approvals, outreach, routing
+from coordination.services import approvals, routing
 from coordination.services import financing_requests as rq
 from coordination.services import referrals as rs
 from coordination.services.financing_requests import TrancheInput
+from coordination.services.outreach.follow_ups import open_entry
+from coordination.services.outreach.lists import build_list, publish_list
 from coordination.services.tokens import issue_token
 from lenders.models import Institution, Product, RelendingPolicy
 from projects.models import CreditModel, Enterprise, InnovationCreditScore, MajorTask, Region, TechField
@@ -400,12 +402,10 @@ def _out_of_scope_world():
     Holiday.objects.create(date=date(2031, 1, 1), name="New Year")
     # Both firms consent already (the API state); a Beijing list opened by bank X lies outside Shanghai.
     for code, region in (("beijing-list", w.beijing),):
-        made = outreach.build_list(
-            user=w.national, code=code, title=code, region_codes=[region.code], criteria={}
-        )
-        outreach.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
+        made = build_list(user=w.national, code=code, title=code, region_codes=[region.code], criteria={})
+        publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
         for entry in made.entries.all():
-            outreach.open_entry(entry_id=entry.pk, user=w.bank_x_user)
+            open_entry(entry_id=entry.pk, user=w.bank_x_user)
     for region in (w.shanghai, w.beijing):
         ProgrammeFactory(region=region)
     RelendingPolicy.objects.get_or_create(

@@ -1,4 +1,5 @@
-"""Enterprise onboarding rules (DESIGN.md §1, who grants what): coordination/services/enterprises.py."""
+"""Enterprise onboarding rules (DESIGN.md §1, who grants what): coordination/services/enterprise_onboarding.py
+and enterprise_financials.py."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +9,8 @@ import pytest
 from coordination.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from coordination.models import EnterpriseJoinRequest, OutboxMessage
 from coordination.notifications.relay import build_deliveries
-from coordination.services import enterprises as svc
+from coordination.services import enterprise_financials as financials
+from coordination.services import enterprise_onboarding as onboarding
 from projects.domain.credit_code import make_credit_code
 from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore
 from tests import factories as f
@@ -32,10 +34,10 @@ def register(user, **overrides):
         "employees": 86,
     }
     values.update(overrides)
-    return svc.register_enterprise(**values)
+    return onboarding.register_enterprise(**values)
 
 
-def figures(**overrides) -> svc.YearFigures:
+def figures(**overrides) -> financials.YearFigures:
     values = {
         "revenue": Decimal("42800000"),
         "total_assets": Decimal("61500000"),
@@ -47,7 +49,7 @@ def figures(**overrides) -> svc.YearFigures:
         "class_ii_ip": 11,
     }
     values.update(overrides)
-    return svc.YearFigures(**values)
+    return financials.YearFigures(**values)
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def test_asking_again_while_pending_returns_the_same_request_and_notifies_once(f
     """Given a pending request to join; when the same user asks again; then the same request comes back
     and no second notification is queued."""
     colleague = f.UserFactory()
-    first = svc.request_to_join(user=colleague, credit_code=CODE)
+    first = onboarding.request_to_join(user=colleague, credit_code=CODE)
     again = register(colleague).join_request
     assert again.pk == first.pk
     assert OutboxMessage.objects.filter(topic="enterprise.join_requested").count() == 1
@@ -134,7 +136,7 @@ def test_a_member_asking_to_join_is_told_so(founder):
     """Given the founder; when they ask to join their own enterprise; then a conflict: already a member."""
     _, manager = founder
     with pytest.raises(Conflict) as conflict:
-        svc.request_to_join(user=manager, credit_code=CODE)
+        onboarding.request_to_join(user=manager, credit_code=CODE)
     assert conflict.value.code == "already_member"
 
 
@@ -143,7 +145,7 @@ def test_coordinators_neither_register_nor_join(world, founder):
     with pytest.raises(PermissionDenied):
         register(world.coordinator, credit_code=make_credit_code("91310115MA1H7XKC4"))
     with pytest.raises(PermissionDenied):
-        svc.request_to_join(user=world.coordinator, credit_code=CODE)
+        onboarding.request_to_join(user=world.coordinator, credit_code=CODE)
     assert not EnterpriseJoinRequest.objects.filter(user=world.coordinator).exists()
 
 
@@ -155,9 +157,9 @@ def test_a_manager_approves_and_the_applicant_becomes_a_member_not_a_manager(fou
     manager), the decision is recorded and audited, and the applicant is told."""
     enterprise, manager = founder
     colleague = f.UserFactory()
-    join_request = svc.request_to_join(user=colleague, credit_code=CODE)
+    join_request = onboarding.request_to_join(user=colleague, credit_code=CODE)
 
-    decided = svc.decide_join_request(user=manager, join_request_id=join_request.pk, approve=True)
+    decided = onboarding.decide_join_request(user=manager, join_request_id=join_request.pk, approve=True)
 
     assert decided.status == "approved" and decided.decided_by == manager and decided.decided_at
     assert enterprise.members.filter(pk=colleague.pk).exists()
@@ -173,9 +175,11 @@ def test_a_refusal_keeps_the_applicant_out_and_tells_them_why(founder):
     member and their notification carries the reason."""
     enterprise, manager = founder
     colleague = f.UserFactory()
-    join_request = svc.request_to_join(user=colleague, credit_code=CODE)
+    join_request = onboarding.request_to_join(user=colleague, credit_code=CODE)
 
-    svc.decide_join_request(user=manager, join_request_id=join_request.pk, approve=False, reason="Unknown")
+    onboarding.decide_join_request(
+        user=manager, join_request_id=join_request.pk, approve=False, reason="Unknown"
+    )
 
     assert not enterprise.members.filter(pk=colleague.pk).exists()
     message = OutboxMessage.objects.get(topic="enterprise.join_refused")
@@ -186,9 +190,9 @@ def test_a_refusal_keeps_the_applicant_out_and_tells_them_why(founder):
 def test_nobody_approves_their_own_request_not_even_a_superuser(founder):
     """Given a superuser who asked to join; when they approve their own request; then it is refused."""
     root = f.UserFactory(is_superuser=True, is_staff=True)
-    join_request = svc.request_to_join(user=root, credit_code=CODE)
+    join_request = onboarding.request_to_join(user=root, credit_code=CODE)
     with pytest.raises(PermissionDenied) as refused:
-        svc.decide_join_request(user=root, join_request_id=join_request.pk, approve=True)
+        onboarding.decide_join_request(user=root, join_request_id=join_request.pk, approve=True)
     assert refused.value.code == "own_request"
     assert EnterpriseJoinRequest.objects.get(pk=join_request.pk).status == "pending"
 
@@ -197,9 +201,9 @@ def test_a_superuser_may_decide_another_users_request(founder):
     """Given a pending request; when a superuser (not a manager) approves it; then the applicant joins."""
     enterprise, _ = founder
     colleague = f.UserFactory()
-    join_request = svc.request_to_join(user=colleague, credit_code=CODE)
+    join_request = onboarding.request_to_join(user=colleague, credit_code=CODE)
     root = f.UserFactory(is_superuser=True, is_staff=True)
-    svc.decide_join_request(user=root, join_request_id=join_request.pk, approve=True)
+    onboarding.decide_join_request(user=root, join_request_id=join_request.pk, approve=True)
     assert enterprise.members.filter(pk=colleague.pk).exists()
 
 
@@ -207,13 +211,13 @@ def test_a_coordinator_never_decides_out_of_sight_or_as_a_manager(world, founder
     """Given a pending request; when a national coordinator decides it, then it is not found; and when a
     coordinator who (somehow) manages the enterprise decides it, then it is refused."""
     enterprise, _ = founder
-    join_request = svc.request_to_join(user=f.UserFactory(), credit_code=CODE)
+    join_request = onboarding.request_to_join(user=f.UserFactory(), credit_code=CODE)
     with pytest.raises(NotFound):
-        svc.decide_join_request(user=world.national, join_request_id=join_request.pk, approve=True)
+        onboarding.decide_join_request(user=world.national, join_request_id=join_request.pk, approve=True)
     enterprise.members.add(world.coordinator)
     enterprise.managers.add(world.coordinator)
     with pytest.raises(PermissionDenied):
-        svc.decide_join_request(user=world.coordinator, join_request_id=join_request.pk, approve=True)
+        onboarding.decide_join_request(user=world.coordinator, join_request_id=join_request.pk, approve=True)
     assert EnterpriseJoinRequest.objects.get(pk=join_request.pk).status == "pending"
 
 
@@ -222,21 +226,21 @@ def test_a_plain_member_and_a_stranger_cannot_decide(founder):
     then neither sees it (not found)."""
     enterprise, manager = founder
     member = f.UserFactory()
-    first = svc.request_to_join(user=member, credit_code=CODE)
-    svc.decide_join_request(user=manager, join_request_id=first.pk, approve=True)
-    pending = svc.request_to_join(user=f.UserFactory(), credit_code=CODE)
+    first = onboarding.request_to_join(user=member, credit_code=CODE)
+    onboarding.decide_join_request(user=manager, join_request_id=first.pk, approve=True)
+    pending = onboarding.request_to_join(user=f.UserFactory(), credit_code=CODE)
     for user in (member, f.UserFactory()):
         with pytest.raises(NotFound):
-            svc.decide_join_request(user=user, join_request_id=pending.pk, approve=True)
+            onboarding.decide_join_request(user=user, join_request_id=pending.pk, approve=True)
 
 
 def test_the_first_decision_stands(founder):
     """Given an approved request; when a manager refuses it afterwards; then a conflict, nothing changes."""
     _, manager = founder
-    join_request = svc.request_to_join(user=f.UserFactory(), credit_code=CODE)
-    svc.decide_join_request(user=manager, join_request_id=join_request.pk, approve=True)
+    join_request = onboarding.request_to_join(user=f.UserFactory(), credit_code=CODE)
+    onboarding.decide_join_request(user=manager, join_request_id=join_request.pk, approve=True)
     with pytest.raises(Conflict) as conflict:
-        svc.decide_join_request(user=manager, join_request_id=join_request.pk, approve=False)
+        onboarding.decide_join_request(user=manager, join_request_id=join_request.pk, approve=False)
     assert conflict.value.code == "already_decided"
     assert EnterpriseJoinRequest.objects.get(pk=join_request.pk).status == "approved"
 
@@ -246,12 +250,12 @@ def test_may_decide_agrees_with_the_service(world, founder):
     the applicant, as the service decides."""
     enterprise, manager = founder
     applicant = f.UserFactory()
-    join_request = svc.request_to_join(user=applicant, credit_code=CODE)
+    join_request = onboarding.request_to_join(user=applicant, credit_code=CODE)
     root = f.UserFactory(is_superuser=True)
-    assert svc.may_decide(manager, join_request) and svc.may_decide(root, join_request)
-    assert not svc.may_decide(applicant, join_request)
-    assert not svc.may_decide(world.national, join_request)
-    assert not svc.may_decide(world.applicant_a, join_request)
+    assert onboarding.may_decide(manager, join_request) and onboarding.may_decide(root, join_request)
+    assert not onboarding.may_decide(applicant, join_request)
+    assert not onboarding.may_decide(world.national, join_request)
+    assert not onboarding.may_decide(world.applicant_a, join_request)
 
 
 # --- yearly financials ---------------------------------------------------------------------------------
@@ -261,7 +265,7 @@ def test_a_manager_adds_a_year_and_the_credit_is_scored(founder):
     """Given the founder; when they add the 2025 figures; then the row exists and the enterprise has a
     2025 innovation credit under the current model."""
     enterprise, manager = founder
-    row = svc.add_financials(user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures())
+    row = financials.add_financials(user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures())
     assert row.revenue == Decimal("42800000.00") and row.st_staff == 29
     assert InnovationCreditScore.objects.filter(enterprise=enterprise, year=2025).exists()
     assert row.history.latest().history_user == manager
@@ -270,17 +274,17 @@ def test_a_manager_adds_a_year_and_the_credit_is_scored(founder):
 def test_a_year_already_there_is_a_conflict_and_an_update_corrects_it(founder):
     """Given 2025's figures; when added again, then a conflict; when updated, then the new figures stand."""
     enterprise, manager = founder
-    svc.add_financials(user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures())
+    financials.add_financials(user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures())
     with pytest.raises(Conflict):
-        svc.add_financials(user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures())
-    svc.update_financials(
+        financials.add_financials(user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures())
+    financials.update_financials(
         user=manager, enterprise_id=enterprise.pk, year=2025, figures=figures(rnd_expense=Decimal("2710000"))
     )
     assert EnterpriseFinancials.objects.get(enterprise=enterprise, year=2025).rnd_expense == Decimal(
         "2710000"
     )
     with pytest.raises(NotFound):
-        svc.update_financials(user=manager, enterprise_id=enterprise.pk, year=2024, figures=figures())
+        financials.update_financials(user=manager, enterprise_id=enterprise.pk, year=2024, figures=figures())
 
 
 def test_figures_are_checked_field_by_field(founder):
@@ -288,7 +292,7 @@ def test_figures_are_checked_field_by_field(founder):
     founding; then each is named and nothing is saved."""
     enterprise, manager = founder
     with pytest.raises(ValidationFailed) as refused:
-        svc.add_financials(
+        financials.add_financials(
             user=manager,
             enterprise_id=enterprise.pk,
             year=2010,
@@ -303,11 +307,13 @@ def test_only_managers_keep_the_figures(world, founder):
     and the coordinator are refused and applicant A does not even see the enterprise."""
     enterprise, manager = founder
     member = f.UserFactory()
-    join_request = svc.request_to_join(user=member, credit_code=CODE)
-    svc.decide_join_request(user=manager, join_request_id=join_request.pk, approve=True)
+    join_request = onboarding.request_to_join(user=member, credit_code=CODE)
+    onboarding.decide_join_request(user=manager, join_request_id=join_request.pk, approve=True)
     for user in (member, world.coordinator):
         with pytest.raises(PermissionDenied):
-            svc.add_financials(user=user, enterprise_id=enterprise.pk, year=2025, figures=figures())
+            financials.add_financials(user=user, enterprise_id=enterprise.pk, year=2025, figures=figures())
     with pytest.raises(NotFound):
-        svc.add_financials(user=world.applicant_a, enterprise_id=enterprise.pk, year=2025, figures=figures())
+        financials.add_financials(
+            user=world.applicant_a, enterprise_id=enterprise.pk, year=2025, figures=figures()
+        )
     assert not EnterpriseFinancials.objects.filter(enterprise=enterprise).exists()

@@ -14,13 +14,13 @@ from coordination.errors import Conflict, NotFound, PermissionDenied, Validation
 from coordination.evaluation.outreach import list_outcomes
 from coordination.models import Disclosure, OutboxMessage, RecommendationConsent, RecommendationEntry
 from coordination.selectors import outreach as reads
-from coordination.services import outreach as svc
+from coordination.services.outreach import consent, follow_ups, lists
 
 CRITERIA = {"min_credit": "70", "credit_version": "2.0", "tech_sme": True, "fields": ["ic-test"]}
 
 
 def national_list(w, **criteria):
-    return svc.build_list(
+    return lists.build_list(
         user=w.national,
         code="ic-top",
         title="IC top credit",
@@ -46,11 +46,11 @@ def test_criteria_draw_consenting_firms_only_best_credit_first(outreach):
 def test_percentile_region_stage_and_major_task_criteria(outreach):
     w = outreach
     assert [e.enterprise for e in national_list(w, min_percentile="90").entries.all()] == [w.enterprise_a]
-    beijing = svc.build_list(
+    beijing = lists.build_list(
         user=w.national, code="bj", title="BJ", national=True, criteria={"regions": ["110000"]}
     )
     assert [e.enterprise for e in beijing.entries.all()] == [w.enterprise_b]
-    task = svc.build_list(
+    task = lists.build_list(
         user=w.national, code="task", title="T", national=True, criteria={"major_task": w.major_task.code}
     )
     assert [(e.enterprise, e.major_task) for e in task.entries.all()] == [(w.enterprise_a, w.major_task)]
@@ -68,7 +68,7 @@ def test_bad_criteria_name_the_field(outreach):
         "criteria.colour",
     }
     with pytest.raises(ValidationFailed) as caught:
-        svc.build_list(user=w.national, code="x", title="x", national=True, criteria={"min_credit": 50})
+        lists.build_list(user=w.national, code="x", title="x", national=True, criteria={"min_credit": 50})
     assert "criteria.credit_version" in caught.value.fields
 
 
@@ -76,32 +76,32 @@ def test_bad_criteria_name_the_field(outreach):
 def test_regional_coordinator_builds_within_its_regions_only(outreach):
     w = outreach
     with pytest.raises(ValidationFailed) as caught:
-        svc.build_list(user=w.coordinator, code="x", title="x", national=True, criteria={})
+        lists.build_list(user=w.coordinator, code="x", title="x", national=True, criteria={})
     assert "national" in caught.value.fields
     with pytest.raises(ValidationFailed) as caught:
-        svc.build_list(user=w.coordinator, code="x", title="x", region_codes=["110000"], criteria={})
+        lists.build_list(user=w.coordinator, code="x", title="x", region_codes=["110000"], criteria={})
     assert "regions" in caught.value.fields
-    made = svc.build_list(user=w.coordinator, code="sh", title="SH", region_codes=["310000"], criteria={})
+    made = lists.build_list(user=w.coordinator, code="sh", title="SH", region_codes=["310000"], criteria={})
     # Beijing's B consents but lies outside the coordinator's regions.
     assert {e.enterprise for e in made.entries.all()} == {w.enterprise_a, w.enterprise_c}
     assert made in reads.lists_coordinated_by(w.coordinator)
     national = national_list(w)
     assert national not in reads.lists_coordinated_by(w.coordinator)
     with pytest.raises(NotFound):
-        svc.publish_list(list_id=national.pk, user=w.coordinator, institution_ids=[w.bank_x.pk])
+        lists.publish_list(list_id=national.pk, user=w.coordinator, institution_ids=[w.bank_x.pk])
     with pytest.raises(NotFound):
-        svc.build_list(user=w.bank_x_user, code="x", title="x", national=True, criteria={})
+        lists.build_list(user=w.bank_x_user, code="x", title="x", national=True, criteria={})
 
 
 @pytest.mark.django_db
 def test_hand_picked_needs_consent(outreach):
     w = outreach
     with pytest.raises(ValidationFailed) as caught:
-        svc.build_list(
+        lists.build_list(
             user=w.national, code="h", title="h", national=True, enterprise_ids=[w.enterprise_d.pk]
         )
     assert "enterprises" in caught.value.fields
-    made = svc.build_list(
+    made = lists.build_list(
         user=w.national,
         code="h",
         title="h",
@@ -122,18 +122,18 @@ def test_acceptance_two_banks_one_financing_in_ledger_and_evaluation(outreach):
     ledger (60% of principal), the evaluation counts it for X, and Y never sees X's follow-up."""
     w = outreach
     made = national_list(w)
-    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk, w.bank_y.pk])
+    lists.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk, w.bank_y.pk])
     assert OutboxMessage.objects.filter(topic="recommendation.published").count() == 1
     entry = made.entries.get(enterprise=w.enterprise_a)
     # Before opening: the teaser rule.
     assert reads.sees_entry_teaser_only(selectors.Viewer.of(w.bank_x_user), entry, None)
-    follow_up = svc.open_entry(entry_id=entry.pk, user=w.bank_x_user)
+    follow_up = follow_ups.open_entry(entry_id=entry.pk, user=w.bank_x_user)
     disclosure = Disclosure.objects.get(recommendation_entry=entry)
     assert (disclosure.institution, disclosure.enterprise) == (w.bank_x, w.enterprise_a)
     assert disclosure in selectors.disclosures_visible_to(w.applicant_a)
-    svc.record_follow_up(entry_id=entry.pk, user=w.bank_x_user, status="contacted")
+    follow_ups.record_follow_up(entry_id=entry.pk, user=w.bank_x_user, status="contacted")
     today = timezone.localdate()
-    svc.record_follow_up(
+    follow_ups.record_follow_up(
         entry_id=entry.pk,
         user=w.bank_x_user,
         status="financed",
@@ -158,22 +158,24 @@ def test_acceptance_two_banks_one_financing_in_ledger_and_evaluation(outreach):
     assert (y.opened, y.financed) == (0, 0)
     # Financed is final.
     with pytest.raises(Conflict):
-        svc.record_follow_up(entry_id=entry.pk, user=w.bank_x_user, status="declined", decline_reason="other")
+        follow_ups.record_follow_up(
+            entry_id=entry.pk, user=w.bank_x_user, status="declined", decline_reason="other"
+        )
 
 
 @pytest.mark.django_db
 def test_follow_up_rules(outreach):
     w = outreach
     made = national_list(w)
-    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_y.pk])
+    lists.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_y.pk])
     entry = made.entries.get(enterprise=w.enterprise_c)
     with pytest.raises(NotFound):  # not published to bank X
-        svc.open_entry(entry_id=entry.pk, user=w.bank_x_user)
+        follow_ups.open_entry(entry_id=entry.pk, user=w.bank_x_user)
     with pytest.raises(Conflict):  # not opened yet
-        svc.record_follow_up(entry_id=entry.pk, user=w.bank_y_user, status="contacted")
-    svc.open_entry(entry_id=entry.pk, user=w.bank_y_user)
+        follow_ups.record_follow_up(entry_id=entry.pk, user=w.bank_y_user, status="contacted")
+    follow_ups.open_entry(entry_id=entry.pk, user=w.bank_y_user)
     with pytest.raises(ValidationFailed) as caught:
-        svc.record_follow_up(
+        follow_ups.record_follow_up(
             entry_id=entry.pk,
             user=w.bank_y_user,
             status="financed",
@@ -184,9 +186,11 @@ def test_follow_up_rules(outreach):
         )
     assert set(caught.value.fields) == {"instrument", "amount", "annual_rate", "financed_on"}
     with pytest.raises(ValidationFailed) as caught:
-        svc.record_follow_up(entry_id=entry.pk, user=w.bank_y_user, status="declined", decline_reason="bored")
+        follow_ups.record_follow_up(
+            entry_id=entry.pk, user=w.bank_y_user, status="declined", decline_reason="bored"
+        )
     assert "decline_reason" in caught.value.fields
-    svc.record_follow_up(
+    follow_ups.record_follow_up(
         entry_id=entry.pk, user=w.bank_y_user, status="declined", decline_reason="no_capacity"
     )
     # Bank Y is not re-lending eligible: nothing in any ledger; the evaluation counts the decline reason.
@@ -200,13 +204,13 @@ def test_withdrawn_consent_leaves_every_open_list_audited(outreach):
     both (institutions and A no longer see them), and the consent's history records who withdrew it."""
     w = outreach
     published = national_list(w)
-    svc.publish_list(list_id=published.pk, user=w.national, institution_ids=[w.bank_x.pk])
+    lists.publish_list(list_id=published.pk, user=w.national, institution_ids=[w.bank_x.pk])
     draft = national_list(w)
     with pytest.raises(PermissionDenied):  # a member who is not a manager
-        svc.set_recommendation_consent(enterprise_id=w.enterprise_a.pk, user=w.applicant_a, given=False)
+        consent.set_recommendation_consent(enterprise_id=w.enterprise_a.pk, user=w.applicant_a, given=False)
     with pytest.raises(NotFound):
-        svc.set_recommendation_consent(enterprise_id=w.enterprise_a.pk, user=w.bank_x_user, given=False)
-    svc.set_recommendation_consent(enterprise_id=w.enterprise_a.pk, user=w.manager_a, given=False)
+        consent.set_recommendation_consent(enterprise_id=w.enterprise_a.pk, user=w.bank_x_user, given=False)
+    consent.set_recommendation_consent(enterprise_id=w.enterprise_a.pk, user=w.manager_a, given=False)
     assert not RecommendationEntry.objects.filter(
         enterprise=w.enterprise_a, withdrawn_at__isnull=True
     ).exists()
@@ -217,7 +221,7 @@ def test_withdrawn_consent_leaves_every_open_list_audited(outreach):
     assert (history.given, history.history_user) == (False, w.manager_a)
     entry = published.entries.get(enterprise=w.enterprise_a)
     with pytest.raises(NotFound):
-        svc.open_entry(entry_id=entry.pk, user=w.bank_x_user)
+        follow_ups.open_entry(entry_id=entry.pk, user=w.bank_x_user)
     assert w.enterprise_a not in {e.enterprise for e in national_list(w).entries.all()}
 
 
@@ -226,7 +230,7 @@ def test_visibility_by_role(outreach):
     w = outreach
     made = national_list(w)
     assert made not in reads.lists_visible_to(w.bank_x_user)  # a draft
-    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
+    lists.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
     assert made in reads.lists_visible_to(w.bank_x_user)
     assert made not in reads.lists_visible_to(w.bank_y_user)
     assert made in reads.lists_visible_to(w.applicant_a)
@@ -240,7 +244,7 @@ def test_visibility_by_role(outreach):
 def test_sweep_reminds_then_escalates_once(outreach):
     w = outreach
     made = national_list(w)
-    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
+    lists.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
     recipient = made.recipients.get()
     assert sweep(now=recipient.remind_at + timedelta(minutes=1)).get("list_remind") == 1
     assert "list_remind" not in sweep(now=recipient.remind_at + timedelta(minutes=2))
@@ -261,7 +265,7 @@ def test_publication_reaches_the_banks_inboxes_only(outreach):
 
     w = outreach
     made = national_list(w)
-    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
+    lists.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk])
     message = OutboxMessage.objects.get(topic="recommendation.published")
     for delivery_id in fan_out(message.pk):
         attempt(delivery_id)

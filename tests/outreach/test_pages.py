@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from coordination.models import RecommendationConsent
-from coordination.services import outreach as svc
+from coordination.services.outreach import follow_ups, lists
 
 CRITERIA = {"min_credit": "70", "credit_version": "2.0", "tech_sme": True, "fields": ["ic-test"]}
 
@@ -20,8 +20,8 @@ def client(user) -> Client:
 @pytest.fixture
 def published(outreach):
     w = outreach
-    made = svc.build_list(user=w.national, code="ic", title="IC top", national=True, criteria=CRITERIA)
-    svc.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk, w.bank_y.pk])
+    made = lists.build_list(user=w.national, code="ic", title="IC top", national=True, criteria=CRITERIA)
+    lists.publish_list(list_id=made.pk, user=w.national, institution_ids=[w.bank_x.pk, w.bank_y.pk])
     w.made = made
     w.entry = made.entries.get(enterprise=w.enterprise_a)
     w.urls = {
@@ -108,8 +108,8 @@ def test_evaluation_of_lists_page_and_files(published):
     """The national coordinator reads each list's outcome per institution, as a page, CSV and XLSX; a bank
     or a coordinator whose scope holds no list sees none of it."""
     w = published
-    svc.open_entry(entry_id=w.entry.pk, user=w.bank_x_user)
-    svc.record_follow_up(
+    follow_ups.open_entry(entry_id=w.entry.pk, user=w.bank_x_user)
+    follow_ups.record_follow_up(
         entry_id=w.entry.pk, user=w.bank_x_user, status="declined", decline_reason="no_capacity"
     )
     national = client(w.national)
@@ -132,7 +132,7 @@ def test_evaluation_of_lists_page_and_files(published):
 @pytest.mark.django_db
 def test_the_firm_reads_the_opening_in_its_disclosure_log(published):
     w = published
-    svc.open_entry(entry_id=w.entry.pk, user=w.bank_x_user)
+    follow_ups.open_entry(entry_id=w.entry.pk, user=w.bank_x_user)
     page = client(w.applicant_a).get("/sme/disclosures/")
     text = page.content.decode()
     assert "Bank X" in text and "IC top v1" in text

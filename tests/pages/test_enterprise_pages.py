@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from coordination.models import EnterpriseJoinRequest
-from coordination.services import enterprises as svc
+from coordination.services import enterprise_onboarding as svc
 from projects.credits.services import compute_scores
 from projects.domain.credit_code import make_credit_code
 from projects.models import CreditModel, Enterprise, EnterpriseFinancials

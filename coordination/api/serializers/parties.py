@@ -186,7 +186,7 @@ class ProductSerializer(serializers.ModelSerializer):
         extra_kwargs = {"rate_min": {"help_text": RATE_HELP}, "rate_max": {"help_text": RATE_HELP}}
 
 
-# --- onboarding: registering, joining, yearly figures (coordination/services/enterprises.py) ---------
+# --- onboarding: registering, joining, yearly figures (services/enterprise_onboarding.py, _financials.py)
 
 
 class EnterpriseCreateSerializer(serializers.Serializer):

@@ -12,8 +12,8 @@ from projects.models import Enterprise, MajorTask, Region, TechField
 
 from ... import selectors
 from ...models import EnterpriseJoinRequest
-from ...services import enterprises as enterprise_services
-from ...services import outreach as outreach_services
+from ...services import enterprise_financials, enterprise_onboarding
+from ...services.outreach import consent as consent_services
 from .. import docs
 from .. import examples as ex
 from .. import filters as f
@@ -117,7 +117,7 @@ class EnterpriseViewSet(ReadOnlyViewSet):
     )
     def create(self, request):
         data = validated(s.EnterpriseCreateSerializer, request)
-        registration = enterprise_services.register_enterprise(
+        registration = enterprise_onboarding.register_enterprise(
             user=request.user,
             credit_code=data["credit_code"],
             name=data["name"],
@@ -160,11 +160,11 @@ class EnterpriseViewSet(ReadOnlyViewSet):
         enterprise = self.get_object()
         data = dict(validated(s.YearFiguresSerializer, request))
         year = data.pop("year")
-        row = enterprise_services.add_financials(
+        row = enterprise_financials.add_financials(
             user=request.user,
             enterprise_id=enterprise.pk,
             year=year,
-            figures=enterprise_services.YearFigures(**data),
+            figures=enterprise_financials.YearFigures(**data),
         )
         return Response(s.FinancialsSerializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -182,11 +182,11 @@ class EnterpriseViewSet(ReadOnlyViewSet):
     def update_financials(self, request, pk=None, year=None):
         enterprise = self.get_object()
         data = validated(s.FiguresSerializer, request)
-        row = enterprise_services.update_financials(
+        row = enterprise_financials.update_financials(
             user=request.user,
             enterprise_id=enterprise.pk,
             year=int(year),
-            figures=enterprise_services.YearFigures(**data),
+            figures=enterprise_financials.YearFigures(**data),
         )
         return Response(s.FinancialsSerializer(row).data)
 
@@ -201,7 +201,7 @@ class EnterpriseViewSet(ReadOnlyViewSet):
     def recommendation_consent(self, request, pk=None):
         enterprise = self.get_object()
         data = validated(s.ConsentSerializer, request)
-        consent = outreach_services.set_recommendation_consent(
+        consent = consent_services.set_recommendation_consent(
             enterprise_id=enterprise.pk, user=request.user, given=data["given"]
         )
         return Response(s.ConsentResultSerializer(consent).data)
@@ -218,7 +218,7 @@ def _decision(approve: bool):
     def view(self, request, pk=None):
         data = validated(s.DecisionSerializer, request)
         join_request = self.get_object()
-        decided = enterprise_services.decide_join_request(
+        decided = enterprise_onboarding.decide_join_request(
             user=request.user, join_request_id=join_request.pk, approve=approve, reason=data["reason"]
         )
         return Response(s.JoinRequestSerializer(self.get_queryset().get(pk=decided.pk)).data)

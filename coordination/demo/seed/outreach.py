@@ -17,7 +17,7 @@ from projects.credits import services as credits
 from projects.models import CreditModel, Enterprise, InnovationCreditScore, TechField
 
 from ...models import OutboxMessage, RecommendationConsent, RecommendationList
-from ...services import outreach as outreach_services
+from ...services.outreach import lists as list_services
 
 LIST_CODE = "demo-innovation-credit-top"
 LIST_SIZE = 10
@@ -56,7 +56,7 @@ def seed_recommendation_list() -> RecommendationList | None:
         if root.hard_tech:
             roots[root.code] += 1
     field = min(roots, key=lambda code: (-roots[code], code), default=None)
-    made = outreach_services.build_list(
+    made = list_services.build_list(
         user=national,
         code=LIST_CODE,
         title="创新积分领先的科技型中小企业推荐清单",
@@ -72,7 +72,7 @@ def seed_recommendation_list() -> RecommendationList | None:
     from ..history.run import settle_outbox
 
     outbox_before = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
-    published = outreach_services.publish_list(
+    published = list_services.publish_list(
         list_id=made.pk, user=national, institution_ids=list(bank.institutions.values_list("pk", flat=True))
     )
     # The list is part of the demo's starting state, as the history's notices are: nothing left to send.

@@ -1,5 +1,5 @@
-"""Enterprise onboarding (DESIGN §1, "who grants what"): registering an enterprise, asking to join one,
-deciding a request to join, and keeping the yearly financials.
+"""Enterprise onboarding (DESIGN §1, "who grants what"): registering an enterprise, asking to join one and
+deciding a request to join. The yearly financials are services/enterprise_financials.py.
 
 The one rule: the user who registers a new enterprise becomes its first manager; anyone else joins an
 existing enterprise only when one of its managers (or a superuser) approves. Coordinators never grant
@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
@@ -26,9 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import Industry, SpecialisedStatus, Stage
-from projects.credits.services import compute_all_versions
 from projects.domain.credit_code import check_credit_code
-from projects.models import Enterprise, EnterpriseFinancials, Region, TechField
+from projects.models import Enterprise, Region, TechField
 
 from ..errors import Conflict, Message, NotFound, PermissionDenied, ValidationFailed
 from ..models import EnterpriseJoinRequest
@@ -37,9 +34,6 @@ from ..workflow import outbox
 from ..workflow.rules import current_scope
 
 AnyUser = Account | AnonymousUser
-TWO_PLACES = Decimal("0.01")
-# The earliest fiscal year the service takes figures for (the People's Republic's founding).
-EARLIEST_YEAR = 1949
 MESSAGE_MAX = 500
 
 TOPIC_JOIN_REQUESTED = "enterprise.join_requested"
@@ -60,44 +54,16 @@ class Registration:
         return self.join_request is None
 
 
-@dataclass(frozen=True, kw_only=True)
-class YearFigures:
-    """One fiscal year's figures as the caller gives them (yuan, people, counts)."""
-
-    revenue: Any
-    total_assets: Any
-    total_costs: Any
-    rnd_expense: Any
-    staff: Any
-    st_staff: Any
-    invention_patents: Any = 0
-    other_class_i_ip: Any = 0
-    class_ii_ip: Any = 0
-    tech_contract_turnover: Any = Decimal("0")
-    vc_received: Any = Decimal("0")
-
-
-MONEY_FIELDS = (
-    "revenue",
-    "total_assets",
-    "total_costs",
-    "rnd_expense",
-    "tech_contract_turnover",
-    "vc_received",
-)
-COUNT_FIELDS = ("staff", "st_staff", "invention_patents", "other_class_i_ip", "class_ii_ip")
-
-
 # --- who may ----------------------------------------------------------------------------------------
 
 
-def _refuse_coordinator(user: AnyUser, what: Message) -> None:
+def refuse_coordinator(user: AnyUser, what: Message) -> None:
     # DESIGN §1: a coordinator never acts as an applicant and never grants a membership.
     if current_scope(user) is not None:
         raise PermissionDenied(what, code="coordinator_refused")
 
 
-def _signed_in(user: AnyUser) -> Account:
+def signed_in(user: AnyUser) -> Account:
     if not isinstance(user, Account) or not user.is_authenticated:
         raise PermissionDenied(_("Sign in first."), code="not_authenticated")
     return user
@@ -129,8 +95,8 @@ def register_enterprise(
     The credit code is checked first (a wrong one is refused naming `credit_code`, and nothing is
     created). A code already registered creates no duplicate: the caller's request to join that
     enterprise is made instead (or the pending one returned) and its managers are notified."""
-    account = _signed_in(user)
-    _refuse_coordinator(account, _("Coordinators do not register enterprises."))
+    account = signed_in(user)
+    refuse_coordinator(account, _("Coordinators do not register enterprises."))
     check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
     if not check.valid:
         raise ValidationFailed(
@@ -258,8 +224,8 @@ def request_to_join(*, user: AnyUser, credit_code: str, message: str = "") -> En
     """Ask to join the enterprise registered under `credit_code`; its managers are notified.
 
     Asking again while a request is pending returns that request (nobody is notified twice)."""
-    account = _signed_in(user)
-    _refuse_coordinator(account, _("Coordinators do not join enterprises."))
+    account = signed_in(user)
+    refuse_coordinator(account, _("Coordinators do not join enterprises."))
     check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
     if not check.valid:
         raise ValidationFailed(
@@ -345,7 +311,7 @@ def decide_join_request(
     Out of the caller's sight (neither a manager of that enterprise, the applicant nor a superuser): not
     found. The applicant deciding their own request, or a coordinator deciding any: refused (403). Already
     decided: a conflict. Approving makes the applicant a member (not a manager)."""
-    account = _signed_in(user)
+    account = signed_in(user)
     reason = (reason or "").strip()
     if len(reason) > MESSAGE_MAX:
         raise ValidationFailed(
@@ -368,7 +334,7 @@ def decide_join_request(
             raise NotFound()
         if join_request.user_id == account.pk:
             raise PermissionDenied(_("Nobody approves their own request to join."), code="own_request")
-        _refuse_coordinator(account, _("Coordinators never grant memberships."))
+        refuse_coordinator(account, _("Coordinators never grant memberships."))
         if join_request.status != EnterpriseJoinRequest.Status.PENDING:
             raise Conflict(
                 _("This request to join was already %(status)s.")
@@ -396,118 +362,13 @@ def decide_join_request(
     return join_request
 
 
-# --- yearly financials -------------------------------------------------------------------------------
-
-
-def _managed_enterprise(user: AnyUser, enterprise_id: int) -> Enterprise:
-    """The enterprise, locked, when `user` manages it; not found when they are not even a member."""
-    account = _signed_in(user)
-    enterprise = Enterprise.objects.select_for_update(of=("self",)).filter(pk=enterprise_id).first()
-    if enterprise is None:
-        raise NotFound()
-    if not enterprise.managers.filter(pk=account.pk).exists():
-        if enterprise.members.filter(pk=account.pk).exists() or current_scope(account) is not None:
-            raise PermissionDenied(
-                _("Only the enterprise's managers keep its yearly financials."), code="not_manager"
-            )
-        raise NotFound()
-    _refuse_coordinator(account, _("Coordinators do not act for an enterprise."))
-    return enterprise
-
-
-def _checked_figures(enterprise: Enterprise, year: Any, figures: YearFigures) -> tuple[int, dict[str, Any]]:
-    errors: dict[str, list[str]] = {}
-    today = timezone.localdate()
-    earliest = max(EARLIEST_YEAR, enterprise.founded_on.year)
-    if not isinstance(year, int) or isinstance(year, bool) or not earliest <= year <= today.year:
-        errors["year"] = [
-            str(
-                _("Must be a fiscal year from %(first)s to %(last)s.")
-                % {"first": earliest, "last": today.year}
-            )
-        ]
-    values: dict[str, Any] = {}
-    for name in MONEY_FIELDS:
-        raw = getattr(figures, name)
-        try:
-            amount = Decimal(str(raw)).quantize(TWO_PLACES)
-        except (InvalidOperation, ValueError, TypeError):
-            errors[name] = [str(_("Enter an amount in yuan."))]
-            continue
-        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e16"):
-            errors[name] = [str(_("Must be zero or more (yuan)."))]
-            continue
-        values[name] = amount
-    for name in COUNT_FIELDS:
-        count = getattr(figures, name)
-        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 2_000_000_000:
-            errors[name] = [str(_("Must be a whole number, zero or more."))]
-            continue
-        values[name] = count
-    if "staff" in values and "st_staff" in values and values["st_staff"] > values["staff"]:
-        errors["st_staff"] = [str(_("S&T staff cannot exceed all staff."))]
-    if errors:
-        raise ValidationFailed(_("The yearly figures are not valid."), fields=errors)
-    return year, values
-
-
-def add_financials(
-    *, user: AnyUser, enterprise_id: int, year: int, figures: YearFigures
-) -> EnterpriseFinancials:
-    """A manager adds one fiscal year's figures; a year already there is a conflict (update it instead).
-    The enterprise's innovation credit for that year (and the next, whose growth it changes) is recomputed."""
-    with transaction.atomic():
-        enterprise = _managed_enterprise(user, enterprise_id)
-        year, values = _checked_figures(enterprise, year, figures)
-        if EnterpriseFinancials.objects.filter(enterprise=enterprise, year=year).exists():
-            raise Conflict(
-                _("Figures for %(year)s are already there: update them instead.") % {"year": year},
-                code="year_exists",
-            )
-        row = EnterpriseFinancials(enterprise=enterprise, year=year, **values)
-        row._history_user = user  # type: ignore[attr-defined]
-        row.save()
-        _rescore(enterprise, year)
-    return row
-
-
-def update_financials(
-    *, user: AnyUser, enterprise_id: int, year: int, figures: YearFigures
-) -> EnterpriseFinancials:
-    """A manager corrects one fiscal year's figures; the innovation credit follows as for `add_financials`."""
-    with transaction.atomic():
-        enterprise = _managed_enterprise(user, enterprise_id)
-        row = (
-            EnterpriseFinancials.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
-        )
-        if row is None:
-            raise NotFound(_("No figures for this year yet: add them first."))
-        year, values = _checked_figures(enterprise, year, figures)
-        for name, value in values.items():
-            setattr(row, name, value)
-        row._history_user = user  # type: ignore[attr-defined]
-        row.save()
-        _rescore(enterprise, year)
-    return row
-
-
-def _rescore(enterprise: Enterprise, year: int) -> None:
-    """Score the changed year and the one after it under every published model version: a product's or a
-    programme's minimum may name any of them (DESIGN §5)."""
-    years = EnterpriseFinancials.objects.filter(enterprise=enterprise, year__in=[year, year + 1]).values_list(
-        "year", flat=True
-    )
-    for scored_year in sorted(years):
-        compute_all_versions(year=scored_year, enterprise_ids=[enterprise.pk])
-
-
 __all__ = [
+    "AnyUser",
     "Registration",
-    "YearFigures",
-    "add_financials",
     "decide_join_request",
     "may_decide",
+    "refuse_coordinator",
     "register_enterprise",
     "request_to_join",
-    "update_financials",
+    "signed_in",
 ]
