@@ -1,12 +1,11 @@
 """Reads and scoping: what each user may see. Every list, detail, export and download goes through here.
 
-By area: `scoping` (the one visibility function per model, roles, the viewer), `accounts` (roles and
-language of a user), `applicant` (the SME pages), `institution` (the teaser rule and the workbench queue),
-`catalogue` (what an institution's managers keep: team and products), `inbox`, `major_tasks` (their
-financing and packages). The package re-exports
-each, so callers keep writing `selectors.requests_visible_to`; except `institution_performance` (an
-institution's record as the matcher scores it), imported from its module so that reading the selectors
-does not load the matcher."""
+By area: `scoping` (the one visibility function per model, roles), `viewer` (a user's roles read once),
+`accounts` (roles and language of a user), `applicant` (the SME pages), `institution` (the teaser rule and
+the workbench queue), `catalogue` (what an institution's managers keep: team and products), `inbox`,
+`major_tasks` (their financing and packages). The package re-exports each, so callers keep writing
+`selectors.requests_visible_to`; except `institution_performance` (an institution's record as the matcher
+scores it), imported from its module so that reading the selectors does not load the matcher."""
 
 from .accounts import (  # noqa: F401
     account_exists_with_email,
@@ -87,7 +86,6 @@ from .scoping import (  # noqa: F401
     REASONS_FOR_APPLICANT,
     EnterpriseMembers,
     User,
-    Viewer,
     api_tokens_visible_to,
     applicant_reads_reason,
     claims_visible_to,
@@ -123,3 +121,4 @@ from .scoping import (  # noqa: F401
     scope_covers_region,
     webhooks_visible_to,
 )
+from .viewer import Viewer  # noqa: F401

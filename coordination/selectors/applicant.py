@@ -24,10 +24,10 @@ from .scoping import (
     HIDDEN_FROM_APPLICANT,
     EnterpriseMembers,
     User,
-    Viewer,
     applicant_reads_reason,
     coordinator_scope,
 )
+from .viewer import Viewer
 
 
 def applicant_enterprises(user: User) -> QuerySet[Enterprise]:

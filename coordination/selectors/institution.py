@@ -24,7 +24,8 @@ from ..models import (
     Deadline,
     Referral,
 )
-from .scoping import User, Viewer, coordinator_scope
+from .scoping import User, coordinator_scope
+from .viewer import Viewer
 
 
 def sees_teaser_only(viewer: Viewer, referral: Referral) -> bool:

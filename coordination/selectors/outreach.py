@@ -31,7 +31,8 @@ from ..models import (
     RecommendationRecipient,
 )
 from .institution import province_of, size_class_of, tech_sme_status
-from .scoping import User, Viewer, coordinator_scope
+from .scoping import User, coordinator_scope
+from .viewer import Viewer
 
 VISIBLE_TO_INSTITUTIONS = (ListStatus.PUBLISHED, ListStatus.CLOSED)
 OPEN_LIST_STATUSES = (ListStatus.DRAFT, ListStatus.PUBLISHED)

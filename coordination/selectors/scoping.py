@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
@@ -11,7 +10,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Value,
 )
 
 from lenders.models import Institution
@@ -39,7 +37,6 @@ User = Account | AnonymousUser
 
 
 EnterpriseMembers = Enterprise.members.through
-InstitutionMembers = Institution.members.through
 
 
 def coordinator_scope(user: User) -> CoordinatorScope | None:
@@ -203,7 +200,7 @@ def offers_visible_to(user: User) -> QuerySet[Offer]:
     return Offer.objects.filter(referral__in=referrals_visible_to(user).values("pk"))
 
 
-def _roles(
+def request_roles(
     request: FinancingRequest,
     scope: CoordinatorScope | None,
     *,
@@ -259,80 +256,12 @@ def roles_on_request(user: User, request: FinancingRequest) -> set[str]:
     """The roles `user` holds towards this request; empty means it is out of their scope."""
     if not user.is_authenticated:
         return set()
-    return _roles(
+    return request_roles(
         request,
         coordinator_scope(user),
         is_member=lambda: request.enterprise.members.filter(pk=user.pk).exists(),
         has_opened_referral=lambda: opened_referrals_of(user).filter(request=request).exists(),
     )
-
-
-@dataclass
-class Viewer:
-    """Who a user is, read once, so that the roles on many loaded objects cost no query each.
-
-    Gives the same roles as `roles_on_request` / `roles_on_referral` for objects loaded with their
-    request's enterprise and region; the API's payloads use it to list `available_actions`, and
-    `sees_teaser_only` to decide what of a referral it shows.
-    """
-
-    user: User
-    scope: CoordinatorScope | None
-    enterprise_ids: frozenset[int]
-    institution_ids: frozenset[int]
-    _institution_request_ids: frozenset[int] | None = field(default=None, repr=False)
-
-    @classmethod
-    def of(cls, user: User) -> "Viewer":
-        if not user.is_authenticated:
-            return cls(user, None, frozenset(), frozenset())
-        scope = current_coordinator_scope(user)
-        # Both memberships in one query, from the join tables alone: a list reads the viewer on every call.
-        enterprises = EnterpriseMembers.objects.filter(user_id=user.pk)
-        institutions = InstitutionMembers.objects.filter(user_id=user.pk)
-        memberships = enterprises.values_list(Value("enterprise"), "enterprise_id").union(
-            institutions.values_list(Value("institution"), "institution_id"), all=True
-        )
-        ids: dict[str, set[int]] = {"enterprise": set(), "institution": set()}
-        for kind, pk in memberships:
-            ids[kind].add(pk)
-        return cls(user, scope, frozenset(ids["enterprise"]), frozenset(ids["institution"]))
-
-    def institution_request_ids(self) -> frozenset[int]:
-        if self._institution_request_ids is None:
-            self._institution_request_ids = frozenset(
-                Referral.objects.filter(institution_id__in=self.institution_ids, opened_at__isnull=False)
-                # A set of ids: the model's ordering would join the request and tranche tables for nothing.
-                .order_by()
-                .values_list("request_id", flat=True)
-                if self.institution_ids
-                else ()
-            )
-        return self._institution_request_ids
-
-    def roles_on(self, obj: FinancingRequest | Referral | Offer | LossClaim) -> set[str]:
-        if isinstance(obj, FinancingRequest):
-            return self._roles_on_request(obj)
-        if isinstance(obj, LossClaim):
-            roles = self._roles_on_request(obj.request) & {Role.COORDINATOR}
-            if obj.institution_id in self.institution_ids:
-                roles.add(Role.INSTITUTION)
-            return roles
-        institution_id = obj.institution_id if isinstance(obj, Referral) else obj.referral.institution_id
-        roles = self._roles_on_request(obj.request) - {Role.INSTITUTION}
-        if institution_id in self.institution_ids:
-            roles.add(Role.INSTITUTION)
-        return roles
-
-    def _roles_on_request(self, request: FinancingRequest) -> set[str]:
-        return _roles(
-            request,
-            self.scope,
-            is_member=lambda: request.enterprise_id in self.enterprise_ids,
-            has_opened_referral=lambda: (
-                bool(self.institution_ids) and request.pk in self.institution_request_ids()
-            ),
-        )
 
 
 def roles_on_referral(user: User, referral: Referral) -> set[str]:
