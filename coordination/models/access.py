@@ -101,7 +101,8 @@ class ApiToken(models.Model):
 class EnterpriseJoinRequest(models.Model):
     """A user asks to become a member of an enterprise already registered (DESIGN §1, the one rule): one of
     the enterprise's managers (or a superuser) approves or refuses it; never a coordinator, never the
-    applicant. Changed only by coordination/services/enterprises.py; its history records every decision."""
+    applicant. Changed only by coordination/services/enterprise_onboarding.py; its history records every
+    decision."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
