@@ -110,7 +110,7 @@ def test_each_field_shows_what_the_matcher_counts_in_that_field(world, history):
     f.FinancialsFactory(enterprise=world.enterprise_b, year=2024)
     request = f.draft_request(user=world.applicant_b, enterprise=world.enterprise_b)
     rq.submit_request(request_id=request.pk, user=world.applicant_b)
-    rq.route_request(
+    routing.route_request(
         request_id=request.pk, user=world.national, product_ids=[world.loan_x.pk, world.loan_y.pk]
     )
     _offer(Referral.objects.get(request=request, institution=world.bank_x), world.bank_x_user)
