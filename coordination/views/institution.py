@@ -7,6 +7,7 @@ page and its actions are in `institution_referral`.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -44,11 +45,11 @@ def member_viewer(request: HttpRequest) -> selectors.Viewer:
     return viewer
 
 
-@dataclass
-class TeaserView:
-    """The teaser's values with their labels, for the templates."""
+class TeaserLabels:
+    """A teaser's facts as the templates label them; for any `teaser` with fields, stage, size class and
+    tech-SME status (a referral's, or a recommendation list entry's)."""
 
-    teaser: selectors.Teaser
+    teaser: Any
 
     @property
     def fields(self) -> str:
@@ -65,12 +66,19 @@ class TeaserView:
         )
 
     @property
-    def instruments(self) -> str:
-        return ", ".join(str(Instrument(i).label) for i in self.teaser.instruments if i in Instrument.values)
-
-    @property
     def tech_sme_status(self):
         return TechSmeStatus(self.teaser.tech_sme_status).label
+
+
+@dataclass
+class TeaserView(TeaserLabels):
+    """A referral's teaser with its labels, for the templates."""
+
+    teaser: selectors.Teaser
+
+    @property
+    def instruments(self) -> str:
+        return ", ".join(str(Instrument(i).label) for i in self.teaser.instruments if i in Instrument.values)
 
     def __getattr__(self, name):
         return getattr(self.teaser, name)

@@ -13,17 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from projects.choices import Stage
-from projects.domain.size_class import SizeClass
-
-from ..choices import ListStatus, TechSmeStatus
+from ..choices import ListStatus
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..forms.institution import FollowUpForm
 from ..models import RecommendationEntry, RecommendationFollowUp, RecommendationList
 from ..selectors import Viewer
 from ..selectors import outreach as reads
 from ..services.outreach import follow_ups as follow_up_services
-from .institution import SIZE_CLASS_LABELS
+from .institution import TeaserLabels
 from .institution_referral import attach_errors
 
 FINAL = frozenset(reads.FINAL_FOLLOW_UPS)
@@ -37,29 +34,11 @@ def _member(request: HttpRequest) -> list[int]:
 
 
 @dataclass
-class EntryRow:
+class EntryRow(TeaserLabels):
     entry: RecommendationEntry
     teaser: reads.EntryTeaser
     follow_up: RecommendationFollowUp | None
     profile: reads.EntryProfile | None
-
-    @property
-    def fields(self) -> str:
-        return ", ".join(name for _code, name in self.teaser.fields) or "—"
-
-    @property
-    def stage(self) -> str:
-        return Stage(self.teaser.stage).label if self.teaser.stage in Stage.values else self.teaser.stage
-
-    @property
-    def size_class(self):
-        return (
-            SIZE_CLASS_LABELS.get(SizeClass(self.teaser.size_class), "—") if self.teaser.size_class else "—"
-        )
-
-    @property
-    def tech_sme_status(self):
-        return TechSmeStatus(self.teaser.tech_sme_status).label
 
 
 def _row(
