@@ -91,7 +91,8 @@ def record_funding(
     """The institution of an accepted offer records its disbursement; the request is funded when all are."""
 
     def body(request):
-        engine.check(request, "record_funding", user)  # funding rights: rules.funds_own_tranche
+        roles = engine.acting_roles(request, user)  # read once: the check below and the transition
+        engine.check(request, "record_funding", user, roles=roles)  # funding rights: rules.funds_own_tranche
         mine = rules.own_accepted_tranches(request, user)
         if tranche_id is not None:
             mine = [t for t in mine if t.pk == tranche_id]
@@ -119,6 +120,7 @@ def record_funding(
             idempotency_key=idempotency_key,
             data=data,
             target=None if complete else request.status,
+            roles=roles,
         )
         tranche.save(update_fields=["funded_amount", "funded_on"])
         commit_policy_support(tranche=tranche)

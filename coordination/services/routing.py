@@ -29,7 +29,8 @@ def route_request(
     bulk."""
 
     def body(request):
-        engine.check(request, "route", user, reason)
+        roles = engine.acting_roles(request, user)  # read once: the check below and the transition
+        engine.check(request, "route", user, reason, roles=roles)
         matched = routing_proposal(request)
         open_tranches = [t.tranche for t in matched.tranches]
         ctx = matched.context
@@ -88,6 +89,7 @@ def route_request(
             user=user,
             reason=reason,
             idempotency_key=idempotency_key,
+            roles=roles,
             data={
                 "products": [c.product.pk for _, c in routed],
                 "edited_by_coordinator": product_ids is not None,
@@ -140,12 +142,18 @@ def accept_partial_package(
     *, request_id: int, user, reason: str, idempotency_key: str = ""
 ) -> FinancingRequest:
     def body(request):
-        engine.check(request, "accept_partial_package", user, reason)
+        roles = engine.acting_roles(request, user)  # read once: the check below and the transition
+        engine.check(request, "accept_partial_package", user, reason, roles=roles)
         if not request.tranches.filter(accepted_offer__isnull=False).exists():
             raise Conflict("No tranche has an accepted offer yet.", code="no_accepted_tranche")
         request.partial_package_reason = reason.strip()
         engine.transition(
-            request, "accept_partial_package", user=user, reason=reason, idempotency_key=idempotency_key
+            request,
+            "accept_partial_package",
+            user=user,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            roles=roles,
         )
 
     return act_on_request("accept_partial_package", request_id, user, idempotency_key, body)

@@ -252,9 +252,13 @@ def transition(
     data: dict | None = None,
     idempotency_key: str = "",
     target: str | None = None,
+    roles: set[str] | None = None,
 ) -> Event:
-    """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding)."""
-    spec, acting_role = check(obj, action, user, reason)
+    """Apply `action` to a locked object. `target` narrows the table's target (e.g. partial funding).
+
+    `roles`: the `acting_roles` a caller already read for an earlier `check` of the same locked object, in
+    the same transaction, so that they are not read again."""
+    spec, acting_role = check(obj, action, user, reason, roles=roles)
     event = record(
         obj,
         action,
