@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.contrib.auth.signals import user_logged_in
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,12 @@ class CoordinationConfig(AppConfig):
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="coordination.coordinator_group")
         # A sign-in (pages, admin) brings back the language the user chose.
         user_logged_in.connect(remember_language_on_sign_in, dispatch_uid="coordination.language_on_sign_in")
+        from config.data_generation import watch_writes
+
         from .notifications import checks  # noqa: F401 - registers the system checks
+
+        # Every write moves the generation that the API's cached lists are keyed on.
+        connection_created.connect(watch_writes, dispatch_uid="config.data_generation")
 
 
 class ConsoleAdminConfig(admin_apps.AdminConfig):

@@ -387,3 +387,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Seconds a page of the API's busiest lists stays cached (config/api/list_cache.py); any committed write
+# retires it sooner. Only with the shared cache: one process's memory would not see another's writes.
+API_LIST_CACHE_SECONDS = int(os.environ.get("API_LIST_CACHE_SECONDS", "60" if CACHE_URL else "0"))

@@ -44,3 +44,6 @@ CACHES = {
         + f"/{8 - _xdist_index}",
     }
 }
+# Off: a test's transaction never commits, so the generation would not move (config/data_generation.py).
+# tests/api/test_list_cache.py switches it on around committed writes.
+API_LIST_CACHE_SECONDS = int(os.environ.get("API_LIST_CACHE_SECONDS", "0"))

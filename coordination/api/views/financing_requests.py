@@ -7,6 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api.list_cache import ListCache
 from config.api.parsers import MultiPartParser
 
 from ... import selectors
@@ -78,6 +79,7 @@ class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.Retriev
         """What the serializer reads of each request: its enterprise, region and tranches."""
         return requests.select_related("enterprise__region").prefetch_related("tranches")
 
+    @ListCache()
     def list(self, request):
         """The page from the columns its payload shows, the tranches of all its rows in one query."""
         shape, tranche_shape = _list_rows()

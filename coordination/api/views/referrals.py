@@ -7,6 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api.list_cache import ListCache
 from projects.credits.selectors import PREFETCHED_ATTR, current_credit_rows, prefetched_current_credit_band
 from projects.evaluation import latest_financials
 from projects.models import Enterprise, EnterpriseFinancials
@@ -201,6 +202,7 @@ class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=changed.pk)).data)
 
+    @ListCache()
     def list(self, request):
         # The page from the columns its payload shows (see `coordination.api.rows`); the applicants behind
         # its rows, for the teasers and the disclosed profiles, in a few queries for the whole page. (A
@@ -345,6 +347,7 @@ class OfferViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             "request__enterprise__region", "referral"
         )
 
+    @ListCache()
     def list(self, request):
         """The page from the columns its payload shows (see `coordination.api.rows`)."""
         shape = _offer_rows()
