@@ -45,7 +45,8 @@ class ViewerMixin:
 
     def viewer(self) -> selectors.Viewer:
         if not hasattr(self, "_viewer"):
-            self._viewer = selectors.Viewer.of(self.request.user)
+            # A POST's viewer is its answer's, read after the action: the scope it judged is on the user.
+            self._viewer = selectors.Viewer.of(self.request.user, after_action=self.request.method == "POST")
         return self._viewer
 
     def get_serializer_context(self) -> dict[str, Any]:

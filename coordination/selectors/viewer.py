@@ -9,7 +9,7 @@ from lenders.models import Institution
 
 from ..choices import Role
 from ..models import CoordinatorScope, FinancingRequest, LossClaim, Offer, Referral
-from .scoping import EnterpriseMembers, User, current_coordinator_scope, request_roles
+from .scoping import EnterpriseMembers, User, coordinator_scope, current_coordinator_scope, request_roles
 
 InstitutionMembers = Institution.members.through
 
@@ -30,10 +30,13 @@ class Viewer:
     _institution_request_ids: frozenset[int] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, user: User) -> "Viewer":
+    def of(cls, user: User, *, after_action: bool = False) -> "Viewer":
+        """`after_action`: the user object is an action's own, which read the scope under its lock a moment
+        ago (`rules.current_scope`); its answer shows the caller's actions with that scope (read now if the
+        action did not), not a third read."""
         if not user.is_authenticated:
             return cls(user, None, frozenset(), frozenset())
-        scope = current_coordinator_scope(user)
+        scope = coordinator_scope(user) if after_action else current_coordinator_scope(user)
         # Both memberships in one query, from the join tables alone: a list reads the viewer on every call.
         enterprises = EnterpriseMembers.objects.filter(user_id=user.pk)
         institutions = InstitutionMembers.objects.filter(user_id=user.pk)
