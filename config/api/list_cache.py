@@ -12,15 +12,19 @@ switches the cache off where no shared cache is configured (settings.API_LIST_CA
 are never cached.
 """
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 from rest_framework_extensions.cache.decorators import CacheResponse
 from rest_framework_extensions.key_constructor import bits
 from rest_framework_extensions.key_constructor.constructors import KeyConstructor
 
 from config import data_generation
+
+logger = logging.getLogger(__name__)
 
 
 class _Generation(bits.KeyBitBase):
@@ -66,4 +70,9 @@ class ListCache(CacheResponse):
     ) -> Any:
         if not data_generation.enabled():
             return view_method(view_instance, request, *args, **kwargs)
-        return super().process_cache_response(view_instance, view_method, request, args, kwargs)
+        try:
+            return super().process_cache_response(view_instance, view_method, request, args, kwargs)
+        except RedisError:
+            # A list is still answered, from the database, while the shared cache is unreachable.
+            logger.warning("list cache unreachable; answering %s uncached", request.path, exc_info=True)
+            return view_method(view_instance, request, *args, **kwargs)

@@ -223,3 +223,24 @@ def test_the_cache_is_off_without_a_shared_cache(committed_world, submitted, api
     _, queries = _queries(lambda: client.get(REQUESTS))
 
     assert queries > 3
+
+
+def test_a_list_is_answered_while_the_shared_cache_is_unreachable(
+    committed_world, submitted, api, monkeypatch
+):
+    """Given a cached page, when Redis cannot be reached, then the list is still answered, from the
+    database (the change made meanwhile shows), not a 500."""
+    from django.core.cache import caches
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    client = api(committed_world.coordinator)
+    assert _purposes(client.get(REQUESTS)) == ["Pilot production line"]
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    for method in ("get", "get_or_set", "set"):
+        monkeypatch.setattr(type(caches["default"]), method, unreachable)
+    FinancingRequest.objects.filter(pk=submitted.pk).update(purpose="Changed while Redis was away")
+
+    assert _purposes(client.get(REQUESTS)) == ["Changed while Redis was away"]
