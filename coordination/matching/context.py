@@ -125,11 +125,12 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
-def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, dict[str, Decimal], bool]:
+def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, dict[str, Decimal], bool, bool]:
     """One query: the enterprise's published scores, current first (the one rule,
-    projects.credits.selectors.current_credit_of, embedded as a subquery and numbered in its order), and
-    whether its region or one containing it is a pilot zone. The first score is its current credit; the
-    first under each version its credit under that version (projects.credits.selectors.latest_by_version)."""
+    projects.credits.selectors.current_credit_of, embedded as a subquery and numbered in its order),
+    whether its region or one containing it is a pilot zone, and whether it has a loan funded here
+    (selectors.policy.funded_loans, embedded). The first score is its current credit; the first under each
+    version its credit under that version (projects.credits.selectors.latest_by_version)."""
     region = Region._meta.db_table
     codes = covering_codes(enterprise.region.code)
     scores = current_credit_of(enterprise.pk).values(
@@ -143,9 +144,13 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
         current_order=Window(RowNumber(), order_by=list(CURRENT_FIRST)),
     )
     credit_sql, credit_params = scores.query.sql_with_params()
+    funded_sql, funded_params = (
+        policy_selectors.funded_loans(enterprise.pk).order_by().values("pk")[:1].query.sql_with_params()
+    )
     sql = f"""
         SELECT
             (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
+            ({funded_sql}),
             c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version, c.bonus_cap
         FROM (SELECT 1 AS one) base
         LEFT JOIN ({credit_sql}) c ON 1 = 1
@@ -154,14 +159,14 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [True, *codes, *credit_params],
+            [True, *codes, *funded_params, *credit_params],
         )
         rows = cursor.fetchall()
 
     def dec(value) -> Decimal | None:
         return None if value is None else Decimal(str(value))
 
-    pilot, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
+    pilot, funded_loan, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
     credit = None
     credits: dict[str, Decimal] = {}
     if total is not None:
@@ -174,21 +179,21 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
             version=version,
             maximum=BASE_POINTS + dec(bonus_cap),
         )
-        credits = latest_by_version((row[6], dec(row[1]).quantize(Decimal("0.01"))) for row in rows)
-    return credit, credits, bool(pilot)
+        credits = latest_by_version((row[7], dec(row[2]).quantize(Decimal("0.01"))) for row in rows)
+    return credit, credits, bool(pilot), funded_loan is None
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
     """Five queries, whatever the catalogue: the enterprise and its region (none when the request was read
-    with them); its credits (current and by model version) and pilot zone; its fields; the request's
-    referrals so far; the policy programmes in force for it. When a programme is in force, two more: the
-    programmes' fields and whether this is the enterprise's first loan."""
+    with them); its credits (current and by model version), pilot zone and whether a loan of it was funded
+    here; its fields; the request's referrals so far; the policy programmes in force for it (with their
+    fields and the re-lending terms)."""
     today = today or timezone.localdate()
     if FinancingRequest.enterprise.is_cached(request) and Enterprise.region.is_cached(request.enterprise):
         enterprise = request.enterprise  # read with the request (routing locks it with both)
     else:
         enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
-    credit, credits, pilot_zone = _enterprise_facts(enterprise)
+    credit, credits, pilot_zone, first_loan = _enterprise_facts(enterprise)
     fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
     programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
     referrals = list(
@@ -206,7 +211,7 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
         referrals=referrals,
         programmes=programmes,
         credits_by_version=credits,
-        first_loan=bool(programmes) and policy_selectors.is_first_loan(enterprise.pk),
+        first_loan=bool(programmes) and first_loan,
         field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
     )
 
@@ -220,6 +225,13 @@ def _seconds_between(later: str, earlier: str) -> str:
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+def _fence() -> str:
+    """Ends a subquery that PostgreSQL must not pull up into the query around it: pulled up, each use of
+    one of its columns repeats the column's correlated subqueries (the history query's first action ran
+    three times per referral, its field test twice) and doubles the planning. SQLite runs it as written."""
+    return "OFFSET 0" if connection.vendor == "postgresql" else ""
 
 
 def referral_history(
@@ -352,6 +364,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
             {field_join}
             WHERE r.institution_id IN ({_placeholders(institution_ids)})
               AND (r.created_at >= %s OR r.status IN ({_placeholders(waiting)}))
+            {_fence()}
         ) x
         GROUP BY x.institution_id, x.product_id, x.field_id
     """

@@ -35,7 +35,7 @@ from . import rows
 from .candidates import Candidate
 from .context import InstitutionRecord, MatchContext, build_context, referral_history
 from .policy import KIND_PLURAL, invited_only, kind_of, rank, route_limit, select
-from .scoring import ProductFacts, factor_weights, score_candidate, yuan
+from .scoring import ProductFacts, SharedPoints, factor_weights, score_candidate, yuan
 
 
 @dataclass
@@ -148,7 +148,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
             tranche=tranche, kind=kind, limit=route_limit(kind), waiting=ctx.waiting(tranche.pk)
         )
         facts = {}
-        shared: dict = {}
+        shared = SharedPoints()
         scored = []
         for product in products:
             if tranche.pk not in product.fits:

@@ -48,19 +48,37 @@ def programmes_visible_to(user: User) -> QuerySet[PolicyProgramme]:
     )
 
 
+def _relending_in_force(day: date) -> QuerySet[RelendingPolicy]:
+    """The central bank's re-lending terms in force on `day` first (DESIGN §6)."""
+    return RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from")
+
+
+def _relending_parameters(share: Decimal | None, rate: Decimal | None) -> dict[str, str]:
+    """The re-lending share and rate as programme parameters; empty before the facility existed."""
+    if share is None or rate is None:
+        return {}
+    return {"share": f"{share.normalize():f}", "rate": f"{rate.normalize():f}"}
+
+
 def relending_terms_on(day: date) -> dict[str, str]:
     """The central bank's re-lending share and rate in force on `day` (DESIGN §6), as programme
     parameters; empty before the facility existed. One query."""
-    policy = RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    policy = _relending_in_force(day).first()
     if policy is None:
         return {}
-    return {"share": f"{policy.refinance_share.normalize():f}", "rate": f"{policy.rate.normalize():f}"}
+    return _relending_parameters(policy.refinance_share, policy.rate)
 
 
-def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str] | None = None) -> Programme:
-    """A programme row as the pure policy functions read it on day `on` (its fields prefetched, or one
-    query). A re-lending programme takes the central bank's terms in force that day (`relending`, when the
-    caller has read them already, or one query)."""
+def programme_terms(
+    row: PolicyProgramme,
+    on: date,
+    relending: Mapping[str, str] | None = None,
+    *,
+    field_ids: frozenset[int] | None = None,
+) -> Programme:
+    """A programme row as the pure policy functions read it on day `on` (its `field_ids` when the caller
+    has read them, else its fields prefetched, or one query). A re-lending programme takes the central
+    bank's terms in force that day (`relending`, when the caller has read them already, or one query)."""
     region = row.region
     parameters = row.parameters
     if row.kind == ProgrammeKind.RELENDING:
@@ -79,7 +97,7 @@ def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str]
         budget=row.budget,
         parameters=parameters,
         instruments=tuple(row.instruments or ()),
-        field_ids=frozenset(f.pk for f in row.fields.all()),
+        field_ids=field_ids if field_ids is not None else frozenset(f.pk for f in row.fields.all()),
         stages=tuple(row.stages or ()),
         requires_tech_sme=row.requires_tech_sme,
         min_credit_score=row.min_credit_score,
@@ -92,29 +110,44 @@ def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str]
 def programmes_in_force(day: date, region_code: str) -> list[Programme]:
     """The published programmes in force on `day` for an enterprise in `region_code` (national ones and
     those of its region or a region containing it): under each code the highest version whose window holds
-    the day. Two queries (the rows, their fields)."""
+    the day. One query: a row per programme and field (one without a field when it names none), each with
+    the re-lending terms in force that day."""
+    in_force = _relending_in_force(day)
     rows = (
         PolicyProgramme.objects.filter(published_at__isnull=False, valid_from__lte=day)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         .filter(Q(region__isnull=True) | Q(region__code__in=covering_codes(region_code)))
         .select_related("region")
-        .prefetch_related("fields")
+        .annotate(
+            field_id=F("fields__id"),
+            relending_share=Subquery(in_force.values("refinance_share")[:1]),
+            relending_rate=Subquery(in_force.values("rate")[:1]),
+        )
         .order_by("code", "-version")
     )
     newest: dict[str, PolicyProgramme] = {}
+    field_ids: dict[int, set[int]] = {}
     for row in rows:
-        newest.setdefault(row.code, row)
-    relending = (
-        relending_terms_on(day) if any(r.kind == ProgrammeKind.RELENDING for r in newest.values()) else None
-    )
+        if newest.setdefault(row.code, row).pk == row.pk:
+            fields = field_ids.setdefault(row.pk, set())
+            if row.field_id is not None:
+                fields.add(row.field_id)
     return [
-        programme_terms(row, day, relending) for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
+        programme_terms(
+            row,
+            day,
+            _relending_parameters(row.relending_share, row.relending_rate),  # type: ignore[attr-defined]
+            field_ids=frozenset(field_ids[row.pk]),
+        )
+        for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
     ]
 
 
-def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:
-    """Whether the enterprise has had no loan funded here (首贷): leaving out tranche `besides`, and with
-    `by` counting only loans funded by that day. One query."""
+def funded_loans(
+    enterprise_id: int, *, besides: int | None = None, by: date | None = None
+) -> QuerySet[Tranche]:
+    """The enterprise's loans funded here: leaving out tranche `besides`, and with `by` only those funded by
+    that day. None: its first loan (首贷) is still to come."""
     funded = Tranche.objects.filter(
         request__enterprise_id=enterprise_id, instrument__in=LOANS, funded_on__isnull=False
     )
@@ -122,7 +155,12 @@ def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | 
         funded = funded.exclude(pk=besides)
     if by is not None:
         funded = funded.filter(funded_on__lte=by)
-    return not funded.exists()
+    return funded
+
+
+def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:
+    """Whether the enterprise has had no loan funded here (首贷), as `funded_loans` counts them. One query."""
+    return not funded_loans(enterprise_id, besides=besides, by=by).exists()
 
 
 def enterprise_field_ids(enterprise: Enterprise) -> frozenset[int]:
