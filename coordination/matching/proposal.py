@@ -33,7 +33,7 @@ from ..models import FinancingRequest, PackageTranche, Tranche
 from . import eligibility as el
 from . import rows
 from .candidates import Candidate
-from .context import InstitutionRecord, MatchContext, build_context, referral_history
+from .context import InstitutionRecord, MatchContext, build_context, open_tranches, referral_history
 from .policy import KIND_PLURAL, invited_only, kind_of, rank, route_limit, select
 from .scoring import ProductFacts, SharedPoints, factor_weights, score_candidate, yuan
 
@@ -108,12 +108,6 @@ class Proposal:
         }
 
 
-def _open_tranches(request: FinancingRequest) -> list[Tranche]:
-    return list(
-        Tranche.objects.filter(request_id=request.pk, accepted_offer__isnull=True).order_by("position")
-    )
-
-
 def _invitations(request: FinancingRequest) -> dict[int, set[int]]:
     """The institutions a coordinator invited to each tranche (by position) of the package this request was
     filed from (DESIGN §14); read only for a major task's request, the only kind a package files."""
@@ -130,7 +124,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
     (every candidate when `diagnose`, for the coordinator's view)."""
     ctx = build_context(request)
-    tranches = _open_tranches(request)
+    tranches = open_tranches(request)
     products = (
         rows.fetch(el.eligible_products(ctx, tranches), {t.pk: el.fits_key(t) for t in tranches})
         if tranches
