@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeVar
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -21,10 +20,10 @@ from ..choices import ReferralStatus, Role
 from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
+from ..selectors import plain_sql
 from ..selectors import policy as policy_selectors
 from ..workflow.tables import LIVE_REFERRAL
 
-M = TypeVar("M", bound=models.Model)
 # The institution's record looks back this far.
 RECORD_WINDOW_DAYS = 365
 WAITING = frozenset({*LIVE_REFERRAL, ReferralStatus.OFFERED})
@@ -197,12 +196,15 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
         enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
     credit, credits, pilot_zone, first_loan = _enterprise_facts(enterprise)
     enterprise_fields = Enterprise.fields.through._meta.db_table
-    fields = _instances(
-        TechField,
-        f"FROM {TechField._meta.db_table} f JOIN {enterprise_fields} ef ON ef.techfield_id = f.id "
-        "WHERE ef.enterprise_id = %s ORDER BY f.id",
-        [enterprise.pk],
-    )
+    fields = [
+        field
+        for field, _ in plain_sql.instances(
+            TechField,
+            f"FROM {TechField._meta.db_table} f JOIN {enterprise_fields} ef ON ef.techfield_id = f.id "
+            "WHERE ef.enterprise_id = %s ORDER BY f.id",
+            [enterprise.pk],
+        )
+    ]
     programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -231,38 +233,13 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
 
 def open_tranches(request: FinancingRequest) -> list[Tranche]:
     """The request's tranches without an accepted offer, in order. One query."""
-    return _instances(
+    rows = plain_sql.instances(
         Tranche,
         f"FROM {Tranche._meta.db_table} f WHERE f.request_id = %s AND f.accepted_offer_id IS NULL "
         "ORDER BY f.position",
         [request.pk],
     )
-
-
-def _instances(model: type[M], rest: str, params: list) -> list[M]:
-    """Instances of `model` from plain SQL: every concrete column of the table aliased "f", then `rest`
-    (FROM f ...). The backend's and the fields' converters apply, as the ORM applies them; building and
-    compiling the same query through the ORM cost several times its execution."""
-    fields = model._meta.concrete_fields
-    columns = [field.get_col("f") for field in fields]
-    converters = [
-        (index, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)], column)
-        for index, column in enumerate(columns)
-    ]
-    converters = [(index, found, column) for index, found, column in converters if found]
-    names = [field.attname for field in fields]
-    select = ", ".join(f'f."{field.column}"' for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select} {rest}", params)
-        rows = cursor.fetchall()
-    instances = []
-    for row in rows:
-        values = list(row)
-        for index, found, column in converters:
-            for convert in found:
-                values[index] = convert(values[index], column, connection)
-        instances.append(model.from_db(None, names, values))
-    return instances
+    return [tranche for tranche, _ in rows]
 
 
 def _placeholders(values) -> str:

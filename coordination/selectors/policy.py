@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from lenders.choices import Instrument
 from lenders.models import RelendingPolicy
 from projects.credits.selectors import credits_by_version
-from projects.models import Enterprise, TechField
+from projects.models import Enterprise, Region, TechField
 from projects.regions import covered_q, covering_codes
 
 from ..choices import ClaimStatus, LedgerMovement, ProgrammeKind
@@ -22,6 +23,7 @@ from ..models import LossClaim, Offer, PolicyProgramme, ProgrammeLedgerEntry, Re
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
 from ..policies.simulation import UNCLASSIFIED, WindowDeal
+from . import plain_sql
 from .institution import size_class_of
 from .scoping import User, coordinator_scope
 
@@ -110,35 +112,45 @@ def programme_terms(
 def programmes_in_force(day: date, region_code: str) -> list[Programme]:
     """The published programmes in force on `day` for an enterprise in `region_code` (national ones and
     those of its region or a region containing it): under each code the highest version whose window holds
-    the day. One query: a row per programme and field (one without a field when it names none), each with
-    the re-lending terms in force that day."""
-    in_force = _relending_in_force(day)
-    rows = (
-        PolicyProgramme.objects.filter(published_at__isnull=False, valid_from__lte=day)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .filter(Q(region__isnull=True) | Q(region__code__in=covering_codes(region_code)))
-        .select_related("region")
-        .annotate(
-            field_id=F("fields__id"),
-            relending_share=Subquery(in_force.values("refinance_share")[:1]),
-            relending_rate=Subquery(in_force.values("rate")[:1]),
-        )
-        .order_by("code", "-version")
+    the day. One query in plain SQL (the matcher reads it for every request): a row per programme and field
+    (one without a field when it names none), each with its region and the re-lending terms in force."""
+    codes = covering_codes(region_code)
+    relending = RelendingPolicy._meta.db_table
+    in_force = f"FROM {relending} r WHERE r.effective_from <= %s ORDER BY r.effective_from DESC LIMIT 1"
+    when = connection.ops.adapt_datefield_value(day)
+    rows = plain_sql.instances(
+        PolicyProgramme,
+        f"""FROM {PolicyProgramme._meta.db_table} f
+            LEFT JOIN {Region._meta.db_table} g ON g.id = f.region_id
+            LEFT JOIN {PolicyProgramme.fields.through._meta.db_table} pf ON pf.policyprogramme_id = f.id
+            WHERE f.published_at IS NOT NULL AND f.valid_from <= %s
+              AND (f.valid_until IS NULL OR f.valid_until >= %s)
+              AND (f.region_id IS NULL OR g.code IN ({", ".join(["%s"] * len(codes))}))
+            ORDER BY f.code, f.version DESC""",
+        [when, when, when, when, *codes],
+        extra=(
+            "g.code",
+            "g.name",
+            "pf.techfield_id",
+            f"(SELECT r.refinance_share {in_force})",
+            f"(SELECT r.rate {in_force})",
+        ),
     )
     newest: dict[str, PolicyProgramme] = {}
     field_ids: dict[int, set[int]] = {}
-    for row in rows:
-        if newest.setdefault(row.code, row).pk == row.pk:
-            fields = field_ids.setdefault(row.pk, set())
-            if row.field_id is not None:
-                fields.add(row.field_id)
+    relending_terms: dict[str, str] = {}
+    for row, (code, name, field_id, share, rate) in rows:
+        if newest.setdefault(row.code, row).pk != row.pk:
+            continue  # an older version, or another field of one already read
+        fields = field_ids.setdefault(row.pk, set())
+        if field_id is not None:
+            fields.add(field_id)
+        if row.region_id is not None:
+            row.region = Region(pk=row.region_id, code=code, name=name)
+        if share is not None and rate is not None:
+            relending_terms = _relending_parameters(Decimal(str(share)), Decimal(str(rate)))
     return [
-        programme_terms(
-            row,
-            day,
-            _relending_parameters(row.relending_share, row.relending_rate),  # type: ignore[attr-defined]
-            field_ids=frozenset(field_ids[row.pk]),
-        )
+        programme_terms(row, day, relending_terms, field_ids=frozenset(field_ids[row.pk]))
         for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
     ]
 
