@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -125,11 +125,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     (every candidate when `diagnose`, for the coordinator's view)."""
     ctx = build_context(request)
     tranches = open_tranches(request)
-    products = (
-        rows.fetch(el.eligible_products(ctx, tranches), {t.pk: el.fits_key(t) for t in tranches})
-        if tranches
-        else []
-    )
+    products = rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches]) if tranches else []
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
     invitations = _invitations(request)
     weights = factor_weights()
@@ -223,12 +219,20 @@ def funnel(ctx: MatchContext, tranche: Tranche) -> str:
         (gettext("capacity left"), el.capacity_condition(tranche)),
         (gettext("institution not asked before and not declined"), el.institution_condition(ctx, tranche)),
     ]
-    aggregates = {"total": Count("pk")}
-    cumulative = Q()
-    for index, (_, condition) in enumerate(steps):
+    cumulative = el.Sql()
+    sums, params = [], []
+    for _words, condition in steps:
         cumulative &= condition
-        aggregates[f"step_{index}"] = Count("pk", filter=cumulative)
-    counts = Product.objects.filter(instrument=tranche.instrument).aggregate(**aggregates)
+        sums.append(f"SUM(CASE WHEN {cumulative.where} THEN 1 ELSE 0 END)")
+        params.extend(cumulative.params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), {', '.join(sums)} {el.PRODUCTS_WITH_INSTITUTIONS} "
+            f'WHERE "{el.PRODUCT}"."instrument" = %s',
+            [*params, tranche.instrument],
+        )
+        total, *passing = cursor.fetchone()
+    counts = {"total": total, **{f"step_{index}": count or 0 for index, count in enumerate(passing)}}
     label = str(Instrument(tranche.instrument).label).lower()
     if not counts["total"]:
         return gettext("The catalogue has no %(instrument)s product at all.") % {"instrument": label}
@@ -276,7 +280,10 @@ def candidates_for(ctx: MatchContext, picks: Sequence[tuple[Product, Tranche]]) 
     products = {
         product.pk: product
         for product in Product.objects.filter(pk__in={product.pk for product, _ in picks})
-        .annotate(institution_local=el.institution_covers(ctx), targets_hard_tech=el.targets_hard_tech(ctx))
+        .annotate(
+            institution_local=el.institution_covers(ctx).expression(),
+            targets_hard_tech=el.targets_hard_tech(ctx).expression(),
+        )
         .select_related("institution")
     }
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products.values()}))
