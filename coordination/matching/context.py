@@ -246,6 +246,15 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _in_list(column: str, values: list) -> tuple[str, list]:
+    """SQL for `column` among `values`, with its parameters: one array on PostgreSQL (the driver's parsing
+    of a placeholder per candidate institution cost more than the query's run), a placeholder each
+    elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({_placeholders(values)})", values
+
+
 def _seconds_between(later: str, earlier: str) -> str:
     """SQL for the seconds from `earlier` to `later` (two timestamp expressions)."""
     if connection.vendor == "postgresql":
@@ -338,7 +347,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
     works in (the figures then count in that field); else the field is NULL and "in field" means in any
     of `field_ids` (none: every referral)."""
     since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=RECORD_WINDOW_DAYS))
-    institution_ids = list(institution_ids) or [0]
+    institutions, institution_params = _in_list("r.institution_id", list(institution_ids) or [0])
     waiting = sorted(WAITING)
     live = sorted(LIVE_REFERRAL)
     referral, tranche, request = (
@@ -388,7 +397,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
             JOIN {tranche} t ON t.id = r.tranche_id
             JOIN {request} q ON q.id = r.request_id
             {field_join}
-            WHERE r.institution_id IN ({_placeholders(institution_ids)})
+            WHERE {institutions}
               AND (r.created_at >= %s OR r.status IN ({_placeholders(waiting)}))
             {_fence()}
         ) x
@@ -403,7 +412,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
         "referral",
         Role.INSTITUTION,
         *join_params,
-        *institution_ids,
+        *institution_params,
         since,
         *waiting,
     ]
