@@ -227,7 +227,7 @@ def funnel(ctx: MatchContext, tranche: Tranche) -> str:
         params.extend(cumulative.params)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), {', '.join(sums)} {el.PRODUCTS_WITH_INSTITUTIONS} "
+            f"SELECT COUNT(*), {', '.join(sums)} {el.products_with_institutions()} "
             f'WHERE "{el.PRODUCT}"."instrument" = %s',
             [*params, tranche.instrument],
         )
