@@ -5,6 +5,7 @@ as the ORM applies them, so the instances are the ones the ORM would give."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from django.db import connection, models
@@ -18,6 +19,12 @@ Converters = list[tuple[int, list, Col]]
 
 def converters(fields: Sequence[models.Field], table: str, start: int = 0) -> Converters:
     """The converters of `fields` read from `table`, as columns `start`, `start + 1`… of a row."""
+    return _converters(tuple(fields), table, start, connection.vendor)
+
+
+@lru_cache(maxsize=64)
+def _converters(fields: tuple[models.Field, ...], table: str, start: int, vendor: str) -> Converters:
+    """Worked out once per process: they depend only on the fields and the backend (`vendor`)."""
     found = []
     for index, field in enumerate(fields, start=start):
         column = field.get_col(table)
