@@ -286,7 +286,9 @@ def _seconds_between(later: str, earlier: str) -> str:
 def _fence() -> str:
     """Ends a subquery that PostgreSQL must not pull up into the query around it: pulled up, each use of
     one of its columns repeats the column's correlated subqueries (the history query's first action ran
-    three times per referral, its field test twice) and doubles the planning. SQLite runs it as written."""
+    three times per referral, its field test twice) and doubles the planning. In an EXISTS it keeps the
+    test a probe per row (an index lookup for the few referrals) rather than a hash of every enterprise in
+    the fields. SQLite runs it as written."""
     return "OFFSET 0" if connection.vendor == "postgresql" else ""
 
 
@@ -390,7 +392,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
     elif field_ids:
         in_field = (
             f"EXISTS (SELECT 1 FROM {enterprise_fields} ef WHERE ef.enterprise_id = q.enterprise_id "
-            f"AND ef.techfield_id IN ({_placeholders(field_ids)}))"
+            f"AND ef.techfield_id IN ({_placeholders(field_ids)}) {_fence()})"
         )
         field_params = list(field_ids)
     else:
