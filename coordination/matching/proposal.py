@@ -7,11 +7,13 @@ each unproposed one was left out, and a plain report of tranches that no product
 `candidate_for(product, tranche, request)` scores one product a coordinator picked by hand,
 `candidates_for(ctx, picks)` all of a routing's picks at once.
 
-Seven queries whatever the catalogue holds: four for the context (context.build_context: the
-enterprise and its region; its current credit, pilot zone and re-lending share; its fields; the
-request's referrals), the open tranches, every eligible product of every tranche in one query, and
-one grouped read of the candidate institutions' referral history (record and pending exposure); and, for
-a major task's request, the institutions its package invited (DESIGN §14).
+Seven queries whatever the catalogue holds: four for the context (context.build_context: its current
+credit, pilot zone and first loan; its fields; the request's referrals; the policy programmes in force
+with their fields and the re-lending terms; and the enterprise with its region when the request came
+without them), the open tranches, every eligible product of every tranche in one query, and one grouped
+read of the candidate institutions' referral history (record and pending exposure); and, for a major
+task's request, the institutions its package invited (DESIGN §14). The hot reads are plain SQL: building
+and compiling them through the ORM cost several times their run.
 """
 
 from __future__ import annotations
