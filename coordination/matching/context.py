@@ -20,6 +20,7 @@ from ..choices import ReferralStatus, Role
 from ..models import FinancingRequest, Offer, Referral, Tranche, TransitionEvent
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
+from ..selectors import plain_sql
 from ..selectors import policy as policy_selectors
 from ..workflow.tables import LIVE_REFERRAL
 
@@ -125,11 +126,12 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
-def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, dict[str, Decimal], bool]:
+def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, dict[str, Decimal], bool, bool]:
     """One query: the enterprise's published scores, current first (the one rule,
-    projects.credits.selectors.current_credit_of, embedded as a subquery and numbered in its order), and
-    whether its region or one containing it is a pilot zone. The first score is its current credit; the
-    first under each version its credit under that version (projects.credits.selectors.latest_by_version)."""
+    projects.credits.selectors.current_credit_of, embedded as a subquery and numbered in its order),
+    whether its region or one containing it is a pilot zone, and whether it has a loan funded here
+    (selectors.policy.funded_loans, embedded). The first score is its current credit; the first under each
+    version its credit under that version (projects.credits.selectors.latest_by_version)."""
     region = Region._meta.db_table
     codes = covering_codes(enterprise.region.code)
     scores = current_credit_of(enterprise.pk).values(
@@ -143,9 +145,13 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
         current_order=Window(RowNumber(), order_by=list(CURRENT_FIRST)),
     )
     credit_sql, credit_params = scores.query.sql_with_params()
+    funded_sql, funded_params = (
+        policy_selectors.funded_loans(enterprise.pk).order_by().values("pk")[:1].query.sql_with_params()
+    )
     sql = f"""
         SELECT
             (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
+            ({funded_sql}),
             c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version, c.bonus_cap
         FROM (SELECT 1 AS one) base
         LEFT JOIN ({credit_sql}) c ON 1 = 1
@@ -154,14 +160,14 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [True, *codes, *credit_params],
+            [True, *codes, *funded_params, *credit_params],
         )
         rows = cursor.fetchall()
 
     def dec(value) -> Decimal | None:
         return None if value is None else Decimal(str(value))
 
-    pilot, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
+    pilot, funded_loan, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
     credit = None
     credits: dict[str, Decimal] = {}
     if total is not None:
@@ -174,28 +180,42 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
             version=version,
             maximum=BASE_POINTS + dec(bonus_cap),
         )
-        credits = latest_by_version((row[6], dec(row[1]).quantize(Decimal("0.01"))) for row in rows)
-    return credit, credits, bool(pilot)
+        credits = latest_by_version((row[7], dec(row[2]).quantize(Decimal("0.01"))) for row in rows)
+    return credit, credits, bool(pilot), funded_loan is None
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
     """Five queries, whatever the catalogue: the enterprise and its region (none when the request was read
-    with them); its credits (current and by model version) and pilot zone; its fields; the request's
-    referrals so far; the policy programmes in force for it. When a programme is in force, two more: the
-    programmes' fields and whether this is the enterprise's first loan."""
+    with them); its credits (current and by model version), pilot zone and whether a loan of it was funded
+    here; its fields; the request's referrals so far; the policy programmes in force for it (with their
+    fields and the re-lending terms)."""
     today = today or timezone.localdate()
     if FinancingRequest.enterprise.is_cached(request) and Enterprise.region.is_cached(request.enterprise):
         enterprise = request.enterprise  # read with the request (routing locks it with both)
     else:
-        enterprise = Enterprise.objects.select_related("region").get(pk=request.enterprise_id)
-    credit, credits, pilot_zone = _enterprise_facts(enterprise)
-    fields = list(TechField.objects.filter(enterprises=enterprise).order_by("pk"))
+        enterprise = _enterprise_with_region(request.enterprise_id)
+    credit, credits, pilot_zone, first_loan = _enterprise_facts(enterprise)
+    enterprise_fields = Enterprise.fields.through._meta.db_table
+    fields = [
+        field
+        for field, _ in plain_sql.instances(
+            TechField,
+            f"FROM {TechField._meta.db_table} f JOIN {enterprise_fields} ef ON ef.techfield_id = f.id "
+            "WHERE ef.enterprise_id = %s ORDER BY f.id",
+            [enterprise.pk],
+        )
+    ]
     programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
-    referrals = list(
-        Referral.objects.filter(request_id=request.pk)
-        .order_by()
-        .values("tranche_id", "institution_id", "product_id", "status")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT tranche_id, institution_id, product_id, status FROM {Referral._meta.db_table} "
+            "WHERE request_id = %s",
+            [request.pk],
+        )
+        referrals = [
+            {"tranche_id": tranche, "institution_id": institution, "product_id": product, "status": status}
+            for tranche, institution, product, status in cursor.fetchall()
+        ]
     return MatchContext(
         request=request,
         enterprise=enterprise,
@@ -206,13 +226,54 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
         referrals=referrals,
         programmes=programmes,
         credits_by_version=credits,
-        first_loan=bool(programmes) and policy_selectors.is_first_loan(enterprise.pk),
+        first_loan=bool(programmes) and first_loan,
         field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
     )
 
 
+def _enterprise_with_region(enterprise_id: int) -> Enterprise:
+    """The enterprise with its region. One query, in plain SQL (selectors.plain_sql)."""
+    region_fields = Region._meta.concrete_fields
+    rows = plain_sql.instances(
+        Enterprise,
+        f"FROM {Enterprise._meta.db_table} f JOIN {Region._meta.db_table} g ON g.id = f.region_id "
+        "WHERE f.id = %s",
+        [enterprise_id],
+        extra=tuple(f'g."{field.column}"' for field in region_fields),
+    )
+    if not rows:
+        raise Enterprise.DoesNotExist()
+    enterprise, region = rows[0]
+    enterprise.region = Region.from_db(
+        None,
+        [field.attname for field in region_fields],
+        plain_sql.convert(region, plain_sql.converters(region_fields, "g")),
+    )
+    return enterprise
+
+
+def open_tranches(request: FinancingRequest) -> list[Tranche]:
+    """The request's tranches without an accepted offer, in order. One query."""
+    rows = plain_sql.instances(
+        Tranche,
+        f"FROM {Tranche._meta.db_table} f WHERE f.request_id = %s AND f.accepted_offer_id IS NULL "
+        "ORDER BY f.position",
+        [request.pk],
+    )
+    return [tranche for tranche, _ in rows]
+
+
 def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
+
+
+def _in_list(column: str, values: list) -> tuple[str, list]:
+    """SQL for `column` among `values`, with its parameters: one array on PostgreSQL (the driver's parsing
+    of a placeholder per candidate institution cost more than the query's run), a placeholder each
+    elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({_placeholders(values)})", values
 
 
 def _seconds_between(later: str, earlier: str) -> str:
@@ -220,6 +281,15 @@ def _seconds_between(later: str, earlier: str) -> str:
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+def _fence() -> str:
+    """Ends a subquery that PostgreSQL must not pull up into the query around it: pulled up, each use of
+    one of its columns repeats the column's correlated subqueries (the history query's first action ran
+    three times per referral, its field test twice) and doubles the planning. In an EXISTS it keeps the
+    test a probe per row (an index lookup for the few referrals) rather than a hash of every enterprise in
+    the fields. SQLite runs it as written."""
+    return "OFFSET 0" if connection.vendor == "postgresql" else ""
 
 
 def referral_history(
@@ -300,7 +370,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
     works in (the figures then count in that field); else the field is NULL and "in field" means in any
     of `field_ids` (none: every referral)."""
     since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=RECORD_WINDOW_DAYS))
-    institution_ids = list(institution_ids) or [0]
+    institutions, institution_params = _in_list("r.institution_id", list(institution_ids) or [0])
     waiting = sorted(WAITING)
     live = sorted(LIVE_REFERRAL)
     referral, tranche, request = (
@@ -322,7 +392,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
     elif field_ids:
         in_field = (
             f"EXISTS (SELECT 1 FROM {enterprise_fields} ef WHERE ef.enterprise_id = q.enterprise_id "
-            f"AND ef.techfield_id IN ({_placeholders(field_ids)}))"
+            f"AND ef.techfield_id IN ({_placeholders(field_ids)}) {_fence()})"
         )
         field_params = list(field_ids)
     else:
@@ -350,8 +420,9 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
             JOIN {tranche} t ON t.id = r.tranche_id
             JOIN {request} q ON q.id = r.request_id
             {field_join}
-            WHERE r.institution_id IN ({_placeholders(institution_ids)})
+            WHERE {institutions}
               AND (r.created_at >= %s OR r.status IN ({_placeholders(waiting)}))
+            {_fence()}
         ) x
         GROUP BY x.institution_id, x.product_id, x.field_id
     """
@@ -364,7 +435,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
         "referral",
         Role.INSTITUTION,
         *join_params,
-        *institution_ids,
+        *institution_params,
         since,
         *waiting,
     ]

@@ -13,11 +13,12 @@ left, and no institution twice on a tranche or again after it declined the reque
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 
@@ -196,116 +197,172 @@ def _reasons(
     return reasons
 
 
-def amount_condition(tranche: Tranche) -> Q:
-    return Q(min_amount__lte=tranche.amount, max_amount__gte=tranche.amount)
-
-
-def capacity_condition(tranche: Tranche) -> Q:
-    return Q(yearly_capacity__gte=F("capacity_used") + tranche.amount)
-
-
-def institution_condition(ctx: MatchContext, tranche: Tranche) -> Q:
-    excluded = ctx.excluded_institutions(tranche.pk)
-    return ~Q(institution_id__in=sorted(excluded)) if excluded else Q()
-
-
-def tranche_condition(ctx: MatchContext, tranche: Tranche) -> Q:
-    """The per-tranche filters: instrument, amount range, capacity left, institutions excluded."""
-    return (
-        Q(instrument=tranche.instrument)
-        & amount_condition(tranche)
-        & capacity_condition(tranche)
-        & institution_condition(ctx, tranche)
-    )
-
-
-def active_condition(ctx: MatchContext) -> Q:
-    return Q(is_active=True, institution__is_active=True, active_from__lte=ctx.today) & (
-        Q(active_until__isnull=True) | Q(active_until__gte=ctx.today)
-    )
-
-
-def term_condition(ctx: MatchContext) -> Q:
-    return Q(min_term_months__lte=ctx.request.term_months, max_term_months__gte=ctx.request.term_months)
-
-
-def stage_condition(ctx: MatchContext) -> Q:
-    return Q(**{STAGE_FLAGS[ctx.enterprise.stage]: True})
-
-
-def tech_sme_condition(ctx: MatchContext) -> Q:
-    return Q() if ctx.tech_sme else Q(requires_tech_sme=False)
-
-
-def credit_condition(ctx: MatchContext) -> Q:
-    """No minimum, or a minimum the enterprise's credit under the minimum's version reaches (the SQL form of
-    `meets_minimum`)."""
-    condition = Q(min_credit_score__lte=0)
-    for version, credit in sorted(ctx.credits_by_version.items()):
-        condition |= Q(min_credit_version=version, min_credit_score__lte=credit)
-    return condition
-
-
-# The many-to-many filters are written as SQL fragments: building and compiling them through the ORM's
-# subquery expressions cost more than running them. Region sets are uncorrelated IN-subqueries that
-# PostgreSQL hashes once per query and estimates truly (correlated EXISTS made its cost estimate large
-# enough to switch on JIT compilation, 100+ ms, for multi-tranche requests); "names no field" is a
-# correlated NOT EXISTS, an index probe for the rows that pass the cheap filters.
 PRODUCT = Product._meta.db_table
+INSTITUTION = Institution._meta.db_table
 REGION = Region._meta.db_table
 PRODUCT_REGIONS = ProductRegion._meta.db_table
 PRODUCT_FIELDS = ProductField._meta.db_table
 INSTITUTION_REGIONS = InstitutionRegion._meta.db_table
 
 
-def _sql(fragment: str, params=()) -> Q:
-    return Q(RawSQL(fragment, list(params), output_field=BooleanField()))
+def products_with_institutions() -> str:
+    """FROM the products with their institutions: what every condition below reads. On PostgreSQL each
+    product that passes the filters looks its institution up (a fenced lateral subquery): joined, the
+    planner hashed every institution of the catalogue for the ~200 rows that pass."""
+    if connection.vendor == "postgresql":
+        return (
+            f'FROM "{PRODUCT}" CROSS JOIN LATERAL (SELECT * FROM "{INSTITUTION}" i '
+            f'WHERE i."id" = "{PRODUCT}"."institution_id" OFFSET 0) "{INSTITUTION}"'
+        )
+    return (
+        f'FROM "{PRODUCT}" INNER JOIN "{INSTITUTION}" '
+        f'ON ("{PRODUCT}"."institution_id" = "{INSTITUTION}"."id")'
+    )
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A condition over `products_with_institutions()` in plain SQL with its parameters; empty: no condition.
+
+    The matcher's query is written in SQL, not built through the ORM's expressions: building and compiling
+    it cost more than running it, on every request."""
+
+    text: str = ""
+    params: tuple = ()
+
+    def __and__(self, other: Sql) -> Sql:
+        if not self.text or not other.text:
+            return self if other.text == "" else other
+        return Sql(f"({self.text}) AND ({other.text})", self.params + other.params)
+
+    def __or__(self, other: Sql) -> Sql:
+        if not self.text or not other.text:
+            return Sql()  # one side holds for every product
+        return Sql(f"({self.text}) OR ({other.text})", self.params + other.params)
+
+    def __invert__(self) -> Sql:
+        return Sql(f"NOT ({self.text})", self.params) if self.text else Sql("1 = 0")
+
+    @property
+    def where(self) -> str:
+        return self.text or "1 = 1"
+
+    def expression(self) -> RawSQL:
+        """The condition as a boolean annotation of a product queryset (its institution joined when the
+        condition reads it)."""
+        return RawSQL(self.where, list(self.params), output_field=BooleanField())
+
+
+def _column(name: str, table: str = PRODUCT) -> str:
+    return f'"{table}"."{name}"'
 
 
 def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _product_names_regions(codes: list[str] | None = None) -> Q:
-    if codes is None:
-        return _sql(f'"{PRODUCT}"."id" IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr)')
-    return _sql(
-        f'"{PRODUCT}"."id" IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr '
-        f"JOIN {REGION} g ON g.id = pr.region_id WHERE g.code IN ({_placeholders(codes)}))",
-        codes,
+def amount_condition(tranche: Tranche) -> Sql:
+    return Sql(
+        f"{_column('min_amount')} <= %s AND {_column('max_amount')} >= %s", (tranche.amount, tranche.amount)
     )
 
 
-def _institution_names_regions(codes: list[str] | None = None) -> Q:
-    if codes is None:
-        return _sql(
-            f'"{PRODUCT}"."institution_id" IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir)'
+def capacity_condition(tranche: Tranche) -> Sql:
+    return Sql(f"{_column('yearly_capacity')} >= ({_column('capacity_used')} + %s)", (tranche.amount,))
+
+
+def institution_condition(ctx: MatchContext, tranche: Tranche) -> Sql:
+    excluded = sorted(ctx.excluded_institutions(tranche.pk))
+    if not excluded:
+        return Sql()
+    return Sql(f"NOT ({_column('institution_id')} IN ({_placeholders(excluded)}))", tuple(excluded))
+
+
+def tranche_condition(ctx: MatchContext, tranche: Tranche) -> Sql:
+    """The per-tranche filters: instrument, amount range, capacity left, institutions excluded."""
+    return (
+        Sql(f"{_column('instrument')} = %s", (tranche.instrument,))
+        & amount_condition(tranche)
+        & capacity_condition(tranche)
+        & institution_condition(ctx, tranche)
+    )
+
+
+def active_condition(ctx: MatchContext) -> Sql:
+    today = connection.ops.adapt_datefield_value(ctx.today)
+    return Sql(
+        f"{_column('is_active')} AND {_column('is_active', INSTITUTION)} AND {_column('active_from')} <= %s "
+        f"AND ({_column('active_until')} IS NULL OR {_column('active_until')} >= %s)",
+        (today, today),
+    )
+
+
+def term_condition(ctx: MatchContext) -> Sql:
+    term = ctx.request.term_months
+    return Sql(f"{_column('min_term_months')} <= %s AND {_column('max_term_months')} >= %s", (term, term))
+
+
+def stage_condition(ctx: MatchContext) -> Sql:
+    return Sql(_column(STAGE_FLAGS[ctx.enterprise.stage]))
+
+
+def tech_sme_condition(ctx: MatchContext) -> Sql:
+    return Sql() if ctx.tech_sme else Sql(f"NOT {_column('requires_tech_sme')}")
+
+
+def credit_condition(ctx: MatchContext) -> Sql:
+    """No minimum, or a minimum the enterprise's credit under the minimum's version reaches (the SQL form of
+    `meets_minimum`)."""
+    condition = Sql(f"{_column('min_credit_score')} <= %s", (Decimal(0),))
+    for version, credit in sorted(ctx.credits_by_version.items()):
+        condition |= Sql(
+            f"{_column('min_credit_version')} = %s AND {_column('min_credit_score')} <= %s", (version, credit)
         )
-    return _sql(
-        f'"{PRODUCT}"."institution_id" IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir '
+    return condition
+
+
+# Region sets are uncorrelated IN-subqueries that PostgreSQL hashes once per query and estimates truly
+# (correlated EXISTS made its cost estimate large enough to switch on JIT compilation, 100+ ms, for
+# multi-tranche requests); "names no field" is a correlated NOT EXISTS, an index probe for the rows that
+# pass the cheap filters.
+def _product_names_regions(codes: list[str] | None = None) -> Sql:
+    if codes is None:
+        return Sql(f"{_column('id')} IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr)")
+    return Sql(
+        f"{_column('id')} IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr "
+        f"JOIN {REGION} g ON g.id = pr.region_id WHERE g.code IN ({_placeholders(codes)}))",
+        tuple(codes),
+    )
+
+
+def _institution_names_regions(codes: list[str] | None = None) -> Sql:
+    if codes is None:
+        return Sql(f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir)")
+    return Sql(
+        f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir "
         f"JOIN {REGION} g ON g.id = ir.region_id WHERE g.code IN ({_placeholders(codes)}))",
-        codes,
+        tuple(codes),
     )
 
 
-def _product_names_fields(field_ids: list[int] | None = None) -> Q:
+def _product_names_fields(field_ids: list[int] | None = None) -> Sql:
     if field_ids is None:
-        return _sql(f'EXISTS (SELECT 1 FROM {PRODUCT_FIELDS} pf WHERE pf.product_id = "{PRODUCT}"."id")')
-    return _sql(
-        f'"{PRODUCT}"."id" IN (SELECT pf.product_id FROM {PRODUCT_FIELDS} pf '
+        return Sql(f"EXISTS (SELECT 1 FROM {PRODUCT_FIELDS} pf WHERE pf.product_id = {_column('id')})")
+    return Sql(
+        f"{_column('id')} IN (SELECT pf.product_id FROM {PRODUCT_FIELDS} pf "
         f"WHERE pf.techfield_id IN ({_placeholders(field_ids)}))",
-        field_ids,
+        tuple(field_ids),
     )
 
 
-def region_condition(ctx: MatchContext) -> Q:
+def region_condition(ctx: MatchContext) -> Sql:
     """The product's regions cover the enterprise; or it names none and its institution's do (or none)."""
     return _product_names_regions(ctx.region_codes) | (
-        ~_product_names_regions() & (institution_covers_q(ctx) | ~_institution_names_regions())
+        ~_product_names_regions() & (institution_covers(ctx) | ~_institution_names_regions())
     )
 
 
-def field_condition(ctx: MatchContext) -> Q:
+def field_condition(ctx: MatchContext) -> Sql:
     """The product names no field, or one of the enterprise's."""
     condition = ~_product_names_fields()
     if ctx.field_ids:
@@ -313,7 +370,7 @@ def field_condition(ctx: MatchContext) -> Q:
     return condition
 
 
-def request_condition(ctx: MatchContext) -> Q:
+def request_condition(ctx: MatchContext) -> Sql:
     """The filters every tranche of the request shares: activity, term, stage, region, field, credit."""
     return (
         active_condition(ctx)
@@ -326,43 +383,50 @@ def request_condition(ctx: MatchContext) -> Q:
     )
 
 
-def institution_covers_q(ctx: MatchContext) -> Q:
+def institution_covers(ctx: MatchContext) -> Sql:
     """The product's institution serves the enterprise's region by name (not merely nationwide)."""
     return _institution_names_regions(ctx.region_codes)
 
 
-def institution_covers(ctx: MatchContext) -> ExpressionWrapper:
-    return ExpressionWrapper(institution_covers_q(ctx), output_field=BooleanField())
-
-
-def targets_hard_tech(ctx: MatchContext):
+def targets_hard_tech(ctx: MatchContext) -> Sql:
     """The product lists one of the enterprise's hard-tech fields among its eligible fields."""
     if not ctx.hard_tech_field_ids:
-        return Value(False, output_field=BooleanField())
-    return ExpressionWrapper(_product_names_fields(ctx.hard_tech_field_ids), output_field=BooleanField())
+        return Sql("1 = 0")
+    return _product_names_fields(ctx.hard_tech_field_ids)
 
 
 def fits_key(tranche: Tranche) -> str:
     return f"fits_tranche_{tranche.pk}"
 
 
-def eligible_products(ctx: MatchContext, tranches: Sequence[Tranche]) -> QuerySet[Product]:
-    """Every product eligible for at least one of `tranches`, in one query; each row carries a
-    `fits_tranche_<id>` flag per tranche and the facts the score needs (`institution_local`,
-    `targets_hard_tech`)."""
-    if not tranches:
-        return Product.objects.none()
-    any_tranche = Q()
-    flags = {}
-    for tranche in tranches:
-        condition = tranche_condition(ctx, tranche)
-        any_tranche |= condition
-        flags[fits_key(tranche)] = ExpressionWrapper(condition, output_field=BooleanField())
-    return (
-        Product.objects.filter(request_condition(ctx) & any_tranche)
-        .annotate(
-            **flags, institution_local=institution_covers(ctx), targets_hard_tech=targets_hard_tech(ctx)
-        )
-        .select_related("institution")
-        .order_by("pk")
+# Every concrete column, so that a materialized instance is complete (nothing deferred, safe to save).
+PRODUCT_FIELDS_READ = tuple(Product._meta.concrete_fields)
+INSTITUTION_FIELDS_READ = tuple(Institution._meta.concrete_fields)
+
+
+def eligible_products(ctx: MatchContext, tranches: Sequence[Tranche]) -> Sql:
+    """Every product eligible for at least one of `tranches`, in one query, ordered by id: each row is the
+    product's columns (PRODUCT_FIELDS_READ), its institution's (INSTITUTION_FIELDS_READ), whether the
+    institution is local (`institution_covers`) and the product targets a hard-tech field of the
+    enterprise (`targets_hard_tech`), then whether it fits each tranche, in order."""
+    flags = [tranche_condition(ctx, tranche) for tranche in tranches]
+    any_tranche = Sql(
+        " OR ".join(f"({flag.where})" for flag in flags), tuple(p for flag in flags for p in flag.params)
+    )
+    local, hard_tech = institution_covers(ctx), targets_hard_tech(ctx)
+    select = [
+        *(_column(f.column) for f in PRODUCT_FIELDS_READ),
+        *(_column(f.column, INSTITUTION) for f in INSTITUTION_FIELDS_READ),
+        *(f"({condition.where})" for condition in (local, hard_tech, *flags)),
+    ]
+    where = request_condition(ctx) & any_tranche
+    return Sql(
+        f"SELECT {', '.join(select)} {products_with_institutions()} WHERE {where.where} "
+        f"ORDER BY {_column('id')}",
+        (
+            *local.params,
+            *hard_tech.params,
+            *(p for condition in flags for p in condition.params),
+            *where.params,
+        ),
     )

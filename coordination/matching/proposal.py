@@ -7,11 +7,13 @@ each unproposed one was left out, and a plain report of tranches that no product
 `candidate_for(product, tranche, request)` scores one product a coordinator picked by hand,
 `candidates_for(ctx, picks)` all of a routing's picks at once.
 
-Seven queries whatever the catalogue holds: four for the context (context.build_context: the
-enterprise and its region; its current credit, pilot zone and re-lending share; its fields; the
-request's referrals), the open tranches, every eligible product of every tranche in one query, and
-one grouped read of the candidate institutions' referral history (record and pending exposure); and, for
-a major task's request, the institutions its package invited (DESIGN §14).
+Seven queries whatever the catalogue holds: four for the context (context.build_context: its current
+credit, pilot zone and first loan; its fields; the request's referrals; the policy programmes in force
+with their fields and the re-lending terms; and the enterprise with its region when the request came
+without them), the open tranches, every eligible product of every tranche in one query, and one grouped
+read of the candidate institutions' referral history (record and pending exposure); and, for a major
+task's request, the institutions its package invited (DESIGN §14). The hot reads are plain SQL: building
+and compiling them through the ORM cost several times their run.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -33,9 +35,9 @@ from ..models import FinancingRequest, PackageTranche, Tranche
 from . import eligibility as el
 from . import rows
 from .candidates import Candidate
-from .context import InstitutionRecord, MatchContext, build_context, referral_history
+from .context import InstitutionRecord, MatchContext, build_context, open_tranches, referral_history
 from .policy import KIND_PLURAL, invited_only, kind_of, rank, route_limit, select
-from .scoring import ProductFacts, factor_weights, score_candidate, yuan
+from .scoring import ProductFacts, SharedPoints, factor_weights, score_candidate, yuan
 
 
 @dataclass
@@ -108,12 +110,6 @@ class Proposal:
         }
 
 
-def _open_tranches(request: FinancingRequest) -> list[Tranche]:
-    return list(
-        Tranche.objects.filter(request_id=request.pk, accepted_offer__isnull=True).order_by("position")
-    )
-
-
 def _invitations(request: FinancingRequest) -> dict[int, set[int]]:
     """The institutions a coordinator invited to each tranche (by position) of the package this request was
     filed from (DESIGN §14); read only for a major task's request, the only kind a package files."""
@@ -130,12 +126,8 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
     (every candidate when `diagnose`, for the coordinator's view)."""
     ctx = build_context(request)
-    tranches = _open_tranches(request)
-    products = (
-        rows.fetch(el.eligible_products(ctx, tranches), {t.pk: el.fits_key(t) for t in tranches})
-        if tranches
-        else []
-    )
+    tranches = open_tranches(request)
+    products = rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches]) if tranches else []
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
     invitations = _invitations(request)
     weights = factor_weights()
@@ -148,7 +140,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
             tranche=tranche, kind=kind, limit=route_limit(kind), waiting=ctx.waiting(tranche.pk)
         )
         facts = {}
-        shared: dict = {}
+        shared = SharedPoints()
         scored = []
         for product in products:
             if tranche.pk not in product.fits:
@@ -229,12 +221,20 @@ def funnel(ctx: MatchContext, tranche: Tranche) -> str:
         (gettext("capacity left"), el.capacity_condition(tranche)),
         (gettext("institution not asked before and not declined"), el.institution_condition(ctx, tranche)),
     ]
-    aggregates = {"total": Count("pk")}
-    cumulative = Q()
-    for index, (_, condition) in enumerate(steps):
+    cumulative = el.Sql()
+    sums, params = [], []
+    for _words, condition in steps:
         cumulative &= condition
-        aggregates[f"step_{index}"] = Count("pk", filter=cumulative)
-    counts = Product.objects.filter(instrument=tranche.instrument).aggregate(**aggregates)
+        sums.append(f"SUM(CASE WHEN {cumulative.where} THEN 1 ELSE 0 END)")
+        params.extend(cumulative.params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), {', '.join(sums)} {el.products_with_institutions()} "
+            f'WHERE "{el.PRODUCT}"."instrument" = %s',
+            [*params, tranche.instrument],
+        )
+        total, *passing = cursor.fetchone()
+    counts = {"total": total, **{f"step_{index}": count or 0 for index, count in enumerate(passing)}}
     label = str(Instrument(tranche.instrument).label).lower()
     if not counts["total"]:
         return gettext("The catalogue has no %(instrument)s product at all.") % {"instrument": label}
@@ -282,7 +282,10 @@ def candidates_for(ctx: MatchContext, picks: Sequence[tuple[Product, Tranche]]) 
     products = {
         product.pk: product
         for product in Product.objects.filter(pk__in={product.pk for product, _ in picks})
-        .annotate(institution_local=el.institution_covers(ctx), targets_hard_tech=el.targets_hard_tech(ctx))
+        .annotate(
+            institution_local=el.institution_covers(ctx).expression(),
+            targets_hard_tech=el.targets_hard_tech(ctx).expression(),
+        )
         .select_related("institution")
     }
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products.values()}))

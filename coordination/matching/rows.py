@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db import connection
 
 from lenders.models import Institution, Product
 
-# Every concrete column, so that a materialized instance is complete (nothing deferred, safe to save).
-PRODUCT_COLUMNS = tuple(f.attname for f in Product._meta.concrete_fields)
-INSTITUTION_COLUMNS = tuple(f.attname for f in Institution._meta.concrete_fields if f.attname != "id")
+from ..selectors import plain_sql
+from .eligibility import INSTITUTION, INSTITUTION_FIELDS_READ, PRODUCT, PRODUCT_FIELDS_READ, Sql
+
+PRODUCT_COLUMNS = tuple(f.attname for f in PRODUCT_FIELDS_READ)
+INSTITUTION_COLUMNS = tuple(f.attname for f in INSTITUTION_FIELDS_READ if f.attname != "id")
 
 
 class InstitutionRow:
@@ -68,35 +70,33 @@ for _index, _name in enumerate(INSTITUTION_COLUMNS, start=1):
     setattr(InstitutionRow, _name, _column(_index))
 
 
-def fetch(queryset: QuerySet, tranche_flags: dict[int, str]) -> list[ProductRow]:
-    """Run the eligible-products query as plain rows. `tranche_flags` maps tranche id to the name of
-    the boolean annotation that says the product fits that tranche."""
-    columns = [
-        *PRODUCT_COLUMNS,
-        "institution_id",
-        *(f"institution__{c}" for c in INSTITUTION_COLUMNS),
-        "institution_local",
-        "targets_hard_tech",
-        *tranche_flags.values(),
+def fetch(query: Sql, tranche_ids: list[int]) -> list[ProductRow]:
+    """Run the eligible-products query (eligibility.eligible_products) as plain rows, its values converted
+    as the ORM converts them. `tranche_ids`: the tranches whose flags end each row, in order."""
+    n_product = len(PRODUCT_FIELDS_READ)
+    after = n_product + len(INSTITUTION_FIELDS_READ)
+    found = [
+        *plain_sql.converters(PRODUCT_FIELDS_READ, PRODUCT),
+        *plain_sql.converters(INSTITUTION_FIELDS_READ, INSTITUTION, start=n_product),
     ]
-    n_product = len(PRODUCT_COLUMNS)
-    n_institution = 1 + len(INSTITUTION_COLUMNS)
-    after = n_product + n_institution
-    tranche_ids = list(tranche_flags)
+    with connection.cursor() as cursor:
+        cursor.execute(query.text, list(query.params))
+        fetched = cursor.fetchall()
     institutions: dict[int, InstitutionRow] = {}
     rows = []
-    for values in queryset.values_list(*columns):
+    for raw in fetched:
+        values = plain_sql.convert(raw[:after], found) if found else raw
         row = ProductRow()
-        row.values = values[:n_product]
+        row.values = tuple(values[:n_product])
         institution_id = values[n_product]
         institution = institutions.get(institution_id)
         if institution is None:
-            institution = institutions[institution_id] = InstitutionRow(values[n_product:after])
+            institution = institutions[institution_id] = InstitutionRow(tuple(values[n_product:after]))
         row.institution = institution
-        row.institution_local = bool(values[after])
-        row.targets_hard_tech = bool(values[after + 1])
+        row.institution_local = bool(raw[after])
+        row.targets_hard_tech = bool(raw[after + 1])
         row.fits = {
-            tranche_id for tranche_id, fits in zip(tranche_ids, values[after + 2 :], strict=True) if fits
+            tranche_id for tranche_id, fits in zip(tranche_ids, raw[after + 2 :], strict=True) if fits
         }
         rows.append(row)
     return rows

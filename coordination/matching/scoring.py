@@ -8,7 +8,7 @@ coordinator or a loan officer, not for a developer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -311,9 +311,8 @@ FACTORS: dict[str, Factor] = {
 
 def _shared_inputs(product, facts: ProductFacts) -> tuple:
     """Everything the shared factors' points read beyond the tranche and the request: products of a
-    tranche that agree on these get the same points from them. Whether a programme applies never reads the
-    product's rate (policies.eligibility.refusal), so only the institution's re-lending eligibility counts
-    for policy support."""
+    tranche that agree on these get the same points from them (each factor reads its part of it,
+    SHARED_FACTORS)."""
     record = facts.record
     return (
         facts.targets_hard_tech,
@@ -325,18 +324,31 @@ def _shared_inputs(product, facts: ProductFacts) -> tuple:
     )
 
 
-# Factors whose points read only the request or `_shared_inputs` (a few distinct values on a tranche):
-# computed once per distinct value when ranking (their texts may name the institution or the product;
-# explanations compute every factor).
-SHARED_FACTORS = (
-    "innovation_credit",
-    "hard_tech",
-    "major_task",
-    "local_pilot",
-    "offer_rate",
-    "response_time",
-    "policy_support",
-)
+# Factors whose points read only the request and a few facts of the product (a few distinct values on a
+# tranche), each with those facts: computed once per distinct value when ranking (their texts may name
+# the institution or the product; explanations compute every factor). Whether a programme applies never
+# reads the product's rate (policies.eligibility.refusal), so only the institution's re-lending
+# eligibility counts for policy support.
+SHARED_FACTORS: dict[str, Callable[[Product, ProductFacts], object]] = {
+    "innovation_credit": lambda product, facts: None,
+    "hard_tech": lambda product, facts: facts.targets_hard_tech,
+    "major_task": lambda product, facts: None,
+    "local_pilot": lambda product, facts: facts.institution_local,
+    "offer_rate": lambda product, facts: (facts.record.decided_in_field, facts.record.offered_in_field),
+    "response_time": lambda product, facts: facts.record.avg_response_days,
+    "policy_support": lambda product, facts: product.institution.relending_eligible,
+}
+
+
+@dataclass
+class SharedPoints:
+    """The points a tranche's candidates share, kept while ranking them (one per tranche): the shared
+    factors' sum by `_shared_inputs`, each shared factor's by its own inputs, and the range factors' sum
+    by the product's ranges."""
+
+    by_inputs: dict[tuple, float] = field(default_factory=dict)
+    by_factor: dict[tuple, float] = field(default_factory=dict)
+    by_ranges: dict[tuple, float] = field(default_factory=dict)
 
 
 def score_candidate(
@@ -347,12 +359,12 @@ def score_candidate(
     *,
     weights: dict[str, int] | None = None,
     explain: bool = True,
-    shared: dict | None = None,
+    shared: SharedPoints | None = None,
 ) -> Candidate:
     """The candidate with its score and, with `explain`, its explanation (the texts cost more).
 
-    `shared` (one dict per tranche, only without `explain`) keeps the points of the factors that do not
-    read the product's own columns between the products of one tranche."""
+    `shared` (one per tranche, only without `explain`) keeps the points of the factors that read few of the
+    product's facts between the products of one tranche."""
     weights = weights or factor_weights()
     if shared is not None and not explain:
         return Candidate(product=product, score=_fast_total(product, tranche, ctx, facts, weights, shared))
@@ -376,19 +388,43 @@ def score_candidate(
     return Candidate(product=product, score=Decimal(f"{total:.2f}"), explanation=explanation)
 
 
-PRODUCT_FACTORS = [key for key in FACTORS if key not in SHARED_FACTORS]
+# Of the others, the factors whose points read only the tranche, the request and the product's amount and
+# term ranges (a catalogue has few distinct ranges): computed once per distinct range pair on a tranche.
+RANGE_FACTORS = ("amount_fit", "term_fit")
+PRODUCT_FACTORS = [key for key in FACTORS if key not in SHARED_FACTORS and key not in RANGE_FACTORS]
 
 
 def _points(keys, product, tranche, ctx, facts, weights) -> float:
     return sum(round(weights[k] * FACTORS[k](product, tranche, ctx, facts)[0], 2) for k in keys)
 
 
-def _fast_total(product, tranche, ctx, facts, weights, shared) -> Decimal:
+def _shared_points(product, tranche, ctx, facts, weights, shared: SharedPoints) -> float:
+    """The shared factors' points summed in order, each factor computed once per distinct value of its
+    own inputs on the tranche."""
+    total = 0.0
+    for key, inputs in SHARED_FACTORS.items():
+        memo = (key, inputs(product, facts))
+        points = shared.by_factor.get(memo)
+        if points is None:
+            fraction = FACTORS[key](product, tranche, ctx, facts)[0]
+            points = shared.by_factor[memo] = round(weights[key] * fraction, 2)
+        total += points
+    return total
+
+
+def _fast_total(product, tranche, ctx, facts, weights, shared: SharedPoints) -> Decimal:
     """The same total as the explained path (the same rounded points, summed), computing the shared
-    factors once per distinct `_shared_inputs` on the tranche."""
+    factors once per distinct `_shared_inputs` and the range factors once per distinct pair of ranges on
+    the tranche (their sum first, then the other product factors', as when they were summed together)."""
     inputs = _shared_inputs(product, facts)
-    shared_points = shared.get(inputs)
+    shared_points = shared.by_inputs.get(inputs)
     if shared_points is None:
-        shared_points = shared[inputs] = _points(SHARED_FACTORS, product, tranche, ctx, facts, weights)
-    total = shared_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
+        shared_points = _shared_points(product, tranche, ctx, facts, weights, shared)
+        shared.by_inputs[inputs] = shared_points
+    ranges = (product.min_amount, product.max_amount, product.min_term_months, product.max_term_months)
+    range_points = shared.by_ranges.get(ranges)
+    if range_points is None:
+        range_points = _points(RANGE_FACTORS, product, tranche, ctx, facts, weights)
+        shared.by_ranges[ranges] = range_points
+    total = shared_points + (range_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights))
     return Decimal(f"{total:.2f}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from lenders.choices import Instrument
 from lenders.models import RelendingPolicy
 from projects.credits.selectors import credits_by_version
-from projects.models import Enterprise, TechField
+from projects.models import Enterprise, Region, TechField
 from projects.regions import covered_q, covering_codes
 
 from ..choices import ClaimStatus, LedgerMovement, ProgrammeKind
@@ -22,6 +23,7 @@ from ..models import LossClaim, Offer, PolicyProgramme, ProgrammeLedgerEntry, Re
 from ..policies.deal import Deal, Programme, with_parents
 from ..policies.eligibility import on_relending_list, registered_tech_sme
 from ..policies.simulation import UNCLASSIFIED, WindowDeal
+from . import plain_sql
 from .institution import size_class_of
 from .scoping import User, coordinator_scope
 
@@ -48,19 +50,37 @@ def programmes_visible_to(user: User) -> QuerySet[PolicyProgramme]:
     )
 
 
+def _relending_in_force(day: date) -> QuerySet[RelendingPolicy]:
+    """The central bank's re-lending terms in force on `day` first (DESIGN §6)."""
+    return RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from")
+
+
+def _relending_parameters(share: Decimal | None, rate: Decimal | None) -> dict[str, str]:
+    """The re-lending share and rate as programme parameters; empty before the facility existed."""
+    if share is None or rate is None:
+        return {}
+    return {"share": f"{share.normalize():f}", "rate": f"{rate.normalize():f}"}
+
+
 def relending_terms_on(day: date) -> dict[str, str]:
     """The central bank's re-lending share and rate in force on `day` (DESIGN §6), as programme
     parameters; empty before the facility existed. One query."""
-    policy = RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    policy = _relending_in_force(day).first()
     if policy is None:
         return {}
-    return {"share": f"{policy.refinance_share.normalize():f}", "rate": f"{policy.rate.normalize():f}"}
+    return _relending_parameters(policy.refinance_share, policy.rate)
 
 
-def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str] | None = None) -> Programme:
-    """A programme row as the pure policy functions read it on day `on` (its fields prefetched, or one
-    query). A re-lending programme takes the central bank's terms in force that day (`relending`, when the
-    caller has read them already, or one query)."""
+def programme_terms(
+    row: PolicyProgramme,
+    on: date,
+    relending: Mapping[str, str] | None = None,
+    *,
+    field_ids: frozenset[int] | None = None,
+) -> Programme:
+    """A programme row as the pure policy functions read it on day `on` (its `field_ids` when the caller
+    has read them, else its fields prefetched, or one query). A re-lending programme takes the central
+    bank's terms in force that day (`relending`, when the caller has read them already, or one query)."""
     region = row.region
     parameters = row.parameters
     if row.kind == ProgrammeKind.RELENDING:
@@ -79,7 +99,7 @@ def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str]
         budget=row.budget,
         parameters=parameters,
         instruments=tuple(row.instruments or ()),
-        field_ids=frozenset(f.pk for f in row.fields.all()),
+        field_ids=field_ids if field_ids is not None else frozenset(f.pk for f in row.fields.all()),
         stages=tuple(row.stages or ()),
         requires_tech_sme=row.requires_tech_sme,
         min_credit_score=row.min_credit_score,
@@ -92,29 +112,54 @@ def programme_terms(row: PolicyProgramme, on: date, relending: Mapping[str, str]
 def programmes_in_force(day: date, region_code: str) -> list[Programme]:
     """The published programmes in force on `day` for an enterprise in `region_code` (national ones and
     those of its region or a region containing it): under each code the highest version whose window holds
-    the day. Two queries (the rows, their fields)."""
-    rows = (
-        PolicyProgramme.objects.filter(published_at__isnull=False, valid_from__lte=day)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .filter(Q(region__isnull=True) | Q(region__code__in=covering_codes(region_code)))
-        .select_related("region")
-        .prefetch_related("fields")
-        .order_by("code", "-version")
+    the day. One query in plain SQL (the matcher reads it for every request): a row per programme and field
+    (one without a field when it names none), each with its region and the re-lending terms in force."""
+    codes = covering_codes(region_code)
+    relending = RelendingPolicy._meta.db_table
+    in_force = f"FROM {relending} r WHERE r.effective_from <= %s ORDER BY r.effective_from DESC LIMIT 1"
+    when = connection.ops.adapt_datefield_value(day)
+    rows = plain_sql.instances(
+        PolicyProgramme,
+        f"""FROM {PolicyProgramme._meta.db_table} f
+            LEFT JOIN {Region._meta.db_table} g ON g.id = f.region_id
+            LEFT JOIN {PolicyProgramme.fields.through._meta.db_table} pf ON pf.policyprogramme_id = f.id
+            WHERE f.published_at IS NOT NULL AND f.valid_from <= %s
+              AND (f.valid_until IS NULL OR f.valid_until >= %s)
+              AND (f.region_id IS NULL OR g.code IN ({", ".join(["%s"] * len(codes))}))
+            ORDER BY f.code, f.version DESC""",
+        [when, when, when, when, *codes],
+        extra=(
+            "g.code",
+            "g.name",
+            "pf.techfield_id",
+            f"(SELECT r.refinance_share {in_force})",
+            f"(SELECT r.rate {in_force})",
+        ),
     )
     newest: dict[str, PolicyProgramme] = {}
-    for row in rows:
-        newest.setdefault(row.code, row)
-    relending = (
-        relending_terms_on(day) if any(r.kind == ProgrammeKind.RELENDING for r in newest.values()) else None
-    )
+    field_ids: dict[int, set[int]] = {}
+    relending_terms: dict[str, str] = {}
+    for row, (code, name, field_id, share, rate) in rows:
+        if newest.setdefault(row.code, row).pk != row.pk:
+            continue  # an older version, or another field of one already read
+        fields = field_ids.setdefault(row.pk, set())
+        if field_id is not None:
+            fields.add(field_id)
+        if row.region_id is not None:
+            row.region = Region(pk=row.region_id, code=code, name=name)
+        if share is not None and rate is not None:
+            relending_terms = _relending_parameters(Decimal(str(share)), Decimal(str(rate)))
     return [
-        programme_terms(row, day, relending) for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
+        programme_terms(row, day, relending_terms, field_ids=frozenset(field_ids[row.pk]))
+        for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
     ]
 
 
-def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:
-    """Whether the enterprise has had no loan funded here (首贷): leaving out tranche `besides`, and with
-    `by` counting only loans funded by that day. One query."""
+def funded_loans(
+    enterprise_id: int, *, besides: int | None = None, by: date | None = None
+) -> QuerySet[Tranche]:
+    """The enterprise's loans funded here: leaving out tranche `besides`, and with `by` only those funded by
+    that day. None: its first loan (首贷) is still to come."""
     funded = Tranche.objects.filter(
         request__enterprise_id=enterprise_id, instrument__in=LOANS, funded_on__isnull=False
     )
@@ -122,7 +167,12 @@ def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | 
         funded = funded.exclude(pk=besides)
     if by is not None:
         funded = funded.filter(funded_on__lte=by)
-    return not funded.exists()
+    return funded
+
+
+def is_first_loan(enterprise_id: int, *, besides: int | None = None, by: date | None = None) -> bool:
+    """Whether the enterprise has had no loan funded here (首贷), as `funded_loans` counts them. One query."""
+    return not funded_loans(enterprise_id, besides=besides, by=by).exists()
 
 
 def enterprise_field_ids(enterprise: Enterprise) -> frozenset[int]:

@@ -415,7 +415,8 @@ def _audit_many(
             type(overdue[0]).objects.filter(pk__in=[item.pk for item in overdue]).update(overdue=False)
             for item in overdue:
                 item.overdue = False
-        cancel_deadlines(object_type=machine.object_type, object_ids=[obj.pk for obj in moved])
+        if from_status:  # a new object (record_creations) has no deadline yet
+            cancel_deadlines(object_type=machine.object_type, object_ids=[obj.pk for obj in moved])
         entering: dict[tuple, list[Movable]] = {}
         for obj in moved:
             new_stage = machine.stages.get(obj.status)

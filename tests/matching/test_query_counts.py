@@ -10,13 +10,14 @@ from tests.factories_policy import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 
-# Context (its credit and pilot zone; its fields; the request's referrals; the policy programmes in force;
-# the enterprise and its region come with the request, as routing's locked request has them), open
-# tranches, eligible products, the candidate institutions' history.
+# Context (its credit, pilot zone and first loan; its fields; the request's referrals; the policy programmes
+# in force with their fields and the re-lending terms; the enterprise and its region come with the request,
+# as routing's locked request has them), open tranches, eligible products, the candidate institutions'
+# history.
 PROPOSE_QUERIES = 7
-# With programmes in force: their fields and the first-loan check (the scores by model version, which a
-# programme's minimum reads, come with the enterprise's credit).
-PROGRAMME_QUERIES = 2
+# With programmes in force: none more (their fields and the re-lending terms come with them, the first-loan
+# check and the scores by model version, which a programme's minimum reads, with the enterprise's credit).
+PROGRAMME_QUERIES = 0
 
 
 def _catalogue(market, size):
@@ -68,7 +69,7 @@ def test_propose_queries_do_not_grow_with_the_programmes_in_force(
     market, django_assert_num_queries, programmes
 ):
     """Given programmes in force for the enterprise, one of them with a minimum credit, then the matcher
-    reads two more queries, however many programmes there are."""
+    reads no more queries, however many programmes there are."""
     request = _request_with_history(market, _catalogue(market, 5))
     ProgrammeFactory(min_credit_score=Decimal("60"), min_credit_version="2.0", fields=[market.ai])
     for _ in range(programmes - 1):
