@@ -11,6 +11,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 
 from lenders.models import Institution
@@ -58,8 +59,11 @@ def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorS
     """
     if not user.is_authenticated:
         return None
-    scopes = CoordinatorScope.objects.filter(user_id=user.pk).prefetch_related("regions")
+    scopes = CoordinatorScope.objects.filter(user_id=user.pk)
     scope = (scopes.select_for_update(of=("self",)) if lock else scopes).first()
+    if scope is not None and not scope.national:
+        # A national scope covers every region: its list of regions is not read to judge one.
+        prefetch_related_objects([scope], "regions")
     # The stubs' plugin types this reverse relation as its descriptor; Django returns the OneToOneRel.
     relation = cast(OneToOneRel, user._meta.get_field("coordinator_scope"))
     relation.set_cached_value(user, scope)
