@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
 KEY = "data-generation"
 
@@ -35,14 +34,26 @@ QUIET_TABLES = frozenset(
         "axes_accessfailurelog",
     }
 )
-_WRITE = re.compile(
-    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)', re.IGNORECASE
+# Statements that change no row; everything else counts as a write (fail safe: a `WITH … INSERT`, a
+# `MERGE`, SQLite's `INSERT OR IGNORE` move the generation too). Schema statements (migrations, test
+# databases) change no row a cached answer shows; their data migrations' own INSERTs and UPDATEs do.
+_READS = (
+    *("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "EXPLAIN", "PRAGMA"),
+    *("CREATE", "DROP", "ALTER", "COMMENT", "VACUUM", "ANALYZE"),
 )
+_SIMPLE_WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?\s", re.IGNORECASE)
 
 
 def enabled() -> bool:
-    """Only with a cache every process shares: a per-process cache would miss the others' writes."""
+    """The lists are cached only with a cache every process shares: one process's memory would miss the
+    others' writes."""
     return settings.API_LIST_CACHE_SECONDS > 0
+
+
+def shared_cache() -> bool:
+    """Writes move the generation wherever the cache is shared, whether or not this process caches lists
+    (a worker, a management command, a node with the cache switched off still retire the others' pages)."""
+    return not settings.CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
 
 
 def current() -> str:
@@ -58,12 +69,13 @@ def bump() -> None:
     cache.set(KEY, _new_token(), timeout=None)
 
 
-def written_table(sql: str) -> str | None:
-    """The table a write statement changes, or None for a read."""
-    if sql[:6].upper() in ("SELECT", "SAVEPO", "RELEAS"):
-        return None
-    match = _WRITE.match(sql)
-    return match.group(1) if match else None
+def moves_generation(sql: str) -> bool:
+    """Whether a statement may change what a cached answer shows: anything but a read or transaction
+    control, unless it plainly writes one of the quiet tables."""
+    if sql.lstrip(" \t\n(")[:9].upper().startswith(_READS):
+        return False
+    simple = _SIMPLE_WRITE.match(sql)
+    return simple is None or simple.group(1) not in QUIET_TABLES
 
 
 def watch_writes(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -74,11 +86,11 @@ def watch_writes(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def _after_write(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
     result = execute(sql, params, many, context)
-    if enabled() and (table := written_table(sql)) is not None and table not in QUIET_TABLES:
+    if shared_cache() and moves_generation(sql):
         connection = context["connection"]
         # Once per transaction: the callbacks already waiting for this commit (Django forgets them on a
         # rollback, so a rolled-back write leaves no bump behind and the next write registers again).
         if not any(callback is bump for _, callback, _ in connection.run_on_commit):
             # Outside a transaction the statement has committed: on_commit runs the bump at once.
-            transaction.on_commit(bump, using=connection.alias, robust=True)
+            connection.on_commit(bump, robust=True)
     return result

@@ -283,8 +283,8 @@ def _membership_facts(user: User, request: FinancingRequest) -> tuple[bool, bool
             opened=Exists(opened_referrals_of(user).filter(request_id=request.pk)),
         )
         .values_list("member", "opened")
-        .get()
-    )
+        .first()
+    ) or (False, False)  # an account deleted meanwhile holds no role
     return member, opened
 
 

@@ -244,3 +244,52 @@ def test_a_list_is_answered_while_the_shared_cache_is_unreachable(
     FinancingRequest.objects.filter(pk=submitted.pk).update(purpose="Changed while Redis was away")
 
     assert _purposes(client.get(REQUESTS)) == ["Changed while Redis was away"]
+
+
+def test_a_page_is_stored_under_the_generation_read_before_the_caller(
+    committed_world, submitted, api, monkeypatch
+):
+    """Given a write that commits while a poll authenticates its caller (after the caller's row was read),
+    when the poll is answered, then its page is stored under the generation from before that write, so the
+    next poll reads afresh instead of being served a page built from the caller's old row."""
+    from coordination.api import authentication
+
+    client = api(committed_world.coordinator)
+    reads_the_caller = authentication.user_for_key
+
+    def a_write_commits_meanwhile(key):
+        found = reads_the_caller(key)
+        data_generation.bump()
+        return found
+
+    monkeypatch.setattr(authentication, "user_for_key", a_write_commits_meanwhile)
+    client.get(REQUESTS)
+    monkeypatch.setattr(authentication, "user_for_key", reads_the_caller)
+    _, queries = _queries(lambda: client.get(REQUESTS))
+
+    assert queries > 3
+
+
+@pytest.mark.parametrize(
+    ("sql", "moves"),
+    [
+        ('SELECT "id" FROM "coordination_financingrequest"', False),
+        ('SAVEPOINT "s1"', False),
+        ("SET TIME ZONE 'UTC'", False),
+        ('UPDATE "coordination_apitoken" SET "last_used_at" = %s WHERE "id" = %s', False),
+        ('DELETE FROM "django_session" WHERE "session_key" = %s', False),
+        ('UPDATE "coordination_financingrequest" SET "purpose" = %s', True),
+        (
+            "INSERT INTO coordination_referencecounter (year) VALUES (%s) ON CONFLICT (year) DO UPDATE",
+            True,
+        ),
+        ('INSERT OR IGNORE INTO "coordination_delivery" ("id") VALUES (%s)', True),
+        ('WITH moved AS (SELECT 1) INSERT INTO "coordination_tranche" SELECT * FROM moved', True),
+        ('/* a comment */ UPDATE "coordination_financingrequest" SET "purpose" = %s', True),
+        ('TRUNCATE "coordination_apitoken", "coordination_financingrequest"', True),
+    ],
+)
+def test_what_counts_as_a_write(sql, moves):
+    """Anything but a read or transaction control moves the generation, unless it plainly writes a quiet
+    table: a statement the rule does not recognise counts as a write (a spare bump, never a stale page)."""
+    assert data_generation.moves_generation(sql) is moves

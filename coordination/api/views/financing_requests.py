@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api.list_cache import ListCache
+from config.api.list_cache import GenerationFirstMixin, ListCache
 from config.api.parsers import MultiPartParser
 
 from ... import selectors
@@ -56,7 +56,9 @@ def _list_rows() -> tuple[RowShape, RowShape]:
     list=extend_schema(responses={200: s.FinancingRequestSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.FinancingRequestSerializer, **READ_ERRORS}),
 )
-class FinancingRequestViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class FinancingRequestViewSet(
+    GenerationFirstMixin, ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet
+):
     queryset = FinancingRequest.objects.none()
     serializer_class = s.FinancingRequestSerializer
     filterset_class = f.FinancingRequestFilter

@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api.list_cache import ListCache
+from config.api.list_cache import GenerationFirstMixin, ListCache
 from projects.credits.selectors import PREFETCHED_ATTR, current_credit_rows, prefetched_current_credit_band
 from projects.evaluation import latest_financials
 from projects.models import Enterprise, EnterpriseFinancials
@@ -166,7 +166,9 @@ def _applicants_of(rows: list[Row], shapes: _ReferralRows) -> dict[int, _Applica
     list=extend_schema(responses={200: s.ScopedReferralSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.ScopedReferralSerializer, **READ_ERRORS}),
 )
-class ReferralViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class ReferralViewSet(
+    GenerationFirstMixin, ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet
+):
     queryset = Referral.objects.none()
     filterset_class = f.ReferralFilter
     # The applicant's name is searched only where the caller may read it (DESIGN §1: not in a teaser).
@@ -332,7 +334,9 @@ def _offer_rows() -> RowShape:
     list=extend_schema(responses={200: s.OfferSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.OfferSerializer, **READ_ERRORS}),
 )
-class OfferViewSet(ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+class OfferViewSet(
+    GenerationFirstMixin, ViewerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet
+):
     queryset = Offer.objects.none()
     serializer_class = s.OfferSerializer
     filterset_class = f.OfferFilter
