@@ -72,6 +72,18 @@ def signed_in(user: AnyUser) -> Account:
 # --- registering and joining -----------------------------------------------------------------------
 
 
+def _valid_credit_code(credit_code: object) -> str:
+    """The credit code normalised; a wrong one is refused naming `credit_code` and the reason."""
+    check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
+    if not check.valid:
+        raise ValidationFailed(
+            _("The unified social credit code is not valid."),
+            fields={"credit_code": [str(check.reason)]},
+            code="invalid_credit_code",
+        )
+    return check.normalised
+
+
 def register_enterprise(
     *,
     user: AnyUser,
@@ -97,14 +109,7 @@ def register_enterprise(
     enterprise is made instead (or the pending one returned) and its managers are notified."""
     account = signed_in(user)
     refuse_coordinator(account, _("Coordinators do not register enterprises."))
-    check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
-    if not check.valid:
-        raise ValidationFailed(
-            _("The unified social credit code is not valid."),
-            fields={"credit_code": [str(check.reason)]},
-            code="invalid_credit_code",
-        )
-    code = check.normalised
+    code = _valid_credit_code(credit_code)
     existing = Enterprise.objects.filter(credit_code=code).first()
     if existing is not None:
         return Registration(existing, _ask_to_join(user=account, enterprise=existing, message=join_message))
@@ -226,14 +231,7 @@ def request_to_join(*, user: AnyUser, credit_code: str, message: str = "") -> En
     Asking again while a request is pending returns that request (nobody is notified twice)."""
     account = signed_in(user)
     refuse_coordinator(account, _("Coordinators do not join enterprises."))
-    check = check_credit_code(credit_code if isinstance(credit_code, str) else "")
-    if not check.valid:
-        raise ValidationFailed(
-            _("The unified social credit code is not valid."),
-            fields={"credit_code": [str(check.reason)]},
-            code="invalid_credit_code",
-        )
-    enterprise = Enterprise.objects.filter(credit_code=check.normalised).first()
+    enterprise = Enterprise.objects.filter(credit_code=_valid_credit_code(credit_code)).first()
     if enterprise is None:
         raise NotFound(
             _("No enterprise is registered under this credit code: register it instead."),
