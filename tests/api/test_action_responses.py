@@ -3,10 +3,14 @@ caller's, the same list a GET of the object gives right after (they were empty b
 serialized without the caller)."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer as DrfJSONRenderer
 
+from coordination.api import serializers as s
+from coordination.models import FinancingRequest
 from tests.api.test_journey_api import post, upload_documents
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +84,55 @@ def test_offer_answers_carry_the_callers_actions(world, api):
     accepted = post(applicant, f"{offer_url}accept/")
     assert accepted["status"] == "accepted"
     _same_as_a_read(applicant, offer_url, accepted)
+
+
+def _answers_as_the_serializer(client, path, serializer, user, body=None, status=200):
+    """POST, then check the answer is, byte for byte, the request through `serializer` over its model
+    instance for `user`, in DRF's JSON: what the actions answered before their answers were read as rows
+    (issue 16)."""
+    answer = client.post(path, body or {}, format="json")
+    assert answer.status_code == status, answer.content
+    obj = FinancingRequest.objects.select_related("enterprise__region").prefetch_related("tranches")
+    obj = obj.get(pk=answer.json()["id"])
+    shown = serializer(obj, context={"request": SimpleNamespace(user=user)}).data
+    assert answer.content == DrfJSONRenderer().render(shown)
+    return answer.json()
+
+
+def test_request_answers_are_the_serializers_bytes(world, api):
+    # Given an applicant's request with a date, a line separator in its purpose and a second tranche
+    applicant, national = api(world.applicant_a), api(world.national)
+    body = {
+        "enterprise": world.enterprise_a.pk,
+        "purpose": "Pilot line\u2028phase 2",
+        "amount": "3500000.5",
+        "term_months": 24,
+        "needed_by": "2027-03-31",
+        "tranches": [
+            {"instrument": "credit_loan", "amount": "3000000"},
+            {"instrument": "equity", "amount": "500000.5"},
+        ],
+    }
+    requests = "/api/v1/financing-requests/"
+    # When it is created, submitted without documents, resubmitted complete, the coordinator asks for more
+    # information and the applicant withdraws it, then each answer is the serializer's bytes for its caller
+    created = _answers_as_the_serializer(
+        applicant, requests, s.FinancingRequestSerializer, world.applicant_a, body, status=201
+    )
+    url = f"{requests}{created['id']}/"
+    submitted = _answers_as_the_serializer(
+        applicant, f"{url}submit/", s.SubmittedRequestSerializer, world.applicant_a
+    )
+    assert submitted["missing_documents"], "nothing missing: the test would prove less"
+    upload_documents(applicant, created["id"])
+    resubmitted = _answers_as_the_serializer(
+        applicant, f"{url}resubmit/", s.SubmittedRequestSerializer, world.applicant_a, {"note": "added"}
+    )
+    assert resubmitted["missing_documents"] == []
+    _answers_as_the_serializer(
+        national, f"{url}request-info/", s.FinancingRequestSerializer, world.national, {"reason": "accounts"}
+    )
+    withdrawn = _answers_as_the_serializer(
+        applicant, f"{url}withdraw/", s.FinancingRequestSerializer, world.applicant_a, {"reason": "done"}
+    )
+    assert withdrawn["status"] == "withdrawn"

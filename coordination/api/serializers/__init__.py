@@ -29,6 +29,7 @@ from .financing_requests import (  # noqa: F401
     TrancheInputSerializer,
     TrancheProposalSerializer,
     TrancheSerializer,
+    missing_documents,
 )
 from .loss_claims import LossClaimSerializer, ReportDefaultSerializer  # noqa: F401
 from .messaging import (  # noqa: F401

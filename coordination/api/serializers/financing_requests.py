@@ -79,7 +79,12 @@ class SubmittedRequestSerializer(FinancingRequestSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=DocumentKind.choices)))
     def get_missing_documents(self, obj) -> list[str]:
-        return list((obj.screening or {}).get("missing_documents", []))
+        return missing_documents(obj.screening)
+
+
+def missing_documents(screening: dict | None) -> list[str]:
+    """What `missing_documents` shows of a request's screening result."""
+    return list((screening or {}).get("missing_documents", []))
 
 
 class FinancingRequestCreateSerializer(serializers.Serializer):

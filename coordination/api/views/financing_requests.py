@@ -39,17 +39,46 @@ _request_action = partial(
 
 
 @cache
-def _list_rows() -> tuple[RowShape, RowShape]:
-    """The list's rows and their tranches as the serializers show them (built once the apps are loaded)."""
+def _rows(result: type[s.FinancingRequestSerializer]) -> tuple[RowShape, RowShape]:
+    """Requests and their tranches as `result` shows them (built once the apps are loaded)."""
+    filled = {"tranches", "available_actions"} | ({"missing_documents"} & set(result.Meta.fields))
     return (
         RowShape(
-            s.FinancingRequestSerializer,
-            filled=frozenset({"tranches", "available_actions"}),
+            result,
+            filled=frozenset(filled),
             # The enterprise and its region as objects: the engine reads the caller's roles on them.
             also=("enterprise__id", "enterprise__region__id"),
         ),
         RowShape(s.TrancheSerializer, also=("request_id",)),
     )
+
+
+def _shown(
+    rows: list[dict], result: type[s.FinancingRequestSerializer], viewer: selectors.Viewer
+) -> list[dict]:
+    """`.values()` rows of requests as `result` shows them to `viewer`, their tranches read in one query."""
+    shape, tranche_shape = _rows(result)
+    tranches = group_by(
+        Tranche.objects.filter(request_id__in=[row["id"] for row in rows])
+        .order_by("request_id", "position")
+        .values(*tranche_shape.columns),
+        "request_id",
+    )
+
+    def screened(row: dict) -> dict:
+        if "missing_documents" not in shape.filled:
+            return {}
+        return {"missing_documents": s.missing_documents(row["screening"])}
+
+    return [
+        shape.show(
+            row,
+            tranches=[tranche_shape.show(tranche) for tranche in tranches.get(row["id"], ())],
+            available_actions=s.available_actions(shape.instance(row), viewer),
+            **screened(row),
+        )
+        for row in rows
+    ]
 
 
 @extend_schema_view(
@@ -71,8 +100,8 @@ class FinancingRequestViewSet(
             self.viewer()  # first: the scoping then reads the scope the viewer left on the user
             return selectors.requests_visible_to(self.request.user)  # read as `.values()` rows by `list`
         if self.request.method == "POST":
-            # An action finds the request in scope and hands its id to a service, which locks and reads it
-            # again; the answer is read afresh by `reload`.
+            # An action finds the request in scope (or leaves that to its service's roles) and hands its id to
+            # a service, which locks and reads it again; the answer is read afresh by `reloaded`.
             return selectors.requests_visible_to(self.request.user)
         return self.shown(selectors.requests_visible_to(self.request.user))
 
@@ -84,35 +113,21 @@ class FinancingRequestViewSet(
     @ListCache()
     def list(self, request):
         """The page from the columns its payload shows, the tranches of all its rows in one query."""
-        shape, tranche_shape = _list_rows()
+        shape, _ = _rows(s.FinancingRequestSerializer)
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*shape.columns))
-        tranches = group_by(
-            Tranche.objects.filter(request_id__in=[row["id"] for row in rows])
-            .order_by("request_id", "position")
-            .values(*tranche_shape.columns),
-            "request_id",
-        )
-        viewer = self.viewer()
-        return self.get_paginated_response(
-            [
-                shape.show(
-                    row,
-                    tranches=[tranche_shape.show(tranche) for tranche in tranches.get(row["id"], ())],
-                    available_actions=s.available_actions(shape.instance(row), viewer),
-                )
-                for row in rows
-            ]
-        )
+        return self.get_paginated_response(_shown(rows, s.FinancingRequestSerializer, self.viewer()))
 
     def answer(self, changed, result):
         """An action's answer: the request as `result` shows it to the caller now."""
-        return Response(result(self.reload(changed.pk), context=self.get_serializer_context()).data)
+        return Response(self.reloaded(changed.pk, result))
 
-    def reload(self, pk):
-        """The request an action of the caller's has just changed, read afresh. Not scoped again: the caller
-        found it in scope (`get_object`) or created it for its own enterprise a moment ago, and a status
-        change never moves a request out of its viewers' scope."""
-        return self.shown(FinancingRequest.objects).get(pk=pk)
+    def reloaded(self, pk, result) -> dict:
+        """The request an action of the caller's has just changed, read afresh and shown by `result`, the
+        way the list shows its rows. Not scoped again: the caller found it in scope (the service's roles) or
+        created it for its own enterprise a moment ago, and a status change never moves a request out of its
+        viewers' scope."""
+        shape, _ = _rows(result)
+        return _shown([FinancingRequest.objects.values(*shape.columns).get(pk=pk)], result, self.viewer())[0]
 
     @extend_schema(
         request=s.FinancingRequestCreateSerializer,
@@ -135,8 +150,7 @@ class FinancingRequestViewSet(
             tranches=[TrancheInput(t["instrument"], t["amount"]) for t in data["tranches"]],
         )
         return Response(
-            s.FinancingRequestSerializer(self.reload(created.pk), context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
+            self.reloaded(created.pk, s.FinancingRequestSerializer), status=status.HTTP_201_CREATED
         )
 
     submit = _request_action(
@@ -150,6 +164,7 @@ class FinancingRequestViewSet(
         "on to `triage`; otherwise it stops at `info_requested` and `missing_documents` (with the full "
         "list in `screening.missing`) says what to add before `resubmit`. Upload documents first through "
         "`documents`.",
+        scoped_by_service=True,
     )
     resubmit = _request_action(
         "resubmit",
@@ -161,6 +176,7 @@ class FinancingRequestViewSet(
         what="Send an `info_requested` request back to screening after adding what was asked for; screening "
         "runs again at once, with the same answer as `submit`. A request in `info_requested` is never "
         "`submit`ted again: that answers 409 `use_resubmit`.",
+        scoped_by_service=True,
     )
     withdraw = _request_action(
         "withdraw",
@@ -168,6 +184,7 @@ class FinancingRequestViewSet(
         request_services.withdraw_request,
         fields={"reason": "reason"},
         what="Withdraw the request; its live referrals and open offers are withdrawn with it.",
+        scoped_by_service=True,
     )
     request_info = _request_action(
         "request_info",
@@ -177,6 +194,7 @@ class FinancingRequestViewSet(
         url_path="request-info",
         what="Ask the applicant for more information (the reason says what); the applicant answers with "
         "`resubmit`.",
+        scoped_by_service=True,
     )
     route = _request_action(
         "route",
@@ -192,6 +210,7 @@ class FinancingRequestViewSet(
         request_services.reject_request,
         fields={"reason": "reason"},
         what="Reject the request, with the reason the applicant will read.",
+        scoped_by_service=True,
     )
     approve = _request_action(
         "approve",
@@ -234,6 +253,7 @@ class FinancingRequestViewSet(
         request_services.close_request,
         fields={"reason": "reason"},
         what="Close a funded request.",
+        scoped_by_service=True,
     )
 
     @extend_schema(request=None, responses={200: s.TimelineSerializer, **READ_ERRORS})
