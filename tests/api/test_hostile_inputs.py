@@ -455,3 +455,17 @@ def test_unknown_paths_under_the_api_answer_json_and_elsewhere_html(state):
 def test_the_guard_answers_html_outside_the_api(state):
     response = Client(raise_request_exception=False).get("/admin/login/?next=%00")
     assert response.status_code == 400 and "text/html" in response["Content-Type"]
+
+
+@pytest.mark.parametrize(
+    ("action", "pk"),
+    [("submit", pk) for pk in ("9" * 30, "-1", "0", "abc", "1e5", "%20")]
+    + [(action, "9" * 30) for action in ("resubmit", "withdraw", "request-info", "reject", "close")],
+)
+def test_a_request_action_on_an_id_that_cannot_exist_is_a_404(world, api, action, pk):
+    # Given an applicant, and a request action that leaves the scope check to its service's roles
+    client = api(world.applicant_a)
+    # When it posts the action to an id out of range, negative, zero or not a number
+    response = client.post(f"/api/v1/financing-requests/{pk}/{action}/", {"reason": "x"}, format="json")
+    # Then the answer is the 404 of a request it cannot see, never a 500
+    assert response.status_code == 404, response.content[:200]
