@@ -134,6 +134,26 @@ def test_the_catalogues_hold_no_string_the_code_has_dropped(in_code):
         )
 
 
+# makemessages finds a marked string only through these names (or `_`); imported as anything else, a string
+# is never extracted, and reads in English under zh-hans (a 409's "Use `resubmit` instead." did).
+MARKERS = (
+    "gettext|gettext_lazy|gettext_noop|ngettext|ngettext_lazy|pgettext|pgettext_lazy|npgettext|npgettext_lazy"
+)
+RENAMED_MARKER = re.compile(rf"\b({MARKERS})\s+as\s+(?!_\b)(\w+)")
+
+
+def test_no_translation_function_is_imported_under_a_name_makemessages_does_not_read():
+    """Given the project's Python code (the tests aside), then gettext and its kin are imported under their
+    own names or as `_`, the names makemessages extracts strings from."""
+    renamed = [
+        f"{path.relative_to(ROOT)}: {found.group(1)} as {found.group(2)}"
+        for folder in ("config", "coordination", "projects", "lenders", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for found in RENAMED_MARKER.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not renamed, "strings marked through these names are never extracted:\n" + "\n".join(renamed)
+
+
 def test_the_zh_hans_catalogue_is_complete_and_its_placeholders_match():
     """Given the committed zh_Hans catalogue, then no entry is empty or fuzzy, the header is not fuzzy, and
     each translation keeps exactly the placeholders of its msgid, or of its plural msgid for a plural (a

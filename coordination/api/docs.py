@@ -4,7 +4,7 @@ hint a refused action carries when another action is the way forward."""
 
 from collections.abc import Iterable, Mapping
 
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 
 from ..choices import Role
 from ..errors import Conflict
@@ -148,9 +148,9 @@ def with_hint(conflict: Conflict, table: Table, refused: str, status: str) -> Co
         return conflict
     kind, action = forward
     if kind == "use":
-        hint = _gettext("Use `%(action)s` instead.") % {"action": action}
+        hint = gettext("Use `%(action)s` instead.") % {"action": action}
         return Conflict(f"{conflict.message} {hint}", code=f"use_{action}", fields=conflict.fields)
-    hint = _gettext("Call `%(action)s` first.") % {"action": action}
+    hint = gettext("Call `%(action)s` first.") % {"action": action}
     return Conflict(f"{conflict.message} {hint}", code=conflict.code, fields=conflict.fields)
 
 

@@ -153,6 +153,23 @@ def test_submit_on_an_info_requested_request_says_to_resubmit(world, api):
     assert error["code"] == "use_resubmit" and "`resubmit`" in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh-hans", "无法执行“提交”：该融资需求当前状态为“待补充材料”。 请改用 `resubmit`。"),
+        ("en", "Cannot submit: the financing request is “information requested”. Use `resubmit` instead."),
+    ],
+)
+def test_the_way_forward_reads_in_the_callers_language(world, api, language, words):
+    """Given a request waiting for information, when the applicant submits it again in `language`, then the
+    whole 409 message, the way forward included, reads in that language."""
+    request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a, documents=False)
+    client = api(world.applicant_a)
+    assert client.post(f"{FR}{request.pk}/submit/", {}, format="json").json()["status"] == "info_requested"
+    response = client.post(f"{FR}{request.pk}/submit/", {}, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.json()["error"]["message"] == words
+
+
 def test_submit_after_screening_passed_stays_a_bare_conflict(world, api):
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
     client = api(world.applicant_a)
