@@ -145,12 +145,13 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
         current_order=Window(RowNumber(), order_by=list(CURRENT_FIRST)),
     )
     credit_sql, credit_params = scores.query.sql_with_params()
+    covering = plain_sql.placeholders(codes)
     funded_sql, funded_params = (
         policy_selectors.funded_loans(enterprise.pk).order_by().values("pk")[:1].query.sql_with_params()
     )
     sql = f"""
         SELECT
-            (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({_placeholders(codes)}) LIMIT 1),
+            (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({covering}) LIMIT 1),
             ({funded_sql}),
             c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version, c.bonus_cap
         FROM (SELECT 1 AS one) base
@@ -263,17 +264,13 @@ def open_tranches(request: FinancingRequest) -> list[Tranche]:
     return [tranche for tranche, _ in rows]
 
 
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _in_list(column: str, values: list) -> tuple[str, list]:
     """SQL for `column` among `values`, with its parameters: one array on PostgreSQL (the driver's parsing
     of a placeholder per candidate institution cost more than the query's run), a placeholder each
     elsewhere."""
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({_placeholders(values)})", values
+    return f"{column} IN ({plain_sql.placeholders(values)})", values
 
 
 def _seconds_between(later: str, earlier: str) -> str:
@@ -385,14 +382,14 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
         # Each (referral, field) once: the enterprise's field links are unique.
         field_join = (
             f"JOIN {enterprise_fields} ef ON ef.enterprise_id = q.enterprise_id "
-            f"AND ef.techfield_id IN ({_placeholders(field_ids)})"
+            f"AND ef.techfield_id IN ({plain_sql.placeholders(field_ids)})"
         )
         field_column, join_params = "ef.techfield_id", list(field_ids)
         in_field, field_params = "1 = 1", []
     elif field_ids:
         in_field = (
             f"EXISTS (SELECT 1 FROM {enterprise_fields} ef WHERE ef.enterprise_id = q.enterprise_id "
-            f"AND ef.techfield_id IN ({_placeholders(field_ids)}) {_fence()})"
+            f"AND ef.techfield_id IN ({plain_sql.placeholders(field_ids)}) {_fence()})"
         )
         field_params = list(field_ids)
     else:
@@ -405,8 +402,8 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
                SUM(CASE WHEN x.recent = 1 AND x.responded_at IS NOT NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN x.recent = 1 AND x.responded_at IS NOT NULL
                         THEN {_seconds_between("x.responded_at", "x.created_at")} END),
-               SUM(CASE WHEN x.status IN ({_placeholders(live)}) THEN 1 ELSE 0 END),
-               SUM(CASE WHEN x.status IN ({_placeholders(waiting)}) THEN x.amount END)
+               SUM(CASE WHEN x.status IN ({plain_sql.placeholders(live)}) THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.status IN ({plain_sql.placeholders(waiting)}) THEN x.amount END)
         FROM (
             SELECT r.institution_id, r.product_id, r.status, r.created_at, t.amount,
                    {field_column} AS field_id,
@@ -421,7 +418,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
             JOIN {request} q ON q.id = r.request_id
             {field_join}
             WHERE {institutions}
-              AND (r.created_at >= %s OR r.status IN ({_placeholders(waiting)}))
+              AND (r.created_at >= %s OR r.status IN ({plain_sql.placeholders(waiting)}))
             {_fence()}
         ) x
         GROUP BY x.institution_id, x.product_id, x.field_id

@@ -31,6 +31,7 @@ from projects.regions import covers
 
 from ..choices import ReferralStatus, label_of, lower_first
 from ..models import FinancingRequest, Referral, Tranche
+from ..selectors.plain_sql import placeholders
 from .context import MatchContext
 
 ProductRegion = Product.regions.through
@@ -86,15 +87,15 @@ def ineligibility_reasons_in_bulk(
     # The fields first: PostgreSQL types each column of a UNION by its first branch that is not NULL.
     sql = f"""
         SELECT 3, pf.product_id, NULL, pf.techfield_id FROM {PRODUCT_FIELDS} pf
-         WHERE pf.product_id IN ({_placeholders(product_ids)})
+         WHERE pf.product_id IN ({placeholders(product_ids)})
         UNION ALL
         SELECT 1, pr.product_id, g.code, NULL FROM {PRODUCT_REGIONS} pr
           JOIN {REGION} g ON g.id = pr.region_id
-         WHERE pr.product_id IN ({_placeholders(product_ids)})
+         WHERE pr.product_id IN ({placeholders(product_ids)})
         UNION ALL
         SELECT 2, ir.institution_id, g.code, NULL FROM {INSTITUTION_REGIONS} ir
           JOIN {REGION} g ON g.id = ir.region_id
-         WHERE ir.institution_id IN ({_placeholders(institution_ids)})
+         WHERE ir.institution_id IN ({placeholders(institution_ids)})
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*product_ids, *product_ids, *institution_ids])
@@ -257,10 +258,6 @@ def _column(name: str, table: str = PRODUCT) -> str:
     return f'"{table}"."{name}"'
 
 
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def amount_condition(tranche: Tranche) -> Sql:
     return Sql(
         f"{_column('min_amount')} <= %s AND {_column('max_amount')} >= %s", (tranche.amount, tranche.amount)
@@ -275,7 +272,7 @@ def institution_condition(ctx: MatchContext, tranche: Tranche) -> Sql:
     excluded = sorted(ctx.excluded_institutions(tranche.pk))
     if not excluded:
         return Sql()
-    return Sql(f"NOT ({_column('institution_id')} IN ({_placeholders(excluded)}))", tuple(excluded))
+    return Sql(f"NOT ({_column('institution_id')} IN ({placeholders(excluded)}))", tuple(excluded))
 
 
 def tranche_condition(ctx: MatchContext, tranche: Tranche) -> Sql:
@@ -330,7 +327,7 @@ def _product_names_regions(codes: list[str] | None = None) -> Sql:
         return Sql(f"{_column('id')} IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr)")
     return Sql(
         f"{_column('id')} IN (SELECT pr.product_id FROM {PRODUCT_REGIONS} pr "
-        f"JOIN {REGION} g ON g.id = pr.region_id WHERE g.code IN ({_placeholders(codes)}))",
+        f"JOIN {REGION} g ON g.id = pr.region_id WHERE g.code IN ({placeholders(codes)}))",
         tuple(codes),
     )
 
@@ -340,7 +337,7 @@ def _institution_names_regions(codes: list[str] | None = None) -> Sql:
         return Sql(f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir)")
     return Sql(
         f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir "
-        f"JOIN {REGION} g ON g.id = ir.region_id WHERE g.code IN ({_placeholders(codes)}))",
+        f"JOIN {REGION} g ON g.id = ir.region_id WHERE g.code IN ({placeholders(codes)}))",
         tuple(codes),
     )
 
@@ -350,7 +347,7 @@ def _product_names_fields(field_ids: list[int] | None = None) -> Sql:
         return Sql(f"EXISTS (SELECT 1 FROM {PRODUCT_FIELDS} pf WHERE pf.product_id = {_column('id')})")
     return Sql(
         f"{_column('id')} IN (SELECT pf.product_id FROM {PRODUCT_FIELDS} pf "
-        f"WHERE pf.techfield_id IN ({_placeholders(field_ids)}))",
+        f"WHERE pf.techfield_id IN ({placeholders(field_ids)}))",
         tuple(field_ids),
     )
 
@@ -393,10 +390,6 @@ def targets_hard_tech(ctx: MatchContext) -> Sql:
     if not ctx.hard_tech_field_ids:
         return Sql("1 = 0")
     return _product_names_fields(ctx.hard_tech_field_ids)
-
-
-def fits_key(tranche: Tranche) -> str:
-    return f"fits_tranche_{tranche.pk}"
 
 
 # Every concrete column, so that a materialized instance is complete (nothing deferred, safe to save).

@@ -309,21 +309,6 @@ FACTORS: dict[str, Factor] = {
 }
 
 
-def _shared_inputs(product, facts: ProductFacts) -> tuple:
-    """Everything the shared factors' points read beyond the tranche and the request: products of a
-    tranche that agree on these get the same points from them (each factor reads its part of it,
-    SHARED_FACTORS)."""
-    record = facts.record
-    return (
-        facts.targets_hard_tech,
-        facts.institution_local,
-        record.decided_in_field,
-        record.offered_in_field,
-        record.avg_response_days,
-        product.institution.relending_eligible,
-    )
-
-
 # Factors whose points read only the request and a few facts of the product (a few distinct values on a
 # tranche), each with those facts: computed once per distinct value when ranking (their texts may name
 # the institution or the product; explanations compute every factor). Whether a programme applies never
@@ -343,8 +328,8 @@ SHARED_FACTORS: dict[str, Callable[[Product, ProductFacts], object]] = {
 @dataclass
 class SharedPoints:
     """The points a tranche's candidates share, kept while ranking them (one per tranche): the shared
-    factors' sum by `_shared_inputs`, each shared factor's by its own inputs, and the range factors' sum
-    by the product's ranges."""
+    factors' sum by all their inputs together, each shared factor's by its own inputs, and the range
+    factors' sum by the product's ranges."""
 
     by_inputs: dict[tuple, float] = field(default_factory=dict)
     by_factor: dict[tuple, float] = field(default_factory=dict)
@@ -398,12 +383,12 @@ def _points(keys, product, tranche, ctx, facts, weights) -> float:
     return sum(round(weights[k] * FACTORS[k](product, tranche, ctx, facts)[0], 2) for k in keys)
 
 
-def _shared_points(product, tranche, ctx, facts, weights, shared: SharedPoints) -> float:
+def _shared_points(inputs: tuple, product, tranche, ctx, facts, weights, shared: SharedPoints) -> float:
     """The shared factors' points summed in order, each factor computed once per distinct value of its
-    own inputs on the tranche."""
+    own inputs (`inputs`, in SHARED_FACTORS' order) on the tranche."""
     total = 0.0
-    for key, inputs in SHARED_FACTORS.items():
-        memo = (key, inputs(product, facts))
+    for key, own in zip(SHARED_FACTORS, inputs, strict=True):
+        memo = (key, own)
         points = shared.by_factor.get(memo)
         if points is None:
             fraction = FACTORS[key](product, tranche, ctx, facts)[0]
@@ -414,12 +399,13 @@ def _shared_points(product, tranche, ctx, facts, weights, shared: SharedPoints) 
 
 def _fast_total(product, tranche, ctx, facts, weights, shared: SharedPoints) -> Decimal:
     """The same total as the explained path (the same rounded points, summed), computing the shared
-    factors once per distinct `_shared_inputs` and the range factors once per distinct pair of ranges on
-    the tranche (their sum first, then the other product factors', as when they were summed together)."""
-    inputs = _shared_inputs(product, facts)
+    factors once per distinct value of their inputs (products of a tranche that agree on these get the same
+    points from them) and the range factors once per distinct pair of ranges on the tranche (their sum
+    first, then the other product factors', as when they were summed together)."""
+    inputs = tuple(read(product, facts) for read in SHARED_FACTORS.values())
     shared_points = shared.by_inputs.get(inputs)
     if shared_points is None:
-        shared_points = _shared_points(product, tranche, ctx, facts, weights, shared)
+        shared_points = _shared_points(inputs, product, tranche, ctx, facts, weights, shared)
         shared.by_inputs[inputs] = shared_points
     ranges = (product.min_amount, product.max_amount, product.min_term_months, product.max_term_months)
     range_points = shared.by_ranges.get(ranges)

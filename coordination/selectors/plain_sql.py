@@ -17,6 +17,11 @@ M = TypeVar("M", bound=models.Model)
 Converters = list[tuple[int, list, Col]]
 
 
+def placeholders(values: Sequence) -> str:
+    """One parameter placeholder per value, for `IN (...)`."""
+    return ", ".join(["%s"] * len(values))
+
+
 def converters(fields: Sequence[models.Field], table: str, start: int = 0) -> Converters:
     """The converters of `fields` read from `table`, as columns `start`, `start + 1`… of a row."""
     return _converters(tuple(fields), table, start, connection.vendor)

@@ -50,11 +50,6 @@ def programmes_visible_to(user: User) -> QuerySet[PolicyProgramme]:
     )
 
 
-def _relending_in_force(day: date) -> QuerySet[RelendingPolicy]:
-    """The central bank's re-lending terms in force on `day` first (DESIGN §6)."""
-    return RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from")
-
-
 def _relending_parameters(share: Decimal | None, rate: Decimal | None) -> dict[str, str]:
     """The re-lending share and rate as programme parameters; empty before the facility existed."""
     if share is None or rate is None:
@@ -65,7 +60,7 @@ def _relending_parameters(share: Decimal | None, rate: Decimal | None) -> dict[s
 def relending_terms_on(day: date) -> dict[str, str]:
     """The central bank's re-lending share and rate in force on `day` (DESIGN §6), as programme
     parameters; empty before the facility existed. One query."""
-    policy = _relending_in_force(day).first()
+    policy = RelendingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if policy is None:
         return {}
     return _relending_parameters(policy.refinance_share, policy.rate)
@@ -125,7 +120,7 @@ def programmes_in_force(day: date, region_code: str) -> list[Programme]:
             LEFT JOIN {PolicyProgramme.fields.through._meta.db_table} pf ON pf.policyprogramme_id = f.id
             WHERE f.published_at IS NOT NULL AND f.valid_from <= %s
               AND (f.valid_until IS NULL OR f.valid_until >= %s)
-              AND (f.region_id IS NULL OR g.code IN ({", ".join(["%s"] * len(codes))}))
+              AND (f.region_id IS NULL OR g.code IN ({plain_sql.placeholders(codes)}))
             ORDER BY f.code, f.version DESC""",
         [when, when, when, when, *codes],
         extra=(
@@ -159,7 +154,7 @@ def funded_loans(
     enterprise_id: int, *, besides: int | None = None, by: date | None = None
 ) -> QuerySet[Tranche]:
     """The enterprise's loans funded here: leaving out tranche `besides`, and with `by` only those funded by
-    that day. None: its first loan (首贷) is still to come."""
+    that day. None of them: its first loan (首贷) is still to come."""
     funded = Tranche.objects.filter(
         request__enterprise_id=enterprise_id, instrument__in=LOANS, funded_on__isnull=False
     )
