@@ -100,8 +100,9 @@ def test_a_second_beat_stays_idle_while_the_first_holds_the_lock_and_takes_over_
         # When every entry is due
         make_everything_due(redis_server.url)
         # Then the first sends them and the second sends nothing
+        # (beat logs "Sending due task" before it publishes, so the queue is awaited, not read once)
         wait_until(lambda: first.sent() >= 2, message="the first beat to send the due tasks")
-        assert client.llen("celery") >= 2
+        wait_until(lambda: client.llen("celery") >= 2, message="the due tasks to reach the queue")
         assert second.sent() == 0 and "Acquired lock" not in second.output()
         assert second.process.poll() is None  # waiting, not crashed
 
