@@ -39,7 +39,7 @@ STORAGES = {
 _xdist_index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache.RedisCache",
         "LOCATION": os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379").rstrip("/")
         + f"/{8 - _xdist_index}",
     }
