@@ -351,7 +351,8 @@ def report(label: str, r: dict) -> None:
     print(
         f"         route_request median {ms(statistics.median(route))} ms p95 {ms(p95(route))} ms | "
         f"queries/request median {statistics.median(rqs):.0f} (min {min(rqs)}, max {max(rqs)}) | "
-        f"{r['unroutable']} not routable (no candidate for a tranche)"
+        f"{r['unroutable']} not routable (no candidate for a tranche) | "
+        f"ratio to bare {statistics.median(route) / statistics.median(bare):.1f}×"
     )
 
 
