@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 
 from django.utils.translation import gettext
 
+from projects.sentences import one_after_the_other
+
 from ..choices import Role
 from ..errors import Conflict
 from ..workflow.tables import (
@@ -149,9 +151,11 @@ def with_hint(conflict: Conflict, table: Table, refused: str, status: str) -> Co
     kind, action = forward
     if kind == "use":
         hint = gettext("Use `%(action)s` instead.") % {"action": action}
-        return Conflict(f"{conflict.message} {hint}", code=f"use_{action}", fields=conflict.fields)
+        return Conflict(
+            one_after_the_other(conflict.message, hint), code=f"use_{action}", fields=conflict.fields
+        )
     hint = gettext("Call `%(action)s` first.") % {"action": action}
-    return Conflict(f"{conflict.message} {hint}", code=conflict.code, fields=conflict.fields)
+    return Conflict(one_after_the_other(conflict.message, hint), code=conflict.code, fields=conflict.fields)
 
 
 def _mermaid(title: str, table: Table, terminal: frozenset[str]) -> list[str]:

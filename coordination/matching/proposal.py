@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 
 from lenders.choices import Instrument
 from lenders.models import Product
+from projects.sentences import one_after_the_other
 
 from ..choices import lower_first
 from ..models import FinancingRequest, PackageTranche, Tranche
@@ -191,7 +192,7 @@ def _report(ctx: MatchContext, proposal: TrancheProposal, *, diagnose: bool) -> 
     if not proposal.eligible:
         text = gettext("No product covers %(tranche)s.") % {"tranche": _describe(tranche)}
         if diagnose:
-            text += " " + funnel(ctx, tranche)
+            text = one_after_the_other(text, funnel(ctx, tranche))
         return text
     if not proposal.selected:
         if proposal.waiting >= proposal.limit:

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext
 
+from ..sentences import one_after_the_other
 from .size_class import INDUSTRY_THRESHOLDS, SIZE_LABELS, SizeClass, classify_size
 from .tech_sme import (
     CLASS_I_IP_SCORE,
@@ -128,10 +129,11 @@ def _rnd_reason(data: TechSmeInput, evaluation: TechSmeEvaluation) -> Reason:
             "full": percent(RND_COSTS_BANDS[0][0]),
         }
         if data.revenue > 0:
-            text += " " + gettext("On revenue it would be %(share)s → %(points)s points.") % {
+            on_revenue = gettext("On revenue it would be %(share)s → %(points)s points.") % {
                 "share": percent(by_revenue),
                 "points": band_score(by_revenue, RND_REVENUE_BANDS),
             }
+            text = one_after_the_other(text, on_revenue)
     else:
         text = gettext(
             "R&D %(share)s of revenue → %(points)s of %(max)s points (full points from %(full)s)."

@@ -156,7 +156,7 @@ def test_submit_on_an_info_requested_request_says_to_resubmit(world, api):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("zh-hans", "无法执行“提交”：该融资需求当前状态为“待补充材料”。 请改用 `resubmit`。"),
+        ("zh-hans", "无法执行“提交”：该融资需求当前状态为“待补充材料”。请改用 `resubmit`。"),
         ("en", "Cannot submit: the financing request is “information requested”. Use `resubmit` instead."),
     ],
 )
