@@ -150,12 +150,10 @@ def with_hint(conflict: Conflict, table: Table, refused: str, status: str) -> Co
         return conflict
     kind, action = forward
     if kind == "use":
-        hint = gettext("Use `%(action)s` instead.") % {"action": action}
-        return Conflict(
-            one_after_the_other(conflict.message, hint), code=f"use_{action}", fields=conflict.fields
-        )
-    hint = gettext("Call `%(action)s` first.") % {"action": action}
-    return Conflict(one_after_the_other(conflict.message, hint), code=conflict.code, fields=conflict.fields)
+        hint, code = gettext("Use `%(action)s` instead.") % {"action": action}, f"use_{action}"
+    else:
+        hint, code = gettext("Call `%(action)s` first.") % {"action": action}, conflict.code
+    return Conflict(one_after_the_other(conflict.message, hint), code=code, fields=conflict.fields)
 
 
 def _mermaid(title: str, table: Table, terminal: frozenset[str]) -> list[str]:

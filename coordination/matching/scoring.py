@@ -22,6 +22,7 @@ from projects.choices import Stage
 from projects.credits.explain import plain
 from projects.credits.selectors import credit_under
 from projects.models_credits import BASE_POINTS
+from projects.sentences import one_after_the_other
 
 from ..choices import label_of, lower_first
 from ..models import Tranche
@@ -264,9 +265,12 @@ def policy_support(product, tranche, ctx, facts):
     return (
         1.0,
         sorted({s.programme.kind for s in found}),
-        lambda: " ".join(
-            gettext("%(programme)s: %(support)s.") % {"programme": s.programme.name, "support": s.explanation}
-            for s in found
+        lambda: one_after_the_other(
+            *(
+                gettext("%(programme)s: %(support)s.")
+                % {"programme": s.programme.name, "support": s.explanation}
+                for s in found
+            )
         ),
     )
 

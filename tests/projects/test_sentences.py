@@ -23,3 +23,10 @@ def test_given_two_sentences_when_run_on_then_only_english_puts_a_space_between(
 ):
     with translation.override(language):
         assert one_after_the_other(first, then) == expected
+
+
+def test_given_three_sentences_when_run_on_then_each_follows_the_last():
+    with translation.override("zh-hans"):
+        assert one_after_the_other("甲。", "乙。", "丙。") == "甲。乙。丙。"
+    with translation.override("en"):
+        assert one_after_the_other("A.", "B.", "C.") == "A. B. C."
