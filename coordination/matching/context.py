@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -126,15 +126,10 @@ class MatchContext:
         return sum(1 for r in self.referrals if r["tranche_id"] == tranche_id and r["status"] in WAITING)
 
 
-def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, dict[str, Decimal], bool, bool]:
-    """One query: the enterprise's published scores, current first (the one rule,
-    projects.credits.selectors.current_credit_of, embedded as a subquery and numbered in its order),
-    whether its region or one containing it is a pilot zone, and whether it has a loan funded here
-    (selectors.policy.funded_loans, embedded). The first score is its current credit; the first under each
-    version its credit under that version (projects.credits.selectors.latest_by_version)."""
-    region = Region._meta.db_table
-    codes = covering_codes(enterprise.region.code)
-    scores = current_credit_of(enterprise.pk).values(
+def _scores_of(enterprise_id: int) -> QuerySet:
+    """The enterprise's published scores, current first (the one rule,
+    projects.credits.selectors.current_credit_of), each with its version and numbered in that order."""
+    return current_credit_of(enterprise_id).values(
         "total",
         "percentile",
         "cohort",
@@ -144,92 +139,136 @@ def _enterprise_facts(enterprise: Enterprise) -> tuple[CreditSnapshot | None, di
         bonus_cap=F("model__bonus_cap"),
         current_order=Window(RowNumber(), order_by=list(CURRENT_FIRST)),
     )
-    credit_sql, credit_params = scores.query.sql_with_params()
-    covering = plain_sql.placeholders(codes)
-    funded_sql, funded_params = (
-        policy_selectors.funded_loans(enterprise.pk).order_by().values("pk")[:1].query.sql_with_params()
-    )
+
+
+def _one_funded_loan(enterprise_id: int) -> QuerySet:
+    """A loan of the enterprise funded here, if any (selectors.policy.funded_loans)."""
+    return policy_selectors.funded_loans(enterprise_id).order_by().values("pk")[:1]
+
+
+@dataclass(frozen=True)
+class _EnterpriseFacts:
+    credit: CreditSnapshot | None
+    credits_by_version: dict[str, Decimal]
+    pilot_zone: bool
+    first_loan: bool
+
+
+def _enterprise_facts(enterprise: Enterprise) -> plain_sql.Read[_EnterpriseFacts]:
+    """One query: the enterprise's published scores, current first (`_scores_of`, embedded as a subquery),
+    whether its region or one containing it is a pilot zone, and whether it has a loan funded here
+    (`_one_funded_loan`, embedded). The first score is its current credit; the first under each version its
+    credit under that version (projects.credits.selectors.latest_by_version). The embedded querysets are
+    compiled once per process (plain_sql.compiled)."""
+    region = Region._meta.db_table
+    codes = covering_codes(enterprise.region.code)
+    credit_sql, credit_params = plain_sql.compiled(_scores_of, enterprise.pk)
+    funded_sql, funded_params = plain_sql.compiled(_one_funded_loan, enterprise.pk)
     sql = f"""
         SELECT
-            (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({covering}) LIMIT 1),
+            (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({plain_sql.placeholders(codes)})
+             LIMIT 1),
             ({funded_sql}),
             c.total, c.percentile, c.cohort, c.cohort_size, c.year, c.version, c.bonus_cap
         FROM (SELECT 1 AS one) base
         LEFT JOIN ({credit_sql}) c ON 1 = 1
         ORDER BY c.current_order
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [True, *codes, *funded_params, *credit_params],
-        )
-        rows = cursor.fetchall()
 
     def dec(value) -> Decimal | None:
         return None if value is None else Decimal(str(value))
 
-    pilot, funded_loan, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
-    credit = None
-    credits: dict[str, Decimal] = {}
-    if total is not None:
-        credit = CreditSnapshot(
-            total=dec(total).quantize(Decimal("0.01")),
-            percentile=dec(percentile),
-            cohort=cohort,
-            cohort_size=cohort_size,
-            year=year,
-            version=version,
-            maximum=BASE_POINTS + dec(bonus_cap),
-        )
-        credits = latest_by_version((row[7], dec(row[2]).quantize(Decimal("0.01"))) for row in rows)
-    return credit, credits, bool(pilot), funded_loan is None
+    def parse(rows: list[tuple]) -> _EnterpriseFacts:
+        pilot, funded_loan, total, percentile, cohort, cohort_size, year, version, bonus_cap = rows[0]
+        credit = None
+        credits: dict[str, Decimal] = {}
+        if total is not None:
+            credit = CreditSnapshot(
+                total=dec(total).quantize(Decimal("0.01")),
+                percentile=dec(percentile),
+                cohort=cohort,
+                cohort_size=cohort_size,
+                year=year,
+                version=version,
+                maximum=BASE_POINTS + dec(bonus_cap),
+            )
+            credits = latest_by_version((row[7], dec(row[2]).quantize(Decimal("0.01"))) for row in rows)
+        return _EnterpriseFacts(credit, credits, bool(pilot), funded_loan is None)
+
+    return plain_sql.Read(sql, [True, *codes, *funded_params, *credit_params], parse)
+
+
+def _fields(enterprise_id: int) -> plain_sql.Read[list[TechField]]:
+    enterprise_fields = Enterprise.fields.through._meta.db_table
+    return plain_sql.models_read(
+        TechField,
+        f"FROM {TechField._meta.db_table} f JOIN {enterprise_fields} ef ON ef.techfield_id = f.id "
+        "WHERE ef.enterprise_id = %s ORDER BY f.id",
+        [enterprise_id],
+    )
+
+
+def _referrals(request_id: int) -> plain_sql.Read[list[dict]]:
+    return plain_sql.Read(
+        f"SELECT tranche_id, institution_id, product_id, status FROM {Referral._meta.db_table} "
+        "WHERE request_id = %s",
+        [request_id],
+        lambda rows: [
+            {"tranche_id": tranche, "institution_id": institution, "product_id": product, "status": status}
+            for tranche, institution, product, status in rows
+        ],
+    )
 
 
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
-    """Five queries, whatever the catalogue: the enterprise and its region (none when the request was read
-    with them); its credits (current and by model version), pilot zone and whether a loan of it was funded
-    here; its fields; the request's referrals so far; the policy programmes in force for it (with their
-    fields and the re-lending terms)."""
+    """The context in one round trip on PostgreSQL (two when the request was read without its enterprise
+    and region), whatever the catalogue: see `context_and_open_tranches`."""
+    return _read_context(request, today, with_tranches=False)[0]
+
+
+def context_and_open_tranches(
+    request: FinancingRequest, *, today: date | None = None
+) -> tuple[MatchContext, list[Tranche]]:
+    """The matcher's context and the request's open tranches, read together. Five reads, sent as one on
+    PostgreSQL (plain_sql.run): the enterprise's credits (current and by model version), pilot zone and
+    whether a loan of it was funded here; its fields; the request's referrals so far; the policy programmes
+    in force for it (with their fields and the re-lending terms); the open tranches. Before them, the
+    enterprise and its region when the request was read without them."""
+    context, tranches = _read_context(request, today, with_tranches=True)
+    return context, tranches or []
+
+
+def _read_context(
+    request: FinancingRequest, today: date | None, *, with_tranches: bool
+) -> tuple[MatchContext, list[Tranche] | None]:
     today = today or timezone.localdate()
     if FinancingRequest.enterprise.is_cached(request) and Enterprise.region.is_cached(request.enterprise):
         enterprise = request.enterprise  # read with the request (routing locks it with both)
     else:
         enterprise = _enterprise_with_region(request.enterprise_id)
-    credit, credits, pilot_zone, first_loan = _enterprise_facts(enterprise)
-    enterprise_fields = Enterprise.fields.through._meta.db_table
-    fields = [
-        field
-        for field, _ in plain_sql.instances(
-            TechField,
-            f"FROM {TechField._meta.db_table} f JOIN {enterprise_fields} ef ON ef.techfield_id = f.id "
-            "WHERE ef.enterprise_id = %s ORDER BY f.id",
-            [enterprise.pk],
-        )
+    reads: list[plain_sql.Read] = [
+        _enterprise_facts(enterprise),
+        _fields(enterprise.pk),
+        policy_selectors.programmes_in_force_read(today, enterprise.region.code),
+        _referrals(request.pk),
     ]
-    programmes = policy_selectors.programmes_in_force(today, enterprise.region.code)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT tranche_id, institution_id, product_id, status FROM {Referral._meta.db_table} "
-            "WHERE request_id = %s",
-            [request.pk],
-        )
-        referrals = [
-            {"tranche_id": tranche, "institution_id": institution, "product_id": product, "status": status}
-            for tranche, institution, product, status in cursor.fetchall()
-        ]
-    return MatchContext(
+    if with_tranches:
+        reads.append(_open_tranches(request.pk))
+    facts, fields, programmes, referrals, *tranches = plain_sql.run(reads)
+    context = MatchContext(
         request=request,
         enterprise=enterprise,
         today=today,
-        pilot_zone=pilot_zone,
+        pilot_zone=facts.pilot_zone,
         fields=fields,
-        credit=credit,
+        credit=facts.credit,
         referrals=referrals,
         programmes=programmes,
-        credits_by_version=credits,
-        first_loan=bool(programmes) and first_loan,
+        credits_by_version=facts.credits_by_version,
+        first_loan=bool(programmes) and facts.first_loan,
         field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
     )
+    return context, (tranches[0] if tranches else None)
 
 
 def _enterprise_with_region(enterprise_id: int) -> Enterprise:
@@ -253,15 +292,14 @@ def _enterprise_with_region(enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def open_tranches(request: FinancingRequest) -> list[Tranche]:
-    """The request's tranches without an accepted offer, in order. One query."""
-    rows = plain_sql.instances(
+def _open_tranches(request_id: int) -> plain_sql.Read[list[Tranche]]:
+    """The request's tranches without an accepted offer, in order."""
+    return plain_sql.models_read(
         Tranche,
         f"FROM {Tranche._meta.db_table} f WHERE f.request_id = %s AND f.accepted_offer_id IS NULL "
         "ORDER BY f.position",
-        [request.pk],
+        [request_id],
     )
-    return [tranche for tranche, _ in rows]
 
 
 def _in_list(column: str, values: list) -> tuple[str, list]:

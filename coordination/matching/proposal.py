@@ -7,13 +7,14 @@ each unproposed one was left out, and a plain report of tranches that no product
 `candidate_for(product, tranche, request)` scores one product a coordinator picked by hand,
 `candidates_for(ctx, picks)` all of a routing's picks at once.
 
-Seven queries whatever the catalogue holds: four for the context (context.build_context: its current
-credit, pilot zone and first loan; its fields; the request's referrals; the policy programmes in force
-with their fields and the re-lending terms; and the enterprise with its region when the request came
-without them), the open tranches, every eligible product of every tranche in one query, and one grouped
-read of the candidate institutions' referral history (record and pending exposure); and, for a major
-task's request, the institutions its package invited (DESIGN §14). The hot reads are plain SQL: building
-and compiling them through the ORM cost several times their run.
+Four round trips whatever the catalogue holds: the enterprise and its region when the request came
+without them; the context and the open tranches sent as one (context.context_and_open_tranches: the
+enterprise's credits, pilot zone and first loan; its fields; the request's referrals; the policy
+programmes in force with their fields and the re-lending terms; the tranches without an accepted offer);
+every eligible product of every tranche in one query; and one grouped read of the candidate institutions'
+referral history (record and pending exposure); and, for a major task's request, the institutions its
+package invited (DESIGN §14). The hot reads are plain SQL: building and compiling them through the ORM
+cost several times their run.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ from ..models import FinancingRequest, PackageTranche, Tranche
 from . import eligibility as el
 from . import rows
 from .candidates import Candidate
-from .context import InstitutionRecord, MatchContext, build_context, open_tranches, referral_history
+from .context import (
+    InstitutionRecord,
+    MatchContext,
+    build_context,
+    context_and_open_tranches,
+    referral_history,
+)
 from .policy import KIND_PLURAL, invited_only, kind_of, rank, route_limit, select
 from .scoring import ProductFacts, SharedPoints, factor_weights, score_candidate, yuan
 
@@ -126,8 +133,7 @@ def _invitations(request: FinancingRequest) -> dict[int, set[int]]:
 def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
     (every candidate when `diagnose`, for the coordinator's view)."""
-    ctx = build_context(request)
-    tranches = open_tranches(request)
+    ctx, tranches = context_and_open_tranches(request)
     products = rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches]) if tranches else []
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
     invitations = _invitations(request)

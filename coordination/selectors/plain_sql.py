@@ -4,14 +4,82 @@ as the ORM applies them, so the instances are the ones the ORM would give."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
+from django.db.models import QuerySet
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Read(Generic[T]):
+    """One SELECT, its parameters, and what its rows become: reads that do not depend on each other are
+    sent together (`run`)."""
+
+    sql: str
+    params: list
+    parse: Callable[[list[tuple]], T]
+
+
+def run(reads: Sequence[Read[Any]]) -> list[Any]:
+    """Each read's result, in order. On PostgreSQL with client-side binding (Django's default with psycopg
+    3) in one round trip, the statements sent as one; one after the other elsewhere. Each round trip cost
+    the matcher more than the read it carried."""
+    for read in reads:
+        # Only reads: a write hidden after a read would escape the cached lists' write detection
+        # (config.data_generation reads a statement's first word).
+        if not read.sql.lstrip(" \t\n(").upper().startswith("SELECT"):
+            raise ValueError(f"plain_sql.run takes SELECTs only, not: {read.sql[:40]!r}")
+    rows: list[list[tuple]] = []
+    with connection.cursor() as cursor:
+        if _one_round_trip() and len(reads) > 1:
+            cursor.execute(";\n".join(read.sql for read in reads), [p for read in reads for p in read.params])
+            for index in range(len(reads)):
+                if index:
+                    cursor.cursor.nextset()
+                rows.append(cursor.fetchall())
+        else:
+            for read in reads:
+                cursor.execute(read.sql, read.params)
+                rows.append(cursor.fetchall())
+    return [read.parse(found) for read, found in zip(reads, rows, strict=True)]
+
+
+def _one_round_trip() -> bool:
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    )
+
+
+# Stands for the one varying parameter while a queryset is compiled once (`compiled`).
+_SENTINEL = -7_654_321_987
+
+
+def compiled(build: Callable[[int], QuerySet], value: int) -> tuple[str, list]:
+    """The SQL and parameters of `build(value)`, compiled through the ORM once per process: `build` (a
+    module-level function) makes a queryset whose only varying parameter is `value` (every other one a
+    constant), so the same rule serves hot reads without paying its compilation on every call."""
+    sql, params, position = _template(build, connection.vendor)
+    filled = list(params)
+    filled[position] = value
+    return sql, filled
+
+
+@lru_cache(maxsize=32)
+def _template(build: Callable[[int], QuerySet], vendor: str) -> tuple[str, tuple, int]:
+    sql, params = build(_SENTINEL).query.sql_with_params()
+    positions = [index for index, param in enumerate(params) if param == _SENTINEL]
+    if len(positions) != 1:
+        raise ValueError(
+            f"{build.__name__}: the value must be its one parameter, found {len(positions)} times"
+        )
+    return sql, tuple(params), positions[0]
 
 
 Converters = list[tuple[int, list, Col]]
@@ -53,12 +121,26 @@ def instances(
 ) -> list[tuple[M, tuple]]:
     """(instance, extra values) per row: every concrete column of `model`'s table aliased "f", then the
     SQL expressions `extra` (as the database driver returns them: no converter), then `rest` (FROM f ...)."""
+    return run([instances_read(model, rest, params, extra=extra)])[0]
+
+
+def instances_read(
+    model: type[M], rest: str, params: list, *, extra: tuple[str, ...] = ()
+) -> Read[list[tuple[M, tuple]]]:
+    """`instances` as a read to `run` with others."""
     fields = model._meta.concrete_fields
     found = converters(fields, "f")
     names = [field.attname for field in fields]
     select = ", ".join([*(f'f."{field.column}"' for field in fields), *extra])
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select} {rest}", params)
-        rows = cursor.fetchall()
     width = len(fields)
-    return [(model.from_db(None, names, convert(row[:width], found)), tuple(row[width:])) for row in rows]
+
+    def parse(rows: list[tuple]) -> list[tuple[M, tuple]]:
+        return [(model.from_db(None, names, convert(row[:width], found)), tuple(row[width:])) for row in rows]
+
+    return Read(f"SELECT {select} {rest}", params, parse)
+
+
+def models_read(model: type[M], rest: str, params: list) -> Read[list[M]]:
+    """`instances_read` without extra columns: the instances alone."""
+    read = instances_read(model, rest, params)
+    return Read(read.sql, read.params, lambda rows: [instance for instance, _ in read.parse(rows)])

@@ -107,13 +107,19 @@ def programme_terms(
 def programmes_in_force(day: date, region_code: str) -> list[Programme]:
     """The published programmes in force on `day` for an enterprise in `region_code` (national ones and
     those of its region or a region containing it): under each code the highest version whose window holds
-    the day. One query in plain SQL (the matcher reads it for every request): a row per programme and field
-    (one without a field when it names none), each with its region and the re-lending terms in force."""
+    the day. One query in plain SQL (the matcher reads it for every request, with its other reads: see
+    `programmes_in_force_read`)."""
+    return plain_sql.run([programmes_in_force_read(day, region_code)])[0]
+
+
+def programmes_in_force_read(day: date, region_code: str) -> plain_sql.Read[list[Programme]]:
+    """`programmes_in_force` as a read: a row per programme and field (one without a field when it names
+    none), each with its region and the re-lending terms in force."""
     codes = covering_codes(region_code)
     relending = RelendingPolicy._meta.db_table
     in_force = f"FROM {relending} r WHERE r.effective_from <= %s ORDER BY r.effective_from DESC LIMIT 1"
     when = connection.ops.adapt_datefield_value(day)
-    rows = plain_sql.instances(
+    read = plain_sql.instances_read(
         PolicyProgramme,
         f"""FROM {PolicyProgramme._meta.db_table} f
             LEFT JOIN {Region._meta.db_table} g ON g.id = f.region_id
@@ -131,23 +137,27 @@ def programmes_in_force(day: date, region_code: str) -> list[Programme]:
             f"(SELECT r.rate {in_force})",
         ),
     )
-    newest: dict[str, PolicyProgramme] = {}
-    field_ids: dict[int, set[int]] = {}
-    relending_terms: dict[str, str] = {}
-    for row, (code, name, field_id, share, rate) in rows:
-        if newest.setdefault(row.code, row).pk != row.pk:
-            continue  # an older version, or another field of one already read
-        fields = field_ids.setdefault(row.pk, set())
-        if field_id is not None:
-            fields.add(field_id)
-        if row.region_id is not None:
-            row.region = Region(pk=row.region_id, code=code, name=name)
-        if share is not None and rate is not None:
-            relending_terms = _relending_parameters(Decimal(str(share)), Decimal(str(rate)))
-    return [
-        programme_terms(row, day, relending_terms, field_ids=frozenset(field_ids[row.pk]))
-        for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
-    ]
+
+    def parse(found: list[tuple]) -> list[Programme]:
+        newest: dict[str, PolicyProgramme] = {}
+        field_ids: dict[int, set[int]] = {}
+        relending_terms: dict[str, str] = {}
+        for row, (code, name, field_id, share, rate) in read.parse(found):
+            if newest.setdefault(row.code, row).pk != row.pk:
+                continue  # an older version, or another field of one already read
+            fields = field_ids.setdefault(row.pk, set())
+            if field_id is not None:
+                fields.add(field_id)
+            if row.region_id is not None:
+                row.region = Region(pk=row.region_id, code=code, name=name)
+            if share is not None and rate is not None:
+                relending_terms = _relending_parameters(Decimal(str(share)), Decimal(str(rate)))
+        return [
+            programme_terms(row, day, relending_terms, field_ids=frozenset(field_ids[row.pk]))
+            for row in sorted(newest.values(), key=lambda r: (r.kind, r.pk))
+        ]
+
+    return plain_sql.Read(read.sql, read.params, parse)
 
 
 def funded_loans(

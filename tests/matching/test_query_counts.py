@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from coordination.matching.proposal import proposal_for_coordinator, propose
 from coordination.models import Referral
@@ -12,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 # Context (its credit, pilot zone and first loan; its fields; the request's referrals; the policy programmes
 # in force with their fields and the re-lending terms; the enterprise and its region come with the request,
-# as routing's locked request has them), open tranches, eligible products, the candidate institutions'
-# history.
-PROPOSE_QUERIES = 7
+# as routing's locked request has them) and open tranches, sent as one on PostgreSQL; eligible products;
+# the candidate institutions' history.
+PROPOSE_QUERIES = 3 if connection.vendor == "postgresql" else 7
 # With programmes in force: none more (their fields and the re-lending terms come with them, the first-loan
 # check and the scores by model version, which a programme's minimum reads, with the enterprise's credit).
 PROGRAMME_QUERIES = 0
