@@ -140,6 +140,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     weights = factor_weights()
     committed: dict[int, Decimal] = {}
     materialized: dict[int, Product] = {}
+    no_record, nothing_pending = InstitutionRecord(), Decimal(0)  # most candidates: one each, not hundreds
     result = []
     for tranche in tranches:
         kind = kind_of(tranche.instrument)
@@ -155,8 +156,8 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
             facts[product.pk] = ProductFacts(
                 institution_local=product.institution_local,
                 targets_hard_tech=product.targets_hard_tech,
-                record=records.get(product.institution_id) or InstitutionRecord(),
-                pending=pending.get(product.pk, Decimal(0)),
+                record=records.get(product.institution_id) or no_record,
+                pending=pending.get(product.pk, nothing_pending),
             )
             scored.append(
                 score_candidate(

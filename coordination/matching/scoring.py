@@ -332,12 +332,14 @@ SHARED_FACTORS: dict[str, Callable[[Product, ProductFacts], object]] = {
 @dataclass
 class SharedPoints:
     """The points a tranche's candidates share, kept while ranking them (one per tranche): the shared
-    factors' sum by all their inputs together, each shared factor's by its own inputs, and the range
-    factors' sum by the product's ranges."""
+    factors' sum by all their inputs together, each shared factor's by its own inputs, the range
+    factors' sum by the product's ranges, and the capacity factor's points by the capacity left and the
+    pending exposure."""
 
     by_inputs: dict[tuple, float] = field(default_factory=dict)
     by_factor: dict[tuple, float] = field(default_factory=dict)
     by_ranges: dict[tuple, float] = field(default_factory=dict)
+    by_capacity: dict[tuple, float] = field(default_factory=dict)
 
 
 def score_candidate(
@@ -378,9 +380,13 @@ def score_candidate(
 
 
 # Of the others, the factors whose points read only the tranche, the request and the product's amount and
-# term ranges (a catalogue has few distinct ranges): computed once per distinct range pair on a tranche.
+# term ranges (a catalogue has few distinct ranges): computed once per distinct range pair on a tranche;
+# and the capacity factor, which reads only the product's capacity left and its pending exposure (a few
+# hundred distinct pairs in a catalogue of ten thousand): once per distinct pair on a tranche.
 RANGE_FACTORS = ("amount_fit", "term_fit")
-PRODUCT_FACTORS = [key for key in FACTORS if key not in SHARED_FACTORS and key not in RANGE_FACTORS]
+CAPACITY_FACTOR = "capacity"
+PRODUCT_FACTORS = [key for key in FACTORS if key not in {*SHARED_FACTORS, *RANGE_FACTORS, CAPACITY_FACTOR}]
+_SHARED_INPUTS = tuple(SHARED_FACTORS.values())
 
 
 def _points(keys, product, tranche, ctx, facts, weights) -> float:
@@ -406,7 +412,7 @@ def _fast_total(product, tranche, ctx, facts, weights, shared: SharedPoints) -> 
     factors once per distinct value of their inputs (products of a tranche that agree on these get the same
     points from them) and the range factors once per distinct pair of ranges on the tranche (their sum
     first, then the other product factors', as when they were summed together)."""
-    inputs = tuple(read(product, facts) for read in SHARED_FACTORS.values())
+    inputs = tuple([read(product, facts) for read in _SHARED_INPUTS])
     shared_points = shared.by_inputs.get(inputs)
     if shared_points is None:
         shared_points = _shared_points(inputs, product, tranche, ctx, facts, weights, shared)
@@ -416,5 +422,11 @@ def _fast_total(product, tranche, ctx, facts, weights, shared: SharedPoints) -> 
     if range_points is None:
         range_points = _points(RANGE_FACTORS, product, tranche, ctx, facts, weights)
         shared.by_ranges[ranges] = range_points
-    total = shared_points + (range_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights))
+    room = (product.capacity_left, facts.pending)
+    capacity_points = shared.by_capacity.get(room)
+    if capacity_points is None:
+        capacity_points = _points((CAPACITY_FACTOR,), product, tranche, ctx, facts, weights)
+        shared.by_capacity[room] = capacity_points
+    product_points = capacity_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
+    total = shared_points + (range_points + product_points)
     return Decimal(f"{total:.2f}")

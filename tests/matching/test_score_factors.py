@@ -273,3 +273,27 @@ def test_the_ranking_score_is_the_explained_one_across_products_sharing_factors(
     for candidate in candidates:
         assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
     assert len({factor(c, "policy_support")["points"] for c in candidates}) == 2
+
+
+def test_products_with_the_same_capacity_left_but_different_pending_exposure_score_apart(market):
+    """Given two products with the same capacity left, one of them with a referral of another request
+    waiting on it, when the proposal ranks them (computing the capacity factor once per distinct capacity
+    left and pending exposure), then each score is the sum of its own explanation's points and the waiting
+    referral lowers only its product's capacity points."""
+    idle = market.product(yearly_capacity=Decimal("30000000"))
+    busy = market.product(yearly_capacity=Decimal("30000000"))
+    other = f.EnterpriseFactory(region=market.pudong)
+    other.members.add(market.user)
+    pending = f.draft_request(
+        user=market.user, enterprise=other, tranches=(("credit_loan", "15000000"),), documents=False
+    )
+    Referral.objects.create(
+        tranche=pending.tranches.get(), request=pending, product=busy, institution=busy.institution
+    )
+
+    candidates = {c.product.pk: c for c in ranked(market.request())}
+
+    for candidate in candidates.values():
+        assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
+    assert factor(candidates[idle.pk], "capacity")["points"] == 5
+    assert factor(candidates[busy.pk], "capacity")["points"] == pytest.approx(2.22)
