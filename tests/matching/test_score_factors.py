@@ -222,18 +222,23 @@ def test_policy_support_interest_subsidy_of_the_enterprises_region(market):
     assert line["value"] == ["interest_subsidy"] and "Beijing interest subsidy" in line["text"]
 
 
-def test_capacity_headroom_counts_pending_referrals(market):
-    product = market.product(yearly_capacity=Decimal("30000000"))
-    request = market.request()  # 3 000 000: ten times over
-    assert factor(_only(market, request, product), "capacity")["points"] == 5
+def _waiting_referral(market, product, amount: str) -> None:
+    """A referral of another enterprise's request, still waiting on `product`: its pending exposure."""
     other = f.EnterpriseFactory(region=market.pudong)
     other.members.add(market.user)
     pending = f.draft_request(
-        user=market.user, enterprise=other, tranches=(("credit_loan", "15000000"),), documents=False
+        user=market.user, enterprise=other, tranches=(("credit_loan", amount),), documents=False
     )
     Referral.objects.create(
         tranche=pending.tranches.get(), request=pending, product=product, institution=product.institution
     )
+
+
+def test_capacity_headroom_counts_pending_referrals(market):
+    product = market.product(yearly_capacity=Decimal("30000000"))
+    request = market.request()  # 3 000 000: ten times over
+    assert factor(_only(market, request, product), "capacity")["points"] == 5
+    _waiting_referral(market, product, "15000000")
     line = factor(_only(market, request, product), "capacity")
     assert line["value"] == 5.0 and line["points"] == pytest.approx(2.22)
     assert "waiting on other referrals" in line["text"]
@@ -282,14 +287,7 @@ def test_products_with_the_same_capacity_left_but_different_pending_exposure_sco
     referral lowers only its product's capacity points."""
     idle = market.product(yearly_capacity=Decimal("30000000"))
     busy = market.product(yearly_capacity=Decimal("30000000"))
-    other = f.EnterpriseFactory(region=market.pudong)
-    other.members.add(market.user)
-    pending = f.draft_request(
-        user=market.user, enterprise=other, tranches=(("credit_loan", "15000000"),), documents=False
-    )
-    Referral.objects.create(
-        tranche=pending.tranches.get(), request=pending, product=busy, institution=busy.institution
-    )
+    _waiting_referral(market, busy, "15000000")
 
     candidates = {c.product.pk: c for c in ranked(market.request())}
 
