@@ -59,10 +59,15 @@ def tie_draw(request_id: int, institution_id: int) -> str:
 def rank(
     candidates: Iterable[Candidate], *, request_id: int, records: dict[int, InstitutionRecord]
 ) -> list[Candidate]:
+    draws: dict[int, str] = {}  # an institution's draw, drawn once however many of its products compete
+
     def key(c: Candidate):
         institution_id = c.product.institution_id
         live = records.get(institution_id, InstitutionRecord()).live
-        return (-c.score, live, tie_draw(request_id, institution_id), c.product.pk)
+        draw = draws.get(institution_id)
+        if draw is None:
+            draw = draws[institution_id] = tie_draw(request_id, institution_id)
+        return (-c.score, live, draw, c.product.pk)
 
     ranked = sorted(candidates, key=key)
     for position, candidate in enumerate(ranked, start=1):

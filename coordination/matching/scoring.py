@@ -427,6 +427,8 @@ def _fast_total(product, tranche, ctx, facts, weights, shared: SharedPoints) -> 
     if capacity_points is None:
         capacity_points = _points((CAPACITY_FACTOR,), product, tranche, ctx, facts, weights)
         shared.by_capacity[room] = capacity_points
-    product_points = capacity_points + _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
+    product_points = capacity_points
+    if PRODUCT_FACTORS:  # none today: summing nothing cost a call per candidate
+        product_points += _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
     total = shared_points + (range_points + product_points)
     return Decimal(f"{total:.2f}")
