@@ -137,16 +137,18 @@ def _run_screening(request: FinancingRequest) -> None:
 def submit_request(*, request_id: int, user, idempotency_key: str = "") -> FinancingRequest:
     def body(request):
         request.submitted_at = timezone.now()
-        engine.transition(request, "submit", user=user, idempotency_key=idempotency_key)
-        _run_screening(request)
+        with engine.one_write(request):
+            engine.transition(request, "submit", user=user, idempotency_key=idempotency_key)
+            _run_screening(request)
 
     return act_on_request("submit", request_id, user, idempotency_key, body)
 
 
 def resubmit_request(*, request_id: int, user, note: str = "", idempotency_key: str = "") -> FinancingRequest:
     def body(request):
-        engine.transition(request, "resubmit", user=user, reason=note, idempotency_key=idempotency_key)
-        _run_screening(request)
+        with engine.one_write(request):
+            engine.transition(request, "resubmit", user=user, reason=note, idempotency_key=idempotency_key)
+            _run_screening(request)
 
     return act_on_request("resubmit", request_id, user, idempotency_key, body)
 

@@ -5,7 +5,9 @@ without writing the event, and nothing else in the code assigns one. A major tas
 by the same checks; having no request before it is submitted, it keeps its own events (`PackageEvent`).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -274,6 +276,24 @@ def transition(
     return event
 
 
+# The objects whose moves `one_write` writes once, at its end (by id(): a model instance hashes by its pk).
+_written_at_end: ContextVar[frozenset[int]] = ContextVar("written_at_end", default=frozenset())
+
+
+@contextmanager
+def one_write(obj: Movable) -> Iterator[None]:
+    """The moves of `obj` inside the block write its row once, when the block ends: a submit and the screening
+    it runs (two moves in one transaction) cost one UPDATE. Each move still writes its own event, deadlines
+    and outbox messages at once; none of them reads the row back, and nothing else inside may. On an error
+    nothing is written (the caller's transaction rolls back)."""
+    token = _written_at_end.set(_written_at_end.get() | {id(obj)})
+    try:
+        yield
+    finally:
+        _written_at_end.reset(token)
+    obj.save()
+
+
 def record(
     obj: Movable,
     action: str,
@@ -288,7 +308,8 @@ def record(
     from_status = obj.status
     obj.status = to_status
     obj.version += 1
-    obj.save()
+    if id(obj) not in _written_at_end.get():
+        obj.save()
     return _audit(
         obj,
         action,
