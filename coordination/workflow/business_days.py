@@ -10,10 +10,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.db import connection
 
-from ..models import Holiday
-from ..selectors import plain_sql
+from .calendar_data import calendar_data
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,16 +37,9 @@ class BusinessCalendar:
     """Loads the overrides for a span once, so counting many days costs one query."""
 
     def __init__(self, start: date, end: date) -> None:
-        # Plain SQL: every routing and answer reads it; through the ORM it cost several times its run.
-        holidays = plain_sql.instances(
-            Holiday,
-            f"FROM {Holiday._meta.db_table} f WHERE f.date BETWEEN %s AND %s",
-            [
-                connection.ops.adapt_datefield_value(start),
-                connection.ops.adapt_datefield_value(end),
-            ],
-        )
-        self._overrides = {holiday.date: holiday.is_workday for holiday, _ in holidays}
+        # The Holiday table from the cache (calendar_data.py): every move that opens a deadline counts days.
+        holidays = calendar_data().holidays
+        self._overrides = {day: workday for day, workday in holidays.items() if start <= day <= end}
 
     def is_business_day(self, day: date) -> bool:
         if day in self._overrides:

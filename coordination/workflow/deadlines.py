@@ -3,29 +3,22 @@
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from django.db import connection
 from django.utils import timezone
 
 from projects.models import Region
 from projects.regions import code_prefix, covers
 
 from ..choices import DeadlineKind, DeadlineState, Stage
-from ..models import Deadline, FinancingRequest, ServiceLevel
+from ..models import Deadline, FinancingRequest
 from .business_days import DUE_TIME, REMIND_TIME, SHANGHAI, calendar_for, local_datetime
+from .calendar_data import calendar_data
 from .tables import DEFAULT_BUSINESS_DAYS, STAGE_DEADLINE_KINDS
 
 
 def service_level(stage: str, region: Region | None) -> tuple[int, int]:
     """(business days, remind days before) for a stage; the most specific region override wins (none is
-    looked at for a national matter, `region` None). One query, in plain SQL (every routing and answer
-    reads it; through the ORM it cost several times its run)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT g.code, s.business_days, s.remind_days_before FROM {ServiceLevel._meta.db_table} s "
-            f"LEFT JOIN {Region._meta.db_table} g ON g.id = s.region_id WHERE s.stage = %s",
-            [stage],
-        )
-        rows: list[tuple[str | None, int, int]] = cursor.fetchall()
+    looked at for a national matter, `region` None). From the cached table (calendar_data.py)."""
+    rows = calendar_data().service_levels.get(stage, [])
     best: tuple[str | None, int, int] | None = None
     for row in rows:
         code = row[0]
