@@ -1,7 +1,7 @@
 """coordination/workflow/calendar_data.py: the service levels and holidays are read once and then from the
 cache, an edit (save or delete) forgets them, and the cache keeps them for REFERENCE_CACHE_SECONDS at most."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.cache import cache
@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from coordination.models import Holiday, ServiceLevel
 from coordination.workflow import calendar_data
-from coordination.workflow.business_days import add_business_days
-from coordination.workflow.deadlines import service_level
+from coordination.workflow.business_days import SHANGHAI, add_business_days
+from coordination.workflow.deadlines import service_level, stage_due_times
 from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,18 @@ def test_switched_off_every_read_goes_to_the_tables(settings):
 
     # Then each read the tables
     assert _reads_of_the_tables(queries) == 4
+
+
+def test_a_deadline_costs_one_cache_read(cached, monkeypatch):
+    # Given the tables cached
+    shanghai = RegionFactory(code="310000")
+    service_level("triage", shanghai)
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args: (reads.append(key), real_get(key, *args))[1])
+
+    # When the due times of a stage are worked out
+    stage_due_times("triage", shanghai, datetime(2026, 9, 29, 10, tzinfo=SHANGHAI))
+
+    # Then both tables came from one read of the cache
+    assert reads == [calendar_data.KEY]
