@@ -27,6 +27,11 @@ def _request_row_updates(queries) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'UPDATE "{table}"')]
 
 
+def _inserts_into(model, queries) -> int:
+    table = model._meta.db_table
+    return sum(1 for q in queries.captured_queries if q["sql"].startswith(f'INSERT INTO "{table}"'))
+
+
 @pytest.mark.parametrize(
     ("documents", "screened_to"), [(False, RequestStatus.INFO_REQUESTED), (True, RequestStatus.TRIAGE)]
 )
@@ -38,8 +43,9 @@ def test_submit_and_its_screening_write_the_request_row_once(documents, screened
     with CaptureQueriesContext(connection) as queries:
         answer = rq.submit_request(request_id=draft.pk, user=user)
 
-    # Then the row is written once, with both moves in it
+    # Then the row is written once, with both moves in it, and both events and messages in one statement each
     assert len(_request_row_updates(queries)) == 1
+    assert _inserts_into(TransitionEvent, queries) == _inserts_into(OutboxMessage, queries) == 1
     stored = FinancingRequest.objects.get(pk=draft.pk)
     assert (stored.status, stored.version) == (screened_to, draft.version + 2)
     assert stored.submitted_at == answer.submitted_at
@@ -52,8 +58,15 @@ def test_submit_and_its_screening_write_the_request_row_once(documents, screened
         (RequestStatus.DRAFT, RequestStatus.SCREENING),
         (RequestStatus.SCREENING, screened_to),
     ]
-    topics = OutboxMessage.objects.filter(request=draft).order_by("pk").values_list("topic", flat=True)
-    assert list(topics) == [f"financing_request.{action}" for action in actions]
+    messages = list(OutboxMessage.objects.filter(request=draft).order_by("pk"))
+    assert [m.topic for m in messages] == [f"financing_request.{action}" for action in actions]
+    # each message names its own event, and carries that move's statuses and time
+    assert [m.payload["event_id"] for m in messages] == [e.pk for e in events]
+    assert [(m.payload["from_status"], m.payload["to_status"]) for m in messages] == [
+        (e.from_status, e.to_status) for e in events
+    ]
+    assert [m.created_at for m in messages] == [e.created_at for e in events]
+    assert [m.payload["at"] for m in messages] == [e.created_at.isoformat() for e in events]
     assert Deadline.objects.filter(request=draft, object_id=draft.pk).count() == 2
 
 
@@ -68,6 +81,7 @@ def test_resubmit_and_its_screening_write_the_request_row_once():
 
     # Then one write of the row holds both moves
     assert len(_request_row_updates(queries)) == 1
+    assert _inserts_into(TransitionEvent, queries) == _inserts_into(OutboxMessage, queries) == 1
     stored = FinancingRequest.objects.get(pk=draft.pk)
     assert (stored.status, stored.version) == (RequestStatus.INFO_REQUESTED, draft.version + 4)
 
@@ -86,8 +100,9 @@ def test_nothing_is_written_when_the_block_fails():
         engine.transition(locked, "submit", user=user)
         engine.transition(locked, "submit", user=user)
 
-    # Then the row was not written
+    # Then the row was not written, nor the event of the move applied in memory
     assert _request_row_updates(queries) == []
+    assert _inserts_into(TransitionEvent, queries) == 0
     assert FinancingRequest.objects.get(pk=draft.pk).status == RequestStatus.DRAFT
 
 
@@ -97,6 +112,7 @@ def test_outside_one_write_each_move_writes_at_once():
     locked = FinancingRequest.objects.get(pk=draft.pk)
     with CaptureQueriesContext(connection) as queries:
         engine.transition(locked, "submit", user=user)
-    # Then its row is written by the move itself
+    # Then its row, event and message are written by the move itself
     assert len(_request_row_updates(queries)) == 1
+    assert _inserts_into(TransitionEvent, queries) == _inserts_into(OutboxMessage, queries) == 1
     assert FinancingRequest.objects.get(pk=draft.pk).status == RequestStatus.SCREENING
