@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.contrib.auth.signals import user_logged_in
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,6 +23,14 @@ class CoordinationConfig(AppConfig):
 
         # Every write moves the generation that the API's cached lists are keyed on.
         connection_created.connect(watch_writes, dispatch_uid="config.data_generation")
+        # An edit of the service levels or holidays forgets their cached copy.
+        from .workflow import calendar_data
+
+        for model in calendar_data.REFERENCE_MODELS:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    calendar_data.forget, sender=model, dispatch_uid=f"calendar_data.{model.__name__}"
+                )
 
 
 class ConsoleAdminConfig(admin_apps.AdminConfig):

@@ -387,6 +387,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Seconds the service levels and holidays stay cached (coordination/workflow/calendar_data.py): an edit in
+# the admin forgets them at once, a write that sends no signal (a bulk update, raw SQL) after this long.
+# Only with the shared cache: one process's memory would not see another process's edit.
+REFERENCE_CACHE_SECONDS = int(os.environ.get("REFERENCE_CACHE_SECONDS", "300" if CACHE_URL else "0"))
 # Seconds a page of the API's busiest lists stays cached (config/api/list_cache.py); any committed write
 # retires it sooner. Only with the shared cache: one process's memory would not see another's writes.
 API_LIST_CACHE_SECONDS = int(os.environ.get("API_LIST_CACHE_SECONDS", "60" if CACHE_URL else "0"))

@@ -44,6 +44,9 @@ CACHES = {
         + f"/{8 - _xdist_index}",
     }
 }
+# Off: a test's rolled-back rows would stay in the shared cache for the next test to read
+# (tests/coordination/test_calendar_cache.py switches it on).
+REFERENCE_CACHE_SECONDS = int(os.environ.get("REFERENCE_CACHE_SECONDS", "0"))
 # Off: a test's transaction never commits, so the generation would not move (config/data_generation.py).
 # tests/api/test_list_cache.py switches it on around committed writes.
 API_LIST_CACHE_SECONDS = int(os.environ.get("API_LIST_CACHE_SECONDS", "0"))

@@ -14,6 +14,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from config.prepared import Prepared, first
 from lenders.models import Institution
 from projects.credits.selectors import current_credit_prefetch, published_scores_prefetch
 from projects.models import Enterprise, EnterpriseFinancials, InnovationCreditScore, MajorTask, Region
@@ -50,6 +51,17 @@ def coordinator_scope(user: User) -> CoordinatorScope | None:
         return None
 
 
+def _scope_of(user_id: int, *, lock: bool) -> QuerySet[CoordinatorScope]:
+    """The user's scope row as `.first()` reads it."""
+    scopes = CoordinatorScope.objects.filter(user_id=user_id)
+    return (scopes.select_for_update(of=("self",)) if lock else scopes).order_by("pk")[:1]
+
+
+# Every action reads the actor's scope (`rules.current_scope`): compiled once (config/prepared.py).
+_SCOPE = Prepared(lambda user_id: _scope_of(user_id, lock=False))
+_LOCKED_SCOPE = Prepared(lambda user_id: _scope_of(user_id, lock=True))
+
+
 def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorScope | None:
     """The scope as the database holds it now, not as an earlier read cached it on the user.
 
@@ -59,8 +71,7 @@ def current_coordinator_scope(user: User, *, lock: bool = False) -> CoordinatorS
     """
     if not user.is_authenticated:
         return None
-    scopes = CoordinatorScope.objects.filter(user_id=user.pk)
-    scope = (scopes.select_for_update(of=("self",)) if lock else scopes).first()
+    scope = first((_LOCKED_SCOPE if lock else _SCOPE).rows(user.pk))
     if scope is not None and not scope.national:
         # A national scope covers every region: its list of regions is not read to judge one.
         prefetch_related_objects([scope], "regions")
@@ -274,18 +285,27 @@ def _membership_facts(user: User, request: FinancingRequest) -> tuple[bool, bool
     """Whether the user is a member of the request's enterprise, and has opened one of its referrals: one
     query for both, as every action on a request asks both."""
     user_id = cast(int, user.pk)  # signed in: `roles_on_request` answers anonymous users itself
-    member, opened = (
+    member, opened = first(_MEMBERSHIP_FACTS.rows(user_id, request.enterprise_id, request.pk)) or (
+        False,
+        False,
+    )  # an account deleted meanwhile holds no role
+    return member, opened
+
+
+def _membership_facts_query(user_id: int, enterprise_id: int, request_id: int) -> QuerySet:
+    return (
         Account.objects.filter(pk=user_id)
         .annotate(
-            member=Exists(
-                EnterpriseMembers.objects.filter(enterprise_id=request.enterprise_id, user_id=user_id)
-            ),
-            opened=Exists(opened_referrals_of(user).filter(request_id=request.pk)),
+            member=Exists(EnterpriseMembers.objects.filter(enterprise_id=enterprise_id, user_id=user_id)),
+            opened=Exists(_opened_referrals_of(user_id).filter(request_id=request_id)),
         )
         .values_list("member", "opened")
-        .first()
-    ) or (False, False)  # an account deleted meanwhile holds no role
-    return member, opened
+        .order_by("pk")[:1]
+    )
+
+
+# Every action on a request asks it: compiled once (config/prepared.py).
+_MEMBERSHIP_FACTS = Prepared(_membership_facts_query)
 
 
 def roles_on_referral(user: User, referral: Referral) -> set[str]:
@@ -437,4 +457,8 @@ def opened_referrals_of(user: User) -> QuerySet[Referral]:
     """The referrals of the user's institutions that they have opened: what discloses a request to them."""
     if not user.is_authenticated:
         return Referral.objects.none()
-    return Referral.objects.filter(institution__members=user.pk, opened_at__isnull=False)
+    return _opened_referrals_of(user.pk)
+
+
+def _opened_referrals_of(user_id: int) -> QuerySet[Referral]:
+    return Referral.objects.filter(institution__members=user_id, opened_at__isnull=False)

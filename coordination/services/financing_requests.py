@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.prepared import Prepared, first
 from lenders.choices import Instrument
 from projects.choices import TaskLevel
 from projects.models import Enterprise, MajorTask
@@ -20,6 +21,13 @@ from ..workflow.deadlines import extend_deadlines
 from .amounts import as_money
 from .locking import act_on_request
 from .screening import screen
+
+# Every create reads it: compiled once (config/prepared.py), as `.first()` would read it.
+_MEMBERS_ENTERPRISE = Prepared(
+    lambda enterprise_id, user_id: Enterprise.objects.filter(
+        pk=enterprise_id, members=user_id
+    ).select_related("region")[:1]
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def create_request(
     needed_by: date | None = None,
 ) -> FinancingRequest:
     errors: dict[str, list[str]] = {}
-    enterprise = Enterprise.objects.filter(pk=enterprise_id, members=user).select_related("region").first()
+    enterprise = first(_MEMBERS_ENTERPRISE.rows(enterprise_id, user.pk))
     if enterprise is None:
         errors["enterprise"] = ["Unknown enterprise, or you are not one of its members."]
     elif rules.current_scope(user) is not None:
@@ -129,16 +137,18 @@ def _run_screening(request: FinancingRequest) -> None:
 def submit_request(*, request_id: int, user, idempotency_key: str = "") -> FinancingRequest:
     def body(request):
         request.submitted_at = timezone.now()
-        engine.transition(request, "submit", user=user, idempotency_key=idempotency_key)
-        _run_screening(request)
+        with engine.one_write(request):
+            engine.transition(request, "submit", user=user, idempotency_key=idempotency_key)
+            _run_screening(request)
 
     return act_on_request("submit", request_id, user, idempotency_key, body)
 
 
 def resubmit_request(*, request_id: int, user, note: str = "", idempotency_key: str = "") -> FinancingRequest:
     def body(request):
-        engine.transition(request, "resubmit", user=user, reason=note, idempotency_key=idempotency_key)
-        _run_screening(request)
+        with engine.one_write(request):
+            engine.transition(request, "resubmit", user=user, reason=note, idempotency_key=idempotency_key)
+            _run_screening(request)
 
     return act_on_request("resubmit", request_id, user, idempotency_key, body)
 

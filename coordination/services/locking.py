@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.prepared import Prepared
+
 from ..errors import IdempotencyMismatch, NotFound
 from ..models import FinancingRequest, LossClaim, Offer, Referral
 from .idempotency import claim
@@ -14,15 +16,25 @@ from .idempotency import claim
 T = TypeVar("T")
 
 
+# Every action on a request starts here: compiled once (config/prepared.py), as `.get()` would read it.
+_LOCKED_REQUEST = Prepared(
+    lambda request_id: (
+        FinancingRequest.objects.select_for_update(of=("self",))
+        .select_related("enterprise__region", "major_task")
+        .filter(pk=request_id)
+        .order_by()
+    )
+)
+
+
 def lock_request(request_id: int) -> FinancingRequest:
     try:
-        return (
-            FinancingRequest.objects.select_for_update(of=("self",))
-            .select_related("enterprise__region", "major_task")
-            .get(pk=request_id)
-        )
-    except (FinancingRequest.DoesNotExist, ValueError, TypeError):
+        found = _LOCKED_REQUEST.rows(request_id)
+    except (ValueError, TypeError):
         raise NotFound() from None
+    if len(found) != 1:
+        raise NotFound()
+    return found[0]
 
 
 def _request_id_of(model, pk: int) -> int:

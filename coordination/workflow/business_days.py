@@ -10,10 +10,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.db import connection
 
-from ..models import Holiday
-from ..selectors import plain_sql
+from .calendar_data import CalendarData, calendar_data
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,17 +36,11 @@ def _package_is_workday(day: date) -> bool:
 class BusinessCalendar:
     """Loads the overrides for a span once, so counting many days costs one query."""
 
-    def __init__(self, start: date, end: date) -> None:
-        # Plain SQL: every routing and answer reads it; through the ORM it cost several times its run.
-        holidays = plain_sql.instances(
-            Holiday,
-            f"FROM {Holiday._meta.db_table} f WHERE f.date BETWEEN %s AND %s",
-            [
-                connection.ops.adapt_datefield_value(start),
-                connection.ops.adapt_datefield_value(end),
-            ],
-        )
-        self._overrides = {holiday.date: holiday.is_workday for holiday, _ in holidays}
+    def __init__(self, start: date, end: date, data: CalendarData | None = None) -> None:
+        # The Holiday table from the cache (calendar_data.py), or from `data` already read from it: every move
+        # that opens a deadline counts days.
+        holidays = (data or calendar_data()).holidays
+        self._overrides = {day: workday for day, workday in holidays.items() if start <= day <= end}
 
     def is_business_day(self, day: date) -> bool:
         if day in self._overrides:
@@ -84,9 +76,11 @@ class BusinessCalendar:
         return day
 
 
-def calendar_for(start: date, days: int) -> BusinessCalendar:
+def calendar_for(start: date, days: int, data: CalendarData | None = None) -> BusinessCalendar:
     # Generous span: every business day needs at most ~3 calendar days even across Spring Festival.
-    return BusinessCalendar(start - timedelta(days=3 * days + 14), start + timedelta(days=3 * days + 14))
+    return BusinessCalendar(
+        start - timedelta(days=3 * days + 14), start + timedelta(days=3 * days + 14), data
+    )
 
 
 def add_business_days(start: date, days: int) -> date:

@@ -3,29 +3,23 @@
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from django.db import connection
 from django.utils import timezone
 
 from projects.models import Region
 from projects.regions import code_prefix, covers
 
 from ..choices import DeadlineKind, DeadlineState, Stage
-from ..models import Deadline, FinancingRequest, ServiceLevel
+from ..models import Deadline, FinancingRequest
 from .business_days import DUE_TIME, REMIND_TIME, SHANGHAI, calendar_for, local_datetime
+from .calendar_data import CalendarData, calendar_data
 from .tables import DEFAULT_BUSINESS_DAYS, STAGE_DEADLINE_KINDS
 
 
-def service_level(stage: str, region: Region | None) -> tuple[int, int]:
+def service_level(stage: str, region: Region | None, data: CalendarData | None = None) -> tuple[int, int]:
     """(business days, remind days before) for a stage; the most specific region override wins (none is
-    looked at for a national matter, `region` None). One query, in plain SQL (every routing and answer
-    reads it; through the ORM it cost several times its run)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT g.code, s.business_days, s.remind_days_before FROM {ServiceLevel._meta.db_table} s "
-            f"LEFT JOIN {Region._meta.db_table} g ON g.id = s.region_id WHERE s.stage = %s",
-            [stage],
-        )
-        rows: list[tuple[str | None, int, int]] = cursor.fetchall()
+    looked at for a national matter, `region` None). From the cached table (calendar_data.py), or `data`
+    already read from it."""
+    rows = (data or calendar_data()).service_levels.get(stage, [])
     best: tuple[str | None, int, int] | None = None
     for row in rows:
         code = row[0]
@@ -43,9 +37,10 @@ def service_level(stage: str, region: Region | None) -> tuple[int, int]:
 
 
 def stage_due_times(stage: str, region: Region | None, entered_at: datetime) -> dict[str, datetime]:
-    days, remind_before = service_level(stage, region)
+    data = calendar_data()  # one cache read for both tables
+    days, remind_before = service_level(stage, region, data)
     start = timezone.localtime(entered_at, SHANGHAI).date()
-    calendar = calendar_for(start, days)
+    calendar = calendar_for(start, days, data)
     due_day = calendar.add_business_days(start, days)
     remind_day = calendar.subtract_business_days(due_day, remind_before) if remind_before else due_day
     due = local_datetime(due_day, DUE_TIME)

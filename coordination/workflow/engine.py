@@ -5,8 +5,11 @@ without writing the event, and nothing else in the code assigns one. A major tas
 by the same checks; having no request before it is submitted, it keeps its own events (`PackageEvent`).
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from django.db.models import TextChoices
@@ -39,7 +42,7 @@ from ..models import (
 )
 from . import rules
 from .deadlines import cancel_deadlines, open_deadlines
-from .outbox import enqueue_many
+from .outbox import enqueue_many, enqueue_timed
 from .rules import Subject
 from .tables import (
     CLAIM_STAGES,
@@ -259,6 +262,8 @@ def transition(
     `roles`: the `acting_roles` a caller already read for an earlier `check` of the same locked object, in
     the same transaction, so that they are not read again."""
     spec, acting_role = check(obj, action, user, reason, roles=roles)
+    # An effect may read the rows one_write holds back, or want the event's id.
+    assert not (spec.effects and _held_for(obj)), f"{action} has effects: not inside one_write"
     event = record(
         obj,
         action,
@@ -272,6 +277,52 @@ def transition(
     for effect in spec.effects:
         getattr(rules, effect)(obj, apply=transition, event=event)
     return event
+
+
+@dataclass
+class _HeldWrites:
+    """What `one_write` writes when its block ends."""
+
+    moved: bool = False
+    events: list[TransitionEvent] = field(default_factory=list)
+    # Each move's messages: its event (the payload names its id once written), topic, request, payload, time.
+    messages: list[tuple[TransitionEvent, str, FinancingRequest, dict, datetime]] = field(
+        default_factory=list
+    )
+
+
+# The objects whose writes `one_write` holds, by id() (a model instance hashes by its pk, not its identity).
+_held: ContextVar[dict[int, _HeldWrites] | None] = ContextVar("held_writes", default=None)
+
+
+def _held_for(obj: Movable) -> _HeldWrites | None:
+    return (_held.get() or {}).get(id(obj))
+
+
+@contextmanager
+def one_write(obj: Movable) -> Iterator[None]:
+    """The moves of `obj` inside the block write their rows when the block ends, each kind in one statement:
+    a submit and the screening it runs (two moves in one transaction) cost one UPDATE of the row, one INSERT
+    of both events and one of both outbox messages. Each move's deadlines are written at once, and every row
+    is the one the move would have written alone (its own times, its own event named in its message); the
+    events get their ids when the block ends. Nothing inside may read these rows back. On an error nothing
+    is written (the caller's transaction rolls back)."""
+    held = _HeldWrites()
+    token = _held.set({**(_held.get() or {}), id(obj): held})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if not held.moved:
+        return
+    obj.save()
+    TransitionEvent.objects.bulk_create(held.events)
+    enqueue_timed(
+        [
+            (topic, request, {"event_id": event.pk, **payload}, at)
+            for event, topic, request, payload, at in held.messages
+        ]
+    )
 
 
 def record(
@@ -288,7 +339,11 @@ def record(
     from_status = obj.status
     obj.status = to_status
     obj.version += 1
-    obj.save()
+    held = _held_for(obj)
+    if held is None:
+        obj.save()
+    else:
+        held.moved = True
     return _audit(
         obj,
         action,
@@ -389,7 +444,8 @@ def _audit_many(
             cast(Sequence[FinancingPackage], objs), action, from_status, user=user, role=role, reason=reason
         )
     now = timezone.now()
-    events: Sequence[Event] = TransitionEvent.objects.bulk_create(
+    held = _held_for(objs[0]) if len(objs) == 1 else None
+    events: list[TransitionEvent] = [
         TransitionEvent(
             request=request_of(obj),
             object_type=machine.object_type,
@@ -405,7 +461,11 @@ def _audit_many(
             created_at=now,
         )
         for obj in objs
-    )
+    ]
+    if held is None:
+        TransitionEvent.objects.bulk_create(events)
+    else:
+        held.events.extend(events)
     old_stage = machine.stages.get(from_status)
     moved = [obj for obj in objs if machine.stages.get(obj.status) != old_stage]
     if moved:
@@ -432,27 +492,35 @@ def _audit_many(
                 now=now,
                 expires_on=expires_on,
             )
-    enqueue_many(
-        [
-            (
-                f"{machine.object_type}.{action}",
-                request_of(obj),
-                {
-                    "event_id": event.pk,
-                    "object_type": machine.object_type,
-                    "object_id": obj.pk,
-                    "request_id": request_of(obj).pk,
-                    "reference": request_of(obj).reference,
-                    "action": action,
-                    "from_status": from_status,
-                    "to_status": obj.status,
-                    "actor_role": role,
-                    "reason": reason,
-                    "at": now.isoformat(),
-                },
-            )
-            for obj, event in zip(objs, events, strict=True)
-        ],
-        now=now,
-    )
+    messages = [
+        (
+            event,
+            f"{machine.object_type}.{action}",
+            request_of(obj),
+            {
+                "object_type": machine.object_type,
+                "object_id": obj.pk,
+                "request_id": request_of(obj).pk,
+                "reference": request_of(obj).reference,
+                "action": action,
+                "from_status": from_status,
+                "to_status": obj.status,
+                "actor_role": role,
+                "reason": reason,
+                "at": now.isoformat(),
+            },
+            now,
+        )
+        for obj, event in zip(objs, events, strict=True)
+    ]
+    if held is None:
+        enqueue_many(
+            [
+                (topic, request, {"event_id": event.pk, **payload})
+                for event, topic, request, payload, _ in messages
+            ],
+            now=now,
+        )
+    else:
+        held.messages.extend(messages)
     return events

@@ -33,17 +33,22 @@ def enqueue(*, topic: str, request: FinancingRequest | None, payload: dict, now:
 
 
 def enqueue_many(messages: list[tuple[str, FinancingRequest, dict]], *, now: datetime) -> list[OutboxMessage]:
+    return enqueue_timed([(topic, request, payload, now) for topic, request, payload in messages])
+
+
+def enqueue_timed(messages: list[tuple[str, FinancingRequest, dict, datetime]]) -> list[OutboxMessage]:
+    """Messages written in one statement, each with its own time (moves held by engine.one_write)."""
     caused_by = request_id.current()
     rows = OutboxMessage.objects.bulk_create(
         OutboxMessage(
             topic=topic,
             request=request,
             payload=payload,
-            created_at=now,
-            next_attempt_at=now,
+            created_at=at,
+            next_attempt_at=at,
             correlation_id=caused_by,
         )
-        for topic, request, payload in messages
+        for topic, request, payload, at in messages
     )
     if settings.OUTBOX_NUDGE:
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from config.api.list_cache import GenerationFirstMixin, ListCache
 from config.api.parsers import MultiPartParser
+from config.prepared import Prepared
 
 from ... import selectors
 from ...errors import PermissionDenied
@@ -53,16 +54,33 @@ def _rows(result: type[s.FinancingRequestSerializer]) -> tuple[RowShape, RowShap
     )
 
 
+def _tranche_rows(request_ids: list[int]):
+    _, tranche_shape = _rows(s.FinancingRequestSerializer)
+    return (
+        Tranche.objects.filter(request_id__in=request_ids)
+        .order_by("request_id", "position")
+        .values(*tranche_shape.columns)
+    )
+
+
+# An action's answer shows one request: its row and its tranches compiled once (config/prepared.py).
+_ONE_REQUESTS_TRANCHES = Prepared(lambda request_id: _tranche_rows([request_id]))
+
+
+@cache
+def _one_request(result: type[s.FinancingRequestSerializer]) -> Prepared:
+    shape, _ = _rows(result)
+    return Prepared(lambda pk: FinancingRequest.objects.values(*shape.columns).filter(pk=pk).order_by())
+
+
 def _shown(
     rows: list[dict], result: type[s.FinancingRequestSerializer], viewer: selectors.Viewer
 ) -> list[dict]:
     """`.values()` rows of requests as `result` shows them to `viewer`, their tranches read in one query."""
     shape, tranche_shape = _rows(result)
+    ids = [row["id"] for row in rows]
     tranches = group_by(
-        Tranche.objects.filter(request_id__in=[row["id"] for row in rows])
-        .order_by("request_id", "position")
-        .values(*tranche_shape.columns),
-        "request_id",
+        _ONE_REQUESTS_TRANCHES.rows(ids[0]) if len(ids) == 1 else _tranche_rows(ids), "request_id"
     )
 
     def screened(row: dict) -> dict:
@@ -126,8 +144,8 @@ class FinancingRequestViewSet(
         way the list shows its rows. Not scoped again: the caller found it in scope (the service's roles) or
         created it for its own enterprise a moment ago, and a status change never moves a request out of its
         viewers' scope."""
-        shape, _ = _rows(result)
-        return _shown([FinancingRequest.objects.values(*shape.columns).get(pk=pk)], result, self.viewer())[0]
+        (row,) = _one_request(result).rows(pk)
+        return _shown([row], result, self.viewer())[0]
 
     @extend_schema(
         request=s.FinancingRequestCreateSerializer,
