@@ -62,9 +62,7 @@ class Prepared(Generic[T]):
         connection = connections[self._using]
         compiled = self._compiled.get(connection.vendor) or self._compile(connection.vendor)
         template, compiler, sql, params, slots = compiled
-        bound = list(params)
-        for index, argument in slots:
-            bound[index] = ids[argument]
+        bound = _bind(params, slots, ids)
         run = copy.copy(compiler)
         run.connection = connection
         if (
@@ -80,6 +78,17 @@ class Prepared(Generic[T]):
         queryset.query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
         return list(queryset)
 
+    def sql(self, *values: object) -> tuple[str, list]:
+        """The SQL and parameters of `build(*values)`, to embed in a statement of one's own (the matcher's
+        context reads the enterprise's credits this way)."""
+        ids = [as_id(value) for value in values]
+        if any(number is None for number in ids):
+            sql, params = self._build(*values).query.sql_with_params()
+            return sql, list(params)
+        vendor = connections[self._using].vendor
+        _template, _compiler, sql, params, slots = self._compiled.get(vendor) or self._compile(vendor)
+        return sql, _bind(params, slots, ids)
+
     def _compile(self, vendor: str) -> tuple[QuerySet, SQLCompiler, str, tuple, list[tuple[int, int]]]:
         stand_ins = [_STAND_IN_BASE - position for position in range(self._arity)]
         template = self._build(*stand_ins)
@@ -91,6 +100,14 @@ class Prepared(Generic[T]):
             raise ValueError(f"{self._build!r}: every argument must be a parameter of the SQL")
         self._compiled[vendor] = (template, compiler, sql, tuple(params), slots)
         return self._compiled[vendor]
+
+
+def _bind(params: tuple, slots: list[tuple[int, int]], ids: list[int | None]) -> list:
+    """The compiled parameters with each stand-in replaced by its argument's value."""
+    bound = list(params)
+    for index, argument in slots:
+        bound[index] = ids[argument]
+    return bound
 
 
 def first(rows: list[T]) -> T | None:

@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from config.prepared import Prepared
 from projects.credits.selectors import CURRENT_FIRST, current_credit_of, latest_by_version
 from projects.models import Enterprise, Region, TechField
 from projects.models_credits import BASE_POINTS
@@ -146,6 +147,10 @@ def _one_funded_loan(enterprise_id: int) -> QuerySet:
     return policy_selectors.funded_loans(enterprise_id).order_by().values("pk")[:1]
 
 
+_SCORES = Prepared(_scores_of)
+_FUNDED_LOAN = Prepared(_one_funded_loan)
+
+
 @dataclass(frozen=True)
 class _EnterpriseFacts:
     credit: CreditSnapshot | None
@@ -159,11 +164,11 @@ def _enterprise_facts(enterprise: Enterprise) -> plain_sql.Read[_EnterpriseFacts
     whether its region or one containing it is a pilot zone, and whether it has a loan funded here
     (`_one_funded_loan`, embedded). The first score is its current credit; the first under each version its
     credit under that version (projects.credits.selectors.latest_by_version). The embedded querysets are
-    compiled once per process (plain_sql.compiled)."""
+    compiled once per process (config/prepared.py)."""
     region = Region._meta.db_table
     codes = covering_codes(enterprise.region.code)
-    credit_sql, credit_params = plain_sql.compiled(_scores_of, enterprise.pk)
-    funded_sql, funded_params = plain_sql.compiled(_one_funded_loan, enterprise.pk)
+    credit_sql, credit_params = _SCORES.sql(enterprise.pk)
+    funded_sql, funded_params = _FUNDED_LOAN.sql(enterprise.pk)
     sql = f"""
         SELECT
             (SELECT 1 FROM {region} g WHERE g.pilot_zone = %s AND g.code IN ({plain_sql.placeholders(codes)})

@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
-from django.db.models import QuerySet
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)
@@ -55,31 +54,6 @@ def _one_round_trip() -> bool:
     return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
         "server_side_binding"
     )
-
-
-# Stands for the one varying parameter while a queryset is compiled once (`compiled`).
-_SENTINEL = -7_654_321_987
-
-
-def compiled(build: Callable[[int], QuerySet], value: int) -> tuple[str, list]:
-    """The SQL and parameters of `build(value)`, compiled through the ORM once per process: `build` (a
-    module-level function) makes a queryset whose only varying parameter is `value` (every other one a
-    constant), so the same rule serves hot reads without paying its compilation on every call."""
-    sql, params, position = _template(build, connection.vendor)
-    filled = list(params)
-    filled[position] = value
-    return sql, filled
-
-
-@lru_cache(maxsize=32)
-def _template(build: Callable[[int], QuerySet], vendor: str) -> tuple[str, tuple, int]:
-    sql, params = build(_SENTINEL).query.sql_with_params()
-    positions = [index for index, param in enumerate(params) if param == _SENTINEL]
-    if len(positions) != 1:
-        raise ValueError(
-            f"{build.__name__}: the value must be its one parameter, found {len(positions)} times"
-        )
-    return sql, tuple(params), positions[0]
 
 
 Converters = list[tuple[int, list, Col]]

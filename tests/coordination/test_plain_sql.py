@@ -1,4 +1,4 @@
-"""Plain-SQL reads: several sent as one, and querysets compiled once."""
+"""Plain-SQL reads, several sent as one."""
 
 import pytest
 from django.db import connection
@@ -60,33 +60,3 @@ def test_only_reads_are_sent_together():
                 plain_sql.Read(f"DELETE FROM {table}", [], list),
             ]
         )
-
-
-def _pilot_regions_under(parent_id: int):
-    return Region.objects.filter(parent_id=parent_id, pilot_zone=True).order_by("code").values("name")
-
-
-def _regions_twice(value: int):
-    return Region.objects.filter(pk=value, parent_id=value)
-
-
-def test_a_compiled_queryset_reads_what_the_orm_reads_for_each_value():
-    """Given two provinces with pilot and other districts, when the queryset is compiled once and run for
-    each province, then each run finds what the ORM finds for that province."""
-    north = Region.objects.create(code="910000", name="甲省")
-    south = Region.objects.create(code="920000", name="乙省")
-    Region.objects.create(code="910100", name="甲一区", parent=north, pilot_zone=True)
-    Region.objects.create(code="910200", name="甲二区", parent=north, pilot_zone=False)
-    Region.objects.create(code="920100", name="乙一区", parent=south, pilot_zone=True)
-    expected = {north.pk: ["甲一区"], south.pk: ["乙一区"], 0: []}
-    for parent_id, names in expected.items():
-        sql, params = plain_sql.compiled(_pilot_regions_under, parent_id)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = [name for (name,) in cursor.fetchall()]
-        assert found == names == [r["name"] for r in _pilot_regions_under(parent_id)]
-
-
-def test_a_queryset_whose_value_is_not_its_one_parameter_is_refused():
-    with pytest.raises(ValueError, match="found 2 times"):
-        plain_sql.compiled(_regions_twice, 1)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.prepared import Prepared, as_id, first
 from coordination.models import FinancingRequest
-from projects.models import Enterprise, EnterpriseFinancials
+from projects.models import Enterprise, EnterpriseFinancials, Region
 from tests.factories import EnterpriseFactory, FinancialsFactory, UserFactory, draft_request
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +128,27 @@ def test_a_row_lock_still_needs_a_transaction():
             prepared.rows(1)
     else:
         assert prepared.rows(1) == list(FinancingRequest.objects.select_for_update().filter(pk=1)) == []
+
+
+def _pilot_regions_under(parent_id):
+    return Region.objects.filter(parent_id=parent_id, pilot_zone=True).order_by("code").values("name")
+
+
+def test_its_sql_embedded_in_a_statement_reads_what_the_orm_reads_for_each_value():
+    # Given two provinces with pilot and other districts
+    north = Region.objects.create(code="910000", name="甲省")
+    south = Region.objects.create(code="920000", name="乙省")
+    Region.objects.create(code="910100", name="甲一区", parent=north, pilot_zone=True)
+    Region.objects.create(code="910200", name="甲二区", parent=north, pilot_zone=False)
+    Region.objects.create(code="920100", name="乙一区", parent=south, pilot_zone=True)
+    prepared = Prepared(_pilot_regions_under)
+
+    for parent_id, names in {north.pk: ["甲一区"], south.pk: ["乙一区"], 0: []}.items():
+        # When its SQL for the province runs inside a statement of one's own
+        sql, params = prepared.sql(parent_id)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT s.name FROM ({sql}) s", params)
+            found = [name for (name,) in cursor.fetchall()]
+
+        # Then it finds what the ORM finds for that province
+        assert found == names == [r["name"] for r in _pilot_regions_under(parent_id)]
