@@ -307,12 +307,12 @@ def _open_tranches(request_id: int) -> plain_sql.Read[list[Tranche]]:
     )
 
 
-def _in_list(column: str, values: list) -> tuple[str, list]:
-    """SQL for `column` among `values`, with its parameters: one array on PostgreSQL (the driver's parsing
-    of a placeholder per candidate institution cost more than the query's run), a placeholder each
-    elsewhere."""
+def _in_list(column: str, values: list[int]) -> tuple[str, list]:
+    """SQL for `column` among the ids `values`, with its parameters: on PostgreSQL one array literal (the
+    driver's parsing of a placeholder per candidate institution cost more than the query's run, and its
+    typing of a list of ints, which looks at every element, ~0.3 ms for 200), a placeholder each elsewhere."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(str(int(value)) for value in values) + "}"]
     return f"{column} IN ({plain_sql.placeholders(values)})", values
 
 

@@ -63,7 +63,8 @@ def rank(
 
     def key(c: Candidate):
         institution_id = c.product.institution_id
-        live = records.get(institution_id, InstitutionRecord()).live
+        record = records.get(institution_id)
+        live = record.live if record is not None else 0  # no record: nothing waits on it
         draw = draws.get(institution_id)
         if draw is None:
             draw = draws[institution_id] = tie_draw(request_id, institution_id)
@@ -96,7 +97,9 @@ def select(
     notes = _Notes(limit, kind, waiting)
     for candidate in ranked:
         product = candidate.product
-        room = product.capacity_left - committed.get(product.pk, Decimal(0))
+        room = product.capacity_left
+        if product.pk in committed:
+            room -= committed[product.pk]
         if room < tranche.amount:
             candidate.note = notes["capacity"]
         elif product.institution_id in institutions:

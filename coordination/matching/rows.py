@@ -35,7 +35,8 @@ class InstitutionRow:
 
 class ProductRow:
     """A Product row read by attribute, plus the query's annotations (`institution_local`,
-    `targets_hard_tech`, `fits` — the ids of the tranches it is eligible for)."""
+    `targets_hard_tech`, `fits` — the ids of the tranches it is eligible for). `values` is the query's row:
+    the product's columns first (PRODUCT_COLUMNS), then the institution's and the annotations."""
 
     __slots__ = ("values", "institution", "institution_local", "targets_hard_tech", "fits")
 
@@ -53,7 +54,7 @@ class ProductRow:
     def materialize(self) -> Product:
         """The model instance (with its institution cached), no query."""
         institution = Institution.from_db(None, ["id", *INSTITUTION_COLUMNS], list(self.institution.values))
-        product = Product.from_db(None, list(PRODUCT_COLUMNS), list(self.values))
+        product = Product.from_db(None, list(PRODUCT_COLUMNS), list(self.values[: len(PRODUCT_COLUMNS)]))
         product.institution = institution
         product.institution_local = self.institution_local
         product.targets_hard_tech = self.targets_hard_tech
@@ -84,19 +85,19 @@ def fetch(query: Sql, tranche_ids: list[int]) -> list[ProductRow]:
         fetched = cursor.fetchall()
     institutions: dict[int, InstitutionRow] = {}
     rows = []
+    flags = after + 2
     for raw in fetched:
-        values = plain_sql.convert(raw[:after], found) if found else raw
+        # The product's values stay in the row as read (its columns come first): no copy per product.
+        values = (*plain_sql.convert(raw[:after], found), *raw[after:]) if found else raw
         row = ProductRow()
-        row.values = tuple(values[:n_product])
+        row.values = values
         institution_id = values[n_product]
         institution = institutions.get(institution_id)
         if institution is None:
             institution = institutions[institution_id] = InstitutionRow(tuple(values[n_product:after]))
         row.institution = institution
-        row.institution_local = bool(raw[after])
-        row.targets_hard_tech = bool(raw[after + 1])
-        row.fits = {
-            tranche_id for tranche_id, fits in zip(tranche_ids, raw[after + 2 :], strict=True) if fits
-        }
+        row.institution_local = bool(values[after])
+        row.targets_hard_tech = bool(values[after + 1])
+        row.fits = {tranche_id for tranche_id, fits in zip(tranche_ids, values[flags:], strict=True) if fits}
         rows.append(row)
     return rows
