@@ -31,17 +31,18 @@ def run(reads: Sequence[Read[Any]]) -> list[Any]:
     3) in one round trip, the statements sent as one; one after the other elsewhere. Each round trip cost
     the matcher more than the read it carried."""
     for read in reads:
-        # Only reads: a write hidden after a read would escape the cached lists' write detection
-        # (config.data_generation reads a statement's first word).
-        if not read.sql.lstrip(" \t\n(").upper().startswith("SELECT"):
-            raise ValueError(f"plain_sql.run takes SELECTs only, not: {read.sql[:40]!r}")
+        # One SELECT each: a write hidden after a read would escape the cached lists' write detection
+        # (config.data_generation reads a statement's first word), and a comment would swallow the next read.
+        text = read.sql.lstrip(" \t\n(").upper()
+        if not text.startswith("SELECT") or ";" in text or "--" in text or " INTO " in text:
+            raise ValueError(f"plain_sql.run takes one plain SELECT per read, not: {read.sql[:60]!r}")
     rows: list[list[tuple]] = []
     with connection.cursor() as cursor:
         if _one_round_trip() and len(reads) > 1:
             cursor.execute(";\n".join(read.sql for read in reads), [p for read in reads for p in read.params])
             for index in range(len(reads)):
-                if index:
-                    cursor.cursor.nextset()
+                if index and not cursor.cursor.nextset():
+                    raise RuntimeError("PostgreSQL answered fewer results than the reads sent")
                 rows.append(cursor.fetchall())
         else:
             for read in reads:

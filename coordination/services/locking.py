@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.prepared import Prepared
+from config.prepared import Prepared, as_id
 
 from ..errors import IdempotencyMismatch, NotFound
 from ..models import FinancingRequest, LossClaim, Offer, Referral
@@ -28,10 +28,9 @@ _LOCKED_REQUEST = Prepared(
 
 
 def lock_request(request_id: int) -> FinancingRequest:
-    try:
-        found = _LOCKED_REQUEST.rows(request_id)
-    except (ValueError, TypeError):
-        raise NotFound() from None
+    # Not a plain id (a malformed or overflowing one from a URL): as unknown as a missing one, without
+    # asking the ORM, whose refusal (ValueError) would look like a badly defined prepared query's.
+    found = _LOCKED_REQUEST.rows(request_id) if as_id(request_id) is not None else []
     if len(found) != 1:
         raise NotFound()
     return found[0]

@@ -148,7 +148,7 @@ class Due:
 
 
 def calendar_for_deadlines(deadlines: list[Deadline], today: date) -> BusinessCalendar:
-    """One calendar (one query) spanning today and every deadline's day."""
+    """One calendar (the holiday table read once) spanning today and every deadline's day."""
     days = [timezone.localtime(d.due_at, SHANGHAI).date() for d in deadlines] or [today]
     return BusinessCalendar(min([today, *days]) - timedelta(days=1), max([today, *days]) + timedelta(days=1))
 

@@ -34,7 +34,8 @@ def _package_is_workday(day: date) -> bool:
 
 
 class BusinessCalendar:
-    """Loads the overrides for a span once, so counting many days costs one query."""
+    """Loads the overrides for a span once (from the cached tables, calendar_data.py), so counting many days
+    reads them once."""
 
     def __init__(self, start: date, end: date, data: CalendarData | None = None) -> None:
         # The Holiday table from the cache (calendar_data.py), or from `data` already read from it: every move

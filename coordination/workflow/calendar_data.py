@@ -1,14 +1,17 @@
 """Service levels and the holiday table, read through Django's cache: every deadline a move opens needs both,
 and they change only when someone edits them in the admin.
 
-Both tables are kept under one key, so a deadline costs one cache read instead of two queries. A save or a
-delete of either forgets the key at once and again when its transaction commits (a reader between the two
-would otherwise cache the old rows for good); writes that send no signal (`update()`, `bulk_create`, raw
-SQL) are seen when the key expires: settings.REFERENCE_CACHE_SECONDS bounds how stale the rows can be, and 0
-reads them from the database every time.
+Both tables are kept under one key, beside a version token that every edit replaces, and both are fetched in
+one cache read per deadline. A save or a delete of either (or of a region, whose code the service levels are
+matched by) replaces the token at once and again when its transaction commits. Rows kept under an old token
+are read again: so a reader that read the tables just before an edit committed, and stored them just after,
+cannot keep the old rows alive. Writes that send no signal (`update()`, `bulk_create`, raw SQL) are seen when
+the key expires: settings.REFERENCE_CACHE_SECONDS bounds how stale the rows can be, and 0 reads them from the
+database every time.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,10 +20,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from projects.models import Region
+
 from ..models import Holiday, ServiceLevel
 
 logger = logging.getLogger(__name__)
-KEY = "workflow-calendar:v1"
+KEY = "workflow-calendar:v2"
+VERSION_KEY = "workflow-calendar:version"
 
 
 @dataclass(frozen=True)
@@ -36,17 +42,20 @@ def calendar_data() -> CalendarData:
     if seconds <= 0:
         return _read()
     try:
-        cached = cache.get(KEY)
+        found = cache.get_many([KEY, VERSION_KEY])
     except Exception:  # noqa: BLE001 - a deadline never fails for want of the cache: the tables answer
         logger.warning("cache unavailable: service levels and holidays read from the database")
         return _read()
-    if cached is None:
-        cached = _read()
-        try:
-            cache.set(KEY, cached, timeout=seconds)
-        except Exception:  # noqa: BLE001 - as above; the next reader tries again
-            logger.warning("cache unavailable: service levels and holidays not kept")
-    return cached
+    version = found.get(VERSION_KEY)
+    kept = found.get(KEY)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    data = _read()
+    try:
+        cache.set(KEY, (version, data), timeout=seconds)
+    except Exception:  # noqa: BLE001 - as above; the next reader tries again
+        logger.warning("cache unavailable: service levels and holidays not kept")
+    return data
 
 
 def _read() -> CalendarData:
@@ -59,16 +68,18 @@ def _read() -> CalendarData:
 
 
 def forget(**kwargs: Any) -> None:
-    """`post_save` / `post_delete` receiver of ServiceLevel and Holiday."""
+    """`post_save` / `post_delete` receiver of ServiceLevel, Holiday and Region."""
     _forget()
     transaction.on_commit(_forget, robust=True)
 
 
 def _forget() -> None:
     try:
-        cache.delete(KEY)
+        # A new token, not a counter: a counter evicted and started again could meet its old value.
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:  # noqa: BLE001 - the rows expire with the key's timeout
         logger.warning("cache unavailable: service levels and holidays expire with their timeout")
 
 
-REFERENCE_MODELS = (ServiceLevel, Holiday)
+# Region: the service levels are kept with their region's code.
+REFERENCE_MODELS = (ServiceLevel, Holiday, Region)

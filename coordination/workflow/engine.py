@@ -262,8 +262,9 @@ def transition(
     `roles`: the `acting_roles` a caller already read for an earlier `check` of the same locked object, in
     the same transaction, so that they are not read again."""
     spec, acting_role = check(obj, action, user, reason, roles=roles)
-    # An effect may read the rows one_write holds back, or want the event's id.
-    assert not (spec.effects and _held_for(obj)), f"{action} has effects: not inside one_write"
+    if spec.effects and _held_for(obj):
+        # An effect may read the rows one_write holds back, or want the event's id.
+        raise RuntimeError(f"{action} has effects: it cannot run inside one_write")
     event = record(
         obj,
         action,
@@ -305,17 +306,23 @@ def one_write(obj: Movable) -> Iterator[None]:
     a submit and the screening it runs (two moves in one transaction) cost one UPDATE of the row, one INSERT
     of both events and one of both outbox messages. Each move's deadlines are written at once, and every row
     is the one the move would have written alone (its own times, its own event named in its message); the
-    events get their ids when the block ends. Nothing inside may read these rows back. On an error nothing
-    is written (the caller's transaction rolls back)."""
+    events get their ids when the block ends. Nothing inside may read these rows back. On an error the held
+    rows are not written, but the deadlines already are: the caller's transaction must roll back (every
+    service's does, through locking.act_on_request). A block inside another one's for the same object adds
+    to the outer one, so the moves are written in the order they were made."""
+    if _held_for(obj) is not None:
+        yield
+        return
     held = _HeldWrites()
     token = _held.set({**(_held.get() or {}), id(obj): held})
     try:
         yield
     finally:
         _held.reset(token)
-    if not held.moved:
+    if held.moved:
+        obj.save()
+    if not held.events:
         return
-    obj.save()
     TransitionEvent.objects.bulk_create(held.events)
     enqueue_timed(
         [

@@ -21,9 +21,10 @@ pytestmark = pytest.mark.django_db
 def cached(settings):
     """The cache switched on (the test settings leave it off), without what an earlier test left in it."""
     settings.REFERENCE_CACHE_SECONDS = 300
-    cache.delete(calendar_data.KEY)
+    cache.delete_many([calendar_data.KEY, calendar_data.VERSION_KEY])
     yield
-    cache.delete(calendar_data.KEY)  # this test's rows roll back: they must not outlive it in the cache
+    # This test's rows roll back: they must not outlive it in the cache.
+    cache.delete_many([calendar_data.KEY, calendar_data.VERSION_KEY])
 
 
 def _reads_of_the_tables(queries) -> int:
@@ -113,11 +114,43 @@ def test_a_deadline_costs_one_cache_read(cached, monkeypatch):
     shanghai = RegionFactory(code="310000")
     service_level("triage", shanghai)
     reads = []
-    real_get = cache.get
-    monkeypatch.setattr(cache, "get", lambda key, *args: (reads.append(key), real_get(key, *args))[1])
+    real_get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: (reads.append(keys), real_get_many(keys))[1])
 
     # When the due times of a stage are worked out
     stage_due_times("triage", shanghai, datetime(2026, 9, 29, 10, tzinfo=SHANGHAI))
 
     # Then both tables came from one read of the cache
-    assert reads == [calendar_data.KEY]
+    assert reads == [[calendar_data.KEY, calendar_data.VERSION_KEY]]
+
+
+def test_rows_read_before_an_edit_and_kept_after_it_are_read_again(cached):
+    # Given a reader that read the tables, and an edit that committed before the reader kept what it read
+    ServiceLevel.objects.filter(stage="triage").delete()
+    level = ServiceLevel.objects.create(stage="triage", business_days=4, remind_days_before=1)
+    before = calendar_data._read()
+    token = cache.get(calendar_data.VERSION_KEY)
+    level.business_days = 6
+    level.save()  # its receiver replaces the token (and would again at its commit)
+    cache.set(calendar_data.KEY, (token, before), timeout=300)
+
+    # When the next deadline reads the tables through the cache
+    days = service_level("triage", None)
+
+    # Then it sees the edit, not the rows kept under the old token
+    assert days == (6, 1)
+
+
+def test_a_region_code_edit_is_seen_at_once(cached):
+    # Given a service level of a region, cached
+    region = RegionFactory(code="910000", name="甲省")
+    ServiceLevel.objects.create(stage="triage", region=region, business_days=29, remind_days_before=1)
+    assert service_level("triage", region)[0] == 29
+
+    # When the region's code is corrected in the admin
+    region.code = "920000"
+    region.save()
+
+    # Then the service level is matched by the new code at once, and no longer by the old one
+    assert service_level("triage", region)[0] == 29
+    assert service_level("triage", RegionFactory(code="910000", name="乙省"))[0] != 29

@@ -116,3 +116,40 @@ def test_outside_one_write_each_move_writes_at_once():
     assert len(_request_row_updates(queries)) == 1
     assert _inserts_into(TransitionEvent, queries) == _inserts_into(OutboxMessage, queries) == 1
     assert FinancingRequest.objects.get(pk=draft.pk).status == RequestStatus.SCREENING
+
+
+def test_a_decision_audited_inside_the_block_is_written_though_nothing_moved():
+    # Given a draft
+    user, draft = _applicant_and_draft(documents=True)
+    locked = FinancingRequest.objects.get(pk=draft.pk)
+    before = TransitionEvent.objects.filter(request=locked).count(), OutboxMessage.objects.count()
+
+    # When a decision that keeps the status is audited inside one_write, with no move
+    with engine.one_write(locked):
+        engine.record_decision(locked, "edit_proposal", user=user, role="applicant", reason="checked")
+
+    # Then its event and its message are written all the same, and the row is not
+    assert TransitionEvent.objects.filter(request=locked).count() == before[0] + 1
+    assert OutboxMessage.objects.count() == before[1] + 1
+    assert FinancingRequest.objects.get(pk=draft.pk).version == locked.version
+
+
+def test_a_block_inside_another_for_the_same_request_keeps_the_moves_in_order():
+    # Given a draft with its documents
+    user, draft = _applicant_and_draft(documents=True)
+    locked = FinancingRequest.objects.get(pk=draft.pk)
+
+    # When the submit is held by an outer block and the screening's move by an inner one
+    with engine.one_write(locked):
+        engine.transition(locked, "submit", user=user)
+        with engine.one_write(locked):
+            engine.transition(locked, "screen_pass", user=None)
+
+    # Then the events and the outbox messages are written in the order of the moves
+    events = list(
+        TransitionEvent.objects.filter(request=locked).order_by("pk").values_list("action", flat=True)
+    )
+    assert events[-2:] == ["submit", "screen_pass"]
+    topics = list(OutboxMessage.objects.filter(request=locked).order_by("pk").values_list("topic", flat=True))
+    assert topics[-2:] == ["financing_request.submit", "financing_request.screen_pass"]
+    assert FinancingRequest.objects.get(pk=draft.pk).status == locked.status

@@ -54,8 +54,8 @@ def _rows(result: type[s.FinancingRequestSerializer]) -> tuple[RowShape, RowShap
     )
 
 
-def _tranche_rows(request_ids: list[int]):
-    _, tranche_shape = _rows(s.FinancingRequestSerializer)
+def _tranche_rows(request_ids: list[int], result: type[s.FinancingRequestSerializer]):
+    _, tranche_shape = _rows(result)
     return (
         Tranche.objects.filter(request_id__in=request_ids)
         .order_by("request_id", "position")
@@ -64,13 +64,15 @@ def _tranche_rows(request_ids: list[int]):
 
 
 # An action's answer shows one request: its row and its tranches compiled once (config/prepared.py).
-_ONE_REQUESTS_TRANCHES = Prepared(lambda request_id: _tranche_rows([request_id]))
-
-
 @cache
 def _one_request(result: type[s.FinancingRequestSerializer]) -> Prepared:
     shape, _ = _rows(result)
     return Prepared(lambda pk: FinancingRequest.objects.values(*shape.columns).filter(pk=pk).order_by())
+
+
+@cache
+def _one_requests_tranches(result: type[s.FinancingRequestSerializer]) -> Prepared:
+    return Prepared(lambda request_id: _tranche_rows([request_id], result))
 
 
 def _shown(
@@ -80,7 +82,8 @@ def _shown(
     shape, tranche_shape = _rows(result)
     ids = [row["id"] for row in rows]
     tranches = group_by(
-        _ONE_REQUESTS_TRANCHES.rows(ids[0]) if len(ids) == 1 else _tranche_rows(ids), "request_id"
+        _one_requests_tranches(result).rows(ids[0]) if len(ids) == 1 else _tranche_rows(ids, result),
+        "request_id",
     )
 
     def screened(row: dict) -> dict:
