@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from .calendar_data import CalendarData, calendar_data
+from .calendar_data import CalendarData
+from .calendar_data import holidays as calendar_holidays
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -40,7 +41,7 @@ class BusinessCalendar:
     def __init__(self, start: date, end: date, data: CalendarData | None = None) -> None:
         # The Holiday table from the cache (calendar_data.py), or from `data` already read from it: every move
         # that opens a deadline counts days.
-        holidays = (data or calendar_data()).holidays
+        holidays = data.holidays if data is not None else calendar_holidays()
         self._overrides = {day: workday for day, workday in holidays.items() if start <= day <= end}
 
     def is_business_day(self, day: date) -> bool:

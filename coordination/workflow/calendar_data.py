@@ -64,7 +64,19 @@ def _read() -> CalendarData:
         "stage", "region__code", "business_days", "remind_days_before"
     ):
         levels.setdefault(stage, []).append((code, days, remind))
-    return CalendarData(levels, dict(Holiday.objects.order_by().values_list("date", "is_workday")))
+    return CalendarData(levels, _holidays())
+
+
+def holidays() -> dict[date, bool]:
+    """The Holiday table alone, for a calendar that counts days: from the cache with the service levels when
+    it is on, else read by itself (the service levels would be a query for nothing)."""
+    if settings.REFERENCE_CACHE_SECONDS <= 0:
+        return _holidays()
+    return calendar_data().holidays
+
+
+def _holidays() -> dict[date, bool]:
+    return dict(Holiday.objects.order_by().values_list("date", "is_workday"))
 
 
 def forget(**kwargs: Any) -> None:

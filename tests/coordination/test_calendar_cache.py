@@ -154,3 +154,16 @@ def test_a_region_code_edit_is_seen_at_once(cached):
     # Then the service level is matched by the new code at once, and no longer by the old one
     assert service_level("triage", region)[0] == 29
     assert service_level("triage", RegionFactory(code="910000", name="乙省"))[0] != 29
+
+
+def test_switched_off_a_calendar_reads_only_the_holidays(settings):
+    # Given the cache off (the test settings' default)
+    settings.REFERENCE_CACHE_SECONDS = 0
+
+    # When business days are counted
+    with CaptureQueriesContext(connection) as queries:
+        add_business_days(date(2026, 9, 29), 5)
+
+    # Then the holiday table was read, and the service levels were not
+    assert sum(1 for q in queries.captured_queries if Holiday._meta.db_table in q["sql"]) == 1
+    assert not any(ServiceLevel._meta.db_table in q["sql"] for q in queries.captured_queries)
