@@ -228,7 +228,7 @@ def _referrals(request_id: int) -> plain_sql.Read[list[dict]]:
 def build_context(request: FinancingRequest, *, today: date | None = None) -> MatchContext:
     """The context in one round trip on PostgreSQL (two when the request was read without its enterprise
     and region), whatever the catalogue: see `context_and_open_tranches`."""
-    return _read_context(request, today, with_tranches=False)[0]
+    return _read_context(request, today)[0]
 
 
 def context_and_open_tranches(
@@ -239,13 +239,14 @@ def context_and_open_tranches(
     whether a loan of it was funded here; its fields; the request's referrals so far; the policy programmes
     in force for it (with their fields and the re-lending terms); the open tranches. Before them, the
     enterprise and its region when the request was read without them."""
-    context, tranches = _read_context(request, today, with_tranches=True)
-    return context, tranches or []
+    context, (tranches,) = _read_context(request, today, _open_tranches(request.pk))
+    return context, tranches
 
 
 def _read_context(
-    request: FinancingRequest, today: date | None, *, with_tranches: bool
-) -> tuple[MatchContext, list[Tranche] | None]:
+    request: FinancingRequest, today: date | None, *also: plain_sql.Read
+) -> tuple[MatchContext, list]:
+    """The context, and the results of the reads `also`, sent with the context's own."""
     today = today or timezone.localdate()
     if FinancingRequest.enterprise.is_cached(request) and Enterprise.region.is_cached(request.enterprise):
         enterprise = request.enterprise  # read with the request (routing locks it with both)
@@ -256,10 +257,9 @@ def _read_context(
         _fields(enterprise.pk),
         policy_selectors.programmes_in_force_read(today, enterprise.region.code),
         _referrals(request.pk),
+        *also,
     ]
-    if with_tranches:
-        reads.append(_open_tranches(request.pk))
-    facts, fields, programmes, referrals, *tranches = plain_sql.run(reads)
+    facts, fields, programmes, referrals, *extra = plain_sql.run(reads)
     context = MatchContext(
         request=request,
         enterprise=enterprise,
@@ -273,7 +273,7 @@ def _read_context(
         first_loan=bool(programmes) and facts.first_loan,
         field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
     )
-    return context, (tranches[0] if tranches else None)
+    return context, extra
 
 
 def _enterprise_with_region(enterprise_id: int) -> Enterprise:

@@ -3,12 +3,11 @@ that the roles on many loaded objects cost no query each. The rule itself is `sc
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from lenders.models import Institution
 
 from ..choices import Role
 from ..models import CoordinatorScope, FinancingRequest, LossClaim, Offer, Referral
+from . import plain_sql
 from .scoping import EnterpriseMembers, User, coordinator_scope, current_coordinator_scope, request_roles
 
 InstitutionMembers = Institution.members.through
@@ -18,15 +17,15 @@ def _memberships(user_id: int) -> list[tuple[str, int]]:
     """("enterprise" | "institution", id) for every membership of the user: both join tables in one query,
     in plain SQL (every API request that answers with actions reads it; through the ORM the union cost
     more to build and compile than to run)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 'enterprise', m.enterprise_id FROM {EnterpriseMembers._meta.db_table} m "
-            "WHERE m.user_id = %s "
-            f"UNION ALL SELECT 'institution', m.institution_id FROM {InstitutionMembers._meta.db_table} m "
-            "WHERE m.user_id = %s",
-            [user_id, user_id],
-        )
-        return cursor.fetchall()
+    read = plain_sql.Read(
+        f"SELECT 'enterprise', m.enterprise_id FROM {EnterpriseMembers._meta.db_table} m "
+        "WHERE m.user_id = %s "
+        f"UNION ALL SELECT 'institution', m.institution_id FROM {InstitutionMembers._meta.db_table} m "
+        "WHERE m.user_id = %s",
+        [user_id, user_id],
+        list,
+    )
+    return plain_sql.run([read])[0]
 
 
 @dataclass
