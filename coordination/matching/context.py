@@ -12,6 +12,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from config.prepared import Prepared
+from lenders.models import Institution
 from projects.credits.selectors import CURRENT_FIRST, current_credit_of, latest_by_version
 from projects.models import Enterprise, Region, TechField
 from projects.models_credits import BASE_POINTS
@@ -70,6 +71,10 @@ class MatchContext:
     programmes: list[Programme] = field(default_factory=list)
     first_loan: bool = False
     field_ids_with_parents: frozenset[int] = frozenset()
+    # The institutions that name the enterprise's region, or one containing it, among the regions they
+    # serve: the local ones (the region filter reads it for products that name no region, the score's
+    # local-pilot factor for every candidate).
+    local_institution_ids: frozenset[int] = frozenset()
 
     @property
     def region_codes(self) -> list[str]:
@@ -213,6 +218,18 @@ def _fields(enterprise_id: int) -> plain_sql.Read[list[TechField]]:
     )
 
 
+def _local_institutions(region_code: str) -> plain_sql.Read[frozenset[int]]:
+    """The institutions serving the region `region_code` by name: one of their regions covers it."""
+    codes = covering_codes(region_code)
+    served = Institution.regions.through._meta.db_table
+    return plain_sql.Read(
+        f"SELECT DISTINCT ir.institution_id FROM {served} ir JOIN {Region._meta.db_table} g "
+        f"ON g.id = ir.region_id WHERE g.code IN ({plain_sql.placeholders(codes)})",
+        codes,
+        lambda rows: frozenset(institution_id for (institution_id,) in rows),
+    )
+
+
 def _referrals(request_id: int) -> plain_sql.Read[list[dict]]:
     return plain_sql.Read(
         f"SELECT tranche_id, institution_id, product_id, status FROM {Referral._meta.db_table} "
@@ -234,10 +251,11 @@ def build_context(request: FinancingRequest, *, today: date | None = None) -> Ma
 def context_and_open_tranches(
     request: FinancingRequest, *, today: date | None = None
 ) -> tuple[MatchContext, list[Tranche]]:
-    """The matcher's context and the request's open tranches, read together. Five reads, sent as one on
+    """The matcher's context and the request's open tranches, read together. Six reads, sent as one on
     PostgreSQL (plain_sql.run): the enterprise's credits (current and by model version), pilot zone and
     whether a loan of it was funded here; its fields; the request's referrals so far; the policy programmes
-    in force for it (with their fields and the re-lending terms); the open tranches. Before them, the
+    in force for it (with their fields and the re-lending terms); the institutions serving its region by
+    name; the open tranches. Before them, the
     enterprise and its region when the request was read without them."""
     context, (tranches,) = _read_context(request, today, _open_tranches(request.pk))
     return context, tranches
@@ -257,9 +275,10 @@ def _read_context(
         _fields(enterprise.pk),
         policy_selectors.programmes_in_force_read(today, enterprise.region.code),
         _referrals(request.pk),
+        _local_institutions(enterprise.region.code),
         *also,
     ]
-    facts, fields, programmes, referrals, *extra = plain_sql.run(reads)
+    facts, fields, programmes, referrals, local_institutions, *extra = plain_sql.run(reads)
     context = MatchContext(
         request=request,
         enterprise=enterprise,
@@ -272,6 +291,7 @@ def _read_context(
         credits_by_version=facts.credits_by_version,
         first_loan=bool(programmes) and facts.first_loan,
         field_ids_with_parents=with_parents((f.pk, f.parent_id) for f in fields),
+        local_institution_ids=local_institutions,
     )
     return context, extra
 
@@ -305,15 +325,6 @@ def _open_tranches(request_id: int) -> plain_sql.Read[list[Tranche]]:
         "ORDER BY f.position",
         [request_id],
     )
-
-
-def _in_list(column: str, values: list[int]) -> tuple[str, list]:
-    """SQL for `column` among the ids `values`, with its parameters: on PostgreSQL one array literal (the
-    driver's parsing of a placeholder per candidate institution cost more than the query's run, and its
-    typing of a list of ints, which looks at every element, ~0.3 ms for 200), a placeholder each elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(str(int(value)) for value in values) + "}"]
-    return f"{column} IN ({plain_sql.placeholders(values)})", values
 
 
 def _seconds_between(later: str, earlier: str) -> str:
@@ -410,7 +421,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
     works in (the figures then count in that field); else the field is NULL and "in field" means in any
     of `field_ids` (none: every referral)."""
     since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=RECORD_WINDOW_DAYS))
-    institutions, institution_params = _in_list("r.institution_id", list(institution_ids) or [0])
+    institutions, institution_params = plain_sql.in_ids("r.institution_id", list(institution_ids) or [0])
     waiting = sorted(WAITING)
     live = sorted(LIVE_REFERRAL)
     referral, tranche, request = (

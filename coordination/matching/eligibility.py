@@ -31,7 +31,7 @@ from projects.regions import covers
 
 from ..choices import ReferralStatus, label_of, lower_first
 from ..models import FinancingRequest, Referral, Tranche
-from ..selectors.plain_sql import placeholders
+from ..selectors.plain_sql import in_ids, placeholders
 from .context import MatchContext
 
 ProductRegion = Product.regions.through
@@ -332,14 +332,8 @@ def _product_names_regions(codes: list[str] | None = None) -> Sql:
     )
 
 
-def _institution_names_regions(codes: list[str] | None = None) -> Sql:
-    if codes is None:
-        return Sql(f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir)")
-    return Sql(
-        f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir "
-        f"JOIN {REGION} g ON g.id = ir.region_id WHERE g.code IN ({placeholders(codes)}))",
-        tuple(codes),
-    )
+def _institution_names_regions() -> Sql:
+    return Sql(f"{_column('institution_id')} IN (SELECT ir.institution_id FROM {INSTITUTION_REGIONS} ir)")
 
 
 def _product_names_fields(field_ids: list[int] | None = None) -> Sql:
@@ -381,8 +375,10 @@ def request_condition(ctx: MatchContext) -> Sql:
 
 
 def institution_covers(ctx: MatchContext) -> Sql:
-    """The product's institution serves the enterprise's region by name (not merely nationwide)."""
-    return _institution_names_regions(ctx.region_codes)
+    """The product's institution serves the enterprise's region by name (not merely nationwide): one of the
+    context's local institutions, read with it (the query then hashes a list, not a join of two tables)."""
+    sql, params = in_ids(_column("institution_id"), sorted(ctx.local_institution_ids))
+    return Sql(sql, tuple(params))
 
 
 def targets_hard_tech(ctx: MatchContext) -> Sql:
@@ -400,24 +396,23 @@ INSTITUTION_FIELDS_READ = tuple(Institution._meta.concrete_fields)
 def eligible_products(ctx: MatchContext, tranches: Sequence[Tranche]) -> Sql:
     """Every product eligible for at least one of `tranches`, in one query, ordered by id: each row is the
     product's columns (PRODUCT_FIELDS_READ), its institution's (INSTITUTION_FIELDS_READ), whether the
-    institution is local (`institution_covers`) and the product targets a hard-tech field of the
-    enterprise (`targets_hard_tech`), then whether it fits each tranche, in order."""
+    product targets a hard-tech field of the enterprise (`targets_hard_tech`), then whether it fits each
+    tranche, in order. (Whether its institution is local, the context knows: `local_institution_ids`.)"""
     flags = [tranche_condition(ctx, tranche) for tranche in tranches]
     any_tranche = Sql(
         " OR ".join(f"({flag.where})" for flag in flags), tuple(p for flag in flags for p in flag.params)
     )
-    local, hard_tech = institution_covers(ctx), targets_hard_tech(ctx)
+    hard_tech = targets_hard_tech(ctx)
     select = [
         *(_column(f.column) for f in PRODUCT_FIELDS_READ),
         *(_column(f.column, INSTITUTION) for f in INSTITUTION_FIELDS_READ),
-        *(f"({condition.where})" for condition in (local, hard_tech, *flags)),
+        *(f"({condition.where})" for condition in (hard_tech, *flags)),
     ]
     where = request_condition(ctx) & any_tranche
     return Sql(
         f"SELECT {', '.join(select)} {products_with_institutions()} WHERE {where.where} "
         f"ORDER BY {_column('id')}",
         (
-            *local.params,
             *hard_tech.params,
             *(p for condition in flags for p in condition.params),
             *where.params,

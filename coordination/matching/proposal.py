@@ -10,7 +10,8 @@ each unproposed one was left out, and a plain report of tranches that no product
 Four round trips whatever the catalogue holds: the enterprise and its region when the request came
 without them; the context and the open tranches sent as one (context.context_and_open_tranches: the
 enterprise's credits, pilot zone and first loan; its fields; the request's referrals; the policy
-programmes in force with their fields and the re-lending terms; the tranches without an accepted offer);
+programmes in force with their fields and the re-lending terms; the institutions serving the enterprise's
+region by name; the tranches without an accepted offer);
 every eligible product of every tranche in one query; and one grouped read of the candidate institutions'
 referral history (record and pending exposure); and, for a major task's request, the institutions its
 package invited (DESIGN §14). The hot reads are plain SQL: building and compiling them through the ORM
@@ -134,12 +135,17 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
     (every candidate when `diagnose`, for the coordinator's view)."""
     ctx, tranches = context_and_open_tranches(request)
-    products = rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches]) if tranches else []
+    products = (
+        rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches], ctx.local_institution_ids)
+        if tranches
+        else []
+    )
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
     invitations = _invitations(request)
     weights = factor_weights()
     committed: dict[int, Decimal] = {}
     materialized: dict[int, Product] = {}
+    facts: dict[int, ProductFacts] = {}  # a product's facts are the same for every tranche it fits
     no_record, nothing_pending = InstitutionRecord(), Decimal(0)  # most candidates: one each, not hundreds
     result = []
     for tranche in tranches:
@@ -147,18 +153,18 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
         proposal = TrancheProposal(
             tranche=tranche, kind=kind, limit=route_limit(kind), waiting=ctx.waiting(tranche.pk)
         )
-        facts = {}
         shared = SharedPoints()
         scored = []
         for product in products:
             if tranche.pk not in product.fits:
                 continue
-            facts[product.pk] = ProductFacts(
-                institution_local=product.institution_local,
-                targets_hard_tech=product.targets_hard_tech,
-                record=records.get(product.institution_id) or no_record,
-                pending=pending.get(product.pk, nothing_pending),
-            )
+            if product.pk not in facts:
+                facts[product.pk] = ProductFacts(
+                    institution_local=product.institution_local,
+                    targets_hard_tech=product.targets_hard_tech,
+                    record=records.get(product.institution_id) or no_record,
+                    pending=pending.get(product.pk, nothing_pending),
+                )
             scored.append(
                 score_candidate(
                     product, tranche, ctx, facts[product.pk], weights=weights, explain=False, shared=shared
@@ -290,10 +296,7 @@ def candidates_for(ctx: MatchContext, picks: Sequence[tuple[Product, Tranche]]) 
     products = {
         product.pk: product
         for product in Product.objects.filter(pk__in={product.pk for product, _ in picks})
-        .annotate(
-            institution_local=el.institution_covers(ctx).expression(),
-            targets_hard_tech=el.targets_hard_tech(ctx).expression(),
-        )
+        .annotate(targets_hard_tech=el.targets_hard_tech(ctx).expression())
         .select_related("institution")
     }
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products.values()}))
@@ -302,7 +305,7 @@ def candidates_for(ctx: MatchContext, picks: Sequence[tuple[Product, Tranche]]) 
     for pick, tranche in picks:
         product = products[pick.pk]
         facts = ProductFacts(
-            institution_local=bool(product.institution_local),
+            institution_local=product.institution_id in ctx.local_institution_ids,
             targets_hard_tech=bool(product.targets_hard_tech),
             record=records.get(product.institution_id) or InstitutionRecord(),
             pending=pending.get(product.pk, Decimal(0)),

@@ -4,8 +4,6 @@ instances, built from the same row without another query."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import connection
 
 from lenders.models import Institution, Product
@@ -34,19 +32,22 @@ class InstitutionRow:
 
 
 class ProductRow:
-    """A Product row read by attribute, plus the query's annotations (`institution_local`,
-    `targets_hard_tech`, `fits` — the ids of the tranches it is eligible for). `values` is the query's row:
-    the product's columns first (PRODUCT_COLUMNS), then the institution's and the annotations."""
+    """A Product row read by attribute, plus whether its institution is local (`institution_local`, from the
+    context) and the query's annotations (`targets_hard_tech`, `fits` — the ids of the tranches it is
+    eligible for). `values` is the query's row: the product's columns first (PRODUCT_COLUMNS), then the
+    institution's and the annotations. What scoring and ranking read of every candidate is kept as read
+    (`pk`, `institution_id`, `capacity_left`); the other columns are read from `values` by name."""
 
-    __slots__ = ("values", "institution", "institution_local", "targets_hard_tech", "fits")
-
-    @property
-    def pk(self) -> int:
-        return self.values[0]
-
-    @property
-    def capacity_left(self) -> Decimal:
-        return self.yearly_capacity - self.capacity_used
+    __slots__ = (
+        "values",
+        "pk",
+        "institution_id",
+        "capacity_left",
+        "institution",
+        "institution_local",
+        "targets_hard_tech",
+        "fits",
+    )
 
     def __str__(self) -> str:
         return f"{self.institution} — {self.name}"
@@ -66,14 +67,16 @@ def _column(index: int) -> property:
 
 
 for _index, _name in enumerate(PRODUCT_COLUMNS):
-    setattr(ProductRow, _name, _column(_index))
+    if _name not in ProductRow.__slots__:
+        setattr(ProductRow, _name, _column(_index))
 for _index, _name in enumerate(INSTITUTION_COLUMNS, start=1):
     setattr(InstitutionRow, _name, _column(_index))
 
 
-def fetch(query: Sql, tranche_ids: list[int]) -> list[ProductRow]:
+def fetch(query: Sql, tranche_ids: list[int], local_institutions: frozenset[int]) -> list[ProductRow]:
     """Run the eligible-products query (eligibility.eligible_products) as plain rows, its values converted
-    as the ORM converts them. `tranche_ids`: the tranches whose flags end each row, in order."""
+    as the ORM converts them. `tranche_ids`: the tranches whose flags end each row, in order;
+    `local_institutions`: the context's (MatchContext.local_institution_ids)."""
     n_product = len(PRODUCT_FIELDS_READ)
     after = n_product + len(INSTITUTION_FIELDS_READ)
     found = [
@@ -84,20 +87,26 @@ def fetch(query: Sql, tranche_ids: list[int]) -> list[ProductRow]:
         cursor.execute(query.text, list(query.params))
         fetched = cursor.fetchall()
     institutions: dict[int, InstitutionRow] = {}
+    institution_column, yearly_capacity, capacity_used = (
+        PRODUCT_COLUMNS.index(name) for name in ("institution_id", "yearly_capacity", "capacity_used")
+    )
     rows = []
-    flags = after + 2
+    flags = after + 1
     for raw in fetched:
         # The product's values stay in the row as read (its columns come first): no copy per product.
         values = (*plain_sql.convert(raw[:after], found), *raw[after:]) if found else raw
         row = ProductRow()
         row.values = values
+        row.pk = values[0]
+        row.institution_id = values[institution_column]
+        row.capacity_left = values[yearly_capacity] - values[capacity_used]
         institution_id = values[n_product]
         institution = institutions.get(institution_id)
         if institution is None:
             institution = institutions[institution_id] = InstitutionRow(tuple(values[n_product:after]))
         row.institution = institution
-        row.institution_local = bool(values[after])
-        row.targets_hard_tech = bool(values[after + 1])
+        row.institution_local = institution_id in local_institutions
+        row.targets_hard_tech = bool(values[after])
         row.fits = {tranche_id for tranche_id, fits in zip(tranche_ids, values[flags:], strict=True) if fits}
         rows.append(row)
     return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -65,9 +66,9 @@ def factor_weights() -> dict[str, int]:
     return {key: weights[key] for key in DEFAULT_WEIGHTS}
 
 
-@dataclass(frozen=True)
-class ProductFacts:
-    """What the score needs about a product beyond its row: read in bulk by the proposal."""
+class ProductFacts(NamedTuple):
+    """What the score needs about a product beyond its row: read in bulk by the proposal (a named tuple:
+    the proposal builds one per eligible product)."""
 
     institution_local: bool
     targets_hard_tech: bool
@@ -275,6 +276,12 @@ def policy_support(product, tranche, ctx, facts):
     )
 
 
+def free_capacity(product, tranche, facts) -> Decimal:
+    """What the capacity factor's points read: the capacity left after pending referrals, every amount from
+    FULL_HEADROOM times the tranche up counted alike (all full points)."""
+    return min(product.capacity_left - facts.pending, FULL_HEADROOM * tranche.amount)
+
+
 def capacity(product, tranche, ctx, facts):
     free = product.capacity_left - facts.pending
     headroom = free / tranche.amount if tranche.amount else FULL_HEADROOM
@@ -332,14 +339,12 @@ SHARED_FACTORS: dict[str, Callable[[Product, ProductFacts], object]] = {
 @dataclass
 class SharedPoints:
     """The points a tranche's candidates share, kept while ranking them (one per tranche): the shared
-    factors' sum by all their inputs together, each shared factor's by its own inputs, the range
-    factors' sum by the product's ranges, and the capacity factor's points by the capacity left and the
-    pending exposure."""
+    factors' sum by all their inputs together, each shared or range factor's by its own inputs, and the
+    capacity factor's by the free capacity."""
 
     by_inputs: dict[tuple, float] = field(default_factory=dict)
     by_factor: dict[tuple, float] = field(default_factory=dict)
-    by_ranges: dict[tuple, float] = field(default_factory=dict)
-    by_capacity: dict[tuple, float] = field(default_factory=dict)
+    by_capacity: dict[Decimal, float] = field(default_factory=dict)
 
 
 def score_candidate(
@@ -379,14 +384,17 @@ def score_candidate(
     return Candidate(product=product, score=Decimal(f"{total:.2f}"), explanation=explanation)
 
 
-# Of the others, the factors whose points read only the tranche, the request and the product's amount and
-# term ranges (a catalogue has few distinct ranges): computed once per distinct range pair on a tranche;
-# and the capacity factor, which reads only the product's capacity left and its pending exposure (a few
-# hundred distinct pairs in a catalogue of ten thousand): once per distinct pair on a tranche.
-RANGE_FACTORS = ("amount_fit", "term_fit")
+# Of the others, the factors whose points read only the tranche, the request and one of the product's
+# ranges (a catalogue has few distinct ranges): computed once per distinct range on a tranche; and the
+# capacity factor, whose points read only the free capacity (free_capacity): once per distinct value.
+RANGE_FACTORS: dict[str, Callable[[Product], tuple]] = {
+    "amount_fit": lambda product: (product.min_amount, product.max_amount),
+    "term_fit": lambda product: (product.min_term_months, product.max_term_months),
+}
 CAPACITY_FACTOR = "capacity"
 PRODUCT_FACTORS = [key for key in FACTORS if key not in {*SHARED_FACTORS, *RANGE_FACTORS, CAPACITY_FACTOR}]
 _SHARED_INPUTS = tuple(SHARED_FACTORS.values())
+_RANGE_INPUTS = tuple(RANGE_FACTORS.items())
 
 
 def _points(keys, product, tranche, ctx, facts, weights) -> float:
@@ -408,27 +416,27 @@ def _shared_points(inputs: tuple, product, tranche, ctx, facts, weights, shared:
 
 
 def _fast_total(product, tranche, ctx, facts, weights, shared: SharedPoints) -> Decimal:
-    """The same total as the explained path (the same rounded points, summed), computing the shared
+    """The same total as the explained path (the same rounded points, summed: every point is a whole number
+    of hundredths, so the order of the sum does not change the total to two places), computing the shared
     factors once per distinct value of their inputs (products of a tranche that agree on these get the same
-    points from them) and the range factors once per distinct pair of ranges on the tranche (their sum
-    first, then the other product factors', as when they were summed together)."""
+    points from them), each range factor once per distinct range and the capacity factor once per distinct
+    free capacity on the tranche."""
     inputs = tuple([read(product, facts) for read in _SHARED_INPUTS])
-    shared_points = shared.by_inputs.get(inputs)
-    if shared_points is None:
-        shared_points = _shared_points(inputs, product, tranche, ctx, facts, weights, shared)
-        shared.by_inputs[inputs] = shared_points
-    ranges = (product.min_amount, product.max_amount, product.min_term_months, product.max_term_months)
-    range_points = shared.by_ranges.get(ranges)
-    if range_points is None:
-        range_points = _points(RANGE_FACTORS, product, tranche, ctx, facts, weights)
-        shared.by_ranges[ranges] = range_points
-    room = (product.capacity_left, facts.pending)
-    capacity_points = shared.by_capacity.get(room)
-    if capacity_points is None:
-        capacity_points = _points((CAPACITY_FACTOR,), product, tranche, ctx, facts, weights)
-        shared.by_capacity[room] = capacity_points
-    product_points = capacity_points
+    total = shared.by_inputs.get(inputs)
+    if total is None:
+        total = _shared_points(inputs, product, tranche, ctx, facts, weights, shared)
+        shared.by_inputs[inputs] = total
+    for key, read in _RANGE_INPUTS:
+        memo = (key, read(product))
+        points = shared.by_factor.get(memo)
+        if points is None:
+            points = shared.by_factor[memo] = _points((key,), product, tranche, ctx, facts, weights)
+        total += points
+    free = free_capacity(product, tranche, facts)
+    points = shared.by_capacity.get(free)
+    if points is None:
+        points = shared.by_capacity[free] = _points((CAPACITY_FACTOR,), product, tranche, ctx, facts, weights)
+    total += points
     if PRODUCT_FACTORS:  # none today: summing nothing cost a call per candidate
-        product_points += _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
-    total = shared_points + (range_points + product_points)
+        total += _points(PRODUCT_FACTORS, product, tranche, ctx, facts, weights)
     return Decimal(f"{total:.2f}")

@@ -65,6 +65,17 @@ def placeholders(values: Sequence) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def in_ids(column: str, values: Sequence[int]) -> tuple[str, list]:
+    """SQL for `column` among the ids `values` (none: false), with its parameters: on PostgreSQL one array
+    literal (the driver's parsing of a placeholder per id cost more than the query's run, and its typing
+    of a list of ints, which looks at every element, ~0.3 ms for 200), a placeholder each elsewhere."""
+    if not values:
+        return "1 = 0", []
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(str(int(value)) for value in values) + "}"]
+    return f"{column} IN ({placeholders(values)})", list(values)
+
+
 def converters(fields: Sequence[models.Field], table: str, start: int = 0) -> Converters:
     """The converters of `fields` read from `table`, as columns `start`, `start + 1`… of a row."""
     return _converters(tuple(fields), table, start, connection.vendor)

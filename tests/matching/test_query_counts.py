@@ -12,10 +12,10 @@ from tests.factories_policy import ProgrammeFactory
 pytestmark = pytest.mark.django_db
 
 # Context (its credit, pilot zone and first loan; its fields; the request's referrals; the policy programmes
-# in force with their fields and the re-lending terms; the enterprise and its region come with the request,
-# as routing's locked request has them) and open tranches, sent as one on PostgreSQL; eligible products;
-# the candidate institutions' history.
-PROPOSE_QUERIES = 3 if connection.vendor == "postgresql" else 7
+# in force with their fields and the re-lending terms; the institutions serving its region; the enterprise
+# and its region come with the request, as routing's locked request has them) and open tranches, sent as
+# one on PostgreSQL; eligible products; the candidate institutions' history.
+PROPOSE_QUERIES = 3 if connection.vendor == "postgresql" else 8
 # With programmes in force: none more (their fields and the re-lending terms come with them, the first-loan
 # check and the scores by model version, which a programme's minimum reads, with the enterprise's credit).
 PROGRAMME_QUERIES = 0
