@@ -52,7 +52,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # a refused file is answered
 def _refused(name: str, reason) -> UnsupportedMediaType:
     return UnsupportedMediaType(
         _("Only PDF, PNG, JPEG, DOCX and XLSX files whose content matches their name are accepted."),
-        fields={"file": [f"“{name}”: {reason}"]},
+        fields={"file": [_("%(field)s: %(problems)s") % {"field": f"“{name}”", "problems": reason}]},
     )
 
 

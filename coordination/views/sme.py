@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lenders.choices import Instrument
+from projects.sentences import one_after_the_other
 
 from .. import selectors
 from ..choices import RequestStatus
@@ -236,11 +237,13 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
     if isinstance(error, NotFound):
         raise Http404
     details = [
-        f"{_document_label(name)}: {'; '.join(str(p) for p in problems)}"
+        # Translators: a field and what is wrong with it; zh-hans uses the full-width colon.
+        _("%(field)s: %(problems)s")
+        # Translators: joins the problems of one field; zh-hans uses the full-width semicolon.
+        % {"field": _document_label(name), "problems": _("; ").join(str(p) for p in problems)}
         for name, problems in error.fields.items()
     ]
-    text = str(error.message) + (" " + " ".join(details) if details else "")
-    messages.error(request, text)
+    messages.error(request, one_after_the_other(str(error.message), *details))
 
 
 def _document_label(name: str) -> str:

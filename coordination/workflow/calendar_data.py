@@ -18,15 +18,21 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 from projects.models import Region
 
 from ..models import Holiday, ServiceLevel
 
 logger = logging.getLogger(__name__)
-KEY = "workflow-calendar:v2"
-VERSION_KEY = "workflow-calendar:version"
+
+
+def keys() -> tuple[str, str]:
+    """The rows' key and the version token's, for the database the tables are read from: two databases
+    behind one cache (a bench's beside a developer's) keep their own."""
+    database = connection.settings_dict
+    where = f"{database.get('HOST') or ''}:{database.get('PORT') or ''}/{database['NAME']}"
+    return f"workflow-calendar:v3:{where}", f"workflow-calendar:version:{where}"
 
 
 @dataclass(frozen=True)
@@ -41,18 +47,19 @@ def calendar_data() -> CalendarData:
     seconds = settings.REFERENCE_CACHE_SECONDS
     if seconds <= 0:
         return _read()
+    key, version_key = keys()
     try:
-        found = cache.get_many([KEY, VERSION_KEY])
+        found = cache.get_many([key, version_key])
     except Exception:  # noqa: BLE001 - a deadline never fails for want of the cache: the tables answer
         logger.warning("cache unavailable: service levels and holidays read from the database")
         return _read()
-    version = found.get(VERSION_KEY)
-    kept = found.get(KEY)
+    version = found.get(version_key)
+    kept = found.get(key)
     if kept is not None and kept[0] == version:
         return kept[1]
     data = _read()
     try:
-        cache.set(KEY, (version, data), timeout=seconds)
+        cache.set(key, (version, data), timeout=seconds)
     except Exception:  # noqa: BLE001 - as above; the next reader tries again
         logger.warning("cache unavailable: service levels and holidays not kept")
     return data
@@ -88,7 +95,7 @@ def forget(**kwargs: Any) -> None:
 def _forget() -> None:
     try:
         # A new token, not a counter: a counter evicted and started again could meet its old value.
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        cache.set(keys()[1], uuid.uuid4().hex, timeout=None)
     except Exception:  # noqa: BLE001 - the rows expire with the key's timeout
         logger.warning("cache unavailable: service levels and holidays expire with their timeout")
 

@@ -21,10 +21,10 @@ pytestmark = pytest.mark.django_db
 def cached(settings):
     """The cache switched on (the test settings leave it off), without what an earlier test left in it."""
     settings.REFERENCE_CACHE_SECONDS = 300
-    cache.delete_many([calendar_data.KEY, calendar_data.VERSION_KEY])
+    cache.delete_many(list(calendar_data.keys()))
     yield
     # This test's rows roll back: they must not outlive it in the cache.
-    cache.delete_many([calendar_data.KEY, calendar_data.VERSION_KEY])
+    cache.delete_many(list(calendar_data.keys()))
 
 
 def _reads_of_the_tables(queries) -> int:
@@ -121,7 +121,7 @@ def test_a_deadline_costs_one_cache_read(cached, monkeypatch):
     stage_due_times("triage", shanghai, datetime(2026, 9, 29, 10, tzinfo=SHANGHAI))
 
     # Then both tables came from one read of the cache
-    assert reads == [[calendar_data.KEY, calendar_data.VERSION_KEY]]
+    assert reads == [list(calendar_data.keys())]
 
 
 def test_rows_read_before_an_edit_and_kept_after_it_are_read_again(cached):
@@ -129,10 +129,10 @@ def test_rows_read_before_an_edit_and_kept_after_it_are_read_again(cached):
     ServiceLevel.objects.filter(stage="triage").delete()
     level = ServiceLevel.objects.create(stage="triage", business_days=4, remind_days_before=1)
     before = calendar_data._read()
-    token = cache.get(calendar_data.VERSION_KEY)
+    token = cache.get(calendar_data.keys()[1])
     level.business_days = 6
     level.save()  # its receiver replaces the token (and would again at its commit)
-    cache.set(calendar_data.KEY, (token, before), timeout=300)
+    cache.set(calendar_data.keys()[0], (token, before), timeout=300)
 
     # When the next deadline reads the tables through the cache
     days = service_level("triage", None)
@@ -167,3 +167,18 @@ def test_switched_off_a_calendar_reads_only_the_holidays(settings):
     # Then the holiday table was read, and the service levels were not
     assert sum(1 for q in queries.captured_queries if Holiday._meta.db_table in q["sql"]) == 1
     assert not any(ServiceLevel._meta.db_table in q["sql"] for q in queries.captured_queries)
+
+
+def test_each_database_keeps_its_own_rows(cached, monkeypatch):
+    # Given the rows of this database in the cache
+    ServiceLevel.objects.create(stage="triage", region=None, business_days=2, remind_days_before=1)
+    calendar_data.calendar_data()
+    # When the same code reads through another database behind the same cache (a bench's beside this one)
+    monkeypatch.setitem(connection.settings_dict, "NAME", connection.settings_dict["NAME"] + "_other")
+    other_keys = calendar_data.keys()
+    # Then it finds nothing kept under its keys: it reads its own tables
+    assert cache.get_many(list(other_keys)) == {}
+    with CaptureQueriesContext(connection) as queries:
+        calendar_data.calendar_data()
+    assert _reads_of_the_tables(queries) == 2
+    cache.delete_many(list(other_keys))

@@ -308,6 +308,27 @@ def test_a_refused_answer_keeps_nothing_and_says_why(world):
     assert "Business plan: “plan.pdf”" in html and "choose them again" in html
 
 
+def test_a_refused_answer_reads_as_chinese_writes_it(world):
+    """Given a reader of Chinese, when A's answer is refused for a bad file, then the message names the file
+    after a full-width colon and runs on after the full stop, as Chinese is written."""
+    request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a, documents=False)
+    rq.submit_request(request_id=request.pk, user=world.applicant_a)
+    client = client_for(world.applicant_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    response = post(
+        client,
+        request,
+        "actions/resubmit/",
+        {
+            "answer-document_business_plan": SimpleUploadedFile("plan.pdf", b"MZ" + b"\x00" * 50),
+            "answer-document_financial_statements": pdf("fs.pdf"),
+        },
+    )
+    message = [m.message for m in response.context["messages"]][0]
+    assert "商业计划书：“plan.pdf”" in message
+    assert "。 " not in message and ": " not in message
+
+
 def test_withdraw(world):
     """Given A's request in triage, when A withdraws it with a reason, then it is withdrawn."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a)
