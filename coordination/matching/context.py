@@ -364,8 +364,8 @@ def institution_history(
     institution and its peers (coordination/selectors/institution_performance.py): one rule.
 
     Plain SQL (portable between PostgreSQL and SQLite): the same query through the ORM's expressions
-    cost several times its execution in Python on every request. Runs even without candidates (on an
-    id that never exists), so the matcher's query count is fixed.
+    cost several times its execution in Python on every request. Runs even without candidates (on a
+    condition no referral meets), so the matcher's query count is fixed.
     """
     records: dict[int, InstitutionRecord] = {}
     seconds: dict[int, float] = {}
@@ -421,7 +421,7 @@ def _history_rows(institution_ids: list[int], *, field_ids: list[int], per_field
     works in (the figures then count in that field); else the field is NULL and "in field" means in any
     of `field_ids` (none: every referral)."""
     since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=RECORD_WINDOW_DAYS))
-    institutions, institution_params = plain_sql.in_ids("r.institution_id", list(institution_ids) or [0])
+    institutions, institution_params = plain_sql.in_ids("r.institution_id", list(institution_ids))
     waiting = sorted(WAITING)
     live = sorted(LIVE_REFERRAL)
     referral, tranche, request = (

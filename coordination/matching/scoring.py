@@ -276,14 +276,19 @@ def policy_support(product, tranche, ctx, facts):
     )
 
 
+def _free(product, facts) -> Decimal:
+    """The capacity left after the referrals waiting on the product."""
+    return product.capacity_left - facts.pending
+
+
 def free_capacity(product, tranche, facts) -> Decimal:
-    """What the capacity factor's points read: the capacity left after pending referrals, every amount from
-    FULL_HEADROOM times the tranche up counted alike (all full points)."""
-    return min(product.capacity_left - facts.pending, FULL_HEADROOM * tranche.amount)
+    """What the capacity factor's points read (`_free`), every amount from FULL_HEADROOM times the tranche up
+    counted alike (all full points)."""
+    return min(_free(product, facts), FULL_HEADROOM * tranche.amount)
 
 
 def capacity(product, tranche, ctx, facts):
-    free = product.capacity_left - facts.pending
+    free = _free(product, facts)
     headroom = free / tranche.amount if tranche.amount else FULL_HEADROOM
     fraction = clamp(float((headroom - 1) / (FULL_HEADROOM - 1)))
 

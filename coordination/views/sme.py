@@ -109,7 +109,7 @@ def _put_errors(error: DomainError, form: RequestForm, tranches, filled) -> list
         elif match and int(match.group(1)) < len(filled) and match.group(2) in ("instrument", "amount"):
             filled[int(match.group(1))].add_error(match.group(2), texts)
         else:
-            form.add_error(None, [f"{name}: {text}" if name else text for text in texts])
+            form.add_error(None, [_field_problems(name, [text]) if name else text for text in texts])
     return tranche_errors
 
 
@@ -236,14 +236,21 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
     """A refused action as a message: the service's reason, with the fields it names."""
     if isinstance(error, NotFound):
         raise Http404
-    details = [
-        # Translators: a field and what is wrong with it; zh-hans uses the full-width colon.
-        _("%(field)s: %(problems)s")
-        # Translators: joins the problems of one field; zh-hans uses the full-width semicolon.
-        % {"field": _document_label(name), "problems": _("; ").join(str(p) for p in problems)}
-        for name, problems in error.fields.items()
-    ]
-    messages.error(request, one_after_the_other(str(error.message), *details))
+    details = [_field_problems(_document_label(name), problems) for name, problems in error.fields.items()]
+    text = str(error.message)
+    if details:
+        text = one_after_the_other(text, _("; ").join(details))
+    messages.error(request, text)
+
+
+def _field_problems(field: object, problems) -> str:
+    """A field and what is wrong with it, as the active language writes them."""
+    # Translators: a field and what is wrong with it; zh-hans uses the full-width colon.
+    return _("%(field)s: %(problems)s") % {
+        "field": field,
+        # Translators: joins a field's problems, and the fields; zh-hans uses the full-width semicolon.
+        "problems": _("; ").join(str(problem) for problem in problems),
+    }
 
 
 def _document_label(name: str) -> str:
@@ -253,10 +260,11 @@ def _document_label(name: str) -> str:
 
 def _form_refused(request: HttpRequest, form) -> None:
     problems = [
-        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+        _field_problems(form.fields[name].label if name in form.fields else "", errors)
         for name, errors in form.errors.items()
     ]
-    messages.error(request, _("The form was not accepted: %(problems)s") % {"problems": " ".join(problems)})
+    joined = _("; ").join(problems)
+    messages.error(request, _("The form was not accepted: %(problems)s") % {"problems": joined})
 
 
 @login_required

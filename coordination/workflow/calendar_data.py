@@ -29,10 +29,11 @@ logger = logging.getLogger(__name__)
 
 def keys() -> tuple[str, str]:
     """The rows' key and the version token's, for the database the tables are read from: two databases
-    behind one cache (a bench's beside a developer's) keep their own."""
-    database = connection.settings_dict
-    where = f"{database.get('HOST') or ''}:{database.get('PORT') or ''}/{database['NAME']}"
-    return f"workflow-calendar:v3:{where}", f"workflow-calendar:version:{where}"
+    behind one cache (a bench's beside a developer's) keep their own. By the database's name alone: processes
+    that reach the same database by different addresses (a host name, localhost, a pooler) must share them,
+    or an edit by one would not reach the others."""
+    name = connection.settings_dict["NAME"]
+    return f"workflow-calendar:v3:{name}", f"workflow-calendar:version:{name}"
 
 
 @dataclass(frozen=True)

@@ -282,9 +282,9 @@ def test_the_ranking_score_is_the_explained_one_across_products_sharing_factors(
 
 def test_products_with_the_same_capacity_left_but_different_pending_exposure_score_apart(market):
     """Given two products with the same capacity left, one of them with a referral of another request
-    waiting on it, when the proposal ranks them (computing the capacity factor once per distinct capacity
-    left and pending exposure), then each score is the sum of its own explanation's points and the waiting
-    referral lowers only its product's capacity points."""
+    waiting on it, when the proposal ranks them (computing the capacity factor once per distinct free
+    capacity), then each score is the sum of its own explanation's points and the waiting referral lowers
+    only its product's capacity points."""
     idle = market.product(yearly_capacity=Decimal("30000000"))
     busy = market.product(yearly_capacity=Decimal("30000000"))
     _waiting_referral(market, busy, "15000000")
@@ -295,3 +295,20 @@ def test_products_with_the_same_capacity_left_but_different_pending_exposure_sco
         assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
     assert factor(candidates[idle.pk], "capacity")["points"] == 5
     assert factor(candidates[busy.pk], "capacity")["points"] == pytest.approx(2.22)
+
+
+def test_every_headroom_from_ten_tranches_up_gets_full_capacity_points_and_below_it_less(market):
+    """Given products with 9.9, 12 and 30 times the tranche left, when the proposal ranks them (keeping the
+    capacity factor's points once for every free capacity from FULL_HEADROOM tranches up), then 12 and 30
+    times get the full points, 9.9 times less, and each score is the sum of its own explanation's points."""
+    tight, roomy, vast = (
+        market.product(yearly_capacity=Decimal(capacity)) for capacity in ("29700000", "36000000", "90000000")
+    )
+
+    candidates = {c.product.pk: c for c in ranked(market.request(tranches=(("credit_loan", "3000000"),)))}
+
+    for candidate in candidates.values():
+        assert sum(Decimal(str(line["points"])) for line in candidate.explanation) == candidate.score
+    assert factor(candidates[roomy.pk], "capacity")["points"] == 5
+    assert factor(candidates[vast.pk], "capacity")["points"] == 5
+    assert factor(candidates[tight.pk], "capacity")["points"] < 5

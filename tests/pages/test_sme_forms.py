@@ -309,8 +309,9 @@ def test_a_refused_answer_keeps_nothing_and_says_why(world):
 
 
 def test_a_refused_answer_reads_as_chinese_writes_it(world):
-    """Given a reader of Chinese, when A's answer is refused for a bad file, then the message names the file
-    after a full-width colon and runs on after the full stop, as Chinese is written."""
+    """Given a reader of Chinese, when A's answer is refused for two bad files, then the message names each
+    file after a full-width colon, the two apart by a full-width semicolon, and runs on after the full stop,
+    as Chinese is written."""
     request = f.draft_request(user=world.applicant_a, enterprise=world.enterprise_a, documents=False)
     rq.submit_request(request_id=request.pk, user=world.applicant_a)
     client = client_for(world.applicant_a)
@@ -321,11 +322,11 @@ def test_a_refused_answer_reads_as_chinese_writes_it(world):
         "actions/resubmit/",
         {
             "answer-document_business_plan": SimpleUploadedFile("plan.pdf", b"MZ" + b"\x00" * 50),
-            "answer-document_financial_statements": pdf("fs.pdf"),
+            "answer-document_financial_statements": SimpleUploadedFile("fs.pdf", b"MZ" + b"\x00" * 50),
         },
     )
     message = [m.message for m in response.context["messages"]][0]
-    assert "商业计划书：“plan.pdf”" in message
+    assert "商业计划书：“plan.pdf”" in message and "；财务报表：“fs.pdf”：" in message
     assert "。 " not in message and ": " not in message
 
 
