@@ -255,8 +255,8 @@ def context_and_open_tranches(
     PostgreSQL (plain_sql.run): the enterprise's credits (current and by model version), pilot zone and
     whether a loan of it was funded here; its fields; the request's referrals so far; the policy programmes
     in force for it (with their fields and the re-lending terms); the institutions serving its region by
-    name; the open tranches. Before them, the
-    enterprise and its region when the request was read without them."""
+    name; the open tranches. Before them, the enterprise and its region when the request was read without
+    them."""
     context, (tranches,) = _read_context(request, today, _open_tranches(request.pk))
     return context, tranches
 

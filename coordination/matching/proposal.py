@@ -131,22 +131,39 @@ def _invitations(request: FinancingRequest) -> dict[int, set[int]]:
     return invited
 
 
+# Read only (the score never writes a record): one for every candidate without history, not one each.
+_NO_RECORD, _NOTHING_PENDING = InstitutionRecord(), Decimal(0)
+
+
+def _facts(
+    ctx: MatchContext,
+    product: Product | rows.ProductRow,
+    targets_hard_tech: bool,
+    records: dict[int, InstitutionRecord],
+    pending: dict[int, Decimal],
+) -> ProductFacts:
+    """What the score reads about `product` beyond its row: whether its institution is local (the
+    context's), whether it targets a hard-tech field of the enterprise, its institution's record and its
+    pending exposure (`referral_history`)."""
+    return ProductFacts(
+        institution_local=product.institution_id in ctx.local_institution_ids,
+        targets_hard_tech=targets_hard_tech,
+        record=records.get(product.institution_id) or _NO_RECORD,
+        pending=pending.get(product.pk, _NOTHING_PENDING),
+    )
+
+
 def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
     """Filter in SQL, score every eligible product, rank, select; explain the proposed candidates
     (every candidate when `diagnose`, for the coordinator's view)."""
     ctx, tranches = context_and_open_tranches(request)
-    products = (
-        rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches], ctx.local_institution_ids)
-        if tranches
-        else []
-    )
+    products = rows.fetch(el.eligible_products(ctx, tranches), [t.pk for t in tranches]) if tranches else []
     records, pending = referral_history(ctx, sorted({p.institution_id for p in products}))
     invitations = _invitations(request)
     weights = factor_weights()
     committed: dict[int, Decimal] = {}
     materialized: dict[int, Product] = {}
     facts: dict[int, ProductFacts] = {}  # a product's facts are the same for every tranche it fits
-    no_record, nothing_pending = InstitutionRecord(), Decimal(0)  # most candidates: one each, not hundreds
     result = []
     for tranche in tranches:
         kind = kind_of(tranche.instrument)
@@ -159,12 +176,7 @@ def _run(request: FinancingRequest, *, diagnose: bool) -> Proposal:
             if tranche.pk not in product.fits:
                 continue
             if product.pk not in facts:
-                facts[product.pk] = ProductFacts(
-                    institution_local=product.institution_local,
-                    targets_hard_tech=product.targets_hard_tech,
-                    record=records.get(product.institution_id) or no_record,
-                    pending=pending.get(product.pk, nothing_pending),
-                )
+                facts[product.pk] = _facts(ctx, product, product.targets_hard_tech, records, pending)
             scored.append(
                 score_candidate(
                     product, tranche, ctx, facts[product.pk], weights=weights, explain=False, shared=shared
@@ -304,12 +316,7 @@ def candidates_for(ctx: MatchContext, picks: Sequence[tuple[Product, Tranche]]) 
     candidates = []
     for pick, tranche in picks:
         product = products[pick.pk]
-        facts = ProductFacts(
-            institution_local=product.institution_id in ctx.local_institution_ids,
-            targets_hard_tech=bool(product.targets_hard_tech),
-            record=records.get(product.institution_id) or InstitutionRecord(),
-            pending=pending.get(product.pk, Decimal(0)),
-        )
+        facts = _facts(ctx, product, bool(product.targets_hard_tech), records, pending)
         candidate = score_candidate(product, tranche, ctx, facts, weights=weights)
         candidate.selected = True
         candidate.note = gettext("chosen by the coordinator")

@@ -32,11 +32,11 @@ class InstitutionRow:
 
 
 class ProductRow:
-    """A Product row read by attribute, plus whether its institution is local (`institution_local`, from the
-    context) and the query's annotations (`targets_hard_tech`, `fits` — the ids of the tranches it is
-    eligible for). `values` is the query's row: the product's columns first (PRODUCT_COLUMNS), then the
-    institution's and the annotations. What scoring and ranking read of every candidate is kept as read
-    (`pk`, `institution_id`, `capacity_left`); the other columns are read from `values` by name."""
+    """A Product row read by attribute, plus the query's annotations (`targets_hard_tech`, `fits` — the ids
+    of the tranches it is eligible for). `values` is the query's row: the product's columns first
+    (PRODUCT_COLUMNS), then the institution's and the annotations. What scoring and ranking read of every
+    candidate is kept as read (`pk`, `institution_id`, `capacity_left`); the other columns are read from
+    `values` by name."""
 
     __slots__ = (
         "values",
@@ -44,7 +44,6 @@ class ProductRow:
         "institution_id",
         "capacity_left",
         "institution",
-        "institution_local",
         "targets_hard_tech",
         "fits",
     )
@@ -57,8 +56,6 @@ class ProductRow:
         institution = Institution.from_db(None, ["id", *INSTITUTION_COLUMNS], list(self.institution.values))
         product = Product.from_db(None, list(PRODUCT_COLUMNS), list(self.values[: len(PRODUCT_COLUMNS)]))
         product.institution = institution
-        product.institution_local = self.institution_local
-        product.targets_hard_tech = self.targets_hard_tech
         return product
 
 
@@ -73,10 +70,9 @@ for _index, _name in enumerate(INSTITUTION_COLUMNS, start=1):
     setattr(InstitutionRow, _name, _column(_index))
 
 
-def fetch(query: Sql, tranche_ids: list[int], local_institutions: frozenset[int]) -> list[ProductRow]:
+def fetch(query: Sql, tranche_ids: list[int]) -> list[ProductRow]:
     """Run the eligible-products query (eligibility.eligible_products) as plain rows, its values converted
-    as the ORM converts them. `tranche_ids`: the tranches whose flags end each row, in order;
-    `local_institutions`: the context's (MatchContext.local_institution_ids)."""
+    as the ORM converts them. `tranche_ids`: the tranches whose flags end each row, in order."""
     n_product = len(PRODUCT_FIELDS_READ)
     after = n_product + len(INSTITUTION_FIELDS_READ)
     found = [
@@ -98,14 +94,12 @@ def fetch(query: Sql, tranche_ids: list[int], local_institutions: frozenset[int]
         row = ProductRow()
         row.values = values
         row.pk = values[0]
-        row.institution_id = values[institution_column]
+        row.institution_id = institution_id = values[institution_column]
         row.capacity_left = values[yearly_capacity] - values[capacity_used]
-        institution_id = values[n_product]
         institution = institutions.get(institution_id)
         if institution is None:
             institution = institutions[institution_id] = InstitutionRow(tuple(values[n_product:after]))
         row.institution = institution
-        row.institution_local = institution_id in local_institutions
         row.targets_hard_tech = bool(values[after])
         row.fits = {tranche_id for tranche_id, fits in zip(tranche_ids, values[flags:], strict=True) if fits}
         rows.append(row)
